@@ -1,0 +1,27 @@
+// Installs npm packages when node_modules is missing or older than package-lock.json, so that
+// `npm run sandbox` and `npm test` work on a fresh clone. Plain Node: it runs before any package exists.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 9)) {
+  process.stderr.write(`fleetpilot needs Node.js >= 20.9; this is ${process.version}. Install Node 20 LTS or newer.\n`);
+  process.exit(1);
+}
+const lock = readFileSync('package-lock.json');
+const want = createHash('sha256').update(lock).digest('hex');
+const stamp = 'node_modules/.fleetpilot-lock-hash';
+const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+if (have !== want) {
+  const started = Date.now();
+  process.stderr.write('installing npm packages (npm ci) ...\n');
+  try {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch {
+    process.stderr.write('npm ci failed: check network access to the npm registry and the messages above.\n');
+    process.exit(1);
+  }
+  writeFileSync(stamp, want + '\n');
+  process.stderr.write(`npm packages installed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}

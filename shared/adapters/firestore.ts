@@ -1,0 +1,102 @@
+/**
+ * Firestore adapter on @google-cloud/firestore: the small set of primitives fleetpilot's state is
+ * built from — transactions, create-if-absent (exactly one writer wins) and TTL-stamped markers
+ * for deduplicating events.
+ */
+import { Timestamp, type Firestore, type Transaction } from '@google-cloud/firestore';
+import { isAlreadyExists } from '../errors.ts';
+import type { Clock } from '../core/clock.ts';
+
+/** The field the Firestore TTL policy (infra/) deletes documents by. */
+export const TTL_FIELD = 'expireAt';
+
+/** Dependencies of {@link createStore}. */
+export interface StoreDeps {
+  firestore: Firestore;
+  clock: Clock;
+  /** Prefix for collection names, so that environments or tests can share one database. */
+  collectionPrefix?: string;
+}
+
+/** Document data as stored. */
+export type DocData = Record<string, unknown>;
+
+/** fleetpilot's persistence primitives. */
+export interface Store {
+  /** Reads a document; `undefined` when it does not exist. */
+  get(collection: string, id: string): Promise<DocData | undefined>;
+  /** Writes a whole document. */
+  set(collection: string, id: string, data: DocData): Promise<void>;
+  /** Creates the document only if absent; returns false when it already existed. */
+  createIfAbsent(collection: string, id: string, data: DocData): Promise<boolean>;
+  /** Deletes a document; absent is fine. */
+  delete(collection: string, id: string): Promise<void>;
+  /**
+   * Records that `key` was processed, expiring after `ttlMs`; returns false when it was already
+   * recorded (the event is a duplicate).
+   */
+  markOnce(key: string, ttlMs: number, data?: DocData): Promise<boolean>;
+  /** Runs `fn` in a serializable transaction, retried by the client on contention. */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+}
+
+/** Reads and writes inside one transaction: all reads before writes. */
+export interface StoreTransaction {
+  get(collection: string, id: string): Promise<DocData | undefined>;
+  set(collection: string, id: string, data: DocData): void;
+  create(collection: string, id: string, data: DocData): void;
+  delete(collection: string, id: string): void;
+}
+
+/** The collection that holds dedupe markers. */
+export const MARKERS = 'processedEvents';
+
+/** Creates the store. */
+export function createStore(deps: StoreDeps): Store {
+  const { firestore, clock } = deps;
+  const prefix = deps.collectionPrefix ?? '';
+  const doc = (collection: string, id: string) => firestore.collection(prefix + collection).doc(encodeId(id));
+
+  const createIfAbsent = async (collection: string, id: string, data: DocData): Promise<boolean> => {
+    try {
+      await doc(collection, id).create(data);
+      return true;
+    } catch (error) {
+      if (isAlreadyExists(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    get: async (collection, id) => (await doc(collection, id).get()).data(),
+    set: async (collection, id, data) => {
+      await doc(collection, id).set(data);
+    },
+    createIfAbsent,
+    delete: async (collection, id) => {
+      await doc(collection, id).delete();
+    },
+    markOnce: (key, ttlMs, data = {}) =>
+      createIfAbsent(MARKERS, key, {
+        ...data,
+        key,
+        recordedAt: Timestamp.fromDate(clock.now()),
+        [TTL_FIELD]: Timestamp.fromMillis(clock.now().getTime() + ttlMs),
+      }),
+    transaction: (fn) =>
+      firestore.runTransaction((tx: Transaction) =>
+        fn({
+          get: async (collection, id) => (await tx.get(doc(collection, id))).data(),
+          set: (collection, id, data) => void tx.set(doc(collection, id), data),
+          create: (collection, id, data) => void tx.create(doc(collection, id), data),
+          delete: (collection, id) => void tx.delete(doc(collection, id)),
+        }),
+      ),
+  };
+}
+
+/** Firestore ids may not contain '/'; event keys (resource names) often do. */
+export function encodeId(id: string): string {
+  if (id === '' || id === '.' || id === '..') throw new Error(`invalid document id: "${id}"`);
+  return id.replace(/%/g, '%25').replace(/\//g, '%2F');
+}

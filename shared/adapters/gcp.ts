@@ -1,0 +1,61 @@
+/**
+ * Builds the Google Cloud adapters from validated configuration: the same code talks to real
+ * Google Cloud (ADC, default endpoints) or to the local sandbox (emulators, the REST double and a
+ * static token), depending only on the environment.
+ */
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import type { Env } from '../config/env.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../log/logger.ts';
+import { createClusterManagerClient, createContainerAdapter, type ContainerAdapter } from './container.ts';
+import { createStore, type Store } from './firestore.ts';
+import { createGkeHubAdapter, type GkeHubAdapter } from './gkehub.ts';
+import { applicationDefaultTokenSource, staticTokenSource, type AccessTokenSource } from './google-auth.ts';
+import { createPubSubAdapter, type PubSubAdapter } from './pubsub.ts';
+import { buildTopology, type Topology } from './topology.ts';
+
+/** Every outside-system adapter except per-cluster Kubernetes clients. */
+export interface GcpAdapters {
+  tokens: AccessTokenSource;
+  topology: Topology;
+  pubsub: PubSubAdapter;
+  store: Store;
+  container: ContainerAdapter;
+  hub: GkeHubAdapter;
+  close(): Promise<void>;
+}
+
+/** Creates the adapters for `env`. Emulator hosts are passed explicitly, never read from globals. */
+export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Logger }): Promise<GcpAdapters> {
+  const tokens = env.FLEETPILOT_STATIC_ACCESS_TOKEN
+    ? staticTokenSource(env.FLEETPILOT_STATIC_ACCESS_TOKEN)
+    : await applicationDefaultTokenSource();
+  const topology = buildTopology(env.FLEETPILOT_TOPIC_PREFIX);
+  const pubsubClient = new PubSub({
+    projectId: env.FLEETPILOT_PROJECT_ID,
+    ...(env.PUBSUB_EMULATOR_HOST ? { apiEndpoint: env.PUBSUB_EMULATOR_HOST, emulatorMode: true } : {}),
+  });
+  const firestore = new Firestore({
+    projectId: env.FLEETPILOT_PROJECT_ID,
+    databaseId: env.FLEETPILOT_FIRESTORE_DATABASE,
+    ignoreUndefinedProperties: true,
+    ...(env.FIRESTORE_EMULATOR_HOST ? { host: env.FIRESTORE_EMULATOR_HOST, ssl: false, customHeaders: { Authorization: 'Bearer owner' } } : {}),
+  });
+  const clusterManager = createClusterManagerClient({
+    ...(env.FLEETPILOT_CONTAINER_ENDPOINT ? { endpoint: env.FLEETPILOT_CONTAINER_ENDPOINT } : {}),
+    tokens,
+    projectId: env.FLEETPILOT_PROJECT_ID,
+  });
+  return {
+    tokens,
+    topology,
+    pubsub: createPubSubAdapter({ pubsub: pubsubClient, topology, log: deps.log }),
+    store: createStore({ firestore, clock: deps.clock }),
+    container: createContainerAdapter(clusterManager, env.FLEETPILOT_PROJECT_ID),
+    hub: createGkeHubAdapter({ authClient: tokens.authClient, baseUrl: env.FLEETPILOT_GKEHUB_ENDPOINT, projectId: env.FLEETPILOT_PROJECT_ID }),
+    async close() {
+      await Promise.allSettled([pubsubClient.close(), firestore.terminate(), clusterManager.close()]);
+    },
+  };
+}

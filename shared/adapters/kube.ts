@@ -1,0 +1,148 @@
+/**
+ * Kubernetes adapter on @kubernetes/client-node. Every write names its patch type: server-side
+ * apply with a fixed field manager (skipped when a dry run shows nothing would change), or a JSON
+ * merge patch. A 404 on delete is success; optimistic-concurrency conflicts are retried by re-reading.
+ */
+import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import { TerminalError, httpStatusOf, isNotFound } from '../errors.ts';
+import { withRetry } from '../core/retry.ts';
+
+/** Identifies one object. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** The outcome of a write. */
+export interface WriteResult<T extends KubernetesObject = KubernetesObject> {
+  changed: boolean;
+  object: T;
+}
+
+/** The Kubernetes operations fleetpilot needs. */
+export interface KubeAdapter {
+  get<T extends KubernetesObject = KubernetesObject>(ref: ObjectRef): Promise<T | null>;
+  list<T extends KubernetesObject = KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]>;
+  /** Server-side apply as the field manager; no write when the result would equal the live object. */
+  apply<T extends KubernetesObject>(desired: T): Promise<WriteResult<T>>;
+  /** JSON merge patch. */
+  mergePatch<T extends KubernetesObject = KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T>;
+  /** Read–modify–write with resourceVersion; re-reads and retries on 409 Conflict. */
+  update<T extends KubernetesObject>(ref: ObjectRef, mutate: (live: T) => T | null): Promise<WriteResult<T> | null>;
+  /** JSON merge patch of a custom resource's `status` subresource (`plural` as in the CRD). */
+  patchStatus(ref: ObjectRef, plural: string, status: Record<string, unknown>): Promise<void>;
+  /** Deletes; returns false when the object was already gone. */
+  delete(ref: ObjectRef): Promise<boolean>;
+}
+
+/** Creates the adapter for one cluster. */
+export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string): KubeAdapter {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const header = (ref: ObjectRef) => ({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  });
+  const get = async <T extends KubernetesObject>(ref: ObjectRef): Promise<T | null> => {
+    try {
+      return await api.read<T>(header(ref));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  };
+  const ssa = async <T extends KubernetesObject>(desired: T, dryRun: boolean): Promise<T> => {
+    try {
+      return await api.patch<T>(desired, undefined, dryRun ? 'All' : undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      if (httpStatusOf(error) === 422 || httpStatusOf(error) === 400) {
+        throw new TerminalError(`Kubernetes rejected ${describe(desired)}: ${messageOf(error)}`, { status: httpStatusOf(error) }, { cause: error });
+      }
+      throw error;
+    }
+  };
+
+  return {
+    get,
+    async list(apiVersion, kind, namespace, labelSelector) {
+      const result = await api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return result.items as never;
+    },
+    async apply(desired) {
+      const ref = refOf(desired);
+      const live = await get<typeof desired>(ref);
+      if (live) {
+        const preview = await ssa(desired, true);
+        if (isDeepStrictEqual(comparable(preview), comparable(live))) return { changed: false, object: live };
+      }
+      return { changed: true, object: await ssa(desired, false) };
+    },
+    async mergePatch(ref, patch) {
+      const body = { ...header(ref), ...patch, metadata: { ...header(ref).metadata, ...(patch.metadata as object | undefined) } };
+      return (await api.patch(body, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch)) as never;
+    },
+    async update(ref, mutate) {
+      return withRetry(async () => {
+        const live = await get<never>(ref);
+        if (!live) return null;
+        const next = mutate(structuredClone(live));
+        if (next === null || isDeepStrictEqual(next, live)) return { changed: false, object: live };
+        return { changed: true, object: (await api.replace(next, undefined, undefined, fieldManager)) as never };
+      }, { attempts: 8, baseDelayMs: 20, retryable: (error) => httpStatusOf(error) === 409 });
+    },
+    async patchStatus(ref, plural, status) {
+      const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') : ['', ref.apiVersion];
+      if (!group || !version || !ref.namespace) throw new TerminalError(`patchStatus needs a namespaced custom resource, got ${ref.apiVersion} ${ref.kind}`);
+      await custom.patchNamespacedCustomObjectStatus(
+        { group, version, namespace: ref.namespace, plural, name: ref.name, body: { status }, fieldManager },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    },
+    async delete(ref) {
+      try {
+        await api.delete(header(ref));
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** The reference of an object. */
+export function refOf(obj: KubernetesObject): ObjectRef {
+  if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) throw new TerminalError('object needs apiVersion, kind and metadata.name');
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+  };
+}
+
+function comparable(obj: KubernetesObject): unknown {
+  const { managedFields: _m, resourceVersion: _r, generation: _g, ...metadata } = obj.metadata ?? {};
+  return { ...obj, metadata };
+}
+
+function describe(obj: KubernetesObject): string {
+  return `${obj.kind ?? '?'} ${obj.metadata?.namespace ? obj.metadata.namespace + '/' : ''}${obj.metadata?.name ?? '?'}`;
+}
+
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body) return String((body).message);
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,55 @@
+/**
+ * The Pub/Sub topics and subscriptions the flows need, named from one prefix. Infrastructure as
+ * code (infra/) and the sandbox create exactly these.
+ */
+
+/** The logical topics fleetpilot publishes to or consumes. */
+export type TopicKey = 'clusterEvents' | 'healthAlerts' | 'gitPushes' | 'ticks' | 'results' | 'deadLetter';
+
+/** A subscription and what it feeds. */
+export interface SubscriptionSpec {
+  name: string;
+  topic: TopicKey;
+  /** Undeliverable messages go to the dead-letter topic after this many attempts. */
+  maxDeliveryAttempts?: number;
+  ackDeadlineSeconds: number;
+}
+
+/** The full set of topic names and subscriptions. */
+export interface Topology {
+  topics: Record<TopicKey, string>;
+  subscriptions: SubscriptionSpec[];
+}
+
+/** Default delivery attempts before Pub/Sub moves a message to the dead-letter topic. */
+export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;
+
+/** Builds the topology for a name prefix such as `fleetpilot-`. */
+export function buildTopology(prefix: string): Topology {
+  const topics: Record<TopicKey, string> = {
+    clusterEvents: `${prefix}cluster-events`,
+    healthAlerts: `${prefix}health-alerts`,
+    gitPushes: `${prefix}git-pushes`,
+    ticks: `${prefix}ticks`,
+    results: `${prefix}results`,
+    deadLetter: `${prefix}dead-letter`,
+  };
+  const consumer = (name: string, topic: TopicKey): SubscriptionSpec => ({
+    name: `${prefix}${name}`,
+    topic,
+    maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    ackDeadlineSeconds: 60,
+  });
+  return {
+    topics,
+    subscriptions: [
+      consumer('cluster-lifecycle', 'clusterEvents'),
+      consumer('health-alerts', 'healthAlerts'),
+      consumer('git-push', 'gitPushes'),
+      consumer('tick', 'ticks'),
+      // Retains results and dead letters so that operators (and tests) can read them back.
+      { name: `${prefix}results-audit`, topic: 'results', ackDeadlineSeconds: 60 },
+      { name: `${prefix}dead-letter-store`, topic: 'deadLetter', ackDeadlineSeconds: 60 },
+    ],
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Runtime configuration, a pure function of the environment: `parseEnv(env)` validates every
+ * variable with zod and returns all problems at once, so a bad deployment fails with one clear
+ * message instead of the first missing variable.
+ */
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:8085');
+const baseUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:8089' })
+  .transform((url) => url.replace(/\/+$/, ''));
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
+
+/** The environment variables fleetpilot reads, with their validation. */
+export const envSchema = z
+  .object({
+    FLEETPILOT_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+    FLEETPILOT_PROJECT_NUMBER: z.string().regex(/^\d{1,20}$/, 'must be digits').optional(),
+    FLEETPILOT_CONTAINER_ENDPOINT: baseUrl.optional(),
+    FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
+    FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
+    FLEETPILOT_FIELD_MANAGER: name.default('fleetpilot'),
+    FLEETPILOT_TOPIC_PREFIX: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes').default('fleetpilot-'),
+    FLEETPILOT_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
+    PUBSUB_EMULATOR_HOST: hostPort.optional(),
+    FIRESTORE_EMULATOR_HOST: hostPort.optional(),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
+  });
+
+/**
+ * Rules that relate variables to each other. Checked on the raw values, so they are reported
+ * together with per-variable problems rather than only after those are fixed.
+ */
+function crossFieldProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const plainHttp = (url: string | undefined) => url?.startsWith('http://') ?? false;
+  if ((plainHttp(env.FLEETPILOT_CONTAINER_ENDPOINT) || plainHttp(env.FLEETPILOT_GKEHUB_ENDPOINT)) && !env.FLEETPILOT_STATIC_ACCESS_TOKEN) {
+    problems.push('FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double');
+  }
+  if (env.FLEETPILOT_KUBE_ACCESS === 'connect-gateway' && !env.FLEETPILOT_PROJECT_NUMBER) {
+    problems.push('FLEETPILOT_PROJECT_NUMBER is required when FLEETPILOT_KUBE_ACCESS=connect-gateway (Connect Gateway URLs use the project number)');
+  }
+  return problems;
+}
+
+/** Validated configuration. */
+export type Env = z.output<typeof envSchema>;
+
+/** The result of {@link parseEnv}: the configuration, or every problem found. */
+export type EnvResult = { ok: true; env: Env } | { ok: false; problems: string[] };
+
+/** Validates `env` (defaults to nothing: callers pass `process.env` explicitly at the composition root). */
+export function parseEnv(env: Record<string, string | undefined>): EnvResult {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  const crossField = crossFieldProblems(cleaned as Record<string, string>);
+  if (result.success && crossField.length === 0) return { ok: true, env: result.data };
+  const problems = (result.success ? [] : result.error.issues).map((issue) => {
+    const key = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${key} ${message}`;
+  });
+  return { ok: false, problems: [...new Set([...problems, ...crossField])].sort() };
+}
+
+/** Like {@link parseEnv} but throws one error naming every problem. */
+export function loadEnv(env: Record<string, string | undefined>): Env {
+  const result = parseEnv(env);
+  if (!result.ok) {
+    throw new ConfigError(`invalid configuration:\n  - ${result.problems.join('\n  - ')}`, result.problems);
+  }
+  return result.env;
+}
+
+/** Raised at startup when the environment is invalid. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(message: string, readonly problems: string[]) {
+    super(message);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Starts one sandbox for all contract tests (emulators, real kube-apiservers with the demo fleet,
+ * the Google API double) and stops it afterwards, checking that no process is left behind.
+ */
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createLogger } from '../../shared/log/logger.ts';
+import { createDemoFleet } from '../sandbox/demo-fleet.ts';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
+import type { SandboxInfo } from '../support/sandbox-info.ts';
+
+let sandbox: Sandbox | undefined;
+
+/** Vitest global setup. */
+export async function setup(project: TestProject): Promise<void> {
+  const repoRoot = resolve(import.meta.dirname, '../..');
+  const log = createLogger({ format: 'text', level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO', fields: { component: 'test-sandbox' }, write: (line) => process.stderr.write(line + '\n') });
+  const stateDir = join(repoRoot, '.cache', 'sandbox', `test-${process.pid}`);
+  sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500 });
+  await createDemoFleet(sandbox, log);
+  const info: SandboxInfo = {
+    env: sandbox.env,
+    projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
+    projectNumber: sandbox.config.FLEETPILOT_PROJECT_NUMBER ?? '',
+    pubsubHost: sandbox.config.PUBSUB_EMULATOR_HOST ?? '',
+    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, stateDir, repoRoot };
+  project.provide('sandbox', info);
+}
+
+/** Vitest global teardown. */
+export async function teardown(): Promise<void> {
+  await sandbox?.stop();
+}

@@ -1,0 +1,49 @@
+/**
+ * Wires the MCS importer stand-in to the sandbox: fleet members are read from GKE Hub (through the
+ * real adapter against the double) and reached on their real kube-apiservers.
+ */
+import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
+import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import { systemClock } from '../../shared/core/clock.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import type { KubeFleet } from './kube-fleet.ts';
+import { createMcsImporter, type ImporterCluster } from './mcs-importer.ts';
+
+/** The cluster name in a `//container.googleapis.com/projects/P/locations/L/clusters/C` link. */
+export function clusterNameOfLink(link: string | undefined): string | undefined {
+  return link?.match(/\/clusters\/([^/]+)$/)?.[1];
+}
+
+/** Starts the importer loop over the sandbox's fleet. */
+export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; token: string; log: Logger; delayMs: number }) {
+  const clients = new Map<string, KubeAdapter>();
+  const kubeFor = (name: string): KubeAdapter | undefined => {
+    const cluster = deps.fleet.get(name);
+    if (!cluster) return undefined;
+    const key = `${name}@${cluster.server}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createKubeAdapter(kubeConfigFor({ name, server: cluster.server, caPem: cluster.caPem, token: deps.token }), 'gke-mcs-importer');
+      clients.set(key, client);
+    }
+    return client;
+  };
+  const members = async (): Promise<ImporterCluster[]> => {
+    const names = new Set<string>();
+    for (const membership of await deps.adapters.hub.listMemberships('global')) {
+      const name = clusterNameOfLink(membership.endpoint?.gkeCluster?.resourceLink);
+      if (name && membership.state?.code === 'READY') names.add(name);
+    }
+    const ingress = await deps.adapters.hub.getFeature('multiclusteringress');
+    const configCluster = ingress?.spec?.multiclusteringress?.configMembership?.split('/').pop();
+    if (configCluster && deps.fleet.get(configCluster)) names.add(configCluster);
+    return [...names].flatMap((name) => {
+      const kube = kubeFor(name);
+      return kube ? [{ name, kube }] : [];
+    });
+  };
+  const importer = createMcsImporter({ members, clock: systemClock, log: deps.log, delayMs: deps.delayMs });
+  importer.start();
+  return importer;
+}

@@ -1,0 +1,76 @@
+/**
+ * The main job on the local sandbox (`npm run sandbox`): builds what it needs, starts the sandbox,
+ * creates the demo fleet, prints how to look at it, and runs until Ctrl-C or SIGTERM (or exits at
+ * once with `--once`), stopping every process it started.
+ */
+import { join, resolve } from 'node:path';
+import { createLogger } from '../../shared/log/logger.ts';
+import { DEMO_APP, DEMO_CLUSTERS, createDemoFleet } from './demo-fleet.ts';
+import { startSandbox, type Sandbox } from './sandbox.ts';
+import { timed } from './progress.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const once = process.argv.includes('--once');
+const log = createLogger({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text', fields: { component: 'sandbox' } });
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const sandbox = await timed(log, 'sandbox', () => startSandbox({
+    repoRoot,
+    stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
+    log,
+    ports: { pubsub: 8681, firestore: 8682, double: 8689 },
+  }));
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping the sandbox', { reason });
+    await sandbox.stop();
+    log.info('sandbox stopped; no process left running');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  try {
+    await timed(log, 'demo fleet', () => createDemoFleet(sandbox, log));
+  } catch (error) {
+    log.error('demo fleet failed', { error });
+    await shutdown('demo failed');
+    process.exitCode = 1;
+    return;
+  }
+  printGuide(sandbox, Math.round(performance.now() - started));
+  if (once) await shutdown('--once');
+}
+
+function printGuide(sandbox: Sandbox, elapsedMs: number): void {
+  const kc = sandbox.kubeconfigPath;
+  const token = 'Authorization: Bearer $FLEETPILOT_STATIC_ACCESS_TOKEN';
+  const lines = [
+    '',
+    `fleetpilot sandbox is up (${(elapsedMs / 1000).toFixed(1)} s). Press Ctrl-C to stop it.`,
+    '',
+    `  Environment         source ${join(sandbox.stateDir, 'env')}   (set -a first to export)`,
+    `  Kubeconfig          ${kc}`,
+    `  Contexts            ${DEMO_CLUSTERS.map((c) => c.name).join(', ')}`,
+    `  Pub/Sub emulator    ${sandbox.config.PUBSUB_EMULATOR_HOST}`,
+    `  Firestore emulator  ${sandbox.config.FIRESTORE_EMULATOR_HOST}`,
+    `  Google API double   ${sandbox.doubleUrl}  (Container v1 + GKE Hub v1)`,
+    `  Demo application    service ${DEMO_APP.service} in namespace ${DEMO_APP.namespace}, port ${DEMO_APP.port}, host ${DEMO_APP.host}`,
+    '',
+    'Look at the fleet:',
+    `  kubectl --kubeconfig ${kc} --context mc-gw-config-cluster get crd httproutes.gateway.networking.k8s.io`,
+    `  kubectl --kubeconfig ${kc} --context mc-gw-tokyo -n store get services,serviceexports,serviceimports`,
+    `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/-/clusters`,
+    `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships`,
+    `  Logs of every process: ${join(sandbox.stateDir, 'logs')}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((error: unknown) => {
+  log.error('sandbox failed to start', { error });
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * The local sandbox: Pub/Sub and Firestore emulators, real kube-apiservers (one per simulated
+ * cluster), the Google API double in front of them, and the MCS importer stand-in. One call starts
+ * it all and returns the environment fleetpilot's adapters need; `stop()` leaves no process behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { loadEnv, type Env } from '../../shared/config/env.ts';
+import { createGcpAdapters, type GcpAdapters } from '../../shared/adapters/gcp.ts';
+import { systemClock } from '../../shared/core/clock.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { createGoogleDouble } from './google-double/index.ts';
+import { startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
+import { ensureKubeSandbox } from './kube-build.ts';
+import { KubeFleet } from './kube-fleet.ts';
+import { startImporter } from './fleet-members.ts';
+import { freePort } from './ports.ts';
+import { assertPrerequisites } from './prerequisites.ts';
+import { ProcessSupervisor } from './processes.ts';
+import { timed } from './progress.ts';
+
+/** Fixed identity of the sandbox project. */
+export const SANDBOX_PROJECT = { id: 'fleetpilot-sandbox', number: '424242424242' } as const;
+
+/** Options for {@link startSandbox}. */
+export interface SandboxOptions {
+  repoRoot: string;
+  /** Where processes, logs, certificates and the kubeconfig live; one sandbox per directory. */
+  stateDir: string;
+  log: Logger;
+  /** Fixed ports (main job) or 0 for any free port (tests). */
+  ports?: { pubsub?: number; firestore?: number; double?: number };
+  /** MCS importer delay. */
+  importDelayMs?: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** The FLEETPILOT_* environment that points fleetpilot at this sandbox. */
+  env: Record<string, string>;
+  config: Env;
+  token: string;
+  kubeconfigPath: string;
+  doubleUrl: string;
+  fleet: KubeFleet;
+  adapters: GcpAdapters;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox; on failure everything already started is stopped. */
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const { log } = opts;
+  assertPrerequisites();
+  mkdirSync(opts.stateDir, { recursive: true });
+  const supervisor = new ProcessSupervisor(opts.stateDir, log);
+  const stale = supervisor.cleanupStale();
+  if (stale > 0) log.notice('cleaned up processes left by an earlier run', { count: stale });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log.warn('sandbox cleanup step failed', { error }));
+    await supervisor.stopAll();
+  };
+  try {
+    const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () => ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }));
+    const token = `sandbox-${randomBytes(24).toString('hex')}`;
+    const [pubsubPort, firestorePort, doublePort] = await Promise.all([
+      opts.ports?.pubsub || freePort(), opts.ports?.firestore || freePort(), opts.ports?.double || freePort(),
+    ]);
+    const [pubsub, firestore, fleet] = await timed(log, 'emulators and etcd', () => Promise.all([
+      startPubSubEmulator(supervisor, pubsubPort, SANDBOX_PROJECT.id),
+      startFirestoreEmulator(supervisor, firestorePort),
+      KubeFleet.start({ supervisor, binary: kube.binary, crdDirs: kube.crdDirs, stateDir: opts.stateDir, token, log }),
+    ]));
+    const env: Record<string, string> = {
+      FLEETPILOT_PROJECT_ID: SANDBOX_PROJECT.id,
+      FLEETPILOT_PROJECT_NUMBER: SANDBOX_PROJECT.number,
+      FLEETPILOT_CONTAINER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_GKEHUB_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_STATIC_ACCESS_TOKEN: token,
+      PUBSUB_EMULATOR_HOST: pubsub.host,
+      FIRESTORE_EMULATOR_HOST: firestore.host,
+    };
+    const config = loadEnv(env);
+    const adapters = await createGcpAdapters(config, { clock: systemClock, log });
+    cleanups.push(() => adapters.close());
+    await timed(log, 'Pub/Sub topics and subscriptions', () => adapters.pubsub.ensureTopology());
+
+    const kubeconfigPath = join(opts.stateDir, 'kubeconfig');
+    const double = createGoogleDouble({
+      token,
+      projectId: SANDBOX_PROJECT.id,
+      projectNumber: SANDBOX_PROJECT.number,
+      clock: () => new Date(),
+      newId: () => randomBytes(8).toString('hex'),
+      provisioner: {
+        provision: async ({ name }) => {
+          const cluster = await fleet.addCluster(name);
+          fleet.writeKubeconfig(kubeconfigPath);
+          return { endpoint: cluster.endpoint, caCertificatePem: cluster.caPem };
+        },
+        deprovision: async ({ name }) => {
+          await fleet.removeCluster(name);
+          fleet.writeKubeconfig(kubeconfigPath);
+        },
+      },
+      publishAuditLog: async (entry) => {
+        await adapters.pubsub.publish('clusterEvents', entry, { 'logging.googleapis.com/timestamp': String(entry.timestamp) });
+      },
+      log: log.child({ component: 'google-double' }),
+    });
+    const server = await listen(double.app.fetch, doublePort);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    fleet.writeKubeconfig(kubeconfigPath);
+
+    const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
+    cleanups.push(() => importer.stop());
+    writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, stateDir: opts.stateDir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,21 @@
+/** What contract tests learn about the running sandbox (provided by the global setup). */
+
+/** The sandbox as tests see it. */
+export interface SandboxInfo {
+  /** FLEETPILOT_* and emulator variables pointing at the sandbox. */
+  env: Record<string, string>;
+  projectId: string;
+  projectNumber: string;
+  pubsubHost: string;
+  token: string;
+  kubeconfigPath: string;
+  doubleUrl: string;
+  stateDir: string;
+  repoRoot: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    sandbox: SandboxInfo;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Prints one closing line `tests: N passed, N failed, N skipped` after a run, in the plain form
+ * CI systems (and people) read without knowing vitest's own summary format.
+ */
+import type { Reporter, TestModule } from 'vitest/node';
+
+/** The vitest reporter. */
+export class SummaryReporter implements Reporter {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    let passed = 0;
+    let failed = unhandledErrors.length;
+    let skipped = 0;
+    for (const module of testModules) {
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failed++;
+        else skipped++;
+      }
+    }
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
+
+export { SummaryReporter as default };
