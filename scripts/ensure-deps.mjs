@@ -15,11 +15,14 @@ const stamp = 'node_modules/.fleetpilot-lock-hash';
 const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (have !== want) {
   const started = Date.now();
-  process.stderr.write('installing npm packages (npm ci) ...\n');
+  process.stderr.write('installing npm packages from package-lock.json ...\n');
   try {
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // `npm install --no-save` rather than `npm ci`: npm 11 leaves other platforms' optional
+    // packages (rollup's) out of the lock file and `npm ci` then refuses it as out of sync.
+    // The locked versions are still the ones installed, and the lock file is not rewritten.
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    process.stderr.write('npm ci failed: check network access to the npm registry and the messages above.\n');
+    process.stderr.write('npm install failed: check network access to the npm registry and the messages above.\n');
     process.exit(1);
   }
   writeFileSync(stamp, want + '\n');

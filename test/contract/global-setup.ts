@@ -14,6 +14,7 @@ let sandbox: Sandbox | undefined;
 /** Vitest global setup. */
 export async function setup(project: TestProject): Promise<void> {
   const repoRoot = resolve(import.meta.dirname, '../..');
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const log = createLogger({ format: 'text', level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO', fields: { component: 'test-sandbox' }, write: (line) => process.stderr.write(line + '\n') });
   const stateDir = join(repoRoot, '.cache', 'sandbox', `test-${process.pid}`);
   sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500 });
@@ -29,5 +30,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 /** Vitest global teardown. */
 export async function teardown(): Promise<void> {
-  await sandbox?.stop();
+  const survivors = (await sandbox?.stop()) ?? [];
+  if (survivors.length > 0) throw new Error(`the sandbox left processes running after stop: ${survivors.join(', ')}`);
 }

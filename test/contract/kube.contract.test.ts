@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalError } from '../../shared/errors.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
-import type { KubeAdapter } from '../../shared/adapters/kube.ts';
+import { refOf, type KubeAdapter } from '../../shared/adapters/kube.ts';
 import { endpointServer, kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import { kubeFor, sandboxAdapters } from '../support/sandbox-clients.ts';
 
@@ -59,7 +59,7 @@ describe('Kubernetes adapter (real kube-apiserver)', () => {
     const again = await kube.apply(route);
     expect(again.changed).toBe(false);
     expect(again.object.metadata?.resourceVersion).toBe(first.object.metadata?.resourceVersion);
-    const live = await kube.get(first.object as never) as KubernetesObject & { metadata: { managedFields: { manager: string; operation: string }[] } };
+    const live = await kube.get(refOf(first.object)) as KubernetesObject & { metadata: { managedFields: { manager: string; operation: string }[] } };
     expect(live.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'fleetpilot', operation: 'Apply' }));
   });
 
@@ -72,7 +72,7 @@ describe('Kubernetes adapter (real kube-apiserver)', () => {
 
   it('merge-patches, and resolves concurrent read-modify-write conflicts by re-reading', async () => {
     const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'counter' };
-    await kube.apply({ ...ref, metadata: { name: 'counter', namespace: ns }, data: { n: '0' } } as KubernetesObject);
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'counter', namespace: ns }, data: { n: '0' } } as KubernetesObject);
     await kube.mergePatch(ref, { metadata: { labels: { owner: 'fleetpilot' } } });
     await Promise.all(Array.from({ length: 6 }, () => kube.update<KubernetesObject & { data: Record<string, string> }>(ref, (live) => ({
       ...live, data: { n: String(Number(live.data.n) + 1) },
@@ -105,7 +105,7 @@ describe('Kubernetes adapter (real kube-apiserver)', () => {
     // The config cluster is a fleet member from creation, so it both exports and imports.
     const exportRef = { apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', namespace: 'store', name: `store-${ns}` };
     await kube.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: exportRef.name, namespace: 'store' }, spec: { selector: { app: 'store' }, ports: [{ port: 8080, protocol: 'TCP' }] } } as KubernetesObject);
-    await kube.apply({ ...exportRef, metadata: { name: exportRef.name, namespace: 'store' } });
+    await kube.apply({ apiVersion: exportRef.apiVersion, kind: exportRef.kind, metadata: { name: exportRef.name, namespace: 'store' } });
     const importRef = { ...exportRef, kind: 'ServiceImport' };
     const imported = await pollUntil(() => kube.get<KubernetesObject & { spec: { ports: { port: number }[]; ips: string[] } }>(importRef).then((o) => o ?? undefined), { timeoutMs: 30_000, what: 'ServiceImport on the config cluster' });
     expect(imported.spec.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);

@@ -10,6 +10,8 @@ import { startSandbox, type Sandbox } from './sandbox.ts';
 import { timed } from './progress.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
+// No GCE metadata server exists here; without this the auth library probes for one and warns.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
 const once = process.argv.includes('--once');
 const log = createLogger({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text', fields: { component: 'sandbox' } });
 
@@ -26,9 +28,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping the sandbox', { reason });
-    await sandbox.stop();
+    const survivors = await sandbox.stop();
+    if (survivors.length > 0) {
+      log.error('sandbox stopped, but processes survived', { survivors });
+      process.exit(1);
+    }
     log.info('sandbox stopped; no process left running');
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -36,8 +42,8 @@ async function main(): Promise<void> {
     await timed(log, 'demo fleet', () => createDemoFleet(sandbox, log));
   } catch (error) {
     log.error('demo fleet failed', { error });
-    await shutdown('demo failed');
     process.exitCode = 1;
+    await shutdown('demo failed');
     return;
   }
   printGuide(sandbox, Math.round(performance.now() - started));

@@ -69,7 +69,8 @@ export function createMcsImporter(deps: McsImporterDeps) {
         if ((firstSeen.get(key) ?? now) + deps.delayMs > now || !namespaces.has(exp.namespace)) continue;
         const ref = { apiVersion: MCS, kind: 'ServiceImport', namespace: exp.namespace, name: exp.name };
         const { changed } = await member.kube.apply({
-          ...ref,
+          apiVersion: MCS,
+          kind: 'ServiceImport',
           metadata: { name: exp.name, namespace: exp.namespace, labels: { [IMPORTER_LABEL]: 'mcs-importer' } },
           spec: { type: 'ClusterSetIP', ips: [clusterSetIp(key)], ports: exp.ports.map(importPort) },
         });

@@ -40,6 +40,7 @@ interface Record_ {
 /** Owns every process of one sandbox instance (one state directory). */
 export class ProcessSupervisor {
   private readonly children = new Map<number, { child: ChildProcess; record: Record_ }>();
+  private readonly started: Record_[] = [];
   private readonly stateFile: string;
 
   constructor(private readonly stateDir: string, private readonly log: Logger) {
@@ -77,6 +78,7 @@ export class ProcessSupervisor {
     const pid = child.pid;
     const record = { name: spec.name, pgid: pid, marker: spec.marker ?? spec.command };
     this.children.set(pid, { child, record });
+    this.started.push(record);
     this.persist();
     const listeners: ((line: string) => void)[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -112,6 +114,11 @@ export class ProcessSupervisor {
     }));
     // Children of a group leader (Java under gcloud) may outlive it; take the whole group.
     this.killAllSync();
+  }
+
+  /** Processes of any group this supervisor started that are still alive (zombies excluded). */
+  survivors(): string[] {
+    return this.started.flatMap((record) => liveMembers(record.pgid).map((pid) => `${record.name} (pid ${pid})`));
   }
 
   private async stopOne(pid: number, exited: Promise<unknown>, graceMs = 5_000): Promise<void> {
@@ -174,6 +181,21 @@ function commandLine(pid: number): string {
     // The leader exited but its group lives on: judge by any member's command line.
     return groupCommandLines(pid);
   }
+}
+
+function liveMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSyncSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return members;
 }
 
 function groupCommandLines(pgid: number): string {

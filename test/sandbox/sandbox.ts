@@ -16,7 +16,7 @@ import { startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { ensureKubeSandbox } from './kube-build.ts';
 import { KubeFleet } from './kube-fleet.ts';
 import { startImporter } from './fleet-members.ts';
-import { freePort } from './ports.ts';
+import { freePort, portIsFree } from './ports.ts';
 import { assertPrerequisites } from './prerequisites.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
@@ -47,7 +47,8 @@ export interface Sandbox {
   fleet: KubeFleet;
   adapters: GcpAdapters;
   stateDir: string;
-  stop(): Promise<void>;
+  /** Stops everything; returns the processes that survived (none, unless something is wrong). */
+  stop(): Promise<string[]>;
 }
 
 /** Starts the sandbox; on failure everything already started is stopped. */
@@ -62,10 +63,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log.warn('sandbox cleanup step failed', { error }));
     await supervisor.stopAll();
+    return supervisor.survivors();
   };
   try {
     const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () => ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }));
     const token = `sandbox-${randomBytes(24).toString('hex')}`;
+    await assertPortsFree([opts.ports?.pubsub, opts.ports?.firestore, opts.ports?.double]);
     const [pubsubPort, firestorePort, doublePort] = await Promise.all([
       opts.ports?.pubsub || freePort(), opts.ports?.firestore || freePort(), opts.ports?.double || freePort(),
     ]);
@@ -130,4 +133,12 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, port: num
     const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
     server.once('error', reject);
   });
+}
+
+async function assertPortsFree(ports: (number | undefined)[]): Promise<void> {
+  const busy: number[] = [];
+  for (const port of ports) if (port && !(await portIsFree(port))) busy.push(port);
+  if (busy.length > 0) {
+    throw new Error(`loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`);
+  }
 }
