@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
@@ -69,7 +70,7 @@ describe('demo fleet', () => {
     for (const demo of DEMO_CLUSTERS) {
       expect(clusters.find((c) => c.name === demo.name)).toMatchObject({ location: demo.location, status: 'RUNNING' });
       const kube = await kubeFor(adapters, demo.location, demo.name);
-      const service = await kube.get<{ spec: { ports: { port: number }[] } } & import('@kubernetes/client-node').KubernetesObject>(
+      const service = await kube.get<{ spec: { ports: { port: number }[] } } & KubernetesObject>(
         { apiVersion: 'v1', kind: 'Service', namespace: DEMO_APP.namespace, name: DEMO_APP.service });
       expect(service?.spec.ports[0]?.port).toBe(8080);
     }
