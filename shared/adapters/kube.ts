@@ -3,7 +3,7 @@
  * apply with a fixed field manager (skipped when a dry run shows nothing would change), or a JSON
  * merge patch. A 404 on delete is success; optimistic-concurrency conflicts are retried by re-reading.
  */
-import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { TerminalError, httpStatusOf, isNotFound } from '../errors.ts';
 import { withRetry } from '../core/retry.ts';
@@ -36,12 +36,15 @@ export interface KubeAdapter {
   patchStatus(ref: ObjectRef, plural: string, status: Record<string, unknown>): Promise<void>;
   /** Deletes; returns false when the object was already gone. */
   delete(ref: ObjectRef): Promise<boolean>;
+  /** A bound service-account token from the TokenRequest API. */
+  requestToken(namespace: string, serviceAccount: string, expirationSeconds: number, audiences?: string[]): Promise<string>;
 }
 
 /** Creates the adapter for one cluster. */
 export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string): KubeAdapter {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const header = (ref: ObjectRef) => ({
     apiVersion: ref.apiVersion,
     kind: ref.kind,
@@ -101,6 +104,15 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
         { group, version, namespace: ref.namespace, plural, name: ref.name, body: { status }, fieldManager },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
+    },
+    async requestToken(namespace, serviceAccount, expirationSeconds, audiences = []) {
+      const result = await core.createNamespacedServiceAccountToken({
+        namespace,
+        name: serviceAccount,
+        body: { spec: { audiences, expirationSeconds } },
+      });
+      if (!result.status?.token) throw new Error(`TokenRequest for ${namespace}/${serviceAccount} returned no token`);
+      return result.status.token;
     },
     async delete(ref) {
       try {

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Options of {@link ensureKubeSandbox}. */
@@ -41,6 +41,10 @@ export const KUBE_MODULE_DIR = join('test', 'sandbox', 'kube');
 const BINARY = 'kube-sandbox';
 const COMPLETE_MARKER = 'complete';
 const PROGRESS_EVERY_MS = 15_000;
+/** Built copies kept besides the current one (each binary is ~110 MB). */
+const KEEP_OLD_BUILDS = 2;
+/** Temporary build folders older than this are leftovers of an interrupted build. */
+const STALE_TMP_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Returns a ready `kube-sandbox` binary and its CRD folder, building them first if the cache has
@@ -98,11 +102,29 @@ export async function ensureKubeSandbox(opts: EnsureKubeSandboxOptions): Promise
       return result(false);
     }
     opts.log('kube-sandbox built', { key, crdFiles: crdCount, elapsedS: Math.round((Date.now() - started) / 1000) });
+    await pruneCache(cacheDir, key).catch((err: unknown) => opts.log('could not prune old kube-sandbox builds', { error: String(err) }));
     return result(true);
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Removes all but the newest {@link KEEP_OLD_BUILDS} other builds, and temporary folders left by
+ * interrupted builds.
+ */
+async function pruneCache(cacheDir: string, currentKey: string): Promise<void> {
+  const now = Date.now();
+  const builds: { path: string; mtime: number }[] = [];
+  for (const name of await readdir(cacheDir)) {
+    const path = join(cacheDir, name);
+    const { mtimeMs } = await stat(path);
+    if (/^[0-9a-f]{16}$/.test(name) && name !== currentKey) builds.push({ path, mtime: mtimeMs });
+    else if (name.startsWith('.tmp-') && now - mtimeMs > STALE_TMP_MS) await rm(path, { recursive: true, force: true });
+  }
+  builds.sort((a, b) => b.mtime - a.mtime);
+  for (const old of builds.slice(KEEP_OLD_BUILDS)) await rm(old.path, { recursive: true, force: true });
 }
 
 /** True when `dir` holds a fully built copy (the marker is written last). */

@@ -66,7 +66,9 @@ func runAPIServer(args []string) {
 		if dir, err = os.MkdirTemp("", "kube-sandbox-"+*name+"-"); err != nil {
 			fatal("apiserver: %v", err)
 		}
-		defer os.RemoveAll(dir)
+		tmp := dir
+		defer os.RemoveAll(tmp)
+		atExit(func() { _ = os.RemoveAll(tmp) })
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		fatal("apiserver: %v", err)
 	}

@@ -25,7 +25,17 @@ import (
 var (
 	eventMu  sync.Mutex
 	eventOut io.Writer = os.Stdout
+
+	cleanupMu sync.Mutex
+	cleanups  []func()
 )
+
+// atExit registers f to run before a fatal exit (normal returns use defer).
+func atExit(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+}
 
 // emit writes one JSON line to the event stream (the process's original stdout).
 func emit(v map[string]any) {
@@ -43,7 +53,17 @@ func fatal(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	fmt.Fprintln(os.Stderr, "kube-sandbox: "+msg)
 	emit(map[string]any{"event": "error", "message": msg})
+	runCleanups()
 	os.Exit(1)
+}
+
+func runCleanups() {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	for _, f := range cleanups {
+		f()
+	}
+	cleanups = nil
 }
 
 // watchStdin calls onEOF once stdin reaches EOF (or fails), which means the parent went away.
@@ -59,6 +79,7 @@ func exitLater(d time.Duration, code int) {
 	go func() {
 		time.Sleep(d)
 		fmt.Fprintln(os.Stderr, "kube-sandbox: graceful shutdown timed out, exiting")
+		runCleanups()
 		os.Exit(code)
 	}()
 }

@@ -1,0 +1,131 @@
+/**
+ * The fleet configuration: what fleetpilot should make true. Versioned YAML, validated with zod
+ * (every problem at once, with its path), exported as JSON Schema for editors.
+ */
+import { z } from 'zod';
+
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
+const weight = z.number().int().min(0).max(1_000_000);
+const region = z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as asia-northeast1');
+
+/** A path pinned to one cluster or one region (e.g. `/tokyo` → `mc-gw-tokyo`). */
+export const pinnedPathSchema = z
+  .object({
+    path: z.string().regex(/^\/[A-Za-z0-9/_.~-]*$/, 'must be an absolute URL path such as /tokyo'),
+    cluster: dnsLabel.optional(),
+    region: region.optional(),
+  })
+  .refine((p) => Boolean(p.cluster) !== Boolean(p.region), { message: 'must name exactly one of cluster or region' });
+
+/** One application service routed through the multi-cluster Gateway. */
+export const serviceSchema = z.object({
+  name: dnsLabel,
+  namespace: dnsLabel,
+  port: z.number().int().min(1).max(65535),
+  hostnames: z.array(z.string().min(1)).min(1),
+  /** Baseline weight of each region in the default rule; regions not listed get `defaultWeight`. */
+  regionWeights: z.record(region, weight).default({}),
+  defaultWeight: weight.default(100),
+  pinnedPaths: z.array(pinnedPathSchema).default([]),
+});
+
+/** Locality load balancing of a mesh service (one of the Istio modes). */
+export const localityLbSchema = z.union([
+  z.object({ failover: z.array(z.object({ from: region, to: region })).min(1) }),
+  z.object({ failoverPriority: z.array(z.string().min(1)).min(1) }),
+  z.object({ distribute: z.array(z.object({ from: z.string().min(1), to: z.record(z.string(), z.number().int().min(0).max(100)) })).min(1) }),
+]);
+
+/** A service in the multi-cluster mesh. */
+export const meshServiceSchema = z.object({
+  name: dnsLabel,
+  namespace: dnsLabel,
+  outlierDetection: z
+    .object({
+      consecutive5xxErrors: z.number().int().min(1).default(5),
+      interval: z.string().regex(/^\d+(ms|s|m)$/).default('10s'),
+      baseEjectionTime: z.string().regex(/^\d+(ms|s|m)$/).default('30s'),
+      maxEjectionPercent: z.number().int().min(0).max(100).default(100),
+    })
+    .prefault({}),
+  localityLb: localityLbSchema.optional(),
+});
+
+/** The whole fleet configuration document. */
+export const fleetConfigSchema = z.object({
+  version: z.literal(1),
+  fleet: z.object({
+    /** Project whose fleet (GKE Hub) the clusters join. */
+    project: z.string().min(1),
+    membershipLocation: z.string().default('global'),
+    /** The cluster hosting Gateway and HTTPRoute objects, and its membership (the MCI config membership). */
+    configCluster: z.object({ name: dnsLabel, location: z.string().min(1), membership: dnsLabel.optional() }),
+    gateway: z
+      .object({
+        name: dnsLabel.default('external-http'),
+        namespace: dnsLabel.default('gateway'),
+        className: z.string().regex(/-mc$/, 'must be a multi-cluster GatewayClass (ends in -mc)').default('gke-l7-global-external-managed-mc'),
+        /** Create the Gateway when absent (never modify an existing one). */
+        create: z.boolean().default(true),
+      })
+      .prefault({}),
+  }),
+  onboarding: z
+    .object({
+      /** Resource labels a cluster must carry to be onboarded. */
+      matchLabels: z.record(z.string(), z.string()).default({}),
+      /** Projects whose clusters may join; empty means the fleet project only. */
+      allowedProjects: z.array(z.string().min(1)).default([]),
+      /** Location prefixes (region or zone) allowed; empty means any. */
+      allowedLocations: z.array(z.string().min(1)).default([]),
+      /** Also export one Service per cluster (`SERVICE-CLUSTER`) so paths can pin a cluster. */
+      perClusterServices: z.boolean().default(true),
+      featureTimeoutSeconds: z.number().int().min(1).max(3600).default(120),
+    })
+    .prefault({}),
+  services: z.array(serviceSchema).default([]),
+  mesh: z.object({ services: z.array(meshServiceSchema).default([]) }).prefault({}),
+});
+
+/** A validated fleet configuration. */
+export type FleetConfig = z.output<typeof fleetConfigSchema>;
+/** One routed service. */
+export type ServiceConfig = FleetConfig['services'][number];
+/** One mesh service. */
+export type MeshServiceConfig = FleetConfig['mesh']['services'][number];
+
+/** The result of {@link parseFleetConfig}: the configuration or every problem with its path. */
+export type FleetConfigResult = { ok: true; config: FleetConfig } | { ok: false; problems: string[] };
+
+/** Validates a parsed document. */
+export function parseFleetConfig(document: unknown): FleetConfigResult {
+  const result = fleetConfigSchema.safeParse(document);
+  if (!result.success) {
+    return { ok: false, problems: result.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`) };
+  }
+  const problems = semanticProblems(result.data);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: result.data };
+}
+
+function semanticProblems(config: FleetConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  config.services.forEach((svc, i) => {
+    const key = `${svc.namespace}/${svc.name}`;
+    if (seen.has(key)) problems.push(`services.${i}: duplicate service ${key}`);
+    seen.add(key);
+    const paths = new Set<string>();
+    svc.pinnedPaths.forEach((p, j) => {
+      if (paths.has(p.path)) problems.push(`services.${i}.pinnedPaths.${j}.path: duplicate path ${p.path}`);
+      paths.add(p.path);
+    });
+    // One default rule plus one rule per pinned path; Gateway API allows 16 rules per route.
+    if (svc.pinnedPaths.length + 1 > 16) problems.push(`services.${i}.pinnedPaths: ${svc.pinnedPaths.length} pinned paths exceed the 15 an HTTPRoute can hold beside its default rule`);
+  });
+  return problems;
+}
+
+/** JSON Schema of the configuration, for editors. */
+export function fleetConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(fleetConfigSchema, { io: 'input' }) as Record<string, unknown>;
+}
