@@ -25,6 +25,8 @@ export type DocData = Record<string, unknown>;
 export interface Store {
   /** Reads a document; `undefined` when it does not exist. */
   get(collection: string, id: string): Promise<DocData | undefined>;
+  /** Every document of a collection. */
+  list(collection: string): Promise<DocData[]>;
   /** Writes a whole document. */
   set(collection: string, id: string, data: DocData): Promise<void>;
   /** Creates the document only if absent; returns false when it already existed. */
@@ -69,6 +71,7 @@ export function createStore(deps: StoreDeps): Store {
 
   return {
     get: async (collection, id) => (await doc(collection, id).get()).data(),
+    list: async (collection) => (await firestore.collection(prefix + collection).get()).docs.map((d) => d.data()),
     set: async (collection, id, data) => {
       await doc(collection, id).set(data);
     },

@@ -27,6 +27,10 @@ export const envSchema = z
     FLEETPILOT_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
     PUBSUB_EMULATOR_HOST: hostPort.optional(),
     FIRESTORE_EMULATOR_HOST: hostPort.optional(),
+    /** The fleet configuration YAML (until GitOps revisions in Firestore take over). */
+    FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
+    /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
+    FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
   });
 

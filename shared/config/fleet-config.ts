@@ -127,5 +127,5 @@ function semanticProblems(config: FleetConfig): string[] {
 
 /** JSON Schema of the configuration, for editors. */
 export function fleetConfigJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(fleetConfigSchema, { io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(fleetConfigSchema, { io: 'input' });
 }

@@ -17,7 +17,7 @@ export async function setup(project: TestProject): Promise<void> {
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   const log = createLogger({ format: 'text', level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO', fields: { component: 'test-sandbox' }, write: (line) => process.stderr.write(line + '\n') });
   const stateDir = join(repoRoot, '.cache', 'sandbox', `test-${process.pid}`);
-  sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500 });
+  sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), tickIntervalMs: 2_000 });
   await createDemoFleet(sandbox, log);
   const info: SandboxInfo = {
     env: sandbox.env,

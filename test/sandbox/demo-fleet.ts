@@ -5,8 +5,6 @@
  * so each creation publishes its audit-log entries.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createKubeAdapter } from '../../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { Sandbox } from './sandbox.ts';
 import { timed } from './progress.ts';
@@ -43,7 +41,7 @@ export function storeApplication(): KubernetesObject[] {
   ];
 }
 
-/** Creates one cluster through the Container API and deploys the store application into it. */
+/** Creates one cluster through the Container API (the sandbox's cluster template deploys the store application). */
 export async function createDemoCluster(sandbox: Sandbox, cluster: DemoCluster, log: Logger): Promise<void> {
   const { container } = sandbox.adapters;
   await timed(log, `create cluster ${cluster.name} (${cluster.location})`, async () => {
@@ -51,23 +49,19 @@ export async function createDemoCluster(sandbox: Sandbox, cluster: DemoCluster, 
       const op = await container.createCluster(cluster.location, {
         name: cluster.name,
         initialNodeCount: 3,
-        resourceLabels: { env: 'demo', app: 'store', 'fleetpilot-onboard': 'true' },
+        // Members opt in to onboarding by label; the config cluster hosts routes and serves no traffic.
+        resourceLabels: cluster.registerAtCreation ? { env: 'demo', role: 'config' } : { env: 'demo', app: 'store', 'fleetpilot-onboard': 'true' },
         workloadIdentityConfig: { workloadPool: `${sandbox.config.FLEETPILOT_PROJECT_ID}.svc.id.goog` },
         ...(cluster.registerAtCreation ? { fleet: { project: `projects/${sandbox.config.FLEETPILOT_PROJECT_NUMBER}` } } : {}),
       });
       await container.waitForOperation(cluster.location, op.split('/').pop()!);
     }
   });
-  const info = await container.getCluster(cluster.location, cluster.name);
-  if (!info) throw new Error(`cluster ${cluster.name} vanished after creation`);
-  const kube = createKubeAdapter(
-    kubeConfigFor({ name: cluster.name, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, token: sandbox.token }),
-    'demo-app-deployer',
-  );
-  for (const obj of storeApplication()) await kube.apply(obj);
 }
 
-/** Creates the whole demo fleet (clusters in parallel, as a team would with several terminals). */
+/** Creates the demo fleet: the config cluster first (it exists before members join), then the members in parallel. */
 export async function createDemoFleet(sandbox: Sandbox, log: Logger): Promise<void> {
-  await Promise.all(DEMO_CLUSTERS.map((c) => createDemoCluster(sandbox, c, log)));
+  const [config, ...members] = DEMO_CLUSTERS;
+  await createDemoCluster(sandbox, config!, log);
+  await Promise.all(members.map((c) => createDemoCluster(sandbox, c, log)));
 }

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { createLogger } from '../../shared/log/logger.ts';
 import { DEMO_APP, DEMO_CLUSTERS, createDemoFleet } from './demo-fleet.ts';
 import { startSandbox, type Sandbox } from './sandbox.ts';
+import { listOperations, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
+import type { OperationRecord } from '../../shared/state/operations.ts';
 import { timed } from './progress.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
     log,
     ports: { pubsub: 8681, firestore: 8682, double: 8689 },
+    fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
   }));
   let stopping = false;
   const shutdown = async (reason: string) => {
@@ -39,7 +42,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   try {
-    await timed(log, 'demo fleet', () => createDemoFleet(sandbox, log));
+    const demoStarted = new Date().toISOString();
+    await timed(log, 'demo fleet: create the config cluster, then Tokyo and Osaka', () => createDemoFleet(sandbox, log));
+    const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () => waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000));
+    printOnboarding(await listOperations(sandbox.adapters), demoStarted, route);
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -48,6 +54,19 @@ async function main(): Promise<void> {
   }
   printGuide(sandbox, Math.round(performance.now() - started));
   if (once) await shutdown('--once');
+}
+
+function printOnboarding(operations: OperationRecord[], since: string, route: RouteShape): void {
+  const lines = ['', 'What fleetpilot did (operation records in Firestore):'];
+  for (const op of operations.filter((o) => o.startedAt >= since && o.kind === 'cluster-lifecycle' && o.trigger.phase === 'last')) {
+    const total = op.finishedAt ? Date.parse(op.finishedAt) - Date.parse(op.startedAt) : 0;
+    lines.push(`  ${op.subject}  ${op.result ?? 'running'} in ${total} ms${op.reason ? ` — ${op.reason}` : ''}`);
+    for (const step of op.steps) lines.push(`    ${String(step.elapsedMs).padStart(6)} ms  ${step.outcome.padEnd(9)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
+  }
+  lines.push('', 'store HTTPRoute on mc-gw-config-cluster:');
+  lines.push(`  default rule: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`);
+  for (const pin of route.pinned) lines.push(`  ${pin.path} → ${pin.backend}`);
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 function printGuide(sandbox: Sandbox, elapsedMs: number): void {
@@ -68,6 +87,7 @@ function printGuide(sandbox: Sandbox, elapsedMs: number): void {
     'Look at the fleet:',
     `  kubectl --kubeconfig ${kc} --context mc-gw-config-cluster get crd httproutes.gateway.networking.k8s.io`,
     `  kubectl --kubeconfig ${kc} --context mc-gw-tokyo -n store get services,serviceexports,serviceimports`,
+    `  kubectl --kubeconfig ${kc} --context mc-gw-config-cluster -n store get httproute store -o yaml`,
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/-/clusters`,
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships`,
     `  Logs of every process: ${join(sandbox.stateDir, 'logs')}`,

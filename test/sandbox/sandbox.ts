@@ -20,6 +20,8 @@ import { freePort, portIsFree } from './ports.ts';
 import { assertPrerequisites } from './prerequisites.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
+import { deployClusterTemplate } from './cluster-template.ts';
+import { startFunctions } from './local-functions.ts';
 
 /** Fixed identity of the sandbox project. */
 export const SANDBOX_PROJECT = { id: 'fleetpilot-sandbox', number: '424242424242' } as const;
@@ -34,6 +36,10 @@ export interface SandboxOptions {
   ports?: { pubsub?: number; firestore?: number; double?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
+  /** Serve fleetpilot's Cloud Functions with this fleet configuration file (omit for adapters only). */
+  fleetConfigFile?: string;
+  /** How often the sandbox's stand-in for Cloud Scheduler publishes a tick. */
+  tickIntervalMs?: number;
 }
 
 /** A running sandbox. */
@@ -102,6 +108,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         provision: async ({ name }) => {
           const cluster = await fleet.addCluster(name);
           fleet.writeKubeconfig(kubeconfigPath);
+          await deployClusterTemplate(cluster, token);
           return { endpoint: cluster.endpoint, caCertificatePem: cluster.caPem };
         },
         deprovision: async ({ name }) => {
@@ -120,6 +127,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
     cleanups.push(() => importer.stop());
+    if (opts.fleetConfigFile) {
+      const functions = await startFunctions({ env: { ...env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
+      cleanups.push(() => functions.stop());
+      env.FLEETPILOT_FLEET_CONFIG_FILE = opts.fleetConfigFile;
+    }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
     return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, stateDir: opts.stateDir, stop };
   } catch (error) {

@@ -33,7 +33,7 @@ func runAPIServer(args []string) {
 	token := fs.String("token", "", "bearer token of the admin user (system:masters) (required)")
 	crds := fs.String("crds", "", "comma-separated directories of CRD YAML files to install")
 	serviceCIDR := fs.String("service-cidr", "10.96.0.0/16", "service cluster IP range")
-	stateDir := fs.String("state-dir", "", "per-instance directory for generated files (default: a temp dir, removed at exit)")
+	stateDir := fs.String("state-dir", "", "per-instance directory for generated files (default: $TMPDIR/kube-sandbox-UID-apiserver-PORT, removed at exit)")
 	readyTimeout := fs.Duration("ready-timeout", 5*time.Minute, "how long to wait for /readyz and the CRDs")
 	verbosity := fs.Int("v", 0, "kube-apiserver klog verbosity (stderr)")
 	noStdin := fs.Bool("no-stdin-watch", false, "do not exit when stdin reaches EOF")
@@ -63,13 +63,14 @@ func runAPIServer(args []string) {
 
 	dir := *stateDir
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "kube-sandbox-"+*name+"-"); err != nil {
-			fatal("apiserver: %v", err)
-		}
+		// One folder per port: a live port is unique, and a folder left by a killed process
+		// is reused rather than piling up.
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("kube-sandbox-%d-apiserver-%d", os.Getuid(), *port))
 		tmp := dir
 		defer os.RemoveAll(tmp)
 		atExit(func() { _ = os.RemoveAll(tmp) })
-	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		fatal("apiserver: %v", err)
 	}
 	tokenFile := filepath.Join(dir, "tokens.csv")
@@ -116,15 +117,17 @@ func runAPIServer(args []string) {
 	cmd.SetOut(os.Stderr)
 	cmd.SetErr(os.Stderr)
 
-	// Backstop: a graceful shutdown must not hang forever.
+	// Backstop: a graceful shutdown must not hang forever (it takes 2-3 s with etcd up).
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() { <-sigs; exitLater(20*time.Second, 0) }()
+	go func() { <-sigs; exitLater(10*time.Second, 0) }()
 	if !*noStdin {
 		watchStdin(func() {
 			fmt.Fprintln(os.Stderr, "kube-sandbox apiserver: stdin EOF, shutting down")
 			genericapiserver.RequestShutdown()
-			exitLater(20*time.Second, 0)
+			// The parent is gone and etcd usually goes with it, which stalls parts of the
+			// graceful shutdown (they retry etcd writes): don't wait long.
+			exitLater(4*time.Second, 0)
 		})
 	}
 

@@ -52,21 +52,27 @@ func runEtcd(args []string) {
 		fatal("etcd: start: %v", err)
 	}
 
-	stop := make(chan string, 2)
+	type stopReason struct {
+		why   string
+		grace time.Duration // how long Close may take before a hard exit
+	}
+	stop := make(chan stopReason, 2)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() { s := <-sigs; stop <- s.String() }()
+	// Close waits up to the request timeout (~7 s) for clients' watch streams; with the parent
+	// gone (stdin EOF) nobody benefits from that, and bbolt/WAL stay consistent on a plain exit.
+	go func() { s := <-sigs; stop <- stopReason{s.String(), 10 * time.Second} }()
 	if !*noStdin {
-		watchStdin(func() { stop <- "stdin EOF" })
+		watchStdin(func() { stop <- stopReason{"stdin EOF", 2 * time.Second} })
 	}
 
 	select {
 	case <-e.Server.ReadyNotify():
 	case err := <-e.Err():
 		fatal("etcd: %v", err)
-	case why := <-stop:
-		fmt.Fprintf(os.Stderr, "kube-sandbox etcd: %s before ready, stopping\n", why)
-		exitLater(10*time.Second, 0)
+	case r := <-stop:
+		fmt.Fprintf(os.Stderr, "kube-sandbox etcd: %s before ready, stopping\n", r.why)
+		exitLater(r.grace, 0)
 		e.Close()
 		os.Exit(0)
 	case <-time.After(2 * time.Minute):
@@ -77,9 +83,9 @@ func runEtcd(args []string) {
 	emit(map[string]any{"event": "ready", "component": "etcd", "endpoint": clientURL.String()})
 
 	select {
-	case why := <-stop:
-		fmt.Fprintf(os.Stderr, "kube-sandbox etcd: %s, stopping\n", why)
-		exitLater(10*time.Second, 0)
+	case r := <-stop:
+		fmt.Fprintf(os.Stderr, "kube-sandbox etcd: %s, stopping\n", r.why)
+		exitLater(r.grace, 0)
 		e.Close()
 		os.Exit(0)
 	case err := <-e.Err():

@@ -18,7 +18,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -103,6 +105,9 @@ func main() {
 	}
 	// Keep stdout for events only: anything else a library prints to stdout lands on stderr.
 	eventOut = reserveStdout()
+	// When the parent dies, our stdout/stderr pipes break. By default Go dies of SIGPIPE on the
+	// next log line, skipping the graceful shutdown (and cleanup) that stdin EOF triggers.
+	signal.Ignore(syscall.SIGPIPE)
 	cmd, args := os.Args[1], os.Args[2:]
 	switch cmd {
 	case "certs":

@@ -1,0 +1,58 @@
+/**
+ * The composition root shared by the Cloud Functions: validates the environment once, builds the
+ * real adapters, and hands out the lifecycle dependencies. Built lazily on the first event so a
+ * configuration error fails that invocation with one clear message.
+ */
+import { hostname } from 'node:os';
+import { createKubeFactory } from '../shared/adapters/cluster-access.ts';
+import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
+import { loadFleetConfigFile } from '../shared/config/config-file.ts';
+import { loadEnv, type Env } from '../shared/config/env.ts';
+import { randomIds, realSleep, systemClock } from '../shared/core/clock.ts';
+import { createLogger, type Logger } from '../shared/log/logger.ts';
+import type { LifecycleDeps } from '../shared/onboarding/deps.ts';
+
+/** What every function needs. */
+export interface FunctionContext {
+  env: Env;
+  adapters: GcpAdapters;
+  lifecycle: LifecycleDeps;
+  log: Logger;
+}
+
+/** Builds the context from an environment (process.env at the real entry points). */
+export async function buildFunctionContext(rawEnv: Record<string, string | undefined>, component: string): Promise<FunctionContext> {
+  const env = loadEnv(rawEnv);
+  const log = createLogger({ level: env.LOG_LEVEL, fields: { component } });
+  const adapters = await createGcpAdapters(env, { clock: systemClock, log });
+  const configFile = env.FLEETPILOT_FLEET_CONFIG_FILE;
+  const lifecycle: LifecycleDeps = {
+    container: adapters.container,
+    hub: adapters.hub,
+    store: adapters.store,
+    kubeFor: createKubeFactory(env, adapters.tokens),
+    config: () => {
+      if (!configFile) throw new Error('FLEETPILOT_FLEET_CONFIG_FILE is not set: fleetpilot has no fleet configuration');
+      return loadFleetConfigFile(configFile);
+    },
+    clock: systemClock,
+    sleep: realSleep,
+    ids: randomIds,
+    log,
+    instanceId: `${hostname()}:${process.pid}`,
+    importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
+  };
+  return { env, adapters, lifecycle, log };
+}
+
+/** Memoises the context per process (Cloud Functions reuse instances across invocations). */
+export function lazyContext(component: string, rawEnv: Record<string, string | undefined>): () => Promise<FunctionContext> {
+  let pending: Promise<FunctionContext> | undefined;
+  return () => {
+    pending ??= buildFunctionContext(rawEnv, component).catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

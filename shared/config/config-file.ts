@@ -1,0 +1,32 @@
+/**
+ * Loads the fleet configuration from a YAML file. Problems name the file, the path in the document
+ * and, where the YAML parser knows it, the line.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { TerminalError } from '../errors.ts';
+import { parseFleetConfig, type FleetConfig } from './fleet-config.ts';
+
+/** Parses YAML text into a validated configuration, or throws one error listing every problem. */
+export function parseFleetConfigYaml(text: string, file: string): FleetConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
+    throw new TerminalError(`invalid fleet configuration YAML:\n  - ${lines.join('\n  - ')}`);
+  }
+  const result = parseFleetConfig(doc.toJS());
+  if (result.ok) return result.config;
+  const lines = result.problems.map((problem) => {
+    const path = problem.slice(0, problem.indexOf(':')).split('.').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const node = path.length > 0 ? doc.getIn(path, true) : undefined;
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    return range ? `${file}:${lineCounter.linePos(range[0]).line}: ${problem}` : `${file}: ${problem}`;
+  });
+  throw new TerminalError(`invalid fleet configuration:\n  - ${lines.join('\n  - ')}`);
+}
+
+/** Reads and validates the configuration file. */
+export async function loadFleetConfigFile(file: string): Promise<FleetConfig> {
+  return parseFleetConfigYaml(await readFile(file, 'utf8'), file);
+}

@@ -1,0 +1,27 @@
+/** The multi-cluster mesh: pure renderers and the shell that applies them through the Kubernetes adapter. */
+export {
+  ISTIO_NAMESPACE,
+  MANAGED_BY,
+  READER_CLUSTER_ROLE,
+  READER_SERVICE_ACCOUNT,
+  remoteSecretName,
+  remoteSecretToken,
+  renderDestinationRule,
+  renderMeshNamespace,
+  renderReaderObjects,
+  renderRemoteSecret,
+  sidecarInjectionLabels,
+  type DestinationRule,
+  type RemoteSecretInput,
+} from './render.ts';
+export { isTokenReusable, jwtClaims, jwtExpiry, type ServiceAccountClaims, type TokenReuseCriteria } from './jwt.ts';
+export {
+  applyMeshReader,
+  ensureMeshReader,
+  ensureRemoteSecrets,
+  removeRemoteSecrets,
+  type MeshCluster,
+  type RemoteSecretOptions,
+  type RemoteSecretSummary,
+} from './remote-secrets.ts';
+export { ensureMeshServices } from './services.ts';

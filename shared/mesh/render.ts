@@ -1,0 +1,161 @@
+/**
+ * Pure renderers for the multi-cluster mesh: namespaces labelled for sidecar injection,
+ * DestinationRules with outlier detection and locality load balancing, and the remote secrets
+ * (with the reader identity behind them) that `istioctl create-remote-secret` would produce.
+ */
+import type { KubernetesObject, V1ClusterRole, V1ClusterRoleBinding, V1Namespace, V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
+import type { MeshServiceConfig } from '../config/fleet-config.ts';
+
+/** Namespace of the Istio control plane, where remote secrets and the reader identity live. */
+export const ISTIO_NAMESPACE = 'istio-system';
+/** The service account whose token a remote secret carries. */
+export const READER_SERVICE_ACCOUNT = 'istio-reader-service-account';
+/** Name of the reader ClusterRole and of its binding. */
+export const READER_CLUSTER_ROLE = `istio-reader-clusterrole-${ISTIO_NAMESPACE}`;
+/** The label marking objects fleetpilot renders and owns. */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'fleetpilot' } as const;
+
+/** An Istio `networking.istio.io/v1` DestinationRule as fleetpilot renders it. */
+export interface DestinationRule extends KubernetesObject {
+  spec: {
+    host: string;
+    trafficPolicy: {
+      outlierDetection: MeshServiceConfig['outlierDetection'];
+      loadBalancer?: { localityLbSetting: Record<string, unknown> & { enabled: true } };
+    };
+  };
+}
+
+/** What a remote secret needs to know about the cluster it grants access to. */
+export interface RemoteSecretInput {
+  cluster: string;
+  /** `https://HOST[:PORT]` of the cluster's API server. */
+  server: string;
+  caPem: string;
+  /** A token of the cluster's reader service account. */
+  token: string;
+}
+
+/** The labels that turn on sidecar injection in a namespace. */
+export function sidecarInjectionLabels(): Record<string, string> {
+  return { 'istio-injection': 'enabled' };
+}
+
+/** A Namespace carrying only the injection label, for server-side apply (fleetpilot owns just that label). */
+export function renderMeshNamespace(name: string): V1Namespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: sidecarInjectionLabels() } };
+}
+
+/** The DestinationRule of one mesh service: outlier detection always, locality load balancing when configured. */
+export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
+  const { consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent } = svc.outlierDetection;
+  // Istio only fails over when outlier detection is on; it is always rendered.
+  const trafficPolicy: DestinationRule['spec']['trafficPolicy'] = {
+    outlierDetection: { consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent },
+  };
+  const lb = svc.localityLb;
+  if (lb) {
+    let mode: Record<string, unknown>;
+    if ('failover' in lb) mode = { failover: lb.failover.map(({ from, to }) => ({ from, to })) };
+    else if ('failoverPriority' in lb) mode = { failoverPriority: [...lb.failoverPriority] };
+    else mode = { distribute: lb.distribute.map(({ from, to }) => ({ from, to: { ...to } })) };
+    trafficPolicy.loadBalancer = { localityLbSetting: { enabled: true, ...mode } };
+  }
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { name: svc.name, namespace: svc.namespace, labels: { ...MANAGED_BY } },
+    spec: { host: `${svc.name}.${svc.namespace}.svc.cluster.local`, trafficPolicy },
+  };
+}
+
+/** `istio-remote-secret-CLUSTER`. */
+export function remoteSecretName(cluster: string): string {
+  return `istio-remote-secret-${cluster}`;
+}
+
+/**
+ * The remote secret for `cluster`, as `istioctl create-remote-secret` writes it: a kubeconfig with
+ * one cluster, one token user and one context, all named after the cluster.
+ */
+export function renderRemoteSecret(input: RemoteSecretInput): V1Secret {
+  const { cluster, server, caPem, token } = input;
+  const kubeconfig = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: cluster, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    users: [{ name: cluster, user: { token } }],
+    contexts: [{ name: cluster, context: { cluster, user: cluster } }],
+    'current-context': cluster,
+    preferences: {},
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: remoteSecretName(cluster),
+      namespace: ISTIO_NAMESPACE,
+      labels: { 'istio/multiCluster': 'true', ...MANAGED_BY },
+      annotations: { 'networking.istio.io/cluster': cluster },
+    },
+    stringData: { [cluster]: stringify(kubeconfig) },
+  };
+}
+
+/** The token inside a remote secret read back from the API (`data`) or as rendered (`stringData`); null when absent or malformed. */
+export function remoteSecretToken(secret: V1Secret, cluster: string): string | null {
+  const text = secret.stringData?.[cluster] ?? decodeBase64(secret.data?.[cluster]);
+  if (!text) return null;
+  try {
+    const kubeconfig = parse(text) as { contexts?: { name?: string; context?: { user?: string } }[]; users?: { name?: string; user?: { token?: unknown } }[] } | null;
+    const userName = kubeconfig?.contexts?.find((c) => c.name === cluster)?.context?.user ?? cluster;
+    const token = kubeconfig?.users?.find((u) => u.name === userName)?.user?.token;
+    return typeof token === 'string' && token.length > 0 ? token : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The identity a remote istiod uses to read this cluster: the `istio-system` Namespace, the reader
+ * ServiceAccount, a read-only ClusterRole over what service discovery watches, and its binding.
+ * Secrets are deliberately not readable.
+ */
+export function renderReaderObjects(): [V1Namespace, V1ServiceAccount, V1ClusterRole, V1ClusterRoleBinding] {
+  const read = ['get', 'list', 'watch'];
+  const labels = { app: 'istio-reader', ...MANAGED_BY };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE, labels } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: READER_CLUSTER_ROLE, labels },
+      rules: [
+        { apiGroups: [''], resources: ['endpoints', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: read },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
+        { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: read },
+        {
+          apiGroups: ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io', 'config.istio.io'],
+          resources: ['*'],
+          verbs: read,
+        },
+        { apiGroups: ['gateway.networking.k8s.io'], resources: ['*'], verbs: read },
+        { apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceexports', 'serviceimports'], verbs: read },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: READER_CLUSTER_ROLE, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READER_CLUSTER_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE }],
+    },
+  ];
+}
+
+function decodeBase64(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}

@@ -1,0 +1,72 @@
+/**
+ * Onboarding of a running cluster that matches the policy: fleet membership, fleet features,
+ * member objects, mesh wiring, then routes — each step idempotent and recorded.
+ */
+import type { ClusterInfo } from '../adapters/container.ts';
+import type { FleetConfig } from '../config/fleet-config.ts';
+import { pollUntil } from '../core/retry.ts';
+import { regionOf, regionalServiceName } from '../routing/index.ts';
+import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
+import type { OperationRecorder } from '../state/operations.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { ensureFleetFeatures } from './features.ts';
+import { ensureMembership } from './membership.ts';
+import { ensureMemberObjects } from './member-objects.ts';
+import { addClusterToMesh } from './mesh-step.ts';
+import { updateRoutes } from './update-routes.ts';
+
+/** The full membership name of the configured config cluster. */
+export function configMembershipName(config: FleetConfig): string {
+  const id = config.fleet.configCluster.membership ?? config.fleet.configCluster.name;
+  return `projects/${config.fleet.project}/locations/${config.fleet.membershipLocation}/memberships/${id}`;
+}
+
+/** Onboards `cluster`; returns the operation outcome. */
+export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
+  const region = regionOf(cluster.location);
+  const base = { projectId: cluster.projectId, location: cluster.location, name: cluster.name, region };
+  const previous = await readClusterRecord(deps.store, cluster);
+  if (previous?.phase !== 'onboarded') {
+    await writeClusterRecord(deps.store, { ...base, phase: 'onboarding', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
+  }
+  const { membership } = await op.step('register fleet membership', () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
+    (o) => ({ outcome: o.action === 'created' || o.action === 'issuer-fixed' ? 'done' : 'unchanged', detail: `${o.membership.name}: ${o.action}` }));
+  await op.step('enable fleet features', () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
+    (o) => ({ outcome: o.warnings.length > 0 ? 'failed' : 'done', detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; ') }));
+  const kube = await deps.kubeFor(cluster, membership.name.split('/').pop());
+  const members = await op.step('apply namespaces, derived Services and ServiceExports; label nodes', () => ensureMemberObjects(kube, config, { ...base }),
+    (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }));
+  await addClusterToMesh(deps, op, config, cluster);
+  await op.step('record cluster as onboarded', () => writeClusterRecord(deps.store, {
+    ...base, phase: 'onboarded', membership: membership.name, updatedAt: deps.clock.now().toISOString(), operationId: op.id,
+  }));
+  await waitForImports(deps, op, config, region, members.missingServices);
+  await updateRoutes(deps, op, config);
+}
+
+/** Readiness gate: routes include a region only once its ServiceImport exists on the config cluster. */
+async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
+  const wanted = config.services.filter((s) => !missing.includes(`${s.namespace}/${s.name}`)).map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
+  if (wanted.length === 0) return;
+  const configCluster = await deps.container.getCluster(config.fleet.configCluster.location, config.fleet.configCluster.name);
+  if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist`);
+  const kube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
+  const present = async () => new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
+  const started = deps.clock.now().getTime();
+  try {
+    await pollUntil(async () => {
+      const have = await present();
+      return wanted.every((w) => have.has(w)) ? true : undefined;
+    }, { timeoutMs: deps.importWaitMs, intervalMs: 200, clock: deps.clock, sleep: deps.sleep, what: `ServiceImports ${wanted.join(', ')}` });
+    op.note('wait for ServiceImports on the config cluster', 'done', `${wanted.join(', ')} after ${deps.clock.now().getTime() - started} ms`);
+  } catch {
+    op.note('wait for ServiceImports on the config cluster', 'skipped', `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear`);
+  }
+}
+
+function describeMembers(o: { changed: string[]; unchanged: number; missingServices: string[]; labelledNodes: string[] }): string {
+  const parts = [`${o.changed.length} written`, `${o.unchanged} unchanged`];
+  if (o.labelledNodes.length > 0) parts.push(`topology labels on ${o.labelledNodes.length} nodes`);
+  if (o.missingServices.length > 0) parts.push(`application Service missing: ${o.missingServices.join(', ')}`);
+  return parts.join(', ');
+}

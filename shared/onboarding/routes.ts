@@ -1,0 +1,68 @@
+/**
+ * Observes what routing may use and renders the config cluster's Gateway and HTTPRoutes from it.
+ * Level-based and fail static: every read that fails aborts the run before anything is written,
+ * and a service with nothing ready keeps its live route untouched.
+ */
+import type { ContainerAdapter } from '../adapters/container.ts';
+import type { Store } from '../adapters/firestore.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
+import type { FleetConfig } from '../config/fleet-config.ts';
+import { describeRouteChange, regionOf, renderGateway, renderHttpRoute, type HttpRoute, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
+import { listClusterRecords } from '../state/cluster-records.ts';
+
+/** What a route reconcile did, per service. */
+export interface RoutesOutcome {
+  changed: string[];
+  explanation: string[];
+  problems: string[];
+}
+
+/** Reads clusters (Container, fleetpilot's records) and ServiceImports (config cluster). */
+export async function observeRouting(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }, config: FleetConfig): Promise<RoutingObservation> {
+  // A complete list or an error: a failed read must never look like "every cluster is gone".
+  const [live, records, imports] = await Promise.all([
+    deps.container.listClusters('-'),
+    listClusterRecords(deps.store),
+    deps.configKube.list('net.gke.io/v1', 'ServiceImport'),
+  ]);
+  const status = new Map(live.map((c) => [`${c.projectId}:${c.location}:${c.name}`, c.status]));
+  const clusters: ObservedCluster[] = [];
+  for (const record of records) {
+    if (record.phase !== 'onboarded' && record.phase !== 'leaving') continue;
+    if (record.projectId !== config.fleet.project && !config.onboarding.allowedProjects.includes(record.projectId)) continue;
+    const current = status.get(`${record.projectId}:${record.location}:${record.name}`);
+    if (current === undefined) continue; // confirmed gone: a complete list does not hold it
+    const serving = record.phase === 'onboarded' && current === 'RUNNING';
+    clusters.push({ name: record.name, location: record.location, region: regionOf(record.location), phase: serving ? 'serving' : 'leaving' });
+  }
+  return { clusters, imports: new Set(imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+}
+
+/** Applies the Gateway (when configured and absent) and every service's HTTPRoute. */
+export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConfig, observed: RoutingObservation): Promise<RoutesOutcome> {
+  const outcome: RoutesOutcome = { changed: [], explanation: [], problems: [] };
+  const gw = config.fleet.gateway;
+  if (gw.create) {
+    const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: gw.namespace, name: gw.name };
+    if (!(await configKube.get(ref))) {
+      await configKube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: gw.namespace } });
+      await configKube.apply(renderGateway(gw));
+      outcome.changed.push(`Gateway ${gw.namespace}/${gw.name} created`);
+    }
+  }
+  for (const service of config.services) {
+    const plan = renderHttpRoute(service, gw, observed);
+    outcome.explanation.push(...plan.explanation.map((line) => `${service.name}: ${line}`));
+    if (plan.problems.length > 0) {
+      outcome.problems.push(...plan.problems.map((p) => `${service.name}: ${p}`));
+      continue;
+    }
+    if (!plan.route) continue;
+    const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: service.namespace, name: service.name };
+    const live = await configKube.get<HttpRoute>(ref);
+    await configKube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
+    const result = await configKube.apply(plan.route);
+    if (result.changed) outcome.changed.push(...describeRouteChange(live, plan.route).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`));
+  }
+  return outcome;
+}

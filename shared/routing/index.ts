@@ -1,0 +1,18 @@
+/**
+ * Routing: pure rendering of the Gateway, HTTPRoutes and member-cluster exports from the fleet
+ * configuration and the observed fleet, and explanations of route changes.
+ */
+export { GATEWAY_API_VERSION, ROUTE_LIMITS, SERVICE_IMPORT, pathProblem, weightProblem } from './http-route.ts';
+export type { Gateway, HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch, HttpRouteRule, ParentRef } from './http-route.ts';
+export { MANAGED_BY, MANAGED_BY_LABEL, MAX_LABEL_LENGTH, SERVICE_LABEL, boundedName, clusterServiceName, importKey, regionOf, regionalServiceName } from './names.ts';
+export type { ObservedCluster, RoutingObservation } from './observation.ts';
+export { observeRegions } from './region-state.ts';
+export type { RegionState } from './region-state.ts';
+export { renderGateway } from './render-gateway.ts';
+export type { GatewayOptions } from './render-gateway.ts';
+export { MCS_API_VERSION, renderMemberObjects } from './render-member.ts';
+export type { MemberObjectsInput } from './render-member.ts';
+export { renderHttpRoute } from './render-route.ts';
+export type { GatewayRef, RoutePlan } from './render-route.ts';
+export { describeRouteChange, routeTrafficShares } from './route-diff.ts';
+export { configProblems as routeConfigProblems } from './route-problems.ts';

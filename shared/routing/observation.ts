@@ -1,0 +1,23 @@
+/**
+ * What the route renderer needs to know about the live fleet. Built by the caller from reads of the
+ * fleet and of the config cluster; a failed read must never be turned into an empty observation.
+ */
+
+/** A member cluster as routing sees it. */
+export interface ObservedCluster {
+  /** Cluster name, e.g. `mc-gw-tokyo`. */
+  name: string;
+  /** GKE location (zone or region), e.g. `asia-northeast1-b`. */
+  location: string;
+  /** Region of {@link location}, e.g. `asia-northeast1`. */
+  region: string;
+  /** `leaving`: the cluster is being deleted and must leave routing. */
+  phase: 'serving' | 'leaving';
+}
+
+/** The observed fleet: its clusters and the ServiceImports present on the config cluster. */
+export interface RoutingObservation {
+  clusters: readonly ObservedCluster[];
+  /** `namespace/name` of every ServiceImport present on the config cluster. */
+  imports: ReadonlySet<string>;
+}

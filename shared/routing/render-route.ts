@@ -1,0 +1,124 @@
+/**
+ * Renders the one HTTPRoute of a routed service from the fleet configuration and the observed fleet:
+ * a default rule with one ServiceImport backend per ready region, and a rule per pinned path. Pure
+ * and deterministic; whatever cannot be rendered safely is explained, never half-rendered.
+ */
+import type { ServiceConfig } from '../config/fleet-config.ts';
+import { GATEWAY_API_VERSION, ROUTE_LIMITS, SERVICE_IMPORT } from './http-route.ts';
+import type { HttpBackendRef, HttpRoute, HttpRouteRule } from './http-route.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL, clusterServiceName, importKey } from './names.ts';
+import type { RoutingObservation } from './observation.ts';
+import { configProblems } from './route-problems.ts';
+import { observeRegions, clusterPhases } from './region-state.ts';
+import type { RegionState } from './region-state.ts';
+
+/** What {@link renderHttpRoute} decided: the route (or `null`), why, and what blocks it. */
+export interface RoutePlan {
+  /** The desired HTTPRoute; `null` means "render nothing, leave any live route untouched". */
+  route: HttpRoute | null;
+  /** Human-readable lines explaining every decision. */
+  explanation: string[];
+  /** Violations of Gateway API limits; when any exists `route` is `null`. */
+  problems: string[];
+}
+
+/** The Gateway a route attaches to. */
+export interface GatewayRef {
+  name: string;
+  namespace: string;
+}
+
+/**
+ * Renders the HTTPRoute of `service`. A region is ready when it has a serving cluster and its
+ * regional ServiceImport exists; pinned paths render only when their cluster (or region) is ready.
+ * The result does not depend on the order of `observed.clusters`.
+ */
+export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, observed: RoutingObservation): RoutePlan {
+  const problems = configProblems(service);
+  const regions = observeRegions(service, observed);
+  const ready = regions.filter((r) => r.ready);
+  const head: string[] = [];
+  const details = regions.filter((r) => !r.ready).map(regionLine);
+  const pins = pinnedRules(service, observed, regions, details);
+  const rules = pins.slice();
+
+  if (ready.length === 0) {
+    head.push(`no region of ${service.name} is ready: no HTTPRoute rendered, a live route stays as it is`);
+    return { route: null, explanation: [...head, ...details], problems };
+  }
+  if (ready.every((r) => r.weight === 0)) {
+    head.push(`default rule omitted: every ready region of ${service.name} has weight 0 (${ready.map((r) => r.region).join(', ')})`);
+  } else {
+    head.push(`default rule: ${ready.map((r) => `${r.region} weight ${r.weight} (${count(r.serving.length, 'cluster')})`).join(', ')}`);
+    rules.push(rule('/', ready.map((r) => backend(r.importName, service.port, r.weight))));
+  }
+  if (ready.length > ROUTE_LIMITS.backendRefsPerRule) {
+    problems.push(`${service.name}: ${ready.length} ready regions exceed the ${ROUTE_LIMITS.backendRefsPerRule} backendRefs a rule can hold`);
+  }
+  if (problems.length > 0) {
+    return { route: null, explanation: [`no HTTPRoute rendered for ${service.name}: it would break Gateway API limits`, ...head, ...details], problems };
+  }
+  if (rules.length === 0) {
+    return { route: null, explanation: [...head, `no rule of ${service.name} can render: a live route stays as it is`, ...details], problems };
+  }
+  const route: HttpRoute = {
+    apiVersion: GATEWAY_API_VERSION,
+    kind: 'HTTPRoute',
+    metadata: { name: service.name, namespace: service.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+    spec: {
+      parentRefs: [{ kind: 'Gateway', name: gateway.name, namespace: gateway.namespace }],
+      hostnames: [...service.hostnames],
+      rules,
+    },
+  };
+  return { route, explanation: [...head, ...details], problems };
+}
+
+/** Rules of the pinned paths that can render, in configuration order; explains each into `lines`. */
+function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regions: RegionState[], lines: string[]): HttpRouteRule[] {
+  const clusters = clusterPhases(observed.clusters);
+  const rules: HttpRouteRule[] = [];
+  for (const pin of service.pinnedPaths) {
+    if (pin.cluster && !pin.region) {
+      const target = `${pin.path} → ${pin.cluster}`;
+      const phase = clusters.get(pin.cluster);
+      const name = clusterServiceName(service.name, pin.cluster);
+      const key = importKey(service.namespace, name);
+      if (phase === undefined) lines.push(`${target} skipped: cluster is not in the fleet`);
+      else if (phase === 'leaving') lines.push(`${target} skipped: cluster is leaving`);
+      else if (!observed.imports.has(key)) lines.push(`${target} waits for ServiceImport ${key}`);
+      else {
+        lines.push(target);
+        rules.push(rule(pin.path, [backend(name, service.port, 1)]));
+      }
+    } else if (pin.region && !pin.cluster) {
+      const target = `${pin.path} → ${pin.region}`;
+      const state = regions.find((r) => r.region === pin.region);
+      if (state === undefined || state.serving.length === 0) lines.push(`${target} skipped: region has no serving cluster`);
+      else if (!state.importPresent) lines.push(`${target} waits for ServiceImport ${importKey(service.namespace, state.importName)}`);
+      else {
+        lines.push(target);
+        rules.push(rule(pin.path, [backend(state.importName, service.port, 1)]));
+      }
+    }
+  }
+  return rules;
+}
+
+function regionLine(r: RegionState): string {
+  if (r.serving.length === 0 && r.leaving.length === 0) return `region ${r.region} has no cluster`;
+  if (r.serving.length === 0) return `region ${r.region} has no serving cluster (leaving: ${r.leaving.join(', ')})`;
+  return `region ${r.region} waits for ServiceImport ${r.importKey}`;
+}
+
+function rule(path: string, backendRefs: HttpBackendRef[]): HttpRouteRule {
+  return { matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs };
+}
+
+function backend(name: string, port: number, weight: number): HttpBackendRef {
+  return { ...SERVICE_IMPORT, name, port, weight };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * Short leases in Firestore so that two instances never work on the same subject at once: the
+ * second one gets a transient error and Pub/Sub redelivers its message after the first finishes.
+ */
+import { Timestamp } from '@google-cloud/firestore';
+import type { Store } from '../adapters/firestore.ts';
+import { realSleep, type Clock, type Sleep } from '../core/clock.ts';
+import { TransientError } from '../errors.ts';
+
+/** The collection of leases. */
+export const LEASES = 'leases';
+
+/** Runs `work` holding the lease `key`; throws TransientError if another holder has it. */
+export async function withLease<T>(
+  deps: { store: Store; clock: Clock; sleep?: Sleep },
+  key: string,
+  holder: string,
+  ttlMs: number,
+  work: () => Promise<T>,
+  waitMs = 0,
+): Promise<T> {
+  const deadline = deps.clock.now().getTime() + waitMs;
+  let acquired = await tryAcquire(deps, key, holder, ttlMs);
+  while (!acquired && deps.clock.now().getTime() < deadline) {
+    await (deps.sleep ?? realSleep)(100 + Math.random() * 150);
+    acquired = await tryAcquire(deps, key, holder, ttlMs);
+  }
+  if (!acquired) throw new TransientError(`${key} is being worked on by another instance; retry later`, { lease: key });
+  try {
+    return await work();
+  } finally {
+    await deps.store.transaction(async (tx) => {
+      const current = await tx.get(LEASES, key);
+      if (current?.holder === holder) tx.delete(LEASES, key);
+    });
+  }
+}
+
+async function tryAcquire(deps: { store: Store; clock: Clock }, key: string, holder: string, ttlMs: number): Promise<boolean> {
+  return deps.store.transaction(async (tx) => {
+    const current = await tx.get(LEASES, key);
+    const now = deps.clock.now().getTime();
+    const expiry = current?.expireAt instanceof Timestamp ? current.expireAt.toMillis() : 0;
+    if (current && current.holder !== holder && expiry > now) return false;
+    tx.set(LEASES, key, { holder, expireAt: Timestamp.fromMillis(now + ttlMs) });
+    return true;
+  });
+}

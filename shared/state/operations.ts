@@ -1,0 +1,92 @@
+/**
+ * Operation records: every run of a flow records who or what triggered it, the plan, each step
+ * with its outcome and timing, and the result — in Firestore, where the API and people read them.
+ */
+import type { Store } from '../adapters/firestore.ts';
+import type { Clock, IdGenerator } from '../core/clock.ts';
+import { redact } from '../log/redact.ts';
+
+/** The collection holding operation records. */
+export const OPERATIONS = 'operations';
+
+/** How a run ended. */
+export type OperationResult = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'retrying';
+
+/** One recorded step. */
+export interface StepRecord {
+  name: string;
+  outcome: 'done' | 'unchanged' | 'skipped' | 'failed';
+  detail?: string;
+  elapsedMs: number;
+}
+
+/** A stored operation. */
+export interface OperationRecord {
+  id: string;
+  kind: string;
+  trigger: Record<string, unknown>;
+  principal: string;
+  subject: string;
+  plan: string[];
+  steps: StepRecord[];
+  result?: OperationResult;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** Records one operation as it runs; the record is written at start and at finish. */
+export interface OperationRecorder {
+  readonly id: string;
+  step<T>(name: string, run: () => Promise<T>, describe?: (value: T) => { outcome?: StepRecord['outcome']; detail?: string }): Promise<T>;
+  note(name: string, outcome: StepRecord['outcome'], detail?: string): void;
+  plan(lines: string[]): void;
+  finish(result: OperationResult, reason?: string): Promise<OperationRecord>;
+  record(): OperationRecord;
+}
+
+/** Starts recording an operation. */
+export async function startOperation(
+  deps: { store: Store; clock: Clock; ids: IdGenerator },
+  init: { kind: string; trigger: Record<string, unknown>; principal: string; subject: string },
+): Promise<OperationRecorder> {
+  const record: OperationRecord = {
+    id: deps.ids(),
+    ...init,
+    trigger: redact(init.trigger),
+    plan: [],
+    steps: [],
+    startedAt: deps.clock.now().toISOString(),
+  };
+  const save = () => deps.store.set(OPERATIONS, record.id, JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
+  await save();
+  return {
+    id: record.id,
+    async step(name, run, describe) {
+      const started = deps.clock.now().getTime();
+      try {
+        const value = await run();
+        const d = describe?.(value) ?? {};
+        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: d.detail } : {}), elapsedMs: deps.clock.now().getTime() - started });
+        return value;
+      } catch (error) {
+        record.steps.push({ name, outcome: 'failed', detail: error instanceof Error ? error.message : String(error), elapsedMs: deps.clock.now().getTime() - started });
+        throw error;
+      }
+    },
+    note(name, outcome, detail) {
+      record.steps.push({ name, outcome, ...(detail ? { detail } : {}), elapsedMs: 0 });
+    },
+    plan(lines) {
+      record.plan.push(...lines);
+    },
+    async finish(result, reason) {
+      record.result = result;
+      if (reason) record.reason = reason;
+      record.finishedAt = deps.clock.now().toISOString();
+      await save();
+      return record;
+    },
+    record: () => record,
+  };
+}
