@@ -69,7 +69,7 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
     }
   };
 
-  return {
+  const adapter: KubeAdapter = {
     get,
     async list(apiVersion, kind, namespace, labelSelector) {
       const result = await api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
@@ -124,6 +124,25 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
       }
     },
   };
+  return withConciseErrors(adapter);
+}
+
+/** Client errors carry whole HTTP responses; callers and logs get the status and the server's message. */
+function withConciseErrors(adapter: KubeAdapter): KubeAdapter {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(adapter) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => {
+      throw conciseError(error);
+    });
+  }
+  return wrapped as unknown as KubeAdapter;
+}
+
+function conciseError(error: unknown): unknown {
+  if (error instanceof TerminalError || typeof error !== 'object' || error === null) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'number' || !('body' in error)) return error;
+  return Object.assign(new Error(`Kubernetes API answered ${code}: ${messageOf(error)}`, { cause: error }), { code });
 }
 
 /** The reference of an object. */

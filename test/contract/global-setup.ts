@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../shared/log/logger.ts';
 import { createDemoFleet } from '../sandbox/demo-fleet.ts';
+import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 import type { SandboxInfo } from '../support/sandbox-info.ts';
 
@@ -19,6 +20,8 @@ export async function setup(project: TestProject): Promise<void> {
   const stateDir = join(repoRoot, '.cache', 'sandbox', `test-${process.pid}`);
   sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), tickIntervalMs: 2_000 });
   await createDemoFleet(sandbox, log);
+  // Tests start from the converged classic example: both members onboarded and routed.
+  await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
   const info: SandboxInfo = {
     env: sandbox.env,
     projectId: sandbox.config.FLEETPILOT_PROJECT_ID,

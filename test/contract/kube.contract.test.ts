@@ -110,9 +110,9 @@ describe('Kubernetes adapter (real kube-apiserver)', () => {
     const imported = await pollUntil(() => kube.get<KubernetesObject & { spec: { ports: { port: number }[]; ips: string[] } }>(importRef).then((o) => o ?? undefined), { timeoutMs: 30_000, what: 'ServiceImport on the config cluster' });
     expect(imported.spec.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
     expect(imported.spec.ips).toHaveLength(1);
-    // Tokyo is not a fleet member yet (onboarding registers it), but imports reach members only.
-    expect(await tokyo.get(importRef)).toBeNull();
+    // Tokyo is a fleet member (onboarded during setup): the import reaches it too.
+    await pollUntil(() => tokyo.get(importRef).then((o) => o ?? undefined), { timeoutMs: 30_000, what: 'ServiceImport in mc-gw-tokyo' });
     await kube.delete(exportRef);
-    await pollUntil(async () => ((await kube.get(importRef)) === null ? true : undefined), { timeoutMs: 30_000, what: 'ServiceImport removal' });
+    await pollUntil(async () => ((await kube.get(importRef)) === null && (await tokyo.get(importRef)) === null ? true : undefined), { timeoutMs: 30_000, what: 'ServiceImport removal' });
   });
 });

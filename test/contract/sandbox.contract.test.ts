@@ -76,10 +76,11 @@ describe('demo fleet', () => {
     }
   });
 
-  it('registers only the config cluster in the fleet at creation; members are left for onboarding', async () => {
+  it('registers the config cluster at creation and keeps it out of routing by policy', async () => {
     const members = (await adapters.hub.listMemberships('global')).map((m) => m.endpoint?.gkeCluster?.resourceLink ?? '');
     expect(members.some((link) => link.endsWith('/clusters/mc-gw-config-cluster'))).toBe(true);
-    expect(members.some((link) => link.endsWith('/clusters/mc-gw-tokyo'))).toBe(false);
-    expect(sandboxInfo().projectId).toBe('fleetpilot-sandbox');
+    const record = await adapters.store.get('clusters', `${sandboxInfo().projectId}:asia-northeast1-b:mc-gw-config-cluster`);
+    expect(record?.phase).toBe('skipped');
+    expect(String(record?.reason)).toMatch(/onboarding selector/);
   });
 });

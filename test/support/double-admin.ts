@@ -5,6 +5,7 @@ import { sandboxInfo } from './sandbox-clients.ts';
 export interface Fault {
   method: string;
   pathPattern: string;
+  queryPattern?: string;
   status: number;
   count: number;
   message?: string;

@@ -55,7 +55,7 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
       return c.json(googleErrorBody(401, UNAUTHENTICATED_MESSAGE), 401);
     }
     if (!c.req.path.startsWith('/_double/')) {
-      const fault = takeFault(state.faults, c.req.method, c.req.path);
+      const fault = takeFault(state.faults, c.req.method, c.req.path, new URL(c.req.url).search.slice(1));
       if (fault !== undefined) {
         deps.log.info('google double: injected fault', { method: c.req.method, path: c.req.path, status: fault.status });
         return c.json(fault.body, fault.status as ContentfulStatusCode);

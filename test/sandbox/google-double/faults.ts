@@ -11,6 +11,8 @@ export interface FaultRule {
   method: string;
   /** Matched against the request path (without query). */
   pathPattern: RegExp;
+  /** Optionally matched against the query string (e.g. `membershipId=NAME` to fail one create). */
+  queryPattern?: RegExp;
   status: number;
   /** Remaining requests to fail. */
   remaining: number;
@@ -21,6 +23,7 @@ export interface FaultRule {
 export const faultRequestSchema = z.object({
   method: z.string().min(1).default('*'),
   pathPattern: z.string().min(1),
+  queryPattern: z.string().min(1).optional(),
   status: z.number().int().min(400).max(599),
   count: z.number().int().min(1).default(1),
   message: z.string().optional(),
@@ -30,15 +33,17 @@ export const faultRequestSchema = z.object({
 export function parseFaultRule(body: unknown): FaultRule {
   const parsed = faultRequestSchema.safeParse(body);
   if (!parsed.success) throw invalidArgument(`Invalid fault: ${parsed.error.message}`);
-  let pathPattern: RegExp;
-  try {
-    pathPattern = new RegExp(parsed.data.pathPattern);
-  } catch {
-    throw invalidArgument(`Invalid fault pathPattern: ${parsed.data.pathPattern}`);
-  }
+  const regex = (source: string, field: string): RegExp => {
+    try {
+      return new RegExp(source);
+    } catch {
+      throw invalidArgument(`Invalid fault ${field}: ${source}`);
+    }
+  };
   return {
     method: parsed.data.method.toUpperCase(),
-    pathPattern,
+    pathPattern: regex(parsed.data.pathPattern, 'pathPattern'),
+    ...(parsed.data.queryPattern !== undefined ? { queryPattern: regex(parsed.data.queryPattern, 'queryPattern') } : {}),
     status: parsed.data.status,
     remaining: parsed.data.count,
     ...(parsed.data.message !== undefined ? { message: parsed.data.message } : {}),
@@ -49,10 +54,10 @@ export function parseFaultRule(body: unknown): FaultRule {
  * Consumes one matching fault, if any, and returns the error to send; removes exhausted rules.
  */
 export function takeFault(
-  rules: FaultRule[], method: string, path: string,
+  rules: FaultRule[], method: string, path: string, query = '',
 ): { status: number; body: GoogleErrorBody } | undefined {
   const index = rules.findIndex(
-    (r) => (r.method === '*' || r.method === method.toUpperCase()) && r.pathPattern.test(path),
+    (r) => (r.method === '*' || r.method === method.toUpperCase()) && r.pathPattern.test(path) && (r.queryPattern?.test(query) ?? true),
   );
   const rule = index >= 0 ? rules[index] : undefined;
   if (rule === undefined) return undefined;
