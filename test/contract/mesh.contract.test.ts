@@ -95,7 +95,8 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
   it('renews the tokens once more than half their lifetime has passed', async () => {
     const token = async () => remoteSecretToken((await osaka.kube.get<V1Secret>(secretRef(TOKYO.name)))!, TOKYO.name);
     const old = await token();
-    const later = { now: () => new Date(Date.now() + 40 * 60_000) }; // 40 of the token's 60 minutes gone
+    // Far enough ahead that any stored token (60 min here, 7 days when fleetpilot onboarded the pair) is past half its life.
+    const later = { now: () => new Date(Date.now() + 30 * 24 * 3600_000) };
     const renewed = await ensureRemoteSecrets(tokyo, [osaka], { ...OPTS, clock: later });
     expect(renewed.created.sort()).toEqual(['istio-remote-secret-mc-gw-osaka@mc-gw-tokyo', 'istio-remote-secret-mc-gw-tokyo@mc-gw-osaka']);
     expect(await token()).not.toBe(old);

@@ -51,6 +51,15 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     }
 
     await pollUntil(async () => ((await backends()).includes('store-us-east1:100') ? true : undefined), { timeoutMs: DEADLINE, what: 'us-east1 in the default rule' });
+    // Mesh: remote secrets both ways with the other mesh clusters, and the DestinationRule.
+    const tokyo = await kubeFor(adapters, 'asia-northeast1-b', 'mc-gw-tokyo');
+    const secret = (cluster: string) => ({ apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: `istio-remote-secret-${cluster}` });
+    expect(await tokyo.get(secret(name))).not.toBeNull();
+    expect(await kube.get(secret('mc-gw-tokyo'))).not.toBeNull();
+    expect(await kube.get(secret('mc-gw-osaka'))).not.toBeNull();
+    const rule = await kube.get<KubernetesObject & { spec: { trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: boolean } } } } }>({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });
+    expect(rule?.spec.trafficPolicy.loadBalancer.localityLbSetting.enabled).toBe(true);
+    expect((await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'store' }))?.metadata?.labels?.['istio-injection']).toBe('enabled');
     const onboarded = await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last' && o.result === 'succeeded', 'onboarding operation');
     expect(onboarded.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['register fleet membership', 'enable fleet features', 'apply Gateway and HTTPRoutes']));
     expect(onboarded.principal).toBe('audit-log');
@@ -59,6 +68,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     await pollUntil(async () => (!(await backends()).some((b) => b.startsWith('store-us-east1')) ? true : undefined), { timeoutMs: DEADLINE, what: 'us-east1 out of the default rule' });
     await pollUntil(async () => ((await adapters.hub.getMembership('global', name)) === null ? true : undefined), { timeoutMs: DEADLINE, what: 'membership removed' });
     await pollUntil(async () => ((await adapters.store.get('clusters', `${sandboxInfo().projectId}:${location}:${name}`))?.phase === 'removed' ? true : undefined), { timeoutMs: DEADLINE, what: 'cluster recorded as removed' });
+    expect(await tokyo.get(secret(name))).toBeNull();
     expect(await backends()).toEqual(expect.arrayContaining(['store-asia-northeast1:50', 'store-asia-northeast2:50']));
   });
 
