@@ -1,0 +1,73 @@
+/**
+ * Concurrency in the sandbox: a second fleetpilot instance handling the same cluster at the same
+ * moment as the deployed function, and a burst of clusters created together. Each step is done
+ * once and the end state is complete.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import { pollUntil } from '../../shared/core/retry.ts';
+import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
+import { buildFunctionContext, type FunctionContext } from '../../functions/compose.ts';
+import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName } from '../support/fleet-fixtures.ts';
+import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+
+describe('onboarding under concurrency (sandbox)', () => {
+  let adapters: GcpAdapters;
+  let second: FunctionContext;
+  beforeAll(async () => {
+    adapters = await sandboxAdapters();
+    // Another instance of the function, with its own clients and instance id, as Cloud Run would scale out.
+    second = await buildFunctionContext({ ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' }, 'second-instance');
+  });
+  afterAll(async () => {
+    await second.adapters.close();
+    await adapters.close();
+  });
+
+  it('registers the membership once when two instances onboard the same cluster at once', async () => {
+    const name = uniqueName('dup');
+    const location = 'asia-northeast2-c';
+    await createCluster(adapters, name, location, ONBOARD_LABELS);
+    // The deployed function handles the real entry now; this instance handles a second nudge at the same time.
+    const nudge = auditEntries(name, location, 'CreateCluster', new Date());
+    const direct = await handleClusterAuditEntry({ ...second.lifecycle, instanceId: 'second' }, nudge.last, 'direct-call');
+    expect(direct.result).toBe('succeeded');
+    const ops = await pollUntil(async () => {
+      const all = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last' && o.finishedAt);
+      return all.some((o) => o.result === 'succeeded' && o.id !== direct.id) ? all : undefined;
+    }, { timeoutMs: 60_000, what: 'both instances finished' });
+    const registrations = ops.flatMap((o) => o.steps.filter((s) => s.name === 'register fleet membership'));
+    expect(registrations.filter((s) => s.detail?.endsWith(': created'))).toHaveLength(1);
+    expect(registrations.filter((s) => s.detail?.endsWith(': existing'))).toHaveLength(registrations.length - 1);
+    expect((await adapters.hub.getMembership('global', name))?.state?.code).toBe('READY');
+    await deleteCluster(adapters, name, location);
+  });
+
+  it('onboards a burst of clusters created together, each into the route', async () => {
+    const burst = [
+      { name: uniqueName('b1'), location: 'europe-west1-b' },
+      { name: uniqueName('b2'), location: 'europe-west4-a' },
+      { name: uniqueName('b3'), location: 'us-central1-a' },
+    ];
+    await Promise.all(burst.map((c) => createCluster(adapters, c.name, c.location, ONBOARD_LABELS)));
+    const wanted = ['store-europe-west1', 'store-europe-west4', 'store-us-central1'];
+    await pollUntil(async () => {
+      const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
+      return wanted.every((w) => names.includes(w)) ? true : undefined;
+    }, { timeoutMs: 120_000, what: 'every burst region in the default rule' });
+    for (const c of burst) {
+      // Another cluster's run may have written the route first; each cluster's own run still completes.
+      const done = await pollUntil(async () => (await operationsFor(adapters, c.name)).find((o) => o.trigger.phase === 'last' && o.result === 'succeeded'),
+        { timeoutMs: 120_000, what: `onboarding of ${c.name} to finish` });
+      expect(done.steps.find((s) => s.name === 'register fleet membership')?.outcome).toBe('done');
+      expect((await adapters.hub.getMembership('global', c.name))?.authority?.issuer).toContain(`/clusters/${c.name}`);
+    }
+    await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)));
+    await pollUntil(async () => {
+      const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
+      return wanted.every((w) => !names.includes(w)) ? true : undefined;
+    }, { timeoutMs: 120_000, what: 'burst regions gone from the default rule' });
+  });
+});
