@@ -6,6 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
+import { renderMeshNamespace } from '../mesh/index.ts';
 import { renderMemberObjects } from '../routing/index.ts';
 
 /** What was written in one member cluster. */
@@ -23,7 +24,10 @@ const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export async function ensureMemberObjects(kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }): Promise<MemberOutcome> {
   const outcome: MemberOutcome = { changed: [], unchanged: 0, missingServices: [], labelledNodes: [] };
   for (const service of config.services) {
-    const ns = await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
+    // One desired Namespace for every step: fleetpilot's field manager owns all its labels at once,
+    // so applying it here must carry the mesh injection label that the mesh step sets.
+    const meshNamespace = config.mesh.services.some((m) => m.namespace === service.namespace);
+    const ns = await kube.apply(meshNamespace ? renderMeshNamespace(service.namespace) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
     if (ns.changed) outcome.changed.push(`Namespace ${service.namespace}`);
     const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
     if (!appService) {

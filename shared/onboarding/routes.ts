@@ -45,7 +45,7 @@ export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConf
   if (gw.create) {
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: gw.namespace, name: gw.name };
     if (!(await configKube.get(ref))) {
-      await configKube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: gw.namespace } });
+      await ensureNamespace(configKube, gw.namespace);
       await configKube.apply(renderGateway(gw));
       outcome.changed.push(`Gateway ${gw.namespace}/${gw.name} created`);
     }
@@ -60,9 +60,19 @@ export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConf
     if (!plan.route) continue;
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: service.namespace, name: service.name };
     const live = await configKube.get<HttpRoute>(ref);
-    await configKube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
+    await ensureNamespace(configKube, service.namespace);
     const result = await configKube.apply(plan.route);
     if (result.changed) outcome.changed.push(...describeRouteChange(live, plan.route).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`));
   }
   return outcome;
+}
+
+/**
+ * Creates a namespace only when absent. Applying it would make fleetpilot's field manager own (and
+ * so drop) labels it set elsewhere on the same namespace, such as mesh injection.
+ */
+async function ensureNamespace(kube: KubeAdapter, name: string): Promise<void> {
+  if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name }))) {
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
 }

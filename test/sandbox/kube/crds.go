@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"os"
 	"path/filepath"
 	"sort"
@@ -162,6 +164,31 @@ func installCRDs(ctx context.Context, cfg *rest.Config, crds []crdDoc) (int, err
 			sort.Strings(names)
 			return 0, fmt.Errorf("CRDs not Established: %s %s", strings.Join(names, ","), lastProblem)
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	// Established is not yet servable: right after it, lists answer 429 "storage is (re)initializing"
+	// until the CRD's storage is ready. Wait for every served version to list, so "ready" means usable.
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range crds {
+		for _, v := range d.crd.Spec.Versions {
+			if !v.Served {
+				continue
+			}
+			gvr := schema.GroupVersionResource{Group: d.crd.Spec.Group, Version: v.Name, Resource: d.crd.Spec.Names.Plural}
+			for {
+				_, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1})
+				if err == nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return 0, fmt.Errorf("CRD %s not servable: %w", d.crd.Name, err)
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
 		}
 	}
 	return len(crds), nil
