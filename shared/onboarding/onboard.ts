@@ -52,16 +52,19 @@ async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config
   if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist`);
   const kube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
   const present = async () => new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
-  const started = deps.clock.now().getTime();
-  try {
-    await pollUntil(async () => {
-      const have = await present();
-      return wanted.every((w) => have.has(w)) ? true : undefined;
-    }, { timeoutMs: deps.importWaitMs, intervalMs: 200, clock: deps.clock, sleep: deps.sleep, what: `ServiceImports ${wanted.join(', ')}` });
-    op.note('wait for ServiceImports on the config cluster', 'done', `${wanted.join(', ')} after ${deps.clock.now().getTime() - started} ms`);
-  } catch {
-    op.note('wait for ServiceImports on the config cluster', 'skipped', `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear`);
-  }
+  await op.step('wait for ServiceImports on the config cluster', async () => {
+    try {
+      await pollUntil(async () => {
+        const have = await present();
+        return wanted.every((w) => have.has(w)) ? true : undefined;
+      }, { timeoutMs: deps.importWaitMs, intervalMs: 200, clock: deps.clock, sleep: deps.sleep, what: `ServiceImports ${wanted.join(', ')}` });
+      return true;
+    } catch {
+      return false;
+    }
+  }, (ready) => ready
+    ? { detail: wanted.join(', ') }
+    : { outcome: 'skipped', detail: `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear` });
 }
 
 function describeMembers(o: { changed: string[]; unchanged: number; missingServices: string[]; labelledNodes: string[] }): string {

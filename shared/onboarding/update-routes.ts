@@ -1,5 +1,6 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
+import { TransientError } from '../errors.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
@@ -9,6 +10,9 @@ import { observeRouting, reconcileRoutes, type RoutesOutcome } from './routes.ts
 export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<RoutesOutcome> {
   const configCluster = await deps.container.getCluster(config.fleet.configCluster.location, config.fleet.configCluster.name);
   if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist; routes cannot be written`);
+  if (configCluster.status !== 'RUNNING' && configCluster.status !== 'RECONCILING') {
+    throw new TransientError(`config cluster ${configCluster.name} is ${configCluster.status}; routes wait until it runs`);
+  }
   const configKube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
   const key = `routes:${config.fleet.configCluster.location}:${config.fleet.configCluster.name}`;
   return withLease(deps, key, `${deps.instanceId}:${op.id}`, 60_000, async () => {

@@ -13,6 +13,8 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';
+// The functions run in this process; keep their JSON logs to warnings so the figures stay readable.
+process.env.LOG_LEVEL ??= 'WARNING';
 const log = createLogger({ format: 'text', level: 'WARNING', fields: { component: 'bench' } });
 const progress = (message: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
 

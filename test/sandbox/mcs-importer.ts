@@ -5,6 +5,7 @@
  * the last export of that name goes. Level-based: each pass reads everything and writes the difference.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../../shared/adapters/kube.ts';
 import type { Clock } from '../../shared/core/clock.ts';
@@ -37,6 +38,7 @@ interface ServicePort {
   appProtocol?: string;
 }
 type Service = KubernetesObject & { spec?: { ports?: ServicePort[] } };
+type ServiceImport = KubernetesObject & { spec?: unknown; status?: unknown };
 
 /** The importer: `pass()` reconciles once; `start()` loops until `stop()`. */
 export function createMcsImporter(deps: McsImporterDeps) {
@@ -65,20 +67,22 @@ export function createMcsImporter(deps: McsImporterDeps) {
 
     for (const member of members) {
       const namespaces = new Set((await member.kube.list('v1', 'Namespace')).map((n) => n.metadata?.name));
+      // Read the member's imports once and write only what differs: a pass stays cheap in big fleets.
+      const existing = new Map((await member.kube.list<ServiceImport>(MCS, 'ServiceImport', undefined, `${IMPORTER_LABEL}=mcs-importer`))
+        .map((i) => [`${i.metadata?.namespace}/${i.metadata?.name}`, i]));
       for (const [key, exp] of exports) {
         if ((firstSeen.get(key) ?? now) + deps.delayMs > now || !namespaces.has(exp.namespace)) continue;
         const ref = { apiVersion: MCS, kind: 'ServiceImport', namespace: exp.namespace, name: exp.name };
-        const { changed } = await member.kube.apply({
-          apiVersion: MCS,
-          kind: 'ServiceImport',
-          metadata: { name: exp.name, namespace: exp.namespace, labels: { [IMPORTER_LABEL]: 'mcs-importer' } },
-          spec: { type: 'ClusterSetIP', ips: [clusterSetIp(key)], ports: exp.ports.map(importPort) },
-        });
-        await member.kube.patchStatus(ref, 'serviceimports', { clusters: [...exp.clusters].sort().map((cluster) => ({ cluster })) });
-        if (changed) deps.log.info('mcs importer: ServiceImport created', { cluster: member.name, serviceImport: key, exporters: exp.clusters });
+        const spec = { type: 'ClusterSetIP', ips: [clusterSetIp(key)], ports: exp.ports.map(importPort) };
+        const status = { clusters: [...exp.clusters].sort().map((cluster) => ({ cluster })) };
+        const live = existing.get(key);
+        if (!live || !isDeepStrictEqual(live.spec, spec)) {
+          await member.kube.apply({ apiVersion: MCS, kind: 'ServiceImport', metadata: { name: exp.name, namespace: exp.namespace, labels: { [IMPORTER_LABEL]: 'mcs-importer' } }, spec });
+          if (!live) deps.log.info('mcs importer: ServiceImport created', { cluster: member.name, serviceImport: key, exporters: exp.clusters });
+        }
+        if (!isDeepStrictEqual(live?.status, status)) await member.kube.patchStatus(ref, 'serviceimports', status);
       }
-      for (const imp of await member.kube.list(MCS, 'ServiceImport', undefined, `${IMPORTER_LABEL}=mcs-importer`)) {
-        const key = `${imp.metadata?.namespace}/${imp.metadata?.name}`;
+      for (const [key, imp] of existing) {
         if (exports.has(key)) continue;
         await member.kube.delete({ apiVersion: MCS, kind: 'ServiceImport', namespace: imp.metadata?.namespace ?? '', name: imp.metadata?.name ?? '' });
         deps.log.info('mcs importer: ServiceImport removed', { cluster: member.name, serviceImport: key });
