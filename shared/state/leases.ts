@@ -37,6 +37,9 @@ export async function withLease<T>(
 }
 
 async function tryAcquire(deps: { store: Store; clock: Clock }, key: string, holder: string, ttlMs: number): Promise<boolean> {
+  // A plain read first: waiters poll a held lease without opening transactions that contend with the holder's.
+  const peek = await deps.store.get(LEASES, key);
+  if (peek && peek.holder !== holder && peek.expireAt instanceof Timestamp && peek.expireAt.toMillis() > deps.clock.now().getTime()) return false;
   return deps.store.transaction(async (tx) => {
     const current = await tx.get(LEASES, key);
     const now = deps.clock.now().getTime();

@@ -49,7 +49,8 @@ export function createMcsImporter(deps: McsImporterDeps) {
   const pass = async (): Promise<void> => {
     const members = await deps.members();
     const exports = new Map<string, { namespace: string; name: string; clusters: string[]; ports: ServicePort[] }>();
-    for (const member of members) {
+    // Members are read and written concurrently: a pass over a large fleet must stay short.
+    await Promise.all(members.map(async (member) => {
       for (const exp of await member.kube.list(MCS, 'ServiceExport')) {
         const namespace = exp.metadata?.namespace ?? 'default';
         const name = exp.metadata?.name ?? '';
@@ -60,12 +61,12 @@ export function createMcsImporter(deps: McsImporterDeps) {
         entry.clusters.push(member.name);
         exports.set(key, entry);
       }
-    }
+    }));
     const now = deps.clock.now().getTime();
     for (const key of exports.keys()) if (!firstSeen.has(key)) firstSeen.set(key, now);
     for (const key of [...firstSeen.keys()]) if (!exports.has(key)) firstSeen.delete(key);
 
-    for (const member of members) {
+    await Promise.all(members.map(async (member) => {
       const namespaces = new Set((await member.kube.list('v1', 'Namespace')).map((n) => n.metadata?.name));
       // Read the member's imports once and write only what differs: a pass stays cheap in big fleets.
       const existing = new Map((await member.kube.list<ServiceImport>(MCS, 'ServiceImport', undefined, `${IMPORTER_LABEL}=mcs-importer`))
@@ -87,7 +88,7 @@ export function createMcsImporter(deps: McsImporterDeps) {
         await member.kube.delete({ apiVersion: MCS, kind: 'ServiceImport', namespace: imp.metadata?.namespace ?? '', name: imp.metadata?.name ?? '' });
         deps.log.info('mcs importer: ServiceImport removed', { cluster: member.name, serviceImport: key });
       }
-    }
+    }));
   };
 
   const loop = (intervalMs: number): void => {
