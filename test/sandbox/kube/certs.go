@@ -100,63 +100,27 @@ func ensureCerts(dir string, hosts []string) ([]string, error) {
 	case exists(p("ca.crt")) || exists(p("ca.key")):
 		return nil, errors.New("only one of ca.crt/ca.key exists; remove it to regenerate the CA")
 	default:
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		sn, err := serial()
-		if err != nil {
-			return nil, err
-		}
-		now := time.Now()
 		tmpl := &x509.Certificate{
-			SerialNumber:          sn,
 			Subject:               pkix.Name{CommonName: "fleetpilot-sandbox-ca"},
-			NotBefore:             now.Add(-time.Hour),
-			NotAfter:              now.AddDate(10, 0, 0),
 			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 			BasicConstraintsValid: true,
 			IsCA:                  true,
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		cert, key, err := issue(p("ca.crt"), p("ca.key"), tmpl, nil, nil)
 		if err != nil {
 			return nil, err
 		}
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(p("ca.key"), pemBytes("PRIVATE KEY", keyDER), 0o600); err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(p("ca.crt"), pemBytes("CERTIFICATE", der), 0o644); err != nil {
-			return nil, err
-		}
-		if caCert, err = x509.ParseCertificate(der); err != nil {
-			return nil, err
-		}
+		caCert = cert
 		caKey = key
 		created = append(created, "ca.crt", "ca.key")
 	}
 
 	// apiserver serving certificate (also usable as a client certificate)
 	if !exists(p("apiserver.crt")) || !exists(p("apiserver.key")) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		sn, err := serial()
-		if err != nil {
-			return nil, err
-		}
-		now := time.Now()
 		tmpl := &x509.Certificate{
-			SerialNumber: sn,
-			Subject:      pkix.Name{CommonName: "kube-apiserver"},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.AddDate(10, 0, 0),
-			KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			Subject:     pkix.Name{CommonName: "kube-apiserver"},
+			KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 			DNSNames: []string{"kubernetes", "kubernetes.default", "kubernetes.default.svc",
 				"kubernetes.default.svc.cluster.local"},
 			IPAddresses: []net.IP{net.ParseIP("10.96.0.1")},
@@ -168,18 +132,7 @@ func ensureCerts(dir string, hosts []string) ([]string, error) {
 				tmpl.DNSNames = append(tmpl.DNSNames, h)
 			}
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)
-		if err != nil {
-			return nil, err
-		}
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(p("apiserver.key"), pemBytes("PRIVATE KEY", keyDER), 0o600); err != nil {
-			return nil, err
-		}
-		if err := writeAtomic(p("apiserver.crt"), pemBytes("CERTIFICATE", der), 0o644); err != nil {
+		if _, _, err := issue(p("apiserver.crt"), p("apiserver.key"), tmpl, caCert, caKey); err != nil {
 			return nil, err
 		}
 		created = append(created, "apiserver.crt", "apiserver.key")
@@ -244,4 +197,38 @@ func loadPair(certPath, keyPath string) (*x509.Certificate, crypto.Signer, error
 		return nil, nil, fmt.Errorf("%s: not a signing key", keyPath)
 	}
 	return cert, signer, nil
+}
+
+// issue creates a P-256 key and a 10-year certificate from tmpl, signed by parent (self-signed when
+// parent is nil), and writes both as PEM files.
+func issue(certPath, keyPath string, tmpl *x509.Certificate, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tmpl.SerialNumber, err = serial(); err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.AddDate(10, 0, 0)
+	signer, issuer := crypto.Signer(key), tmpl
+	if parent != nil {
+		signer, issuer = parentKey, parent
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeAtomic(keyPath, pemBytes("PRIVATE KEY", keyDER), 0o600); err != nil {
+		return nil, nil, err
+	}
+	if err := writeAtomic(certPath, pemBytes("CERTIFICATE", der), 0o644); err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, err
 }
