@@ -4,6 +4,7 @@
  * the classic example.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -57,6 +58,20 @@ describe.skipIf(!which('kubectl'))('sandbox through kubectl', () => {
     expect(refused).toMatch(/spec\.rules: Too many: 17: must have at most 16 items/);
     const accepted = await kubectl(['--context', 'mc-gw-config-cluster', 'apply', '--dry-run=server', '-f', '-'], routeWithRules(16));
     expect(accepted.stdout).toMatch(/httproute.gateway.networking.k8s.io\/seventeen created \(server dry run\)/);
+  });
+});
+
+describe('secrets', () => {
+  it('never puts the access token on a process command line', () => {
+    const token = sandboxInfo().token;
+    const leaks = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(token);
+      } catch {
+        return false;
+      }
+    });
+    expect(leaks).toEqual([]);
   });
 });
 

@@ -74,7 +74,9 @@ export class KubeFleet {
       name: `apiserver-${name}`,
       command: this.deps.binary,
       args: ['apiserver', '--name', name, '--port', String(port), '--etcd', this.etcdUrl, '--etcd-prefix', prefix,
-        '--certs', this.certDir, '--token', this.deps.token, '--crds', this.deps.crdDirs.join(',')],
+        '--certs', this.certDir, '--crds', this.deps.crdDirs.join(',')],
+      // In the environment, not the command line, so that `ps` does not show it.
+      env: { KUBE_SANDBOX_TOKEN: this.deps.token },
       marker: this.deps.binary,
     });
     const ready = await untilExit(readyLine(proc), proc, `kube-apiserver for ${name}`);

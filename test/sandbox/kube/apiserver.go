@@ -30,7 +30,7 @@ func runAPIServer(args []string) {
 	etcdURL := fs.String("etcd", "", "etcd client URL, e.g. http://127.0.0.1:2379 (required)")
 	etcdPrefix := fs.String("etcd-prefix", "", "etcd key prefix (default /clusters/NAME)")
 	certs := fs.String("certs", "", "directory made by `kube-sandbox certs` (required)")
-	token := fs.String("token", "", "bearer token of the admin user (system:masters) (required)")
+	token := fs.String("token", "", "bearer token of the admin user (system:masters); prefer $KUBE_SANDBOX_TOKEN, which ps does not show")
 	crds := fs.String("crds", "", "comma-separated directories of CRD YAML files to install")
 	serviceCIDR := fs.String("service-cidr", "10.96.0.0/16", "service cluster IP range")
 	stateDir := fs.String("state-dir", "", "per-instance directory for generated files (default: $TMPDIR/kube-sandbox-UID-apiserver-PORT, removed at exit)")
@@ -39,6 +39,9 @@ func runAPIServer(args []string) {
 	noStdin := fs.Bool("no-stdin-watch", false, "do not exit when stdin reaches EOF")
 	_ = fs.Parse(args)
 	extra := fs.Args() // anything after "--" goes to kube-apiserver verbatim
+	if *token == "" {
+		*token = os.Getenv("KUBE_SANDBOX_TOKEN")
+	}
 	if *name == "" || *port <= 0 || *etcdURL == "" || *certs == "" || *token == "" {
 		fatal("apiserver: --name, --port, --etcd, --certs and --token are required")
 	}
