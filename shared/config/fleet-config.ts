@@ -84,6 +84,19 @@ export const fleetConfigSchema = z.object({
     })
     .prefault({}),
   services: z.array(serviceSchema).default([]),
+  /** Safety policy for drains (alerts and manual). */
+  safety: z
+    .object({
+      /** Every service keeps at least this many regions serving; a drain that would break it is refused. */
+      minHealthyRegions: z.number().int().min(1).default(1),
+      /** A region is restored only this long after its last incident closed. */
+      holdDownSeconds: z.number().int().min(0).max(86_400).default(300),
+      /** At most `maxDrains` automatic drains of one region per `windowSeconds`; then it is frozen and reported. */
+      flapBudget: z.object({ maxDrains: z.number().int().min(1).default(3), windowSeconds: z.number().int().min(60).default(3600) }).prefault({}),
+      /** Paths pinned to a drained region: keep serving them, or send them to the nearest healthy region. */
+      pinnedPathsOnDrain: z.enum(['keep', 'nearest-healthy']).default('keep'),
+    })
+    .prefault({}),
   mesh: z.object({ services: z.array(meshServiceSchema).default([]) }).prefault({}),
 });
 
@@ -91,6 +104,8 @@ export const fleetConfigSchema = z.object({
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
 /** One routed service. */
 export type ServiceConfig = FleetConfig['services'][number];
+/** The safety policy. */
+export type SafetyPolicy = FleetConfig['safety'];
 /** One mesh service. */
 export type MeshServiceConfig = FleetConfig['mesh']['services'][number];
 
