@@ -22,6 +22,15 @@ export interface RoutePlan {
   problems: string[];
 }
 
+/** Regions taken out of the default rule by drains, and what pinned paths to them do meanwhile. */
+export interface DrainOverlay {
+  drained: ReadonlySet<string>;
+  pinnedPathsOnDrain: 'keep' | 'nearest-healthy';
+}
+
+/** No region drained. */
+export const NO_DRAIN: DrainOverlay = { drained: new Set(), pinnedPathsOnDrain: 'keep' };
+
 /** The Gateway a route attaches to. */
 export interface GatewayRef {
   name: string;
@@ -33,24 +42,28 @@ export interface GatewayRef {
  * regional ServiceImport exists; pinned paths render only when their cluster (or region) is ready.
  * The result does not depend on the order of `observed.clusters`.
  */
-export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, observed: RoutingObservation): RoutePlan {
+export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, observed: RoutingObservation, drain: DrainOverlay = NO_DRAIN): RoutePlan {
   const problems = configProblems(service);
   const regions = observeRegions(service, observed);
   const ready = regions.filter((r) => r.ready);
+  // A drained region stays in the default rule with weight 0: a drain and a restore are one weight each.
+  const effective = (r: RegionState) => (drain.drained.has(r.region) ? 0 : r.weight);
   const head: string[] = [];
   const details = regions.filter((r) => !r.ready).map(regionLine);
-  const pins = pinnedRules(service, observed, regions, details);
+  const pins = pinnedRules(service, observed, regions, details, drain);
   const rules = pins.slice();
 
   if (ready.length === 0) {
     head.push(`no region of ${service.name} is ready: no HTTPRoute rendered, a live route stays as it is`);
     return { route: null, explanation: [...head, ...details], problems };
   }
-  if (ready.every((r) => r.weight === 0)) {
+  if (ready.every((r) => effective(r) === 0) && ready.some((r) => drain.drained.has(r.region))) {
+    problems.push(`${service.name}: drains would leave no region serving (never zero); the live route stays as it is`);
+  } else if (ready.every((r) => r.weight === 0)) {
     head.push(`default rule omitted: every ready region of ${service.name} has weight 0 (${ready.map((r) => r.region).join(', ')})`);
   } else {
-    head.push(`default rule: ${ready.map((r) => `${r.region} weight ${r.weight} (${count(r.serving.length, 'cluster')})`).join(', ')}`);
-    rules.push(rule('/', ready.map((r) => backend(r.importName, service.port, r.weight))));
+    head.push(`default rule: ${ready.map((r) => `${r.region} weight ${effective(r)}${drain.drained.has(r.region) ? ` (drained; baseline ${r.weight})` : ''} (${count(r.serving.length, 'cluster')})`).join(', ')}`);
+    rules.push(rule('/', ready.map((r) => backend(r.importName, service.port, effective(r)))));
   }
   if (ready.length > ROUTE_LIMITS.backendRefsPerRule) {
     problems.push(`${service.name}: ${ready.length} ready regions exceed the ${ROUTE_LIMITS.backendRefsPerRule} backendRefs a rule can hold`);
@@ -75,9 +88,18 @@ export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, obs
 }
 
 /** Rules of the pinned paths that can render, in configuration order; explains each into `lines`. */
-function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regions: RegionState[], lines: string[]): HttpRouteRule[] {
+function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regions: RegionState[], lines: string[], drain: DrainOverlay): HttpRouteRule[] {
   const clusters = clusterPhases(observed.clusters);
+  const regionOfCluster = new Map(observed.clusters.map((c) => [c.name, c.region]));
   const rules: HttpRouteRule[] = [];
+  // A pin into a drained region keeps serving (`keep`) or follows the nearest healthy region.
+  const redirect = (region: string | undefined, target: string): HttpBackendRef | undefined => {
+    if (!region || !drain.drained.has(region) || drain.pinnedPathsOnDrain === 'keep') return undefined;
+    const nearest = nearestHealthy(region, regions, drain);
+    if (!nearest) return undefined;
+    lines.push(`${target} redirected to ${nearest.region} while ${region} is drained`);
+    return backend(nearest.importName, service.port, 1);
+  };
   for (const pin of service.pinnedPaths) {
     if (pin.cluster && !pin.region) {
       const target = `${pin.path} → ${pin.cluster}`;
@@ -88,8 +110,9 @@ function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regio
       else if (phase === 'leaving') lines.push(`${target} skipped: cluster is leaving`);
       else if (!observed.imports.has(key)) lines.push(`${target} waits for ServiceImport ${key}`);
       else {
-        lines.push(target);
-        rules.push(rule(pin.path, [backend(name, service.port, 1)]));
+        const moved = redirect(regionOfCluster.get(pin.cluster), target);
+        if (!moved) lines.push(target);
+        rules.push(rule(pin.path, [moved ?? backend(name, service.port, 1)]));
       }
     } else if (pin.region && !pin.cluster) {
       const target = `${pin.path} → ${pin.region}`;
@@ -97,12 +120,25 @@ function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regio
       if (state === undefined || state.serving.length === 0) lines.push(`${target} skipped: region has no serving cluster`);
       else if (!state.importPresent) lines.push(`${target} waits for ServiceImport ${importKey(service.namespace, state.importName)}`);
       else {
-        lines.push(target);
-        rules.push(rule(pin.path, [backend(state.importName, service.port, 1)]));
+        const moved = redirect(pin.region, target);
+        if (!moved) lines.push(target);
+        rules.push(rule(pin.path, [moved ?? backend(state.importName, service.port, 1)]));
       }
     }
   }
   return rules;
+}
+
+/** The ready, undrained region closest to `region`: longest common name prefix, then name order. */
+function nearestHealthy(region: string, regions: RegionState[], drain: DrainOverlay): RegionState | undefined {
+  const common = (a: string, b: string) => {
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    return i;
+  };
+  return regions
+    .filter((r) => r.ready && r.weight > 0 && !drain.drained.has(r.region) && r.region !== region)
+    .sort((a, b) => common(region, b.region) - common(region, a.region) || a.region.localeCompare(b.region))[0];
 }
 
 function regionLine(r: RegionState): string {
