@@ -7,7 +7,7 @@ import type { ContainerAdapter } from '../adapters/container.ts';
 import type { Store } from '../adapters/firestore.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { describeRouteChange, regionOf, renderGateway, renderHttpRoute, type HttpRoute, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
+import { NO_DRAIN, describeRouteChange, regionOf, renderGateway, renderHttpRoute, type DrainOverlay, type HttpRoute, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
 import { listClusterRecords } from '../state/cluster-records.ts';
 
 /** What a route reconcile did, per service. */
@@ -39,7 +39,7 @@ export async function observeRouting(deps: { container: ContainerAdapter; store:
 }
 
 /** Applies the Gateway (when configured and absent) and every service's HTTPRoute. */
-export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConfig, observed: RoutingObservation): Promise<RoutesOutcome> {
+export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConfig, observed: RoutingObservation, drain: DrainOverlay = NO_DRAIN): Promise<RoutesOutcome> {
   const outcome: RoutesOutcome = { changed: [], explanation: [], problems: [] };
   const gw = config.fleet.gateway;
   if (gw.create) {
@@ -51,7 +51,7 @@ export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConf
     }
   }
   for (const service of config.services) {
-    const plan = renderHttpRoute(service, gw, observed);
+    const plan = renderHttpRoute(service, gw, observed, drain);
     outcome.explanation.push(...plan.explanation.map((line) => `${service.name}: ${line}`));
     if (plan.problems.length > 0) {
       outcome.problems.push(...plan.problems.map((p) => `${service.name}: ${p}`));

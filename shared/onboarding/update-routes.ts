@@ -1,13 +1,16 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { TransientError } from '../errors.ts';
+import { readFacts, writeDrainSnapshot } from '../drain/drain-store.ts';
+import { deriveDrains, drainedRegions, type FleetDrainState } from '../failover/index.ts';
+import { observeRegions } from '../routing/index.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
 import { observeRouting, reconcileRoutes, type RoutesOutcome } from './routes.ts';
 
 /** Observes, plans and applies routes; records the plan and the outcome on `op`. */
-export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<RoutesOutcome> {
+export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
   const configCluster = await deps.container.getCluster(config.fleet.configCluster.location, config.fleet.configCluster.name);
   if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist; routes cannot be written`);
   if (configCluster.status !== 'RUNNING' && configCluster.status !== 'RECONCILING') {
@@ -15,13 +18,29 @@ export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, c
   }
   const configKube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
   const key = `routes:${config.fleet.configCluster.location}:${config.fleet.configCluster.name}`;
+  // Facts are read inside the lease: the last writer always renders from the newest facts.
   return withLease(deps, key, `${deps.instanceId}:${op.id}`, 60_000, async () => {
     const observed = await op.step('observe clusters and ServiceImports', () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
       (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }));
-    const outcome = await op.step('apply Gateway and HTTPRoutes', () => reconcileRoutes(configKube, config, observed),
+    const drains = await op.step('derive drains from incident facts', async () => deriveDrains({
+      facts: await readFacts(deps.store),
+      services: config.services.map((s) => ({ name: s.name, regions: observeRegions(s, observed).filter((r) => r.ready).map((r) => r.region) })),
+      policy: config.safety,
+      now: deps.clock.now(),
+    }), (d) => ({ detail: describeDrains(d) }));
+    const overlay = { drained: drainedRegions(drains), pinnedPathsOnDrain: config.safety.pinnedPathsOnDrain };
+    const outcome = await op.step('apply Gateway and HTTPRoutes', () => reconcileRoutes(configKube, config, observed, overlay),
       (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }));
-    op.plan([...outcome.explanation, ...outcome.changed]);
+    await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
+    op.plan([...outcome.explanation, ...outcome.changed, ...drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`)]);
     for (const problem of outcome.problems) op.note('route refused', 'failed', problem);
-    return outcome;
+    return { ...outcome, drains };
   }, 30_000);
+}
+
+function describeDrains(state: FleetDrainState): string {
+  const drained = Object.values(state.regions).filter((r) => r.drained).map((r) => `${r.region} (${r.cause ?? 'alert'})`);
+  const parts = [drained.length > 0 ? `drained: ${drained.join(', ')}` : 'no region drained'];
+  if (state.refusals.length > 0) parts.push(`${state.refusals.length} refused`);
+  return parts.join('; ');
 }

@@ -7,10 +7,12 @@ import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../shared/log/logger.ts';
 import { createDemoFleet } from '../sandbox/demo-fleet.ts';
 import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
+import { startSandboxGateway } from '../sandbox/gateway.ts';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 import type { SandboxInfo } from '../support/sandbox-info.ts';
 
 let sandbox: Sandbox | undefined;
+let stopGateway: () => Promise<void> = async () => undefined;
 
 /** Vitest global setup. */
 export async function setup(project: TestProject): Promise<void> {
@@ -22,17 +24,20 @@ export async function setup(project: TestProject): Promise<void> {
   await createDemoFleet(sandbox, log);
   // Tests start from the converged classic example: both members onboarded and routed.
   await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
+  const gateway = await startSandboxGateway(sandbox, log);
+  stopGateway = () => gateway.stop();
   const info: SandboxInfo = {
     env: sandbox.env,
     projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
     projectNumber: sandbox.config.FLEETPILOT_PROJECT_NUMBER ?? '',
     pubsubHost: sandbox.config.PUBSUB_EMULATOR_HOST ?? '',
-    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, stateDir, repoRoot };
+    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, gatewayUrl: gateway.url, stateDir, repoRoot };
   project.provide('sandbox', info);
 }
 
 /** Vitest global teardown. */
 export async function teardown(): Promise<void> {
+  await stopGateway();
   const survivors = (await sandbox?.stop()) ?? [];
   if (survivors.length > 0) throw new Error(`the sandbox left processes running after stop: ${survivors.join(', ')}`);
 }

@@ -10,6 +10,8 @@ import { startSandbox, type Sandbox } from './sandbox.ts';
 import { listOperations, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 import { timed } from './progress.ts';
+import { runFailoverDrill, type DrillResult } from './drill.ts';
+import { startSandboxGateway } from './gateway.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 // No GCE metadata server exists here; without this the auth library probes for one and warns.
@@ -27,10 +29,12 @@ async function main(): Promise<void> {
     fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
   }));
   let stopping = false;
+  let cleanupGateway: () => Promise<void> = async () => undefined;
   const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping the sandbox', { reason });
+    await cleanupGateway();
     const survivors = await sandbox.stop();
     if (survivors.length > 0) {
       log.error('sandbox stopped, but processes survived', { survivors });
@@ -46,6 +50,14 @@ async function main(): Promise<void> {
     await timed(log, 'demo fleet: create the config cluster, then Tokyo and Osaka', () => createDemoFleet(sandbox, log));
     const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () => waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000));
     printOnboarding(await listOperations(sandbox.adapters), demoStarted, route);
+    const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () => startSandboxGateway(sandbox, log, 8690));
+    cleanupGateway = () => gateway.stop();
+    process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
+    const drill = await runFailoverDrill({
+      adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
+      lastReload: () => gateway.lastReload(), print: (line) => process.stdout.write(line + '\n'), holdDownSeconds: 8,
+    });
+    printDrill(drill);
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -67,6 +79,17 @@ function printOnboarding(operations: OperationRecord[], since: string, route: Ro
   lines.push(`  default rule: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`);
   for (const pin of route.pinned) lines.push(`  ${pin.path} → ${pin.backend}`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function printDrill(d: DrillResult): void {
+  const f = d.failover;
+  process.stdout.write([
+    '',
+    `Time to failover: ${f.totalToReloadMs} ms from alert published to the data plane serving the drained route`,
+    `  delivery ${f.deliveryMs} ms + decision ${f.decisionMs} ms + route write ${f.writeMs} ms + data-plane reload ${f.reloadMs} ms; last Osaka response ${f.lastOsakaResponseMs} ms after the alert`,
+    `Time to restore: ${(d.restoreMs / 1000).toFixed(1)} s after the close (hold-down ${d.holdDownSeconds} s, then the next tick)`,
+    '',
+  ].join('\n') + '\n');
 }
 
 function printGuide(sandbox: Sandbox, elapsedMs: number): void {

@@ -22,6 +22,7 @@ import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
 import { deployClusterTemplate } from './cluster-template.ts';
 import { startFunctions } from './local-functions.ts';
+import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
 
 /** Fixed identity of the sandbox project. */
 export const SANDBOX_PROJECT = { id: 'fleetpilot-sandbox', number: '424242424242' } as const;
@@ -52,6 +53,8 @@ export interface Sandbox {
   doubleUrl: string;
   fleet: KubeFleet;
   adapters: GcpAdapters;
+  /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
+  workloads: StoreWorkloads;
   stateDir: string;
   /** Stops everything; returns the processes that survived (none, unless something is wrong). */
   stop(): Promise<string[]>;
@@ -98,6 +101,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await timed(log, 'Pub/Sub topics and subscriptions', () => adapters.pubsub.ensureTopology());
 
     const kubeconfigPath = join(opts.stateDir, 'kubeconfig');
+    const workloads = await startStoreWorkloads([], log.child({ component: 'store-workloads' }));
+    cleanups.push(() => workloads.stop());
     const double = createGoogleDouble({
       token,
       projectId: SANDBOX_PROJECT.id,
@@ -105,13 +110,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       clock: () => new Date(),
       newId: () => randomBytes(8).toString('hex'),
       provisioner: {
-        provision: async ({ name }) => {
+        provision: async ({ name, location }) => {
           const cluster = await fleet.addCluster(name);
+          await workloads.addCluster({ name, zone: location });
           fleet.writeKubeconfig(kubeconfigPath);
           await deployClusterTemplate(cluster, token);
           return { endpoint: cluster.endpoint, caCertificatePem: cluster.caPem };
         },
         deprovision: async ({ name }) => {
+          await workloads.removeCluster(name);
           await fleet.removeCluster(name);
           fleet.writeKubeconfig(kubeconfigPath);
         },
@@ -133,7 +140,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       env.FLEETPILOT_FLEET_CONFIG_FILE = opts.fleetConfigFile;
     }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, stateDir: opts.stateDir, stop };
+    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, stateDir: opts.stateDir, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -20,10 +20,17 @@ export async function createCluster(adapters: GcpAdapters, name: string, locatio
   await adapters.container.waitForOperation(location, op.split('/').pop()!);
 }
 
-/** Deletes a cluster and waits for its operation (absent is fine). */
+/**
+ * Deletes a cluster, waits for its operation, and then for fleetpilot to finish offboarding it, so
+ * the next test sees the fleet as it was.
+ */
 export async function deleteCluster(adapters: GcpAdapters, name: string, location: string): Promise<void> {
   const op = await adapters.container.deleteCluster(location, name);
   if (op) await adapters.container.waitForOperation(location, op.split('/').pop()!);
+  await pollUntil(async () => {
+    const record = await adapters.store.get('clusters', `${sandboxInfo().projectId}:${location}:${name}`);
+    return !record || record.phase === 'removed' || record.phase === 'skipped' || record.phase === 'failed' ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 200, what: `${name} offboarded` });
 }
 
 /** Operation records about one cluster. */

@@ -1,0 +1,73 @@
+/**
+ * The drain state of the fleet, as derived from the facts by {@link deriveDrains}: which regions
+ * are drained, why and until when, and every drain the safety guards refused.
+ */
+import type { SafetyPolicy } from '../config/fleet-config.ts';
+import type { FleetFacts } from './facts.ts';
+
+/** Why a region is drained: an open alert, or an operator's manual hold. */
+export type DrainCause = 'alert' | 'manual';
+
+/** The safety guard that refused a drain. */
+export type Guard = 'last-serving-region' | 'min-healthy-regions' | 'flap-budget';
+
+/** A routed service and the regions it can route to right now (drained ones included). */
+export interface ServiceRegions {
+  name: string;
+  regions: readonly string[];
+}
+
+/** The parts of the safety policy the drain model uses. */
+export type DrainPolicy = Pick<SafetyPolicy, 'minHealthyRegions' | 'holdDownSeconds' | 'flapBudget'>;
+
+/** The state of one region at `now`. */
+export interface RegionDrainState {
+  region: string;
+  drained: boolean;
+  /** Set while drained. */
+  cause?: DrainCause;
+  /** ISO time the current drain began; set while drained. */
+  since?: string;
+  /** Ids of the incidents open at `now`, sorted. */
+  openIncidents: string[];
+  /**
+   * When an alert drain lifts: the last close plus the hold-down. Absent while an incident is
+   * open, while a manual hold exists, or when the region is not drained.
+   */
+  restoreAt?: string;
+  /** Automatic drains are refused until `until` (flap budget spent). */
+  frozen?: { until: string; reason: string };
+  /** Automatic drains of the region within the flap-budget window ending at `now`. */
+  drainsInWindow: number;
+}
+
+/** A drain the guards refused, at the moment it was wanted. */
+export interface Refusal {
+  region: string;
+  /** ISO time of the decision. */
+  at: string;
+  guard: Guard;
+  reason: string;
+  /** The services the drain would have left short (never-zero guards). */
+  services?: string[];
+  /** What asked for the drain: an alert or a manual request. */
+  cause: DrainCause;
+  /** The incident id (alert) or manual fact id (manual) that asked. */
+  ref: string;
+}
+
+/** The derived drain state of the fleet. */
+export interface FleetDrainState {
+  /** Every region named by the facts or by a service. */
+  regions: Record<string, RegionDrainState>;
+  /** Every refusal up to `now`, in the order they happened. */
+  refusals: Refusal[];
+}
+
+/** What {@link deriveDrains} needs; all of it is required so no caller can forget a piece. */
+export interface DeriveInput {
+  facts: FleetFacts;
+  services: readonly ServiceRegions[];
+  policy: DrainPolicy;
+  now: Date;
+}

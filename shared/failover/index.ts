@@ -1,0 +1,15 @@
+/**
+ * Regional failover: map incidents to regions, record what happened as commutative facts, and
+ * derive the drain state (with its safety guards) by replaying the facts in time order.
+ */
+export { deriveDrains } from './derive.ts';
+export type { DeriveInput, DrainCause, DrainPolicy, FleetDrainState, Guard, Refusal, RegionDrainState, ServiceRegions } from './drain-state.ts';
+export { compareManual, mergeIncident, mergeManual, regionFacts } from './facts.ts';
+export type { FleetFacts, IncidentFact, ManualFact, MergeResult, RegionFacts } from './facts.ts';
+export { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
+export type { FlapBudget, GuardRefusal } from './guards.ts';
+export { REGION_SOURCES, mapIncidentToRegion } from './map-region.ts';
+export type { ClusterLocation, IncidentLabels, RegionMapping } from './map-region.ts';
+export { drainDiff, drainOverlay, drainedRegions, newRefusals, nextChangeAt } from './overlay.ts';
+export { compareMoments } from './timeline.ts';
+export type { Moment, MomentKind } from './timeline.ts';

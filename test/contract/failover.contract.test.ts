@@ -1,0 +1,111 @@
+/**
+ * Alert-driven failover end to end in the sandbox: Cloud Monitoring notifications go through the
+ * Pub/Sub emulator to the health-alerts function; the route on the real config cluster drains and
+ * restores; traffic through the local data plane shows the effect.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import { pollUntil } from '../../shared/core/retry.ts';
+import { handleMonitoringNotification } from '../../shared/drain/alert-flow.ts';
+import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
+import { buildFunctionContext, type FunctionContext } from '../../functions/compose.ts';
+import { sendTraffic } from '../sandbox/data-plane/traffic.ts';
+import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { monitoringNotification } from '../sandbox/monitoring-incidents.ts';
+import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+
+const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
+const OSAKA = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b' };
+
+describe('alert-driven failover (sandbox end to end)', () => {
+  let adapters: GcpAdapters;
+  let second: FunctionContext;
+  const run = Date.now().toString(36);
+  beforeAll(async () => {
+    adapters = await sandboxAdapters();
+    second = await buildFunctionContext({ ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' }, 'second-instance');
+  });
+  afterAll(async () => {
+    await second.adapters.close();
+    await adapters.close();
+  });
+
+  const traffic = (count = 1000) => sendTraffic({ url: sandboxInfo().gatewayUrl, host: 'store.example.com', path: '/', count, concurrency: 20 });
+  const weights = async () => Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
+  const alert = (id: string, state: 'open' | 'closed', target: typeof TOKYO, startedAt = new Date()) =>
+    monitoringNotification({ incidentId: id, state, startedAt, cluster: target.cluster, location: target.location, projectId: sandboxInfo().projectId });
+  const operation = (incidentId: string) => pollUntil(async () => {
+    const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
+    return all.find((o) => o.trigger.incidentId === incidentId && o.finishedAt);
+  }, { timeoutMs: 30_000, what: `operation for ${incidentId}` });
+  const bothServe = () => pollUntil(async () => {
+    const w = await weights();
+    return w['store-asia-northeast1'] === 50 && w['store-asia-northeast2'] === 50 ? true : undefined;
+  }, { timeoutMs: 60_000, what: 'both regions serving' });
+
+  it('drains Osaka on an alert so that 1,000 requests are all answered by Tokyo, refuses to drain Tokyo too, and restores after the close and hold-down', async () => {
+    await bothServe();
+    const before = await traffic();
+    expect(Object.keys(before.byCluster)).toEqual(expect.arrayContaining([OSAKA.cluster, TOKYO.cluster]));
+
+    const osakaStart = new Date();
+    await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'open', OSAKA, osakaStart));
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), { timeoutMs: 30_000, what: 'Osaka drained' });
+    const drained = await pollUntil(async () => {
+      const t = await traffic();
+      return t.byCluster[OSAKA.cluster] === undefined ? t : undefined;
+    }, { timeoutMs: 15_000, what: 'the data plane to stop sending to Osaka' });
+    expect(drained).toMatchObject({ total: 1000, errors: 0, byCluster: { [TOKYO.cluster]: 1000 } });
+    expect((await operation(`osaka-${run}`)).result).toBe('succeeded');
+
+    await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'open', TOKYO));
+    const refused = await operation(`tokyo-${run}`);
+    expect(refused.result).toBe('refused');
+    expect(refused.reason).toMatch(/^last-serving-region: draining asia-northeast1 would leave store with no serving region/);
+    expect((await traffic(200)).byCluster).toEqual({ [TOKYO.cluster]: 200 });
+
+    // A renotification changes nothing.
+    await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'open', OSAKA, osakaStart));
+    await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'closed', OSAKA, osakaStart));
+    await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'closed', TOKYO));
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), { timeoutMs: 5_000, what: 'Osaka still drained during the hold-down' });
+    await bothServe();
+    const after = await pollUntil(async () => {
+      const t = await traffic();
+      return t.byCluster[OSAKA.cluster] ? t : undefined;
+    }, { timeoutMs: 15_000, what: 'Osaka answering again' });
+    expect(after.errors).toBe(0);
+    expect(after.byCluster[TOKYO.cluster]).toBeGreaterThan(300);
+    expect(after.byCluster[OSAKA.cluster]).toBeGreaterThan(300);
+  });
+
+  it('recognises test notifications and unmappable incidents, and drains nothing', async () => {
+    const test = await handleMonitoringNotification(second.lifecycle, { version: 'test', incident: { incident_id: 'test-1', state: 'OPEN', started_at: 0, summary: 'test' } }, 'test-msg');
+    expect(test).toMatchObject({ result: 'skipped', reason: 'test notification: recognised, nothing drained' });
+    const unmapped = alert(`nowhere-${run}`, 'open', OSAKA) as { incident: { resource: { labels: Record<string, string> } } };
+    unmapped.incident.resource.labels = { project_id: sandboxInfo().projectId };
+    const op = await handleMonitoringNotification(second.lifecycle, unmapped, 'unmapped-msg');
+    expect(op.result).toBe('skipped');
+    expect(op.reason).toMatch(/^incident not mapped to a region/);
+    expect(await weights()).toEqual({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 50 });
+  });
+
+  it('never breaks the guard when two instances handle conflicting alerts at the same moment', async () => {
+    await bothServe();
+    const now = new Date();
+    const [a, b] = await Promise.all([
+      handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-a' }, alert(`race-tokyo-${run}`, 'open', TOKYO, now), 'race-a'),
+      handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-b' }, alert(`race-osaka-${run}`, 'open', OSAKA, now), 'race-b'),
+    ]);
+    expect([a.result, b.result].sort()).toEqual(['refused', 'succeeded']);
+    const w = await weights();
+    expect([w['store-asia-northeast1'], w['store-asia-northeast2']].filter((x) => x === 0)).toHaveLength(1);
+    const t = await traffic(300);
+    expect(t.errors).toBe(0);
+    expect(Object.keys(t.byCluster)).toHaveLength(1);
+    await handleMonitoringNotification(second.lifecycle, alert(`race-tokyo-${run}`, 'closed', TOKYO, now), 'race-close-a');
+    await handleMonitoringNotification(second.lifecycle, alert(`race-osaka-${run}`, 'closed', OSAKA, now), 'race-close-b');
+    await bothServe();
+  });
+});
