@@ -11,7 +11,7 @@ import { regionOf } from '../../shared/routing/index.ts';
 import { listClusterRecords } from '../../shared/state/cluster-records.ts';
 import { startOperation, type OperationRecord } from '../../shared/state/operations.ts';
 
-/** Runs one tick; throws only for failures worth a redelivery. */
+/** Runs one tick; never throws for the work itself (the next tick is the retry). */
 export async function tickHandler(ctx: FunctionContext, messageId: string): Promise<OperationRecord> {
   const deps = ctx.lifecycle;
   const op = await startOperation(deps, { kind: 'tick', trigger: { source: 'scheduler', messageId }, principal: 'scheduler', subject: 'fleet' });
@@ -28,12 +28,11 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     const routes = await updateRoutes(deps, op, config);
     return await op.finish('succeeded', routes.changed.length > 0 ? routes.changed.join('; ') : 'nothing to change');
   } catch (error) {
+    // Never retried by Pub/Sub: the next tick comes within a minute, and redelivered ticks would pile up.
     const message = error instanceof Error ? error.message : String(error);
-    if (isRetryable(error)) {
-      await op.finish('retrying', message);
-      throw error;
-    }
-    ctx.log.error('tick failed', { operationId: op.id, error });
-    return op.finish('failed', message);
+    const transient = isRetryable(error);
+    if (transient) ctx.log.warn('tick did not complete; the next tick tries again', { operationId: op.id, error });
+    else ctx.log.error('tick failed; the next tick tries again', { operationId: op.id, error });
+    return op.finish(transient ? 'skipped' : 'failed', message);
   }
 }

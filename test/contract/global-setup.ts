@@ -19,7 +19,14 @@ export async function setup(project: TestProject): Promise<void> {
   const repoRoot = resolve(import.meta.dirname, '../..');
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   const log = createLogger({ format: 'text', level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO', fields: { component: 'test-sandbox' }, write: (line) => process.stderr.write(line + '\n') });
-  const stateDir = join(repoRoot, '.cache', 'sandbox', `test-${process.pid}`);
+  // A fixed directory: a run killed before its teardown is cleaned up by the next one.
+  const stateDir = join(repoRoot, '.cache', 'sandbox', 'test');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      sandbox?.killNow();
+      process.exit(130);
+    });
+  }
   sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), tickIntervalMs: 2_000 });
   await createDemoFleet(sandbox, log);
   // Tests start from the converged classic example: both members onboarded and routed.

@@ -132,7 +132,8 @@ export class ProcessSupervisor {
     signalGroup(pid, 'SIGKILL');
   }
 
-  private killAllSync(): void {
+  /** Kills every child group at once (for signal handlers and exit). */
+  killAllSync(): void {
     for (const pgid of this.children.keys()) signalGroup(pgid, 'SIGKILL');
   }
 

@@ -58,6 +58,8 @@ export interface Sandbox {
   stateDir: string;
   /** Stops everything; returns the processes that survived (none, unless something is wrong). */
   stop(): Promise<string[]>;
+  /** Kills every child process at once, synchronously (for signal handlers). */
+  killNow(): void;
 }
 
 /** Starts the sandbox; on failure everything already started is stopped. */
@@ -140,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       env.FLEETPILOT_FLEET_CONFIG_FILE = opts.fleetConfigFile;
     }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, stateDir: opts.stateDir, stop };
+    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
   } catch (error) {
     await stop();
     throw error;
