@@ -7,6 +7,7 @@ export {
   remoteSecretName,
   remoteSecretToken,
   renderDestinationRule,
+  renderDrainedDestinationRule,
   renderMeshNamespace,
   renderReaderObjects,
   renderRemoteSecret,

@@ -70,6 +70,26 @@ export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
   };
 }
 
+/**
+ * The DestinationRule while regions are drained: locality load balancing switches to `distribute`,
+ * so no locality sends traffic to a drained region. Clients in a healthy region stay in it; clients
+ * in a drained region spread evenly over the healthy ones. With nothing drained (or nothing healthy,
+ * which the never-zero guard prevents) it is the configured rule.
+ */
+export function renderDrainedDestinationRule(svc: MeshServiceConfig, meshRegions: readonly string[], drained: ReadonlySet<string>): DestinationRule {
+  const regions = [...new Set(meshRegions)].sort();
+  const healthy = regions.filter((r) => !drained.has(r));
+  const base = renderDestinationRule(svc);
+  if (healthy.length === regions.length || healthy.length === 0) return base;
+  const even = (from: string): Record<string, number> => {
+    if (healthy.includes(from)) return { [`${from}/*`]: 100 };
+    const share = Math.floor(100 / healthy.length);
+    return Object.fromEntries(healthy.map((r, i) => [`${r}/*`, share + (i === 0 ? 100 - share * healthy.length : 0)]));
+  };
+  const distribute = regions.map((from) => ({ from: `${from}/*`, to: even(from) }));
+  return { ...base, spec: { ...base.spec, trafficPolicy: { ...base.spec.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, distribute } } } } };
+}
+
 /** `istio-remote-secret-CLUSTER`. */
 export function remoteSecretName(cluster: string): string {
   return `istio-remote-secret-${cluster}`;

@@ -4,6 +4,7 @@ import { TransientError } from '../errors.ts';
 import { readFacts, writeDrainSnapshot } from '../drain/drain-store.ts';
 import { deriveDrains, drainedRegions, type FleetDrainState } from '../failover/index.ts';
 import { observeRegions } from '../routing/index.ts';
+import { applyMeshDrains } from './mesh-drain-step.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
@@ -31,6 +32,8 @@ export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, c
     const overlay = { drained: drainedRegions(drains), pinnedPathsOnDrain: config.safety.pinnedPathsOnDrain };
     const outcome = await op.step('apply Gateway and HTTPRoutes', () => reconcileRoutes(configKube, config, observed, overlay),
       (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }));
+    // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
+    await applyMeshDrains(deps, op, config, observed, overlay.drained);
     await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
     op.plan([...outcome.explanation, ...outcome.changed, ...drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`)]);
     for (const problem of outcome.problems) op.note('route refused', 'failed', problem);

@@ -17,6 +17,8 @@ export interface StepRecord {
   name: string;
   outcome: 'done' | 'unchanged' | 'skipped' | 'failed';
   detail?: string;
+  /** When the step began, in milliseconds after the operation started. */
+  offsetMs: number;
   elapsedMs: number;
 }
 
@@ -58,6 +60,7 @@ export async function startOperation(
     steps: [],
     startedAt: deps.clock.now().toISOString(),
   };
+  const opStart = deps.clock.now().getTime();
   const save = () => deps.store.set(OPERATIONS, record.id, JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
   await save();
   return {
@@ -67,15 +70,15 @@ export async function startOperation(
       try {
         const value = await run();
         const d = describe?.(value) ?? {};
-        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: d.detail } : {}), elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: d.detail } : {}), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
         return value;
       } catch (error) {
-        record.steps.push({ name, outcome: 'failed', detail: error instanceof Error ? error.message : String(error), elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({ name, outcome: 'failed', detail: error instanceof Error ? error.message : String(error), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
         throw error;
       }
     },
     note(name, outcome, detail) {
-      record.steps.push({ name, outcome, ...(detail ? { detail } : {}), elapsedMs: 0 });
+      record.steps.push({ name, outcome, ...(detail ? { detail } : {}), offsetMs: deps.clock.now().getTime() - opStart, elapsedMs: 0 });
     },
     plan(lines) {
       record.plan.push(...lines);

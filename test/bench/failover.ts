@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   out(`  delivery         ${col((r) => r.failover.deliveryMs)}   (Pub/Sub push to the function)`);
   out(`  decision         ${col((r) => r.failover.decisionMs)}   (record the incident, observe, derive the drains)`);
   out(`  route write      ${col((r) => r.failover.writeMs)}   (server-side apply on the config cluster)`);
-  out(`  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms)`);
+  out(`  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms; negative when a concurrent tick wrote the drained route before the alert's own write)`);
   out(`  last Osaka answer ${col((r) => r.failover.lastOsakaResponseMs)} after the alert`);
   out(`time to restore after the close: ${col((r) => r.restoreMs)} (hold-down 8 s, tick every 1 s)`);
 }

@@ -4,6 +4,7 @@
  * restores; traffic through the local data plane shows the effect.
  */
 import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
@@ -14,7 +15,7 @@ import { buildFunctionContext, type FunctionContext } from '../../functions/comp
 import { sendTraffic } from '../sandbox/data-plane/traffic.ts';
 import { readStoreRoute } from '../sandbox/demo-watch.ts';
 import { monitoringNotification } from '../sandbox/monitoring-incidents.ts';
-import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
 const OSAKA = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b' };
@@ -59,6 +60,16 @@ describe('alert-driven failover (sandbox end to end)', () => {
     }, { timeoutMs: 15_000, what: 'the data plane to stop sending to Osaka' });
     expect(drained).toMatchObject({ total: 1000, errors: 0, byCluster: { [TOKYO.cluster]: 1000 } });
     expect((await operation(`osaka-${run}`)).result).toBe('succeeded');
+    // The mesh follows: no locality sends store traffic to Osaka while it is drained.
+    const tokyoKube = await kubeFor(adapters, TOKYO.location, TOKYO.cluster);
+    const rule = await pollUntil(async () => {
+      const dr = await tokyoKube.get<KubernetesObject & { spec: { trafficPolicy: { loadBalancer?: { localityLbSetting?: { distribute?: unknown } } } } }>({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });
+      return dr?.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute ? dr : undefined;
+    }, { timeoutMs: 15_000, what: 'the drain-aware DestinationRule in Tokyo' });
+    expect(rule.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute).toEqual([
+      { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+      { from: 'asia-northeast2/*', to: { 'asia-northeast1/*': 100 } },
+    ]);
 
     await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'open', TOKYO));
     const refused = await operation(`tokyo-${run}`);

@@ -12,6 +12,8 @@ import { DEMO_APP } from './demo-fleet.ts';
 
 /** The parts of an HTTPRoute the demo checks. */
 export interface RouteShape {
+  /** `metadata.generation` of the live route. */
+  generation: number;
   defaultBackends: { name: string; weight?: number }[];
   pinned: { path: string; backend: string }[];
 }
@@ -28,6 +30,7 @@ export async function readStoreRoute(adapters: GcpAdapters, token: string): Prom
   const rules = route.spec?.rules ?? [];
   const isDefault = (r: (typeof rules)[number]) => (r.matches?.[0]?.path?.value ?? '/') === '/';
   return {
+    generation: route.metadata?.generation ?? 0,
     defaultBackends: rules.filter(isDefault).flatMap((r) => (r.backendRefs ?? []).map((b) => ({ name: b.name, ...(b.weight === undefined ? {} : { weight: b.weight }) }))),
     pinned: rules.filter((r) => !isDefault(r)).map((r) => ({ path: r.matches?.[0]?.path?.value ?? '', backend: r.backendRefs?.[0]?.name ?? '' })),
   };

@@ -17,7 +17,7 @@ export interface DrillContext {
   token: string;
   projectId: string;
   gatewayUrl: string;
-  lastReload: () => { at: Date; version: string } | undefined;
+  lastReload: () => { at: Date; version: string; generations: Record<string, number> } | undefined;
   print: (line: string) => void;
   holdDownSeconds: number;
 }
@@ -48,6 +48,14 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
     return result.byCluster;
   };
   const osakaWeight = async () => (await readStoreRoute(ctx.adapters, ctx.token))?.defaultBackends.find((b) => b.name === 'store-asia-northeast2')?.weight;
+  // The data plane has loaded a route once it reports the route's generation.
+  const loaded = async (what: string) => {
+    const generation = (await readStoreRoute(ctx.adapters, ctx.token))?.generation ?? 0;
+    return pollUntil(() => {
+      const r = ctx.lastReload();
+      return r && (r.generations['store/store'] ?? 0) >= generation ? r : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 5, what });
+  };
   const run = Date.now().toString(36);
   const notify = (spec: { id: string; state: 'open' | 'closed'; startedAt: Date; target: typeof TOKYO }) =>
     ctx.adapters.pubsub.publish('healthAlerts', monitoringNotification({ incidentId: spec.id, state: spec.state, startedAt: spec.startedAt, cluster: spec.target.cluster, location: spec.target.location, projectId: ctx.projectId }));
@@ -69,13 +77,9 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
   step('alert for Osaka opened (published to the health-alerts topic)');
   await pollUntil(async () => ((await osakaWeight()) === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20, what: 'Osaka drained in the route' });
   const op = await pollUntil(async () => (await listOperations(ctx.adapters)).find((o) => o.trigger.incidentId === `drill-osaka-${run}` && o.finishedAt), { timeoutMs: 10_000, intervalMs: 50, what: 'the drain operation' });
-  const writtenAt = Date.parse(op.finishedAt!);
   step(`route drained: store-asia-northeast2 weight 0 (operation ${op.id}: ${op.reason ?? op.result})`);
   for (const s of op.steps) step(`    ${String(s.elapsedMs).padStart(5)} ms  ${s.name}`);
-  const reload = await pollUntil(() => {
-    const r = ctx.lastReload();
-    return r && r.at.getTime() >= writtenAt - 50 ? r : undefined;
-  }, { timeoutMs: 10_000, intervalMs: 10, what: 'the data plane to load the drained route' });
+  const reload = await loaded('the data plane to load the drained route');
   step('data plane reloaded the route');
   await new Promise((r) => setTimeout(r, 500));
   watching = false;
@@ -96,10 +100,7 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
   await pollUntil(async () => ((await osakaWeight()) !== 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 50, what: 'Osaka restored in the route' });
   const restoreMs = Date.now() - closeAt;
   step(`Osaka restored after ${(restoreMs / 1000).toFixed(1)} s`);
-  await pollUntil(() => {
-    const r = ctx.lastReload();
-    return r && r.at.getTime() >= closeAt ? r : undefined;
-  }, { timeoutMs: 10_000, intervalMs: 10, what: 'the data plane to load the restored route' });
+  await loaded('the data plane to load the restored route');
   const restored = await traffic('traffic spreads again');
   return {
     baseline, drained, restored,
@@ -112,13 +113,14 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
 
 function breakdown(op: OperationRecord, alertAt: number, reloadAt: number, lastOsaka: number): DrillResult['failover'] {
   const started = Date.parse(op.startedAt);
-  const write = op.steps.find((s) => s.name === 'apply Gateway and HTTPRoutes')?.elapsedMs ?? 0;
-  const finished = Date.parse(op.finishedAt!);
+  const apply = op.steps.find((s) => s.name === 'apply Gateway and HTTPRoutes');
+  const applyStart = started + (apply?.offsetMs ?? 0);
+  const written = applyStart + (apply?.elapsedMs ?? 0);
   return {
     deliveryMs: started - alertAt,
-    decisionMs: finished - started - write,
-    writeMs: write,
-    reloadMs: reloadAt - finished,
+    decisionMs: applyStart - started,
+    writeMs: apply?.elapsedMs ?? 0,
+    reloadMs: reloadAt - written,
     totalToReloadMs: reloadAt - alertAt,
     lastOsakaResponseMs: lastOsaka > 0 ? lastOsaka - alertAt : 0,
   };
