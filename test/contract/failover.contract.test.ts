@@ -3,19 +3,18 @@
  * Pub/Sub emulator to the health-alerts function; the route on the real config cluster drains and
  * restores; traffic through the local data plane shows the effect.
  */
-import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { handleMonitoringNotification } from '../../shared/drain/alert-flow.ts';
 import { readDrainSnapshot } from '../../shared/drain/drain-store.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
-import { buildFunctionContext, type FunctionContext } from '../../functions/compose.ts';
+import type { FunctionContext } from '../../functions/compose.ts';
 import { sendTraffic } from '../sandbox/data-plane/traffic.ts';
 import { readStoreRoute } from '../sandbox/demo-watch.ts';
 import { monitoringNotification } from '../sandbox/monitoring-incidents.ts';
-import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { kubeFor, sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
 
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
 const OSAKA = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b' };
@@ -26,7 +25,7 @@ describe('alert-driven failover (sandbox end to end)', () => {
   const run = Date.now().toString(36);
   beforeAll(async () => {
     adapters = await sandboxAdapters();
-    second = await buildFunctionContext({ ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' }, 'second-instance');
+    second = await secondInstance();
   });
   afterAll(async () => {
     await second.adapters.close();
@@ -52,6 +51,11 @@ describe('alert-driven failover (sandbox end to end)', () => {
     expect(Object.keys(before.byCluster)).toEqual(expect.arrayContaining([OSAKA.cluster, TOKYO.cluster]));
 
     const osakaStart = new Date();
+    // A failed test still closes its incidents, so the fleet heals for the tests after it.
+    onTestFailed(async () => {
+      await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'closed', OSAKA, osakaStart));
+      await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'closed', TOKYO));
+    });
     await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'open', OSAKA, osakaStart));
     await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), { timeoutMs: 30_000, what: 'Osaka drained' });
     const drained = await pollUntil(async () => {
@@ -106,6 +110,10 @@ describe('alert-driven failover (sandbox end to end)', () => {
   it('never breaks the guard when two instances handle conflicting alerts at the same moment', async () => {
     await bothServe();
     const now = new Date();
+    onTestFailed(async () => {
+      await adapters.pubsub.publish('healthAlerts', alert(`race-tokyo-${run}`, 'closed', TOKYO, now));
+      await adapters.pubsub.publish('healthAlerts', alert(`race-osaka-${run}`, 'closed', OSAKA, now));
+    });
     const [a, b] = await Promise.all([
       handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-a' }, alert(`race-tokyo-${run}`, 'open', TOKYO, now), 'race-a'),
       handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-b' }, alert(`race-osaka-${run}`, 'open', OSAKA, now), 'race-b'),

@@ -3,23 +3,21 @@
  * moment as the deployed function, and a burst of clusters created together. Each step is done
  * once and the end state is complete.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
-import { buildFunctionContext, type FunctionContext } from '../../functions/compose.ts';
+import type { FunctionContext } from '../../functions/compose.ts';
 import { readStoreRoute } from '../sandbox/demo-watch.ts';
 import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName } from '../support/fleet-fixtures.ts';
-import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
 
 describe('onboarding under concurrency (sandbox)', () => {
   let adapters: GcpAdapters;
   let second: FunctionContext;
   beforeAll(async () => {
     adapters = await sandboxAdapters();
-    // Another instance of the function, with its own clients and instance id, as Cloud Run would scale out.
-    second = await buildFunctionContext({ ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' }, 'second-instance');
+    second = await secondInstance();
   });
   afterAll(async () => {
     await second.adapters.close();
@@ -30,6 +28,7 @@ describe('onboarding under concurrency (sandbox)', () => {
     const name = uniqueName('dup');
     const location = 'asia-northeast2-c';
     await createCluster(adapters, name, location, ONBOARD_LABELS);
+    onTestFailed(() => deleteCluster(adapters, name, location));
     // The deployed function handles the real entry now; this instance handles a second nudge at the same time.
     const nudge = auditEntries(name, location, 'CreateCluster', new Date());
     const direct = await handleClusterAuditEntry({ ...second.lifecycle, instanceId: 'second' }, nudge.last, 'direct-call');
@@ -52,6 +51,7 @@ describe('onboarding under concurrency (sandbox)', () => {
       { name: uniqueName('b3'), location: 'us-central1-a' },
     ];
     await Promise.all(burst.map((c) => createCluster(adapters, c.name, c.location, ONBOARD_LABELS)));
+    onTestFailed(async () => void (await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)))));
     const wanted = ['store-europe-west1', 'store-europe-west4', 'store-us-central1'];
     await pollUntil(async () => {
       const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];

@@ -5,7 +5,7 @@
  * double and Firestore.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { gkeResourceLink, workloadIdentityIssuer } from '../../shared/adapters/gkehub-types.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
@@ -20,12 +20,15 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
   let adapters: GcpAdapters;
   beforeAll(async () => void (adapters = await sandboxAdapters()));
   afterAll(async () => adapters.close());
+  // A failed test still deletes its cluster, so the next test sees the fleet it expects.
+  const cleanupOnFailure = (name: string, location: string) => onTestFailed(() => deleteCluster(adapters, name, location));
   const backends = async () => (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => `${b.name}:${b.weight}`) ?? [];
 
   it('onboards a new cluster in a new region, then takes it out when it is deleted', async () => {
     const name = uniqueName('ob');
     const location = 'us-east1-b';
     await createCluster(adapters, name, location, ONBOARD_LABELS);
+    cleanupOnFailure(name, location);
 
     const membership = await pollUntil(async () => {
       const m = await adapters.hub.getMembership('global', name);
@@ -44,8 +47,11 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     const derived = await kube.get<KubernetesObject & { spec: { selector: Record<string, string>; ports: { port: number }[] } }>({ apiVersion: 'v1', kind: 'Service', namespace: 'store', name: 'store-us-east1' });
     expect(derived?.spec.selector).toEqual({ app: 'store' });
     expect(derived?.spec.ports.map((p) => p.port)).toEqual([8080]);
-    const nodes = await kube.list('v1', 'Node');
-    expect(nodes.length).toBeGreaterThan(0);
+    // Nodes are labelled in the same step, right after the exports: poll, don't assume.
+    const nodes = await pollUntil(async () => {
+      const all = await kube.list('v1', 'Node');
+      return all.length > 0 && all.every((n) => n.metadata?.labels?.['topology.kubernetes.io/zone']) ? all : undefined;
+    }, { timeoutMs: DEADLINE, what: 'topology labels on every node' });
     for (const node of nodes) {
       expect(node.metadata?.labels).toMatchObject({ 'topology.kubernetes.io/region': 'us-east1', 'topology.kubernetes.io/zone': location });
     }
@@ -75,6 +81,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
   it('leaves a cluster that does not match the policy alone, and records why', async () => {
     const name = uniqueName('skip');
     await createCluster(adapters, name, 'asia-northeast1-c', { team: 'data' });
+    cleanupOnFailure(name, 'asia-northeast1-c');
     const op = await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last', 'policy decision');
     expect(op.result).toBe('skipped');
     expect(op.reason).toMatch(/policy: cluster labels do not match the onboarding selector \(needs fleetpilot-onboard=true\)/);
@@ -107,6 +114,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     const name = uniqueName('flt');
     await injectFault({ method: 'POST', pathPattern: '/memberships$', queryPattern: `membershipId=${name}$`, status: 503, count: 2, message: 'backend unavailable' });
     await createCluster(adapters, name, 'asia-northeast2-c', ONBOARD_LABELS);
+    cleanupOnFailure(name, 'asia-northeast2-c');
     await pollUntil(async () => ((await adapters.hub.getMembership('global', name))?.state?.code === 'READY' ? true : undefined), { timeoutMs: DEADLINE, what: 'membership after retries' });
     await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last' && o.result === 'succeeded', 'successful attempt');
     const attempts = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last');
@@ -118,6 +126,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     const name = uniqueName('cfl');
     await adapters.hub.createMembership('global', name, { endpoint: { gkeCluster: { resourceLink: gkeResourceLink(sandboxInfo().projectId, 'europe-west1-b', 'someone-else') } } });
     await createCluster(adapters, name, 'asia-northeast1-c', ONBOARD_LABELS);
+    cleanupOnFailure(name, 'asia-northeast1-c');
     const failed = await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last' && o.result === 'failed', 'failed operation');
     expect(failed.reason).toMatch(new RegExp(`membership ${name} already exists for another cluster .*someone-else.*refusing to touch it`));
     const laterAttempts = await pollUntil(async () => {

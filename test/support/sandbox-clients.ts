@@ -1,5 +1,7 @@
 /** Builds fleetpilot's real adapters against the running sandbox, for contract tests. */
+import { join } from 'node:path';
 import { inject } from 'vitest';
+import { buildFunctionContext, type FunctionContext } from '../../functions/compose.ts';
 import { loadEnv } from '../../shared/config/env.ts';
 import { createGcpAdapters, type GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
@@ -27,4 +29,13 @@ export async function kubeFor(adapters: GcpAdapters, location: string, cluster: 
     kubeConfigFor({ name: cluster, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, token: await adapters.tokens.token() }),
     fieldManager,
   );
+}
+
+/**
+ * Another instance of fleetpilot's functions, with its own clients, as Cloud Run would scale out:
+ * for tests that race two instances against the one the sandbox serves.
+ */
+export function secondInstance(): Promise<FunctionContext> {
+  const env = { ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' };
+  return buildFunctionContext(env, 'second-instance');
 }
