@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { createKubeFactory } from '../shared/adapters/cluster-access.ts';
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
-import { loadFleetConfigFile } from '../shared/config/config-file.ts';
+import { createConfigLoader } from '../shared/gitops/index.ts';
 import { loadEnv, type Env } from '../shared/config/env.ts';
 import { randomIds, realSleep, systemClock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
@@ -25,16 +25,13 @@ export async function buildFunctionContext(rawEnv: Record<string, string | undef
   const env = loadEnv(rawEnv);
   const log = createLogger({ level: env.LOG_LEVEL, fields: { component } });
   const adapters = await createGcpAdapters(env, { clock: systemClock, log });
-  const configFile = env.FLEETPILOT_FLEET_CONFIG_FILE;
   const lifecycle: LifecycleDeps = {
     container: adapters.container,
     hub: adapters.hub,
     store: adapters.store,
     kubeFor: createKubeFactory(env, adapters.tokens),
-    config: () => {
-      if (!configFile) throw new Error('FLEETPILOT_FLEET_CONFIG_FILE is not set: fleetpilot has no fleet configuration');
-      return loadFleetConfigFile(configFile);
-    },
+    // The applied GitOps revision in Firestore; the file only until the first push is applied.
+    config: createConfigLoader({ store: adapters.store, ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}) }),
     clock: systemClock,
     sleep: realSleep,
     ids: randomIds,

@@ -31,6 +31,14 @@ export const envSchema = z
     FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
     /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
     FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
+    /** Where the git-push function reads the configuration at a commit: `github`, `gitlab` or a `local` repository. */
+    FLEETPILOT_GITOPS_SOURCE: z.enum(['github', 'gitlab', 'local']).optional(),
+    /** `owner/repo` (GitHub) or `group/project` (GitLab). */
+    FLEETPILOT_GITOPS_REPOSITORY: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be owner/repo or group/project').optional(),
+    FLEETPILOT_GITOPS_TOKEN: z.string().min(1).optional(),
+    FLEETPILOT_GITOPS_API_URL: baseUrl.optional(),
+    FLEETPILOT_GITOPS_REPO_DIR: z.string().min(1).optional(),
+    FLEETPILOT_GITOPS_CONFIG_PATH: z.string().min(1).default('fleet.yaml'),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
   });
 
@@ -46,6 +54,12 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   }
   if (env.FLEETPILOT_KUBE_ACCESS === 'connect-gateway' && !env.FLEETPILOT_PROJECT_NUMBER) {
     problems.push('FLEETPILOT_PROJECT_NUMBER is required when FLEETPILOT_KUBE_ACCESS=connect-gateway (Connect Gateway URLs use the project number)');
+  }
+  if (env.FLEETPILOT_GITOPS_SOURCE === 'local' && !env.FLEETPILOT_GITOPS_REPO_DIR) {
+    problems.push('FLEETPILOT_GITOPS_REPO_DIR is required when FLEETPILOT_GITOPS_SOURCE=local');
+  }
+  if ((env.FLEETPILOT_GITOPS_SOURCE === 'github' || env.FLEETPILOT_GITOPS_SOURCE === 'gitlab') && !env.FLEETPILOT_GITOPS_REPOSITORY) {
+    problems.push(`FLEETPILOT_GITOPS_REPOSITORY is required when FLEETPILOT_GITOPS_SOURCE=${env.FLEETPILOT_GITOPS_SOURCE}`);
   }
   return problems;
 }

@@ -52,6 +52,7 @@ async function push(url: string, fn: HostedFunction, projectId: string, message:
     body: JSON.stringify({
       message: { data: message.data.toString('base64'), attributes: message.attributes, messageId: message.id, publishTime: message.publishTime.toISOString() },
       subscription: `projects/${projectId}/subscriptions/${fn.subscription}`,
+      deliveryAttempt: message.deliveryAttempt,
     }),
   }).catch((error: unknown) => {
     throw new TransientError(`function ${fn.target} unreachable`, {}, { cause: error });

@@ -14,12 +14,14 @@ export async function startFunctions(deps: { env: Record<string, string>; adapte
   await import('../../functions/cluster-lifecycle/index.ts');
   await import('../../functions/tick/index.ts');
   await import('../../functions/health-alerts/index.ts');
+  await import('../../functions/git-push/index.ts');
   const { topics, subscriptions } = deps.adapters.topology;
   const byTopic = (topic: string) => subscriptions.find((s) => topics[s.topic] === topic && s.maxDeliveryAttempts)!.name;
   const host = await hostFunctions({ pubsub: deps.adapters.pubsub, projectId: deps.projectId, log: deps.log.child({ component: 'functions-host' }) }, [
     { target: 'clusterLifecycle', topic: topics.clusterEvents, subscription: byTopic(topics.clusterEvents) },
     { target: 'tick', topic: topics.ticks, subscription: byTopic(topics.ticks) },
     { target: 'healthAlerts', topic: topics.healthAlerts, subscription: byTopic(topics.healthAlerts) },
+    { target: 'gitPush', topic: topics.gitPushes, subscription: byTopic(topics.gitPushes) },
   ]);
   const ticker = setInterval(() => {
     deps.adapters.pubsub.publish('ticks', { source: 'sandbox-scheduler' }).catch((error: unknown) => deps.log.warn('tick publish failed', { error }));

@@ -10,6 +10,11 @@ import { startSandbox, type Sandbox } from './sandbox.ts';
 import { listOperations, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 import { timed } from './progress.ts';
+import { pollUntil } from '../../shared/core/retry.ts';
+import { sendTraffic } from './data-plane/traffic.ts';
+import { readStoreRoute } from './demo-watch.ts';
+import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from './gitops-repo.ts';
+import { sendGithubPush } from './github-push.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { startSandboxGateway } from './gateway.ts';
 
@@ -25,7 +30,7 @@ async function main(): Promise<void> {
     repoRoot,
     stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
     log,
-    ports: { pubsub: 8681, firestore: 8682, double: 8689 },
+    ports: { pubsub: 8681, firestore: 8682, double: 8689, services: 8691 },
     fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
   }));
   let stopping = false;
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
       lastReload: () => gateway.lastReload(), print: (line) => process.stdout.write(line + '\n'), holdDownSeconds: 8,
     });
     printDrill(drill);
+    await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, gateway.url));
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -79,6 +85,25 @@ function printOnboarding(operations: OperationRecord[], since: string, route: Ro
   lines.push(`  default rule: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`);
   for (const pin of route.pinned) lines.push(`  ${pin.path} → ${pin.backend}`);
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function gitopsChange(sandbox: Sandbox, gatewayUrl: string): Promise<void> {
+  const gitops = sandbox.gitops!;
+  const { commit, before } = await commitConfigChange(gitops.repoDir, 'store: shift baseline weights to 80/20', setRegionWeights({ 'asia-northeast1': 80, 'asia-northeast2': 20 }));
+  const answer = await sendGithubPush({ url: `${gitops.servicesUrl}/webhooks/github`, secret: gitops.webhookSecret, repository: SANDBOX_REPOSITORY, branch: 'main', commit, before, files: [CONFIG_PATH], pusher: 'platform-team' });
+  const route = await pollUntil(async () => {
+    const r = await readStoreRoute(sandbox.adapters, sandbox.token);
+    return r?.defaultBackends.find((b) => b.name === 'store-asia-northeast1')?.weight === 80 ? r : undefined;
+  }, { timeoutMs: 60_000, what: 'the 80/20 weights on the route' });
+  const traffic = await sendTraffic({ url: gatewayUrl, host: 'store.example.com', path: '/', count: 1000, concurrency: 20 });
+  process.stdout.write([
+    '',
+    `GitOps: commit ${commit.slice(0, 12)} pushed; webhook answered ${answer.status} (${String(answer.body.status)})`,
+    `  default rule now: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`,
+    `  1000 requests → ${Object.entries(traffic.byCluster).map(([c, n]) => `${c} ${n}`).join(', ')}`,
+    '  try it yourself: npm run gitops:push -- asia-northeast1=50 asia-northeast2=50',
+    '',
+  ].join('\n') + '\n');
 }
 
 function printDrill(d: DrillResult): void {

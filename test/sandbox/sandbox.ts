@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadEnv, type Env } from '../../shared/config/env.ts';
@@ -22,6 +23,8 @@ import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
 import { deployClusterTemplate } from './cluster-template.ts';
 import { startFunctions } from './local-functions.ts';
+import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
+import { startServices } from '../../services/main.ts';
 import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
 
 /** Fixed identity of the sandbox project. */
@@ -34,7 +37,7 @@ export interface SandboxOptions {
   stateDir: string;
   log: Logger;
   /** Fixed ports (main job) or 0 for any free port (tests). */
-  ports?: { pubsub?: number; firestore?: number; double?: number };
+  ports?: { pubsub?: number; firestore?: number; double?: number; services?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
   /** Serve fleetpilot's Cloud Functions with this fleet configuration file (omit for adapters only). */
@@ -53,6 +56,8 @@ export interface Sandbox {
   doubleUrl: string;
   fleet: KubeFleet;
   adapters: GcpAdapters;
+  /** The Hono services (webhook receivers) and the GitOps repository, when the functions run. */
+  gitops?: { servicesUrl: string; webhookSecret: string; repoDir: string };
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
   stateDir: string;
@@ -136,13 +141,26 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
     cleanups.push(() => importer.stop());
+    let gitops: Sandbox['gitops'];
     if (opts.fleetConfigFile) {
-      const functions = await startFunctions({ env: { ...env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
+      // The emulators start empty, so the repository starts anew too: its history matches what fleetpilot saw.
+      const repoDir = join(opts.stateDir, 'fleet-config');
+      await rm(repoDir, { recursive: true, force: true });
+      await ensureConfigRepo(repoDir, opts.fleetConfigFile);
+      const gitopsEnv = { FLEETPILOT_GITOPS_SOURCE: 'local', FLEETPILOT_GITOPS_REPO_DIR: repoDir, FLEETPILOT_GITOPS_REPOSITORY: SANDBOX_REPOSITORY, FLEETPILOT_GITOPS_CONFIG_PATH: CONFIG_PATH };
+      const functions = await startFunctions({ env: { ...env, ...gitopsEnv, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
       cleanups.push(() => functions.stop());
-      env.FLEETPILOT_FLEET_CONFIG_FILE = opts.fleetConfigFile;
+      const webhookSecret = randomBytes(24).toString('hex');
+      const services = await startServices(
+        { ...env, ...gitopsEnv, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
+        { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
+      );
+      cleanups.push(() => services.close());
+      gitops = { servicesUrl: services.url, webhookSecret, repoDir };
+      Object.assign(env, gitopsEnv, { FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret });
     }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
   } catch (error) {
     await stop();
     throw error;

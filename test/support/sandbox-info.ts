@@ -10,6 +10,8 @@ export interface SandboxInfo {
   token: string;
   kubeconfigPath: string;
   doubleUrl: string;
+  /** The webhook receivers and the sandbox's configuration repository. */
+  gitops: { servicesUrl: string; webhookSecret: string; repoDir: string };
   /** The local data plane in front of the config cluster's Gateway. */
   gatewayUrl: string;
   stateDir: string;

@@ -1,0 +1,105 @@
+/**
+ * The GitHub webhook receiver: verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body bytes,
+ * constant-time) before anything is parsed, answers `ping`, and hands `push` events — JSON or
+ * form-encoded — to {@link acceptPush}. Other events are acknowledged and ignored.
+ */
+import { verify } from '@octokit/webhooks-methods';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from '../http-errors.ts';
+import { acceptPush } from './accept.ts';
+import { decodeExactUtf8, deliveryIdOf, limitBody, notConfigured, parseJson } from './delivery.ts';
+import type { WebhookDeps } from './deps.ts';
+import { isZeroSha } from './relevance.ts';
+
+/** GitHub lists at most this many commits in a push payload; a list this long may be cut short. */
+export const GITHUB_COMMIT_LIST_CAP = 20;
+/** GitHub caps each commit's added/modified/removed list at this many paths. */
+export const GITHUB_FILE_LIST_CAP = 5000;
+
+const sha = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/i, 'must be a full commit SHA');
+const files = z.array(z.string()).optional();
+const commitSchema = z.object({ id: z.string().optional(), added: files, modified: files, removed: files });
+
+/** The fields of a GitHub `push` payload fleetpilot reads. */
+export const githubPushSchema = z.object({
+  ref: z.string().min(1),
+  before: sha,
+  after: sha,
+  created: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  forced: z.boolean().optional(),
+  repository: z.object({ full_name: z.string().min(1) }),
+  pusher: z.object({ name: z.string() }),
+  commits: z.array(commitSchema).optional(),
+  head_commit: commitSchema.nullable().optional(),
+});
+
+/** The validated payload. */
+export type GithubPush = z.output<typeof githubPushSchema>;
+
+/** Creates the router, mounted at `/webhooks/github`. */
+export function githubRouter(deps: WebhookDeps): Hono {
+  const router = new Hono();
+  router.post('/', limitBody(deps.maxBodyBytes), async (c) => {
+    const secret = deps.github?.secret;
+    if (!secret) throw notConfigured('github');
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const signature = c.req.header('x-hub-signature-256');
+    const text = await authenticate(secret, raw, signature);
+    if (text === undefined) {
+      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: Boolean(signature) });
+      throw new ApiError(401, 'unauthenticated', signature ? 'X-Hub-Signature-256 does not match the body' : 'missing X-Hub-Signature-256 header');
+    }
+
+    const event = c.req.header('x-github-event');
+    if (event === 'ping') return c.json({ status: 'pong' }, 200);
+    if (event !== 'push') return c.json({ status: 'ignored', reason: `event ${event ?? '(none)'} is not handled` }, 202);
+
+    const push = githubPushSchema.parse(pushPayload(c.req.header('content-type'), text));
+    const created = push.created === true || isZeroSha(push.before);
+    const commits = push.commits;
+    return acceptPush(c, deps, {
+      provider: 'github',
+      deliveryId: deliveryIdOf(c.req.header('x-github-delivery'), raw),
+      repository: push.repository.full_name,
+      ref: push.ref,
+      before: push.before,
+      after: push.after,
+      deleted: push.deleted === true,
+      pusher: push.pusher.name || 'unknown',
+      commits,
+      truncated: commits === undefined || commits.length >= GITHUB_COMMIT_LIST_CAP || commits.some(capped) || push.forced === true || created,
+    });
+  });
+  return router;
+}
+
+/** True when one of the commit's file lists may have been cut short. */
+function capped(commit: z.output<typeof commitSchema>): boolean {
+  return [commit.added, commit.modified, commit.removed].some((files) => (files?.length ?? 0) >= GITHUB_FILE_LIST_CAP);
+}
+
+/** The body as text when the signature matches it byte for byte; undefined otherwise. */
+async function authenticate(secret: string, raw: Uint8Array, signature: string | undefined): Promise<string | undefined> {
+  if (!signature) return undefined;
+  const text = decodeExactUtf8(raw);
+  if (!text) return undefined;
+  try {
+    return (await verify(secret, text, signature.trim())) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The push payload from a JSON body or from the `payload` field of a form body. */
+function pushPayload(contentType: string | undefined, text: string): unknown {
+  const media = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (media === 'application/json') return parseJson(text, 'body');
+  if (media === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new ApiError(400, 'invalid_argument', 'form body has no payload field', { path: 'payload' });
+    return parseJson(payload, 'payload');
+  }
+  throw new ApiError(415, 'unsupported_media_type', 'content type must be application/json or application/x-www-form-urlencoded');
+}

@@ -1,0 +1,35 @@
+/**
+ * The desired fleet configuration as the functions read it: the applied revision from Firestore
+ * (parsed once per commit), or the configuration file until the first push is applied.
+ */
+import type { Store } from '../adapters/firestore.ts';
+import { loadFleetConfigFile, parseFleetConfigYaml } from '../config/config-file.ts';
+import type { FleetConfig } from '../config/fleet-config.ts';
+import { shortSha } from './provider-http.ts';
+import { readAppliedConfig } from './revisions.ts';
+
+/** Options of {@link createConfigLoader}. */
+export interface ConfigLoaderOptions {
+  store: Store;
+  /** The file used while no revision has been applied. */
+  fallbackFile?: string;
+  /** Reads the fallback file; `loadFleetConfigFile` unless replaced. */
+  loadFile?: (file: string) => Promise<FleetConfig>;
+}
+
+/** Returns a loader of the current desired configuration (`LifecycleDeps.config`). */
+export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<FleetConfig> {
+  const loadFile = options.loadFile ?? loadFleetConfigFile;
+  let cached: { commit: string; config: FleetConfig } | undefined;
+  return async () => {
+    const applied = await readAppliedConfig(options.store);
+    if (applied) {
+      if (cached?.commit !== applied.commit) {
+        cached = { commit: applied.commit, config: parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`) };
+      }
+      return cached.config;
+    }
+    if (!options.fallbackFile) throw new Error('no configuration revision has been applied and no fallback file is set (FLEETPILOT_FLEET_CONFIG_FILE): fleetpilot has no fleet configuration');
+    return loadFile(options.fallbackFile);
+  };
+}
