@@ -54,7 +54,12 @@ async function main(): Promise<void> {
     const demoStarted = new Date().toISOString();
     await timed(log, 'demo fleet: create the config cluster, then Tokyo and Osaka', () => createDemoFleet(sandbox, log));
     const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () => waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000));
-    printOnboarding(await listOperations(sandbox.adapters), demoStarted, route);
+    // The route can be complete before both onboarding runs have recorded their last step.
+    const operations = await pollUntil(async () => {
+      const ops = (await listOperations(sandbox.adapters)).filter((o) => o.startedAt >= demoStarted && o.trigger.phase === 'last');
+      return ['mc-gw-tokyo', 'mc-gw-osaka'].every((c) => ops.some((o) => o.subject.endsWith(`/${c}`) && o.finishedAt && o.result !== 'retrying')) ? ops : undefined;
+    }, { timeoutMs: 60_000, what: 'both onboarding operations to finish' });
+    printOnboarding(operations, demoStarted, route);
     const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () => startSandboxGateway(sandbox, log, 8690));
     cleanupGateway = () => gateway.stop();
     process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
