@@ -134,6 +134,11 @@ function semanticProblems(config: FleetConfig): string[] {
       if (paths.has(p.path)) problems.push(`services.${i}.pinnedPaths.${j}.path: duplicate path ${p.path}`);
       paths.add(p.path);
     });
+    const weights = Object.values(svc.regionWeights);
+    if (svc.defaultWeight === 0 && weights.every((w) => w === 0)) {
+      problems.push(`services.${i}: every weight is 0 (defaultWeight and regionWeights): the default rule would send no traffic`);
+    }
+    if (weights.length > 16) problems.push(`services.${i}.regionWeights: ${weights.length} regions exceed the 16 backendRefs a rule can hold`);
     // One default rule plus one rule per pinned path; Gateway API allows 16 rules per route.
     if (svc.pinnedPaths.length + 1 > 16) problems.push(`services.${i}.pinnedPaths: ${svc.pinnedPaths.length} pinned paths exceed the 15 an HTTPRoute can hold beside its default rule`);
   });
