@@ -6,7 +6,7 @@
 import type { protos } from '@google-cloud/container';
 import { ClusterManagerClient } from '@google-cloud/container';
 import { isNotFound } from '../errors.ts';
-import { pollUntil } from '../core/retry.ts';
+import { pollUntil, withRetry } from '../core/retry.ts';
 import type { AccessTokenSource } from './google-auth.ts';
 
 type ICluster = protos.google.container.v1.ICluster;
@@ -63,7 +63,7 @@ export function createContainerAdapter(client: ClusterManagerClient, projectId: 
   return {
     async getCluster(location, name) {
       try {
-        const [cluster] = await client.getCluster({ name: `${parent(location)}/clusters/${name}` });
+        const [cluster] = await readRetry(() => client.getCluster({ name: `${parent(location)}/clusters/${name}` }));
         return toClusterInfo(cluster, projectId);
       } catch (error) {
         if (isNotFound(error)) return null;
@@ -71,7 +71,7 @@ export function createContainerAdapter(client: ClusterManagerClient, projectId: 
       }
     },
     async listClusters(location = '-') {
-      const [response] = await client.listClusters({ parent: parent(location) });
+      const [response] = await readRetry(() => client.listClusters({ parent: parent(location) }));
       if (response.missingZones && response.missingZones.length > 0) {
         // Partial lists must not look like deletions to callers.
         throw new Error(`cluster list is incomplete: zones unreachable: ${response.missingZones.join(', ')}`);
@@ -94,7 +94,7 @@ export function createContainerAdapter(client: ClusterManagerClient, projectId: 
     async waitForOperation(location, operation, timeoutMs = 120_000) {
       const done = await pollUntil(
         async () => {
-          const [op] = await client.getOperation({ name: `${parent(location)}/operations/${operation}` });
+          const [op] = await readRetry(() => client.getOperation({ name: `${parent(location)}/operations/${operation}` }));
           return op.status === 'DONE' ? op : undefined;
         },
         { timeoutMs, intervalMs: 250, what: `Container operation ${operation}` },
@@ -120,6 +120,11 @@ export function toClusterInfo(cluster: ICluster, projectId: string): ClusterInfo
     privateEndpointOnly: Boolean(cluster.privateClusterConfig?.enablePrivateEndpoint),
     selfLink: cluster.selfLink ?? '',
   };
+}
+
+/** Reads are idempotent: a reset connection or a 5xx is retried a few times before it counts. */
+function readRetry<T>(read: () => Promise<T>): Promise<T> {
+  return withRetry(read, { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 });
 }
 
 function requireName(op: IOperation): string {

@@ -5,7 +5,7 @@
  */
 import type { AuthClient } from 'google-auth-library';
 import { isNotFound } from '../errors.ts';
-import { pollUntil } from '../core/retry.ts';
+import { pollUntil, withRetry } from '../core/retry.ts';
 import type { Feature, HubOperation, Membership } from './gkehub-types.ts';
 
 /** Dependencies of {@link createGkeHubAdapter}. */
@@ -41,8 +41,9 @@ export function createGkeHubAdapter(deps: GkeHubDeps): GkeHubAdapter {
   const call = async <T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, params?: Record<string, string | number | undefined>, data?: unknown): Promise<T> => {
     const url = new URL(`${base}/${path}`);
     for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const res = await deps.authClient.request<T>({ url: url.toString(), method, ...(data === undefined ? {} : { data }), retry: false });
-    return res.data;
+    const send = async () => (await deps.authClient.request<T>({ url: url.toString(), method, ...(data === undefined ? {} : { data }), retry: false })).data;
+    // Reads are idempotent: a reset connection or a 5xx is retried a few times before it counts.
+    return method === 'GET' ? withRetry(send, { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 }) : send();
   };
 
   const wait = async <T>(op: HubOperation): Promise<T> => {

@@ -9,7 +9,7 @@ import { MARKERS } from '../adapters/firestore.ts';
 import { isRetryable } from '../errors.ts';
 import { parseClusterAuditEntry, type ClusterAuditEvent } from '../events/audit-log.ts';
 import { regionOf } from '../routing/index.ts';
-import { writeClusterRecord } from '../state/cluster-records.ts';
+import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import { withLease } from '../state/leases.ts';
 import { startOperation, type OperationRecord, type OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
@@ -52,6 +52,11 @@ export async function handleClusterAuditEntry(deps: LifecycleDeps, entry: unknow
       throw error;
     }
     log.error('cluster lifecycle failed permanently', { error });
+    // The cluster's record says why, instead of staying in the phase the run had reached.
+    const record = await readClusterRecord(deps.store, { projectId: event.projectId, location: event.location, name: event.clusterName });
+    if (record && record.phase === 'onboarding') {
+      await writeClusterRecord(deps.store, { ...record, phase: 'failed', reason: message, updatedAt: deps.clock.now().toISOString(), operationId: op.id });
+    }
     await deps.store.markOnce(markerKey, MARKER_TTL_MS, { operationId: op.id, failed: true });
     return op.finish('failed', message);
   }

@@ -52,7 +52,8 @@ describe('GKE Hub adapter (Google API double)', () => {
   });
 
   it('surfaces a server error as retryable instead of "absent"', async () => {
-    await injectFault({ method: 'GET', pathPattern: `memberships/hub-${run}-c$`, status: 500, count: 1 });
+    // Three failures: more than the adapter's own retries of a read.
+    await injectFault({ method: 'GET', pathPattern: `memberships/hub-${run}-c$`, status: 500, count: 3 });
     const failure = await adapters.hub.getMembership('global', `hub-${run}-c`).then(() => undefined, (e: unknown) => e);
     expect(isRetryable(failure)).toBe(true);
   });

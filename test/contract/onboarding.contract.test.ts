@@ -135,6 +135,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     }, { timeoutMs: 10_000, what: 'settle' });
     expect(laterAttempts).toHaveLength(1);
     expect((await adapters.hub.getMembership('global', name))?.endpoint?.gkeCluster?.resourceLink).toMatch(/someone-else$/);
+    expect(await adapters.store.get('clusters', `${sandboxInfo().projectId}:asia-northeast1-c:${name}`)).toMatchObject({ phase: 'failed' });
     await deleteCluster(adapters, name, 'asia-northeast1-c');
   });
 });

@@ -170,6 +170,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
+    // Clients keep connections alive; a server closing an idle one first races their next request (ECONNRESET).
+    Object.assign(server, { keepAliveTimeout: 120_000, headersTimeout: 125_000 });
     server.once('error', reject);
   });
 }
