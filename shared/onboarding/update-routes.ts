@@ -11,16 +11,19 @@ import type { LifecycleDeps } from './deps.ts';
 import { observeRouting, reconcileRoutes, type RoutesOutcome } from './routes.ts';
 
 /** Observes, plans and applies routes; records the plan and the outcome on `op`. */
-export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
-  const configCluster = await deps.container.getCluster(config.fleet.configCluster.location, config.fleet.configCluster.name);
-  if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist; routes cannot be written`);
+export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, requested: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
+  const configCluster = await deps.container.getCluster(requested.fleet.configCluster.location, requested.fleet.configCluster.name);
+  if (!configCluster) throw new Error(`config cluster ${requested.fleet.configCluster.name} does not exist; routes cannot be written`);
   if (configCluster.status !== 'RUNNING' && configCluster.status !== 'RECONCILING') {
     throw new TransientError(`config cluster ${configCluster.name} is ${configCluster.status}; routes wait until it runs`);
   }
-  const configKube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
-  const key = `routes:${config.fleet.configCluster.location}:${config.fleet.configCluster.name}`;
+  const configKube = await deps.kubeFor(configCluster, requested.fleet.configCluster.membership);
+  const key = `routes:${requested.fleet.configCluster.location}:${requested.fleet.configCluster.name}`;
   // Facts are read inside the lease: the last writer always renders from the newest facts.
   return withLease(deps, key, `${deps.instanceId}:${op.id}`, 60_000, async () => {
+    // The configuration is re-read inside the lease too: a run that waited here must not render a
+    // revision that a newer push replaced while it waited.
+    const config = await deps.config();
     const observed = await op.step('observe clusters and ServiceImports', () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
       (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }));
     const drains = await op.step('derive drains from incident facts', async () => deriveDrains({
