@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { memoryMarkerStore } from '../support/webhook-fakes.ts';
 import { describe, expect, it } from 'vitest';
-import { MARKERS, type DocData } from '../../shared/adapters/firestore.ts';
+import { MARKERS } from '../../shared/adapters/firestore.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { createApp } from '../../services/app.ts';
 import type { GitPushMessage, WebhookDeps } from '../../services/webhooks/deps.ts';
@@ -14,22 +15,14 @@ const ZERO = '0'.repeat(40);
 const captured: string[] = [];
 
 function harness(over: Partial<WebhookDeps> = {}) {
-  const markers = new Map<string, DocData>();
+  const { store, markers } = memoryMarkerStore();
   const published: Array<{ payload: GitPushMessage; attributes: Record<string, string> }> = [];
   let publishFailures = 0;
   const deps: WebhookDeps = {
     github: { secret: SECRET },
     gitlab: { token: TOKEN },
     filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
-    store: {
-      // Like the Firestore store: markers live in MARKERS under the key as their id.
-      markOnce: async (key, _ttl, data = {}) => {
-        if (markers.has(`${MARKERS}/${key}`)) return false;
-        markers.set(`${MARKERS}/${key}`, data);
-        return true;
-      },
-      delete: async (collection, id) => void markers.delete(`${collection}/${id}`),
-    },
+    store,
     publish: async (payload, attributes) => {
       if (publishFailures > 0 && publishFailures--) throw new Error('pubsub unavailable');
       published.push({ payload, attributes });

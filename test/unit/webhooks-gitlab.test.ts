@@ -1,5 +1,6 @@
+import { memoryMarkerStore } from '../support/webhook-fakes.ts';
 import { describe, expect, it } from 'vitest';
-import { MARKERS, type DocData } from '../../shared/adapters/firestore.ts';
+import { MARKERS } from '../../shared/adapters/firestore.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { createApp } from '../../services/app.ts';
 import type { GitPushMessage, WebhookDeps } from '../../services/webhooks/deps.ts';
@@ -12,20 +13,13 @@ const AFTER = 'c'.repeat(40);
 const captured: string[] = [];
 
 function harness(over: Partial<WebhookDeps> = {}) {
-  const markers = new Map<string, DocData>();
+  const { store, markers } = memoryMarkerStore();
   const published: GitPushMessage[] = [];
   const deps: WebhookDeps = {
     github: { secret: SECRET },
     gitlab: { token: TOKEN },
     filter: { repository: 'platform/infra/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
-    store: {
-      markOnce: async (key, _ttl, data = {}) => {
-        if (markers.has(`${MARKERS}/${key}`)) return false;
-        markers.set(`${MARKERS}/${key}`, data);
-        return true;
-      },
-      delete: async (collection, id) => void markers.delete(`${collection}/${id}`),
-    },
+    store,
     publish: async (payload) => `msg-${published.push(payload)}`,
     clock: { now: () => new Date('2025-05-01T12:00:00Z') },
     log: createLogger({ level: 'DEBUG', write: (line) => void captured.push(line) }),
