@@ -5,7 +5,7 @@
 
 /** A failure that retrying cannot fix: bad input, a refused request, a broken contract. */
 export class TerminalError extends Error {
-  override readonly name = 'TerminalError';
+  override readonly name: string = 'TerminalError';
   constructor(
     message: string,
     readonly details: Record<string, unknown> = {},
@@ -73,4 +73,19 @@ export function isAlreadyExists(error: unknown): boolean {
   const status = httpStatusOf(error);
   if (status !== undefined) return status === 409;
   return (error as { code?: unknown }).code === 6;
+}
+
+/** What is wrong with a request a person made (API, chat-ops): reported to them, never retried. */
+export type RequestProblem = 'invalid_argument' | 'not_found' | 'failed_precondition' | 'conflict';
+
+/** A request that cannot be carried out as asked; the API maps `problem` to its HTTP status. */
+export class RequestError extends TerminalError {
+  override readonly name = 'RequestError';
+  constructor(
+    readonly problem: RequestProblem,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
 }

@@ -3,7 +3,7 @@
  * built from — transactions, create-if-absent (exactly one writer wins) and TTL-stamped markers
  * for deduplicating events.
  */
-import { Timestamp, type Firestore, type Transaction } from '@google-cloud/firestore';
+import { FieldPath, Timestamp, type Firestore, type Transaction } from '@google-cloud/firestore';
 import { isAlreadyExists } from '../errors.ts';
 import type { Clock } from '../core/clock.ts';
 
@@ -38,8 +38,25 @@ export interface Store {
    * recorded (the event is a duplicate).
    */
   markOnce(key: string, ttlMs: number, data?: DocData): Promise<boolean>;
+  /**
+   * Documents matching equality filters and an optional range on `orderBy`, newest first (by
+   * `orderBy`, then document id), at most `limit`, after the cursor `after` (from a previous page).
+   */
+  query(collection: string, q: StoreQuery): Promise<DocData[]>;
   /** Runs `fn` in a serializable transaction, retried by the client on contention. */
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+}
+
+/** A descending, paged query: equality filters plus a range on the ordering field. */
+export interface StoreQuery {
+  equals?: Record<string, string>;
+  orderBy: string;
+  /** Inclusive bounds on `orderBy`. */
+  from?: string;
+  to?: string;
+  limit: number;
+  /** The `orderBy` value and document id of the last document of the previous page. */
+  after?: { value: string; id: string };
 }
 
 /** Reads and writes inside one transaction: all reads before writes. */
@@ -78,6 +95,14 @@ export function createStore(deps: StoreDeps): Store {
     createIfAbsent,
     delete: async (collection, id) => {
       await doc(collection, id).delete();
+    },
+    query: async (collection, q) => {
+      let query = firestore.collection(prefix + collection).orderBy(q.orderBy, 'desc').orderBy(FieldPath.documentId(), 'desc');
+      for (const [field, value] of Object.entries(q.equals ?? {})) query = query.where(field, '==', value);
+      if (q.from !== undefined) query = query.where(q.orderBy, '>=', q.from);
+      if (q.to !== undefined) query = query.where(q.orderBy, '<=', q.to);
+      if (q.after) query = query.startAfter(q.after.value, encodeId(q.after.id));
+      return (await query.limit(q.limit).get()).docs.map((d) => d.data());
     },
     markOnce: (key, ttlMs, data = {}) =>
       createIfAbsent(MARKERS, key, {

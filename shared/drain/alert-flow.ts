@@ -35,7 +35,7 @@ export async function handleMonitoringNotification(deps: LifecycleDeps, payload:
     return op.finish('skipped', `incident not mapped to a region: ${mapped.reason}`);
   }
   const region = mapped.region;
-  const op = await startOperation(deps, { kind: 'health-alert', trigger: { ...trigger, region, via: mapped.via }, principal: 'cloud-monitoring', subject: `region/${region}` });
+  const op = await startOperation(deps, { kind: 'health-alert', trigger: { ...trigger, region, via: mapped.via }, principal: 'cloud-monitoring', subject: `region/${region}`, region });
   const log = deps.log.child({ operationId: op.id, messageId, region, incidentId: incident.incidentId });
   try {
     const merged = await op.step(`record incident ${incident.state}`, () => updateFacts(deps.store, (facts) => mergeIncident(facts, incident, region)),

@@ -32,7 +32,7 @@ export async function handleClusterAuditEntry(deps: LifecycleDeps, entry: unknow
   const markerKey = `audit:${event.operationId}:${event.phase}`;
   const subject = `${event.projectId}/${event.location}/${event.clusterName}`;
   const trigger = { source: 'audit-log', messageId, action: event.action, phase: event.phase, operationId: event.operationId, apiVersion: event.apiVersion, timestamp: event.timestamp };
-  const op = await startOperation(deps, { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject });
+  const op = await startOperation(deps, { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject, cluster: subject, region: regionOf(event.location) });
   const log = deps.log.child({ operationId: op.id, messageId, cluster: subject });
   if (await deps.store.get(MARKERS, markerKey)) {
     log.info('duplicate audit entry ignored', { marker: markerKey });

@@ -9,6 +9,7 @@ import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
+import { configClusterKube } from './config-kube.ts';
 import { ensureFleetFeatures } from './features.ts';
 import { ensureMembership } from './membership.ts';
 import { ensureMemberObjects } from './member-objects.ts';
@@ -48,9 +49,7 @@ export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config
 async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
   const wanted = config.services.filter((s) => !missing.includes(`${s.namespace}/${s.name}`)).map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
   if (wanted.length === 0) return;
-  const configCluster = await deps.container.getCluster(config.fleet.configCluster.location, config.fleet.configCluster.name);
-  if (!configCluster) throw new Error(`config cluster ${config.fleet.configCluster.name} does not exist`);
-  const kube = await deps.kubeFor(configCluster, config.fleet.configCluster.membership);
+  const kube = await configClusterKube(deps, config);
   const present = async () => new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
   await op.step('wait for ServiceImports on the config cluster', async () => {
     try {

@@ -1,9 +1,10 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { TransientError } from '../errors.ts';
 import { readFacts, writeDrainSnapshot } from '../drain/drain-store.ts';
 import { deriveDrains, drainedRegions, type FleetDrainState } from '../failover/index.ts';
-import { observeRegions } from '../routing/index.ts';
+import { observeRegions, type RoutingObservation } from '../routing/index.ts';
+import type { ServiceRegions } from '../failover/index.ts';
+import { configClusterKube } from './config-kube.ts';
 import { applyMeshDrains } from './mesh-drain-step.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
@@ -12,12 +13,7 @@ import { observeRouting, reconcileRoutes, type RoutesOutcome } from './routes.ts
 
 /** Observes, plans and applies routes; records the plan and the outcome on `op`. */
 export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, requested: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
-  const configCluster = await deps.container.getCluster(requested.fleet.configCluster.location, requested.fleet.configCluster.name);
-  if (!configCluster) throw new Error(`config cluster ${requested.fleet.configCluster.name} does not exist; routes cannot be written`);
-  if (configCluster.status !== 'RUNNING' && configCluster.status !== 'RECONCILING') {
-    throw new TransientError(`config cluster ${configCluster.name} is ${configCluster.status}; routes wait until it runs`);
-  }
-  const configKube = await deps.kubeFor(configCluster, requested.fleet.configCluster.membership);
+  const configKube = await configClusterKube(deps, requested);
   const key = `routes:${requested.fleet.configCluster.location}:${requested.fleet.configCluster.name}`;
   // Facts are read inside the lease: the last writer always renders from the newest facts.
   return withLease(deps, key, `${deps.instanceId}:${op.id}`, 60_000, async () => {
@@ -28,7 +24,7 @@ export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, r
       (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }));
     const drains = await op.step('derive drains from incident facts', async () => deriveDrains({
       facts: await readFacts(deps.store),
-      services: config.services.map((s) => ({ name: s.name, regions: observeRegions(s, observed).filter((r) => r.ready).map((r) => r.region) })),
+      services: routedServices(config, observed),
       policy: config.safety,
       now: deps.clock.now(),
     }), (d) => ({ detail: describeDrains(d) }));
@@ -49,4 +45,9 @@ function describeDrains(state: FleetDrainState): string {
   const parts = [drained.length > 0 ? `drained: ${drained.join(', ')}` : 'no region drained'];
   if (state.refusals.length > 0) parts.push(`${state.refusals.length} refused`);
   return parts.join('; ');
+}
+
+/** Each service with the regions it can route to now (drained ones included): what the guards count. */
+export function routedServices(config: FleetConfig, observed: RoutingObservation): ServiceRegions[] {
+  return config.services.map((s) => ({ name: s.name, regions: observeRegions(s, observed).filter((r) => r.ready).map((r) => r.region) }));
 }

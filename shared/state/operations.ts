@@ -29,6 +29,10 @@ export interface OperationRecord {
   trigger: Record<string, unknown>;
   principal: string;
   subject: string;
+  /** The region the operation is about, when it is about one (for filtering). */
+  region?: string;
+  /** The cluster (`PROJECT/LOCATION/NAME`) the operation is about, when it is about one. */
+  cluster?: string;
   plan: string[];
   steps: StepRecord[];
   result?: OperationResult;
@@ -50,7 +54,7 @@ export interface OperationRecorder {
 /** Starts recording an operation. */
 export async function startOperation(
   deps: { store: Store; clock: Clock; ids: IdGenerator },
-  init: { kind: string; trigger: Record<string, unknown>; principal: string; subject: string },
+  init: { kind: string; trigger: Record<string, unknown>; principal: string; subject: string; region?: string; cluster?: string },
 ): Promise<OperationRecorder> {
   const record: OperationRecord = {
     id: deps.ids(),

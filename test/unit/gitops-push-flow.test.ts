@@ -1,7 +1,7 @@
 /** The git-push flow with in-memory fakes for the source, the statuses and the store, and a stubbed route renderer. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DocData, Store, StoreTransaction } from '../../shared/adapters/firestore.ts';
+import { memoryStore } from '../support/memory-store.ts';
 import { parseFleetConfigYaml } from '../../shared/config/config-file.ts';
 import type { FleetConfig } from '../../shared/config/fleet-config.ts';
 import { readFacts, updateFacts } from '../../shared/drain/drain-store.ts';
@@ -12,30 +12,6 @@ import {
 } from '../../shared/gitops/index.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 
-function memoryStore(): Store & { docs: Map<string, DocData> } {
-  const docs = new Map<string, DocData>();
-  const key = (c: string, id: string) => `${c}/${id}`;
-  const get = async (c: string, id: string) => (docs.has(key(c, id)) ? structuredClone(docs.get(key(c, id))) : undefined);
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    docs, get,
-    list: async (c) => [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([, d]) => structuredClone(d)),
-    set: async (c, id, d) => void docs.set(key(c, id), structuredClone(d)),
-    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), structuredClone(d)), true)),
-    delete: async (c, id) => void docs.delete(key(c, id)),
-    markOnce: async () => true,
-    transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-      const run = queue.then(async () => {
-        const writes: (() => void)[] = [];
-        const result = await fn({ get, set: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))), create: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))), delete: (c, id) => void writes.push(() => docs.delete(key(c, id))) });
-        writes.forEach((w) => w());
-        return result;
-      });
-      queue = run.catch(() => undefined);
-      return run;
-    },
-  };
-}
 
 const example = readFileSync(new URL('../../examples/fleet.yaml', import.meta.url), 'utf8');
 const weighted = (tokyo: number, osaka: number) => example.replace('asia-northeast1: 50', `asia-northeast1: ${tokyo}`).replace('asia-northeast2: 50', `asia-northeast2: ${osaka}`);

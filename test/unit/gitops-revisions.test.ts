@@ -1,39 +1,9 @@
 /** applyIfNewer ordering: pushes in any order end at the newest commit; older ones never win. */
 import { describe, expect, it } from 'vitest';
-import type { DocData, Store, StoreTransaction } from '../../shared/adapters/firestore.ts';
+import type { Store } from '../../shared/adapters/firestore.ts';
+import { memoryStore } from '../support/memory-store.ts';
 import { applyIfNewer, readAppliedConfig, readRevision, recordRevision, type RevisionInput } from '../../shared/gitops/index.ts';
 
-/** An in-memory Store whose transactions run one at a time, writes committed at the end. */
-function memoryStore(): Store & { docs: Map<string, DocData> } {
-  const docs = new Map<string, DocData>();
-  const key = (c: string, id: string) => `${c}/${id}`;
-  const copy = (d: DocData | undefined) => (d ? (structuredClone(d)) : undefined);
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    docs,
-    get: async (c, id) => copy(docs.get(key(c, id))),
-    list: async (c) => [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([, d]) => structuredClone(d)),
-    set: async (c, id, d) => void docs.set(key(c, id), structuredClone(d)),
-    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), structuredClone(d)), true)),
-    delete: async (c, id) => void docs.delete(key(c, id)),
-    markOnce: async (k, _ttl, d = {}) => (docs.has(key('processedEvents', k)) ? false : (docs.set(key('processedEvents', k), d), true)),
-    transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-      const run = queue.then(async () => {
-        const writes: (() => void)[] = [];
-        const result = await fn({
-          get: async (c, id) => copy(docs.get(key(c, id))),
-          set: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
-          create: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
-          delete: (c, id) => void writes.push(() => docs.delete(key(c, id))),
-        });
-        for (const write of writes) write();
-        return result;
-      });
-      queue = run.catch(() => undefined);
-      return run;
-    },
-  };
-}
 
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute)).toISOString();
 /** Commits a1..d4: the digit is the commit minute, so a higher digit is newer. */

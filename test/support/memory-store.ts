@@ -1,0 +1,51 @@
+/**
+ * An in-memory {@link Store} for pure unit tests: documents are copied in and out (like Firestore),
+ * transactions run one at a time with their writes committed at the end, queries order descending.
+ */
+import type { DocData, Store, StoreQuery, StoreTransaction } from '../../shared/adapters/firestore.ts';
+import { MARKERS } from '../../shared/adapters/firestore.ts';
+
+/** The store, and its documents by `collection/id` for assertions. */
+export function memoryStore(): Store & { docs: Map<string, DocData> } {
+  const docs = new Map<string, DocData>();
+  const key = (c: string, id: string) => `${c}/${id}`;
+  const copy = (d: DocData | undefined) => (d ? structuredClone(d) : undefined);
+  const inCollection = (c: string) => [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([k, d]) => ({ id: k.slice(c.length + 1), d }));
+  let queue: Promise<unknown> = Promise.resolve();
+  const query = async (c: string, q: StoreQuery) => {
+    const value = (d: DocData) => { const v = d[q.orderBy]; return typeof v === 'string' ? v : ''; };
+    const desc = (a: { id: string; d: DocData }, b: { id: string; d: DocData }) => (value(b.d) < value(a.d) ? -1 : value(b.d) > value(a.d) ? 1 : b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+    return inCollection(c)
+      .filter(({ d }) => Object.entries(q.equals ?? {}).every(([f, v]) => d[f] === v))
+      .filter(({ d }) => (q.from === undefined || value(d) >= q.from) && (q.to === undefined || value(d) <= q.to))
+      .sort(desc)
+      .filter(({ id, d }) => !q.after || value(d) < q.after.value || (value(d) === q.after.value && id < q.after.id))
+      .slice(0, q.limit)
+      .map(({ d }) => structuredClone(d));
+  };
+  return {
+    docs,
+    get: async (c, id) => copy(docs.get(key(c, id))),
+    list: async (c) => inCollection(c).map(({ d }) => structuredClone(d)),
+    set: async (c, id, d) => void docs.set(key(c, id), structuredClone(d)),
+    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), structuredClone(d)), true)),
+    delete: async (c, id) => void docs.delete(key(c, id)),
+    markOnce: async (k, _ttl, d = {}) => (docs.has(key(MARKERS, k)) ? false : (docs.set(key(MARKERS, k), structuredClone(d)), true)),
+    query,
+    transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+      const run = queue.then(async () => {
+        const writes: (() => void)[] = [];
+        const result = await fn({
+          get: async (c, id) => copy(docs.get(key(c, id))),
+          set: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
+          create: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
+          delete: (c, id) => void writes.push(() => docs.delete(key(c, id))),
+        });
+        for (const write of writes) write();
+        return result;
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
