@@ -1,5 +1,6 @@
 /** The cluster-lifecycle CloudEvent handler: decode, then the shared lifecycle flow. */
 import type { FunctionContext } from '../compose.ts';
+import { publishResult } from '../../shared/ops/publish-result.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { decodeAuditCloudEvent, type IncomingCloudEvent } from './decode.ts';
@@ -15,6 +16,5 @@ export async function clusterLifecycleHandler(ctx: FunctionContext, event: Incom
     return;
   }
   const record = await handleClusterAuditEntry(ctx.lifecycle, decoded.entry, decoded.messageId);
-  await ctx.adapters.pubsub.publish('results', { operationId: record.id, kind: record.kind, subject: record.subject, result: record.result, reason: record.reason ?? null },
-    { kind: record.kind, result: record.result ?? 'unknown' });
+  await publishResult(ctx.adapters.pubsub, record);
 }

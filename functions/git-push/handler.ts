@@ -1,5 +1,6 @@
 /** The git-push CloudEvent handler: decode the receiver's message, then the GitOps flow. */
 import type { FunctionContext } from '../compose.ts';
+import { publishResult } from '../../shared/ops/publish-result.ts';
 import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../shared/adapters/topology.ts';
 import { createGitProvider, handleGitPush, parseGitPushMessage } from '../../shared/gitops/index.ts';
 import { startOperation } from '../../shared/state/operations.ts';
@@ -19,8 +20,7 @@ export async function gitPushHandler(ctx: FunctionContext, event: { id?: string;
       decoded.messageId,
       { finalAttempt: deliveryAttempt(event) >= DEFAULT_MAX_DELIVERY_ATTEMPTS },
     );
-  await ctx.adapters.pubsub.publish('results', { operationId: record.id, kind: record.kind, subject: record.subject, result: record.result, reason: record.reason ?? null },
-    { kind: record.kind, result: record.result ?? 'unknown' });
+  await publishResult(ctx.adapters.pubsub, record);
 }
 
 function gitProvider(ctx: FunctionContext) {

@@ -1,5 +1,6 @@
 /** The health-alerts CloudEvent handler: decode the Monitoring notification, then the drain flow. */
 import type { FunctionContext } from '../compose.ts';
+import { publishResult } from '../../shared/ops/publish-result.ts';
 import { handleMonitoringNotification } from '../../shared/drain/alert-flow.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { decodePubSubJson } from '../pubsub-json.ts';
@@ -11,6 +12,5 @@ export async function healthAlertsHandler(ctx: FunctionContext, event: { id?: st
     ? await handleMonitoringNotification(ctx.lifecycle, decoded.payload, decoded.messageId)
     : await (await startOperation(ctx.lifecycle, { kind: 'health-alert', trigger: { messageId: decoded.messageId }, principal: 'cloud-monitoring', subject: 'unknown' }))
       .finish('skipped', `event rejected: ${decoded.reason}`);
-  await ctx.adapters.pubsub.publish('results', { operationId: record.id, kind: record.kind, subject: record.subject, result: record.result, reason: record.reason ?? null },
-    { kind: record.kind, result: record.result ?? 'unknown' });
+  await publishResult(ctx.adapters.pubsub, record);
 }

@@ -1,0 +1,94 @@
+/**
+ * The `/fleet` slash command's text, parsed without side effects: `status`, `help`,
+ * `drain REGION REASON`, `restore REGION [REASON]` and their dry runs `plan drain …` / `plan restore …`.
+ * Anything else yields the help text; a malformed command yields an `invalid` result with a message.
+ */
+import type { Role } from '../api/principal.ts';
+
+/** The slash command this parser serves. */
+export const SLACK_COMMAND = '/fleet';
+
+/** Longest command text accepted, in characters. */
+export const MAX_COMMAND_TEXT = 1000;
+
+/** A GCP region name such as `asia-northeast2`. */
+export const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]+$/;
+
+/** The lines of the help text. */
+export const HELP_TEXT = [
+  `Usage: ${SLACK_COMMAND} COMMAND`,
+  `• ${SLACK_COMMAND} status: the state of the fleet`,
+  `• ${SLACK_COMMAND} drain REGION REASON: move traffic away from a region (operator)`,
+  `• ${SLACK_COMMAND} restore REGION [REASON]: send traffic to a drained region again (operator)`,
+  `• ${SLACK_COMMAND} plan drain REGION REASON: show what a drain would do, changing nothing`,
+  `• ${SLACK_COMMAND} plan restore REGION [REASON]: show what a restore would do, changing nothing`,
+  `• ${SLACK_COMMAND} help: this message`,
+].join('\n');
+
+/** A parsed command. `drain` and `restore` with `dryRun` are the `plan` forms. */
+export type FleetCommand =
+  | { kind: 'help'; text: string }
+  | { kind: 'status' }
+  | { kind: 'drain' | 'restore'; region: string; reason: string; dryRun: boolean }
+  | { kind: 'invalid'; message: string };
+
+/** Parses the text that follows `/fleet`. Never throws. */
+export function parseFleetCommand(text: string): FleetCommand {
+  if (text.length > MAX_COMMAND_TEXT) return invalid(`command text is longer than ${MAX_COMMAND_TEXT} characters`);
+  const [verb, rest] = nextWord(text);
+  switch (verb.toLowerCase()) {
+    case '':
+    case 'help':
+      return { kind: 'help', text: HELP_TEXT };
+    case 'status':
+      return rest ? invalid(`${SLACK_COMMAND} status takes no arguments`) : { kind: 'status' };
+    case 'drain':
+    case 'restore':
+      return regionCommand(verb.toLowerCase() as 'drain' | 'restore', rest, false);
+    case 'plan': {
+      const [action, args] = nextWord(rest);
+      const kind = action.toLowerCase();
+      if (kind === 'drain' || kind === 'restore') return regionCommand(kind, args, true);
+      return invalid(`usage: ${usage('drain', true)} or ${usage('restore', true)}`);
+    }
+    default:
+      return { kind: 'help', text: `unknown command "${shorten(verb)}".\n${HELP_TEXT}` };
+  }
+}
+
+/** The least role that may run a command: reading and dry runs need viewer, changes need operator. */
+export function requiredRole(command: FleetCommand): Role {
+  return (command.kind === 'drain' || command.kind === 'restore') && !command.dryRun ? 'operator' : 'viewer';
+}
+
+/** The command as it is named in messages and logs: `status`, `drain`, `plan restore`, ... */
+export function commandName(command: FleetCommand): string {
+  if (command.kind === 'drain' || command.kind === 'restore') return command.dryRun ? `plan ${command.kind}` : command.kind;
+  return command.kind;
+}
+
+function regionCommand(kind: 'drain' | 'restore', text: string, dryRun: boolean): FleetCommand {
+  const [region, reason] = nextWord(text);
+  if (!region) return invalid(`region required: ${usage(kind, dryRun)}`);
+  if (!REGION_PATTERN.test(region)) return invalid(`invalid region "${shorten(region)}": expected a region name such as asia-northeast2`);
+  if (kind === 'drain' && !reason) return invalid(`reason required: ${usage(kind, dryRun)}`);
+  return { kind, region, reason, dryRun };
+}
+
+function usage(kind: 'drain' | 'restore', dryRun: boolean): string {
+  return `${SLACK_COMMAND} ${dryRun ? 'plan ' : ''}${kind} REGION ${kind === 'drain' ? 'REASON' : '[REASON]'}`;
+}
+
+/** The first whitespace-separated word and the trimmed text after it. */
+function nextWord(text: string): [string, string] {
+  const match = /^\s*(\S+)([\s\S]*)$/.exec(text);
+  return match ? [match[1] ?? '', (match[2] ?? '').trim()] : ['', ''];
+}
+
+function shorten(word: string): string {
+  return word.length > 40 ? `${word.slice(0, 40)}…` : word;
+}
+
+function invalid(message: string): FleetCommand {
+  return { kind: 'invalid', message };
+}

@@ -1,0 +1,85 @@
+/**
+ * Reading a slash-command request: the raw body under a byte limit (refused before it is all
+ * buffered), the form fields fleetpilot uses, and the check that `response_url` points at Slack.
+ */
+import { ApiError } from '../http-errors.ts';
+
+/** The fields of a slash-command form post that fleetpilot reads. */
+export interface SlackCommandForm {
+  userId: string;
+  command: string;
+  /** The text after the command; empty when there is none. */
+  text: string;
+  responseUrl: string;
+}
+
+/** Reads the body, refusing with 413 a declared or actual size over `maxBytes`. */
+export async function readLimitedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length')?.trim();
+  if (declared && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses the verified body as `application/x-www-form-urlencoded`; a missing field is a 400 naming it. */
+export function parseSlackForm(raw: Uint8Array): SlackCommandForm {
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw new ApiError(400, 'invalid_argument', 'body is not valid UTF-8');
+  }
+  const form = new URLSearchParams(text);
+  const required = (field: string): string => {
+    const value = form.get(field);
+    if (!value) throw new ApiError(400, 'invalid_argument', `missing form field ${field}`, { path: field });
+    return value;
+  };
+  return { userId: required('user_id'), command: required('command'), responseUrl: required('response_url'), text: form.get('text') ?? '' };
+}
+
+/**
+ * The response URL when it starts with one of the allowed prefixes, both as sent and as parsed
+ * (so that no normalisation can move it to another host); 400 otherwise.
+ */
+export function allowedResponseUrl(url: string, prefixes: readonly string[]): string {
+  const allowed = (value: string) => prefixes.some((prefix) => prefix !== '' && value.startsWith(prefix));
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !allowed(url) || !allowed(parsed.href)) {
+    throw new ApiError(400, 'invalid_argument', 'response_url is not an allowed Slack URL', { path: 'response_url' });
+  }
+  return url;
+}
+
+/** The host of a URL, for logs (never the path: a response URL's path is a credential). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid)';
+  }
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `request body exceeds ${maxBytes} bytes`);
+}

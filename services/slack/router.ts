@@ -1,0 +1,33 @@
+/**
+ * The Slack slash-command endpoint, mounted at `/slack`: `POST /slack/commands`. It reads the raw
+ * body under a limit, verifies Slack's signature before anything is parsed, checks the form and the
+ * response URL, and hands the command to {@link handleCommand}, which answers within Slack's 3 s.
+ */
+import { Hono } from 'hono';
+import { ApiError } from '../http-errors.ts';
+import { DEFAULT_SLACK_MAX_BODY_BYTES, type SlackDeps } from './deps.ts';
+import { handleCommand } from './handle.ts';
+import { allowedResponseUrl, parseSlackForm, readLimitedBody } from './request.ts';
+import { describeSlackRejection, verifySlackRequest } from './verify.ts';
+
+/** Creates the router; every answer that Slack shows the user is a 200 with `{response_type, text}`. */
+export function slackRouter(deps: SlackDeps): Hono {
+  const router = new Hono();
+  router.post('/commands', async (c) => {
+    const signingSecret = deps.signingSecret;
+    if (!signingSecret) throw new ApiError(401, 'unauthenticated', 'slack commands are not configured');
+    const rawBody = await readLimitedBody(c.req.raw, deps.maxBodyBytes ?? DEFAULT_SLACK_MAX_BODY_BYTES);
+    const signature = c.req.header('x-slack-signature');
+    const timestamp = c.req.header('x-slack-request-timestamp');
+    const verdict = verifySlackRequest({ signingSecret, signature, timestamp, rawBody, now: deps.clock.now() });
+    if (!verdict.ok || signature === undefined) {
+      const reason = verdict.ok ? 'missing-signature' : verdict.reason;
+      deps.log.warn('slack request rejected', { component: 'slack', reason });
+      throw new ApiError(401, 'unauthenticated', describeSlackRejection(reason));
+    }
+    const form = parseSlackForm(rawBody);
+    const responseUrl = allowedResponseUrl(form.responseUrl, deps.responseUrlPrefixes);
+    return c.json(await handleCommand(deps, { ...form, responseUrl, signature }), 200);
+  });
+  return router;
+}

@@ -1,0 +1,102 @@
+/**
+ * The fleet as people see it: every cluster with its Container status, fleet membership and
+ * onboarding phase; every region with its drain state, open incidents, manual hold and traffic.
+ * Read-only; derived with the same planner the flows use.
+ */
+import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
+import type { LifecycleDeps } from '../onboarding/deps.ts';
+import { regionOf, regionalServiceName } from '../routing/index.ts';
+import { clusterRecordId, listClusterRecords, type ClusterPhase } from '../state/cluster-records.ts';
+import { planFleet } from './plan.ts';
+import { readSnapshot } from './snapshot.ts';
+
+/** One cluster. */
+export interface ClusterView {
+  projectId: string;
+  location: string;
+  name: string;
+  region: string;
+  /** fleetpilot's phase; `not-onboarded` for a cluster it has no record of. */
+  phase: ClusterPhase | 'not-onboarded';
+  reason: string | null;
+  /** Container API status; `null` when the cluster no longer exists. */
+  status: string | null;
+  membership: string | null;
+  /** The membership's `state.code` in the fleet; `null` without a membership. */
+  membershipState: string | null;
+  updatedAt: string | null;
+  operationId: string | null;
+}
+
+/** One region. */
+export interface RegionView {
+  region: string;
+  /** Not drained and at least one cluster serving. */
+  serving: boolean;
+  drained: boolean;
+  cause: 'alert' | 'manual' | null;
+  since: string | null;
+  restoreAt: string | null;
+  frozenUntil: string | null;
+  clusters: string[];
+  openIncidents: IncidentFact[];
+  /** The manual drain holding the region, while one does. */
+  manualHold: ManualFact | null;
+  /** Live share (0..1) of each service's default traffic going to this region. */
+  traffic: Record<string, number>;
+}
+
+/** The whole view. */
+export interface FleetView {
+  clusters: ClusterView[];
+  regions: RegionView[];
+  observedAt: string;
+}
+
+/** Reads the fleet view. */
+export async function readFleetView(deps: LifecycleDeps): Promise<FleetView> {
+  const snapshot = await readSnapshot(deps);
+  const [records, live, memberships] = await Promise.all([
+    listClusterRecords(deps.store),
+    deps.container.listClusters('-'),
+    deps.hub.listMemberships(snapshot.config.fleet.membershipLocation),
+  ]);
+  const membershipState = new Map(memberships.map((m) => [m.name, m.state?.code ?? null]));
+  const liveById = new Map(live.map((c) => [clusterRecordId(c), c]));
+  const clusters: ClusterView[] = records.map((r) => ({
+    projectId: r.projectId, location: r.location, name: r.name, region: r.region, phase: r.phase, reason: r.reason ?? null,
+    status: liveById.get(clusterRecordId(r))?.status ?? null,
+    membership: r.membership ?? null,
+    membershipState: r.membership ? membershipState.get(r.membership) ?? null : null,
+    updatedAt: r.updatedAt, operationId: r.operationId ?? null,
+  }));
+  const recorded = new Set(records.map(clusterRecordId));
+  for (const c of live) {
+    if (recorded.has(clusterRecordId(c))) continue;
+    const membership = c.fleetMembership ?? null;
+    clusters.push({ projectId: c.projectId, location: c.location, name: c.name, region: regionOf(c.location), phase: 'not-onboarded', reason: null, status: c.status, membership, membershipState: membership ? membershipState.get(membership) ?? null : null, updatedAt: null, operationId: null });
+  }
+  clusters.sort((a, b) => clusterRecordId(a).localeCompare(clusterRecordId(b)));
+
+  const plan = planFleet(snapshot);
+  const regions = Object.values(plan.drains.regions).map((state): RegionView => {
+    const members = snapshot.observed.clusters.filter((c) => c.region === state.region);
+    const facts = regionFacts(snapshot.facts, state.region);
+    const hold = state.drained && state.cause === 'manual' ? facts.manual.filter((m) => m.action === 'drain').at(-1) ?? null : null;
+    const traffic = Object.fromEntries(plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]));
+    return {
+      region: state.region,
+      serving: !state.drained && members.some((c) => c.phase === 'serving'),
+      drained: state.drained,
+      cause: state.cause ?? null,
+      since: state.since ?? null,
+      restoreAt: state.restoreAt ?? null,
+      frozenUntil: state.frozen?.until ?? null,
+      clusters: members.map((c) => c.name).sort(),
+      openIncidents: state.openIncidents.map((id) => facts.incidents[id]!).filter(Boolean),
+      manualHold: hold,
+      traffic,
+    };
+  });
+  return { clusters, regions, observedAt: snapshot.now.toISOString() };
+}

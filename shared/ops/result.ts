@@ -1,0 +1,26 @@
+/** What a manual operation (API, chat-ops) returns: a one-line summary a bot can post as is. */
+import type { OperationRecord } from '../state/operations.ts';
+import type { FleetPlan } from './plan.ts';
+
+/** How a manual request ended; `planned` is a dry run. */
+export type ManualOutcome = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'planned';
+
+/** The answer to a manual request. */
+export interface ManualResult {
+  result: ManualOutcome;
+  /** One line for a chat channel. */
+  summary: string;
+  /** What would change (dry run) or changed: route diffs, drain changes, traffic moved, refusals. */
+  plan: string[];
+  /** The guard that refused the request, when one did. */
+  refusal?: { guard: string; reason: string };
+  /** The recorded operation; absent for dry runs. */
+  operation?: OperationRecord;
+  /** The planned routes (dry runs, and the plan the request was checked against). */
+  routes?: FleetPlan['routes'];
+}
+
+/** A one-line summary of a finished operation, for the results topic and chat. */
+export function operationSummary(record: Pick<OperationRecord, 'kind' | 'subject' | 'result' | 'reason' | 'principal'>): string {
+  return `${record.kind} ${record.subject} by ${record.principal}: ${record.result ?? 'running'}${record.reason ? ` — ${record.reason}` : ''}`;
+}
