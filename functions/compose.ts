@@ -3,14 +3,12 @@
  * real adapters, and hands out the lifecycle dependencies. Built lazily on the first event so a
  * configuration error fails that invocation with one clear message.
  */
-import { hostname } from 'node:os';
-import { createKubeFactory } from '../shared/adapters/cluster-access.ts';
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
-import { createConfigLoader } from '../shared/gitops/index.ts';
 import { loadEnv, type Env } from '../shared/config/env.ts';
-import { randomIds, realSleep, systemClock } from '../shared/core/clock.ts';
+import { systemClock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
 import type { LifecycleDeps } from '../shared/onboarding/deps.ts';
+import { createLifecycleDeps } from '../shared/onboarding/lifecycle-deps.ts';
 
 /** What every function needs. */
 export interface FunctionContext {
@@ -25,20 +23,7 @@ export async function buildFunctionContext(rawEnv: Record<string, string | undef
   const env = loadEnv(rawEnv);
   const log = createLogger({ level: env.LOG_LEVEL, fields: { component } });
   const adapters = await createGcpAdapters(env, { clock: systemClock, log });
-  const lifecycle: LifecycleDeps = {
-    container: adapters.container,
-    hub: adapters.hub,
-    store: adapters.store,
-    kubeFor: createKubeFactory(env, adapters.tokens),
-    // The applied GitOps revision in Firestore; the file only until the first push is applied.
-    config: createConfigLoader({ store: adapters.store, ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}) }),
-    clock: systemClock,
-    sleep: realSleep,
-    ids: randomIds,
-    log,
-    instanceId: `${hostname()}:${process.pid}`,
-    importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
-  };
+  const lifecycle = createLifecycleDeps(env, adapters, log);
   return { env, adapters, lifecycle, log };
 }
 

@@ -1,31 +1,71 @@
 /**
- * The Hono application served on Cloud Run: health, the webhook receivers, and the one place where
- * thrown errors become `{code, message, details?}` responses.
+ * The Hono application served on Cloud Run: health and readiness, the operations API (`/v1`,
+ * bearer-authenticated, rate-limited per principal), the Slack commands, the webhook receivers,
+ * the OpenAPI document, and the one place where thrown errors become `{code, message, details?}`.
  */
-import { Hono } from 'hono';
-import { toErrorResponse } from './http-errors.ts';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, toErrorResponse } from './http-errors.ts';
+import { authenticate } from './api/auth.ts';
+import type { ApiDeps } from './api/deps.ts';
+import { clustersRouter } from './api/clusters-router.ts';
+import { fleetRouter, routesRouter } from './api/fleet-router.ts';
+import { documentOtherRoutes, OPENAPI_INFO } from './api/openapi-doc.ts';
+import { operationsRouter } from './api/operations-router.ts';
+import { rateLimit } from './api/rate-limit.ts';
+import { planRouter, reconcileRouter } from './api/reconcile-router.ts';
+import { regionsRouter } from './api/regions-router.ts';
+import type { SlackDeps } from './slack/deps.ts';
+import { slackRouter } from './slack/router.ts';
 import type { WebhookDeps } from './webhooks/deps.ts';
 import { githubRouter } from './webhooks/github.ts';
 import { gitlabRouter } from './webhooks/gitlab.ts';
 
-/** Everything the application needs; today that is what the webhook receivers need. */
-export type AppDeps = WebhookDeps;
+/** Everything the application needs. Without `api` or `slack` those routes answer 503. */
+export type AppDeps = WebhookDeps & { api?: ApiDeps; slack?: SlackDeps };
+
+/** Largest JSON body the API reads. */
+const API_MAX_BODY_BYTES = 64 * 1024;
 
 /** Builds the application. No I/O happens until a request arrives. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
   const health = () => Response.json({ status: 'ok' });
   // Cloud Run's front end reserves some paths ending in "z"; /health is the same check without it.
   app.get('/healthz', health);
   app.get('/health', health);
+  app.get('/readyz', async (c) => {
+    const dependencies = deps.api ? await deps.api.ops.readiness() : {};
+    const ready = deps.api !== undefined && Object.values(dependencies).every((d) => d.ok);
+    return c.json({ status: ready ? 'ready' : 'not ready', dependencies }, ready ? 200 : 503);
+  });
   app.route('/webhooks/github', githubRouter(deps));
   app.route('/webhooks/gitlab', gitlabRouter(deps));
+  if (deps.slack) app.route('/slack', slackRouter(deps.slack));
+  if (deps.api) {
+    const api = deps.api;
+    app.use('/v1/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${API_MAX_BODY_BYTES} bytes`); } }));
+    app.use('/v1/*', authenticate(api.auth));
+    app.use('/v1/*', rateLimit(api.limiter));
+    app.route('/v1/fleet', fleetRouter(api));
+    app.route('/v1/routes', routesRouter(api));
+    app.route('/v1/regions', regionsRouter(api));
+    app.route('/v1/clusters', clustersRouter(api));
+    app.route('/v1/reconcile', reconcileRouter(api));
+    app.route('/v1/plan', planRouter(api));
+    app.route('/v1/operations', operationsRouter(api));
+  } else {
+    app.all('/v1/*', () => { throw new ApiError(503, 'unavailable', 'the operations API is not configured in this deployment'); });
+  }
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API token (fpt_…) or a Google-signed ID token whose audience is this service' });
+  documentOtherRoutes(app.openAPIRegistry);
+  app.doc('/openapi.json', OPENAPI_INFO);
 
   app.notFound((c) => c.json({ code: 'not_found', message: 'no such route' }, 404));
   app.onError((error, c) => {
-    const { status, body, internal } = toErrorResponse(error);
+    const { status, body, internal, headers } = toErrorResponse(error);
     if (internal) deps.log.error('request failed', { component: 'services', method: c.req.method, path: c.req.path, error });
-    return c.json(body, status);
+    return c.json(body, status, headers);
   });
   return app;
 }

@@ -6,6 +6,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
+import { RequestError, type RequestProblem } from '../shared/errors.ts';
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
@@ -22,6 +23,8 @@ export class ApiError extends HTTPException {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Response headers such as `Retry-After` or `WWW-Authenticate`. */
+    readonly headers?: Record<string, string>,
   ) {
     super(status, { message });
   }
@@ -40,13 +43,18 @@ const CODES: Partial<Record<number, string>> = {
   503: 'unavailable',
 };
 
+const PROBLEM_STATUS: Record<RequestProblem, ContentfulStatusCode> = { invalid_argument: 400, not_found: 404, failed_precondition: 409, conflict: 409 };
+
 /** Most issues reported for one invalid input; the rest are counted, not listed. */
 const MAX_ISSUES = 20;
 
 /** Maps a thrown value to a status and body. `internal` is true for failures nobody anticipated. */
-export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; internal: boolean; headers?: Record<string, string> } {
   if (error instanceof ApiError) {
-    return { status: error.status, body: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, internal: false };
+    return { status: error.status, body: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, internal: false, ...(error.headers ? { headers: error.headers } : {}) };
+  }
+  if (error instanceof RequestError) {
+    return { status: PROBLEM_STATUS[error.problem], body: { code: error.problem, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) }, internal: false };
   }
   if (error instanceof HTTPException) {
     const code = CODES[error.status] ?? (error.status >= 500 ? 'internal' : 'bad_request');

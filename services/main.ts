@@ -12,6 +12,10 @@ import { ConfigError, parseEnv } from '../shared/config/env.ts';
 import { systemClock, type Clock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/log/logger.ts';
 import { createApp } from './app.ts';
+import type { ApiDeps } from './api/deps.ts';
+import { buildOperations } from './operations-deps.ts';
+import type { SlackDeps } from './slack/deps.ts';
+import { createLifecycleDeps } from '../shared/onboarding/lifecycle-deps.ts';
 import { parseServiceEnv } from './config.ts';
 import type { PublishGitPush, WebhookStore } from './webhooks/deps.ts';
 
@@ -48,14 +52,18 @@ export async function startServices(env: Record<string, string | undefined>, opt
 
   let adapters: GcpAdapters | undefined;
   let sinks = options.sinks;
+  let operations: { api: ApiDeps; slack: SlackDeps } | undefined;
+  const background = new Set<Promise<unknown>>();
   if (!sinks && shared) {
     const gcp = await createGcpAdapters(shared.env, { clock, log });
     adapters = gcp;
     sinks = { store: gcp.store, publish: (payload, attributes) => gcp.pubsub.publish('gitPushes', payload, attributes) };
+    operations = buildOperations(config, createLifecycleDeps(shared.env, gcp, log), gcp, { clock, log, background });
   }
   if (!sinks) throw new Error('unreachable: neither sinks nor a Google Cloud environment');
+  if (operations && Object.keys(config.api.principals).length === 0 && !config.api.audience) log.info('operations API: API tokens only (no ID-token audience or principals configured)');
 
-  const app = createApp({ github: config.github, gitlab: config.gitlab, filter: config.filter, ...sinks, clock, log });
+  const app = createApp({ github: config.github, gitlab: config.gitlab, filter: config.filter, ...sinks, clock, log, ...operations });
   const hostname = options.hostname ?? '0.0.0.0';
   const server = serve({ fetch: app.fetch, port: config.port, hostname });
   try {
@@ -74,6 +82,8 @@ export async function startServices(env: Record<string, string | undefined>, opt
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      // Slack results still being posted finish before the adapters go.
+      await Promise.allSettled([...background]);
       await adapters?.close();
     },
   };

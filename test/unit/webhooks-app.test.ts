@@ -79,8 +79,21 @@ describe('parseServiceEnv', () => {
   it('applies defaults', () => {
     expect(parseServiceEnv(valid)).toEqual({
       ok: true,
-      config: { port: 8080, github: { secret: SECRET }, gitlab: undefined, filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' } },
+      config: {
+        port: 8080, github: { secret: SECRET }, gitlab: undefined, filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
+        api: { audience: undefined, certsUrl: undefined, principals: {}, ratePerMinute: 60 },
+        slack: { signingSecret: undefined, users: {}, responseUrlPrefixes: ['https://hooks.slack.com/'] },
+      },
     });
+  });
+  it('parses principals, Slack users and URL prefixes; refuses malformed lists without echoing secrets', () => {
+    const ok = parseServiceEnv({ ...valid, FLEETPILOT_API_PRINCIPALS: 'Alice@Example.com=operator, bob@example.com=admin', FLEETPILOT_SLACK_USERS: 'U0ALICE=Alice@Example.com', FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: 'http://127.0.0.1:9/slack/' });
+    expect(ok.ok && ok.config.api.principals).toEqual({ 'alice@example.com': 'operator', 'bob@example.com': 'admin' });
+    expect(ok.ok && ok.config.slack).toMatchObject({ users: { U0ALICE: 'alice@example.com' }, responseUrlPrefixes: ['http://127.0.0.1:9/slack/'] });
+    const bad = parseServiceEnv({ ...valid, FLEETPILOT_API_PRINCIPALS: 'alice@example.com=root', FLEETPILOT_SLACK_USERS: 'alice=U1', FLEETPILOT_SLACK_SIGNING_SECRET: 'tiny-secret', FLEETPILOT_API_RATE_LIMIT_PER_MINUTE: '0' });
+    const problems = bad.ok ? [] : bad.problems;
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FLEETPILOT_API_PRINCIPALS', 'FLEETPILOT_API_RATE_LIMIT_PER_MINUTE', 'FLEETPILOT_SLACK_SIGNING_SECRET', 'FLEETPILOT_SLACK_USERS']);
+    expect(problems.join('\n')).not.toContain('tiny-secret');
   });
   it('lists every problem at once and never repeats a secret', () => {
     const result = parseServiceEnv({ PORT: 'x', FLEETPILOT_GITHUB_WEBHOOK_SECRET: 'short-s3cret', FLEETPILOT_GITOPS_BRANCH: 'refs/heads/main' });

@@ -1,0 +1,63 @@
+/**
+ * `Idempotency-Key` on mutating calls: the first request with a key runs; a retry with the same
+ * key and body returns the first response (with `Idempotent-Replayed: true`) instead of acting
+ * twice. Keys are scoped to the principal and kept 24 hours. A failed (5xx) first attempt frees
+ * its key so a retry can act; the same key with a different body is refused.
+ */
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Store } from '../../shared/adapters/firestore.ts';
+import type { Clock } from '../../shared/core/clock.ts';
+import { ApiError } from '../http-errors.ts';
+import type { AuthVariables } from './auth.ts';
+
+/** The collection of idempotency records (TTL on `expireAt`). */
+export const IDEMPOTENCY = 'idempotencyKeys';
+const TTL_MS = 24 * 3600 * 1000;
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Context variables set by {@link idempotency}. */
+export interface IdempotencyVariables extends AuthVariables {
+  /** A stable id for the request when a key was sent (used as the manual fact's id). */
+  requestId: string | undefined;
+}
+
+const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Middleware for mutating routes. */
+export function idempotency(deps: { store: Pick<Store, 'createIfAbsent' | 'get' | 'set' | 'delete'>; clock: Clock }): MiddlewareHandler<{ Variables: IdempotencyVariables }> {
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) {
+      c.set('requestId', undefined);
+      return next();
+    }
+    if (!KEY.test(key)) throw new ApiError(400, 'invalid_argument', 'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces', { field: 'Idempotency-Key' });
+    const principal = c.get('principal').id;
+    const id = sha(`${principal}\n${key}`);
+    const fingerprint = sha(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+    const now = deps.clock.now();
+    const created = await deps.store.createIfAbsent(IDEMPOTENCY, id, { state: 'pending', fingerprint, principal, createdAt: now.toISOString(), expireAt: new Date(now.getTime() + TTL_MS) });
+    if (!created) {
+      const existing = await deps.store.get(IDEMPOTENCY, id);
+      if (existing?.fingerprint !== fingerprint) throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
+      if (existing.state !== 'done') throw new ApiError(409, 'conflict', 'a request with this Idempotency-Key is still in progress; retry later', undefined, { 'Retry-After': '2' });
+      c.header('Idempotent-Replayed', 'true');
+      return c.json(JSON.parse(String(existing.body)) as unknown, existing.status as ContentfulStatusCode);
+    }
+    c.set('requestId', `idem-${id.slice(0, 32)}`);
+    try {
+      await next();
+    } catch (error) {
+      await deps.store.delete(IDEMPOTENCY, id);
+      throw error;
+    }
+    if (c.res.status >= 500) {
+      await deps.store.delete(IDEMPOTENCY, id);
+      return;
+    }
+    const body = await c.res.clone().text();
+    await deps.store.set(IDEMPOTENCY, id, { state: 'done', fingerprint, principal, status: c.res.status, body, createdAt: now.toISOString(), expireAt: new Date(now.getTime() + TTL_MS) });
+  };
+}

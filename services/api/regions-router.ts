@@ -1,0 +1,36 @@
+/**
+ * Manual drain and restore of a region (operator). Both need a reason, accept `dryRun`, and are
+ * checked by the same guards as alerts; a refusal answers 409 naming the guard. A manual drain
+ * holds the region until a manual restore.
+ */
+import { createRoute } from '@hono/zod-openapi';
+import { requireRole } from './auth.ts';
+import type { ApiDeps } from './deps.ts';
+import { idempotency } from './idempotency.ts';
+import { apiRouter, bearer, IdempotencyHeader, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
+import { answer } from './answer.ts';
+import { DrainBody, ManualResultSchema, RegionParam, RestoreBody } from './schemas.ts';
+
+/** `POST /v1/regions/{region}/drain` and `/restore`. */
+export function regionsRouter(deps: ApiDeps) {
+  const app = apiRouter();
+  for (const action of ['drain', 'restore'] as const) {
+    const route = createRoute({
+      method: 'post', path: `/{region}/${action}`, security: bearer,
+      summary: action === 'drain' ? 'Drain a region (manual hold until a manual restore)' : 'Restore a region (lifts manual holds and open alerts\' drains)',
+      middleware: [requireRole('operator'), idempotency(deps)] as const,
+      request: { params: RegionParam, headers: IdempotencyHeader, body: jsonBody(action === 'drain' ? DrainBody : RestoreBody) },
+      responses: { ...jsonOk(ManualResultSchema, 'The plan (dry run) or the outcome, with a one-line summary; a guard refusal answers 409 (code refused, details.guard)'), ...mutationErrors },
+    });
+    app.openapi(route, async (c) => {
+      const { region } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const requestId = c.get('requestId');
+      const result = await deps.ops.manualDrain({
+        action, region, reason: body.reason, dryRun: body.dryRun, principal: c.get('principal').id, source: 'api', ...(requestId ? { requestId } : {}),
+      });
+      return answer(c, result);
+    });
+  }
+  return app;
+}

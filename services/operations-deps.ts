@@ -1,0 +1,58 @@
+/**
+ * Wires the operations API and the Slack commands to the real flows: fleet operations over the
+ * lifecycle dependencies, results published to the results topic, API tokens in Firestore,
+ * Google ID tokens verified for the configured audience, Slack results posted with fetch.
+ */
+import type { GcpAdapters } from '../shared/adapters/gcp.ts';
+import type { Clock } from '../shared/core/clock.ts';
+import type { Logger } from '../shared/log/logger.ts';
+import type { LifecycleDeps } from '../shared/onboarding/deps.ts';
+import { publishResult } from '../shared/ops/publish-result.ts';
+import { createFleetOps, type ApiDeps } from './api/deps.ts';
+import { googleIdTokenVerifier } from './api/id-token.ts';
+import type { Role } from './api/principal.ts';
+import { createRateLimiter } from './api/rate-limit.ts';
+import { createReadiness } from './api/readiness.ts';
+import type { ServiceConfig } from './config.ts';
+import type { SlackDeps } from './slack/deps.ts';
+import { slackOpsFrom } from './slack/fleet-ops.ts';
+
+/** How long a post to Slack's response_url may take. */
+const POST_TIMEOUT_MS = 10_000;
+
+/** The API's and the Slack commands' dependencies. `background` collects Slack tasks still running. */
+export function buildOperations(config: ServiceConfig, lifecycle: LifecycleDeps, gcp: Pick<GcpAdapters, 'pubsub' | 'store'>, shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> }): { api: ApiDeps; slack: SlackDeps } {
+  const ops = createFleetOps(lifecycle, (record) => publishResult(gcp.pubsub, record), createReadiness(lifecycle));
+  const principals: Record<string, Role> = config.api.principals;
+  const api: ApiDeps = {
+    ops,
+    store: gcp.store,
+    auth: {
+      tokens: gcp.store,
+      idTokens: config.api.audience ? googleIdTokenVerifier({ audience: config.api.audience, ...(config.api.certsUrl ? { certsUrl: config.api.certsUrl } : {}) }) : undefined,
+      principals,
+    },
+    limiter: createRateLimiter(config.api.ratePerMinute, shell.clock),
+    clock: shell.clock,
+    log: shell.log,
+  };
+  const slack: SlackDeps = {
+    signingSecret: config.slack.signingSecret,
+    users: config.slack.users,
+    roleOf: (id) => (Object.hasOwn(principals, id) ? principals[id] : undefined),
+    ops: slackOpsFrom(ops),
+    store: gcp.store,
+    clock: shell.clock,
+    log: shell.log,
+    post: async (url, body) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+    },
+    responseUrlPrefixes: config.slack.responseUrlPrefixes,
+    background: (task) => {
+      shell.background.add(task);
+      void task.finally(() => shell.background.delete(task));
+    },
+  };
+  return { api, slack };
+}

@@ -1,0 +1,55 @@
+/**
+ * The Slack commands on the API's fleet operations: the same flows, principals and guards; only
+ * the wording is for a chat channel. Request errors (unknown region…) become 4xx ApiErrors so the
+ * user sees their message.
+ */
+import type { FleetOps } from '../api/deps.ts';
+import type { FleetView } from '../../shared/ops/fleet-view.ts';
+import type { ManualResult } from '../../shared/ops/result.ts';
+import { ApiError, toErrorResponse } from '../http-errors.ts';
+import type { SlackOpResult, SlackOps } from './deps.ts';
+
+/** Slack operations backed by `ops`. */
+export function slackOpsFrom(ops: FleetOps): SlackOps {
+  return {
+    status: async () => statusMessage(await userFacing(ops.fleet())),
+    drain: async (principal, input) => resultMessage(await userFacing(ops.manualDrain({ action: 'drain', region: input.region, reason: input.reason, dryRun: input.dryRun, requestId: input.requestId, principal: principal.id, source: 'slack' }))),
+    restore: async (principal, input) => resultMessage(await userFacing(ops.manualDrain({
+      action: 'restore', region: input.region, reason: input.reason || `restore requested in Slack by ${principal.id}`, dryRun: input.dryRun, requestId: input.requestId, principal: principal.id, source: 'slack',
+    }))),
+  };
+}
+
+/** One line per region, and the clusters that are not onboarded or not healthy. */
+export function statusMessage(view: FleetView): SlackOpResult {
+  const drained = view.regions.filter((r) => r.drained);
+  const summary = drained.length === 0
+    ? `all ${view.regions.length} regions serving`
+    : `${drained.length} of ${view.regions.length} regions drained: ${drained.map((r) => r.region).join(', ')}`;
+  const lines = view.regions.map((r) => {
+    const traffic = Object.entries(r.traffic).map(([service, share]) => `${service} ${Math.round(share * 100)}%`).join(', ');
+    const state = r.drained
+      ? `drained (${r.cause === 'manual' && r.manualHold ? `manual hold by ${r.manualHold.by}: ${r.manualHold.reason}` : `alert${r.restoreAt ? `, restore at ${r.restoreAt}` : ''}`})`
+      : r.serving ? 'serving' : 'no serving cluster';
+    const incidents = r.openIncidents.length > 0 ? `; open incidents: ${r.openIncidents.map((i) => i.incidentId).join(', ')}` : '';
+    return `• ${r.region}: ${state}${traffic ? ` — ${traffic}` : ''}; clusters: ${r.clusters.join(', ') || 'none'}${incidents}`;
+  });
+  const unusual = view.clusters.filter((c) => c.phase !== 'onboarded');
+  if (unusual.length > 0) lines.push(`clusters not serving: ${unusual.map((c) => `${c.name} (${c.phase})`).join(', ')}`);
+  return { summary, text: lines.join('\n') };
+}
+
+function resultMessage(result: ManualResult): SlackOpResult {
+  const detail = result.plan.slice(1, 8);
+  return { summary: result.summary, ...(detail.length > 0 ? { text: detail.map((l) => `• ${l}`).join('\n') } : {}) };
+}
+
+async function userFacing<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (error) {
+    const mapped = toErrorResponse(error);
+    if (mapped.internal || mapped.status >= 500) throw error;
+    throw new ApiError(mapped.status, mapped.body.code, mapped.body.message);
+  }
+}
