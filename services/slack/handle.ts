@@ -54,7 +54,7 @@ export async function handleCommand(deps: SlackDeps, request: SignedCommand): Pr
   const command = parseFleetCommand(request.text);
   const name = commandName(command);
   const region = command.kind === 'drain' || command.kind === 'restore' ? command.region : undefined;
-  const fields: LogFields = { user, principal: principalId, command: name, region };
+  const fields: LogFields = { user, principal: principalId, command: name, ...(region ? { region } : {}) };
   const role = deps.roleOf(principalId);
   const required = requiredRole(command);
   if (!role || !grants(role, required)) {

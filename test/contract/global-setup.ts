@@ -8,6 +8,7 @@ import { createLogger } from '../../shared/log/logger.ts';
 import { createDemoFleet } from '../sandbox/demo-fleet.ts';
 import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
 import { startSandboxGateway } from '../sandbox/gateway.ts';
+import type { SandboxApi } from '../sandbox/operations-api.ts';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
 import type { SandboxInfo } from '../support/sandbox-info.ts';
 
@@ -38,7 +39,7 @@ export async function setup(project: TestProject): Promise<void> {
     projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
     projectNumber: sandbox.config.FLEETPILOT_PROJECT_NUMBER ?? '',
     pubsubHost: sandbox.config.PUBSUB_EMULATOR_HOST ?? '',
-    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, gatewayUrl: gateway.url, gitops: sandbox.gitops!, stateDir, repoRoot };
+    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, gatewayUrl: gateway.url, gitops: sandbox.gitops!, api: apiInfo(sandbox.api!), stateDir, repoRoot };
   project.provide('sandbox', info);
 }
 
@@ -47,4 +48,8 @@ export async function teardown(): Promise<void> {
   await stopGateway();
   const survivors = (await sandbox?.stop()) ?? [];
   if (survivors.length > 0) throw new Error(`the sandbox left processes running after stop: ${survivors.join(', ')}`);
+}
+
+function apiInfo(api: SandboxApi): SandboxInfo['api'] {
+  return { url: api.url, tokens: api.tokens, audience: api.audience, slackSigningSecret: api.slackSigningSecret, slackResponsePrefix: api.slackResponsePrefix };
 }

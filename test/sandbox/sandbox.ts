@@ -25,6 +25,7 @@ import { deployClusterTemplate } from './cluster-template.ts';
 import { startFunctions } from './local-functions.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
 import { startServices } from '../../services/main.ts';
+import { prepareSandboxApi, type SandboxApi } from './operations-api.ts';
 import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
 
 /** Fixed identity of the sandbox project. */
@@ -58,6 +59,8 @@ export interface Sandbox {
   adapters: GcpAdapters;
   /** The Hono services (webhook receivers) and the GitOps repository, when the functions run. */
   gitops?: { servicesUrl: string; webhookSecret: string; repoDir: string };
+  /** The operations API (same services), its tokens and Slack app, when the functions run. */
+  api?: SandboxApi;
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
   stateDir: string;
@@ -142,6 +145,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
     cleanups.push(() => importer.stop());
     let gitops: Sandbox['gitops'];
+    let api: SandboxApi | undefined;
     if (opts.fleetConfigFile) {
       // The emulators start empty, so the repository starts anew too: its history matches what fleetpilot saw.
       const repoDir = join(opts.stateDir, 'fleet-config');
@@ -151,16 +155,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const functions = await startFunctions({ env: { ...env, ...gitopsEnv, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
       cleanups.push(() => functions.stop());
       const webhookSecret = randomBytes(24).toString('hex');
+      const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: opts.stateDir, doubleUrl: `http://127.0.0.1:${doublePort}` });
       const services = await startServices(
-        { ...env, ...gitopsEnv, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
+        { ...env, ...gitopsEnv, ...apiSetup.env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
         { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
       );
       cleanups.push(() => services.close());
       gitops = { servicesUrl: services.url, webhookSecret, repoDir };
+      api = apiSetup.finish(services.url);
       Object.assign(env, gitopsEnv, { FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret });
     }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), ...(api ? { api } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
   } catch (error) {
     await stop();
     throw error;

@@ -14,7 +14,9 @@ import { GoogleApiError, googleErrorBody } from './errors.ts';
 import { takeFault } from './faults.ts';
 import { featureRoutes } from './feature-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
+import { identityRoutes } from './identity-routes.ts';
 import { operationRoutes } from './operation-routes.ts';
+import { slackResponseRoutes } from './slack-routes.ts';
 import { DoubleState, resolveDeps } from './state.ts';
 import type { GoogleDoubleDeps } from './types.ts';
 
@@ -49,6 +51,11 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   });
   app.notFound((c) => c.json(googleErrorBody(404, `The requested URL ${c.req.path} was not found on this server.`), 404));
 
+  // Public, as their real counterparts are: Google's certificates and Slack's response URLs.
+  const identity = identityRoutes(() => state.deps.clock());
+  app.route('/', identity.certs);
+  app.route('/', slackResponseRoutes());
+
   app.use('*', async (c, next) => {
     if (!bearerMatches(c.req.header('authorization'), expected)) {
       c.header('WWW-Authenticate', 'Bearer realm="https://accounts.google.com/"');
@@ -66,6 +73,7 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   });
 
   app.route('/', adminRoutes(state));
+  app.route('/', identity.mint);
   app.route('/', containerRoutes(state));
   app.route('/', operationRoutes(state));
   app.route('/', membershipRoutes(state));

@@ -1,0 +1,169 @@
+/**
+ * The operations API end to end in the sandbox: real HTTP to the services, API tokens hashed in
+ * the Firestore emulator, ID tokens minted and verified with the double's certificates, drains
+ * rendered into the real config cluster's HTTPRoute, and Slack commands answered through the
+ * double's response URLs.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import { pollUntil } from '../../shared/core/retry.ts';
+import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+
+type Json = Record<string, unknown> & { code?: string; message?: string; summary?: string; result?: string; details?: Record<string, unknown>; operation?: { id: string; principal: string } };
+
+const OSAKA = 'asia-northeast2';
+const TOKYO = 'asia-northeast1';
+
+describe('operations API (sandbox end to end)', () => {
+  let adapters: GcpAdapters;
+  const run = Date.now().toString(36);
+  beforeAll(async () => {
+    adapters = await sandboxAdapters();
+  });
+  afterAll(async () => {
+    await adapters.close();
+  });
+
+  const api = sandboxInfo().api;
+  const call = async (method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
+    const text = await res.text();
+    for (const secret of [...Object.values(api.tokens), api.slackSigningSecret]) expect(text).not.toContain(secret);
+    return { status: res.status, headers: res.headers, body: JSON.parse(text) as Json };
+  };
+  const weights = async () => Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
+  const routeVersion = async () => (await readStoreRoute(adapters, sandboxInfo().token))?.generation;
+  const restoreOsaka = () => call('POST', `/v1/regions/${OSAKA}/restore`, { token: api.tokens.operator, body: { reason: 'test cleanup' } });
+
+  it('lets a viewer read the fleet and the routes but not drain', async () => {
+    const fleet = await call('GET', '/v1/fleet', { token: api.tokens.viewer });
+    expect(fleet.status).toBe(200);
+    const regions = fleet.body.regions as { region: string; serving: boolean; clusters: string[] }[];
+    expect(regions.filter((r) => r.region === TOKYO || r.region === OSAKA).map((r) => [r.region, r.serving])).toEqual([[TOKYO, true], [OSAKA, true]]);
+    const clusters = fleet.body.clusters as { name: string; phase: string; membershipState: string | null }[];
+    expect(clusters.find((c) => c.name === 'mc-gw-osaka')).toMatchObject({ phase: 'onboarded', membershipState: 'READY' });
+
+    const routes = await call('GET', '/v1/routes', { token: api.tokens.viewer });
+    expect(routes.status).toBe(200);
+    const store = (routes.body.routes as { service: string; diff: string[]; live: unknown; rendered: unknown }[]).find((r) => r.service === 'store');
+    expect(store).toMatchObject({ diff: [] });
+    expect(store?.live).toBeTruthy();
+
+    const denied = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.viewer, body: { reason: 'viewer tries' } });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ code: 'permission_denied' });
+    expect(denied.body.message).toContain('operator');
+    expect((await call('GET', '/v1/fleet')).status).toBe(401);
+  });
+
+  it('plans a drain without applying it, then drains Osaka for an operator exactly once per Idempotency-Key, and refuses the last serving region', async () => {
+    onTestFailed(async () => void (await restoreOsaka()));
+    const versionBefore = await routeVersion();
+    const plan = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'planning a drain', dryRun: true } });
+    expect(plan.status).toBe(200);
+    expect(plan.body.result).toBe('planned');
+    expect(plan.body.plan).toEqual(expect.arrayContaining([`drain ${OSAKA}`, expect.stringContaining('store-asia-northeast2 weight 50 → 0'), 'store: 50% of default traffic moves']));
+    expect(await routeVersion()).toBe(versionBefore);
+
+    const key = `drain-osaka-${run}`;
+    const first = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'bad deploy in osaka' }, headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(200);
+    expect(first.body.result).toBe('succeeded');
+    expect(first.body.summary).toMatch(/asia-northeast2 drained \(manual hold\) by operator@sandbox\.local/);
+    expect(first.body.operation?.principal).toBe('operator@sandbox.local');
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 0 });
+    const drainedVersion = await routeVersion();
+
+    const again = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'bad deploy in osaka' }, headers: { 'idempotency-key': key } });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.operation?.id).toBe(first.body.operation?.id);
+    expect(await routeVersion()).toBe(drainedVersion);
+
+    const detail = await call('GET', `/v1/operations/${first.body.operation?.id}`, { token: api.tokens.viewer });
+    expect(detail.body).toMatchObject({ kind: 'manual-drain', principal: 'operator@sandbox.local', region: OSAKA, result: 'succeeded' });
+    expect((detail.body.steps as { name: string }[]).map((s) => s.name)).toContain('apply Gateway and HTTPRoutes');
+    const listed = await call('GET', `/v1/operations?kind=manual-drain&region=${OSAKA}&pageSize=5`, { token: api.tokens.viewer });
+    expect((listed.body.operations as { id: string }[]).map((o) => o.id)).toContain(first.body.operation?.id);
+
+    const last = await call('POST', `/v1/regions/${TOKYO}/drain`, { token: api.tokens.operator, body: { reason: 'drain the other one too' } });
+    expect(last.status).toBe(409);
+    expect(last.body).toMatchObject({ code: 'refused', details: { guard: 'last-serving-region' } });
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 0 });
+
+    const region = ((await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as { region: string; drained: boolean; cause: string; manualHold: { by: string } | null }[]).find((r) => r.region === OSAKA);
+    expect(region).toMatchObject({ drained: true, cause: 'manual', manualHold: { by: 'operator@sandbox.local' } });
+
+    const restored = await restoreOsaka();
+    expect(restored.status).toBe(200);
+    expect(restored.body.summary).toContain('restored');
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 50 });
+  });
+
+  it('accepts Google ID tokens for mapped, verified emails and the right audience only', async () => {
+    const mint = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${sandboxInfo().doubleUrl}/_double/id-tokens`, { method: 'POST', headers: { authorization: `Bearer ${sandboxInfo().token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return ((await res.json()) as { idToken: string }).idToken;
+    };
+    const good = await mint({ email: 'viewer@sandbox.local', audience: api.audience });
+    expect((await call('GET', '/v1/fleet/clusters', { token: good })).status).toBe(200);
+    const wrongAudience = await call('GET', '/v1/fleet', { token: await mint({ email: 'viewer@sandbox.local', audience: 'https://elsewhere.example' }) });
+    expect(wrongAudience).toMatchObject({ status: 401, body: { code: 'unauthenticated', message: 'ID token rejected: wrong audience' } });
+    expect((await call('GET', '/v1/fleet', { token: await mint({ email: 'viewer@sandbox.local', audience: api.audience, emailVerified: false }) })).status).toBe(401);
+    expect((await call('GET', '/v1/fleet', { token: await mint({ email: 'stranger@sandbox.local', audience: api.audience }) })).status).toBe(403);
+  });
+
+  it('answers Slack commands within the acknowledgement and posts the result to the response URL; refuses bad signatures, stale requests and replays', async () => {
+    const responseUrl = `${api.slackResponsePrefix}responses/${run}`;
+    const slack = async (text: string, user: string, opts: { timestamp?: number; secret?: string; body?: string } = {}) => {
+      const body = opts.body ?? new URLSearchParams({ command: '/fleet', text, user_id: user, team_id: 'T0SANDBOX', response_url: responseUrl }).toString();
+      const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+      const signature = `v0=${createHmac('sha256', opts.secret ?? api.slackSigningSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const started = Date.now();
+      const res = await fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature }, body });
+      return { status: res.status, ms: Date.now() - started, body: (await res.json()) as { text?: string; code?: string }, raw: body, timestamp };
+    };
+    const posted = async (count: number) => pollUntil(async () => {
+      const res = await fetch(responseUrl);
+      const { messages } = (await res.json()) as { messages: { text: string; response_type: string }[] };
+      return messages.length >= count ? messages : undefined;
+    }, { timeoutMs: 30_000, what: `${count} Slack message(s)` });
+
+    const status = await slack('status', 'U0VIEWER');
+    expect(status.status).toBe(200);
+    expect(status.ms).toBeLessThan(3_000);
+    expect((await posted(1))[0]?.text).toMatch(/regions serving|drained/);
+
+    const denied = await slack(`drain ${OSAKA} from slack`, 'U0VIEWER');
+    expect(denied.body.text).toMatch(/permission denied.*operator/);
+
+    const planned = await slack(`plan drain ${OSAKA} checking`, 'U0OPERATOR');
+    expect(planned.status).toBe(200);
+    expect((await posted(2))[1]?.text).toContain('dry run: would drain asia-northeast2');
+    expect(await weights()).toMatchObject({ 'store-asia-northeast2': 50 });
+
+    expect((await slack('status', 'U0VIEWER', { secret: 'not-the-signing-secret-at-all' })).status).toBe(401);
+    expect((await slack('status', 'U0VIEWER', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    const replayed = await fetch(`${api.url}/slack/commands`, {
+      method: 'POST', body: status.raw,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': status.timestamp, 'x-slack-signature': `v0=${createHmac('sha256', api.slackSigningSecret).update(`v0:${status.timestamp}:${status.raw}`).digest('hex')}` },
+    });
+    expect(replayed.status).toBe(200);
+    expect(((await replayed.json()) as { text: string }).text).toMatch(/already/i);
+  });
+
+  it('reports readiness of every dependency and serves a complete OpenAPI document', async () => {
+    const ready = await fetch(`${api.url}/readyz`);
+    const body = (await ready.json()) as { status: string; dependencies: Record<string, { ok: boolean }> };
+    expect(ready.status).toBe(200);
+    expect(Object.entries(body.dependencies).map(([name, d]) => [name, d.ok])).toEqual([['firestore', true], ['container', true], ['gkehub', true], ['configCluster', true], ['fleetConfig', true]]);
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/fleet', '/v1/regions/{region}/drain', '/v1/operations/{id}', '/slack/commands']));
+  });
+});
