@@ -15,6 +15,7 @@ import { sendTraffic } from './data-plane/traffic.ts';
 import { readStoreRoute } from './demo-watch.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from './gitops-repo.ts';
 import { sendGithubPush } from './github-push.ts';
+import { chatOpsDemo } from './ops-demo.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { startSandboxGateway } from './gateway.ts';
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     });
     printDrill(drill);
     await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, gateway.url));
+    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo(sandbox, gateway.url, (line) => process.stdout.write(line + '\n')));
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -144,6 +146,11 @@ function printGuide(sandbox: Sandbox, elapsedMs: number): void {
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/-/clusters`,
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships`,
     `  Logs of every process: ${join(sandbox.stateDir, 'logs')}`,
+    '',
+    `Operations API ${sandbox.api?.url ?? ''} (OpenAPI at /openapi.json); tokens per role in ${sandbox.api?.tokensFile ?? ''}:`,
+    `  TOKEN=$(node -p "require('${sandbox.api?.tokensFile ?? ''}').operator")`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" ${sandbox.api?.url ?? ''}/v1/fleet/regions`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bad deploy","dryRun":true}' ${sandbox.api?.url ?? ''}/v1/regions/asia-northeast2/drain`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
