@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 type Json = Record<string, unknown> & { code?: string; message?: string; summary?: string; result?: string; details?: Record<string, unknown>; operation?: { id: string; principal: string } };
@@ -156,6 +157,33 @@ describe('operations API (sandbox end to end)', () => {
     });
     expect(replayed.status).toBe(200);
     expect(((await replayed.json()) as { text: string }).text).toMatch(/already/i);
+  });
+
+  it('onboards a cluster the selector skipped on an admin request (by location and name), and offboards it by membership', async () => {
+    const name = uniqueName('ondemand');
+    const location = 'asia-northeast2-c';
+    await createCluster(adapters, name, location, { app: 'store' });
+    onTestFailed(() => deleteCluster(adapters, name, location));
+    const skipped = await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last', `${name} seen by the lifecycle flow`);
+    expect(skipped.reason).toContain('onboarding selector');
+
+    expect((await call('POST', '/v1/clusters/onboard', { token: api.tokens.operator, body: { location, name } })).status).toBe(403);
+    const plan = await call('POST', '/v1/clusters/onboard', { token: api.tokens.admin, body: { location, name, dryRun: true } });
+    expect(plan.body).toMatchObject({ result: 'planned' });
+    const onboarded = await call('POST', '/v1/clusters/onboard', { token: api.tokens.admin, body: { location, name }, headers: { 'idempotency-key': `onboard-${name}` } });
+    expect(onboarded.status).toBe(200);
+    expect(onboarded.body.operation).toMatchObject({ principal: 'admin@sandbox.local', kind: 'manual-onboard' });
+    const clusters = async () => (await call('GET', '/v1/fleet/clusters', { token: api.tokens.viewer })).body.clusters as { name: string; phase: string; membership: string | null; membershipState: string | null }[];
+    const joined = (await clusters()).find((c) => c.name === name);
+    expect(joined).toMatchObject({ phase: 'onboarded', membershipState: 'READY' });
+    const regions = async () => ((await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as { region: string; clusters: string[] }[]).find((r) => r.region === OSAKA)?.clusters;
+    expect(await regions()).toEqual(expect.arrayContaining(['mc-gw-osaka', name]));
+
+    const offboarded = await call('POST', '/v1/clusters/offboard', { token: api.tokens.admin, body: { membership: joined?.membership } });
+    expect(offboarded.status).toBe(200);
+    expect((await clusters()).find((c) => c.name === name)).toMatchObject({ phase: 'removed', membershipState: null });
+    expect(await regions()).toEqual(['mc-gw-osaka']);
+    await deleteCluster(adapters, name, location);
   });
 
   it('reports readiness of every dependency and serves a complete OpenAPI document', async () => {
