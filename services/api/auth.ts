@@ -38,6 +38,7 @@ export async function resolvePrincipal(deps: AuthDeps, authorization: string | u
     try {
       ({ email } = await deps.idTokens(credential));
     } catch (error) {
+      if (error instanceof IdTokenRejected && error.unavailable) throw new ApiError(503, 'unavailable', 'ID tokens cannot be verified right now (Google certificates unavailable); retry, or use an API token', undefined, { 'Retry-After': '5' });
       if (error instanceof IdTokenRejected) throw unauthenticated(error.message);
       throw error;
     }

@@ -17,6 +17,10 @@ export type IdTokenVerifier = (token: string) => Promise<VerifiedIdentity>;
 /** Why an ID token was refused; the message never quotes the token. */
 export class IdTokenRejected extends Error {
   override readonly name = 'IdTokenRejected';
+  /** True when the token could not be checked (Google's certificates did not answer), not judged bad. */
+  get unavailable(): boolean {
+    return this.message.endsWith('certificates unavailable');
+  }
 }
 
 /** A verifier for `audience` (the service URL); `certsUrl` replaces Google's PEM certificate URL. */
@@ -37,7 +41,10 @@ export function googleIdTokenVerifier(opts: { audience: string; certsUrl?: strin
 
 /** A short reason from the library's message, which may quote the token's payload. */
 function classify(error: unknown): string {
-  const message = error instanceof Error ? error.message : '';
+  // Only the text before ": " — what follows quotes the token or its payload (any claim could match).
+  const message = (error instanceof Error ? error.message : '').split(': ')[0] ?? '';
+  // Checked first: the library's "Failed to retrieve verification certificates" also says "certificate".
+  if (/retrieve verification certificates/i.test(message)) return 'certificates unavailable';
   if (/audience|recipient/i.test(message)) return 'wrong audience';
   if (/too late|expired/i.test(message)) return 'expired';
   if (/too early/i.test(message)) return 'not yet valid';

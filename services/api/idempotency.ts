@@ -1,8 +1,9 @@
 /**
  * `Idempotency-Key` on mutating calls: the first request with a key runs; a retry with the same
  * key and body returns the first response (with `Idempotent-Replayed: true`) instead of acting
- * twice. Keys are scoped to the principal and kept 24 hours. A failed (5xx) first attempt frees
- * its key so a retry can act; the same key with a different body is refused.
+ * twice. Keys are scoped to the principal and kept 24 hours. A first attempt that did not act
+ * (4xx other than a guard's 409 refusal, or 5xx) frees its key so a retry can act; the same key
+ * with a different body is refused.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -16,6 +17,7 @@ import type { AuthVariables } from './auth.ts';
 export const IDEMPOTENCY = 'idempotencyKeys';
 const TTL_MS = 24 * 3600 * 1000;
 const KEY = /^[\x21-\x7e]{1,200}$/;
+const STORED = new Set([200, 409]);
 
 /** Context variables set by {@link idempotency}. */
 export interface IdempotencyVariables extends AuthVariables {
@@ -26,7 +28,7 @@ export interface IdempotencyVariables extends AuthVariables {
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Middleware for mutating routes. */
-export function idempotency(deps: { store: Pick<Store, 'createIfAbsent' | 'get' | 'set' | 'delete'>; clock: Clock }): MiddlewareHandler<{ Variables: IdempotencyVariables }> {
+export function idempotency(deps: { store: Pick<Store, 'transaction' | 'set' | 'delete'>; clock: Clock }): MiddlewareHandler<{ Variables: IdempotencyVariables }> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined) {
@@ -38,10 +40,15 @@ export function idempotency(deps: { store: Pick<Store, 'createIfAbsent' | 'get' 
     const id = sha(`${principal}\n${key}`);
     const fingerprint = sha(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
     const now = deps.clock.now();
-    const created = await deps.store.createIfAbsent(IDEMPOTENCY, id, { state: 'pending', fingerprint, principal, createdAt: now.toISOString(), expireAt: new Date(now.getTime() + TTL_MS) });
-    if (!created) {
-      const existing = await deps.store.get(IDEMPOTENCY, id);
-      if (existing?.fingerprint !== fingerprint) throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
+    // Firestore's TTL deletes expired records only eventually: a record older than 24 hours is free.
+    const existing = await deps.store.transaction(async (tx) => {
+      const current = await tx.get(IDEMPOTENCY, id);
+      if (current && Date.parse(String(current.createdAt)) + TTL_MS > now.getTime()) return current;
+      tx.set(IDEMPOTENCY, id, { state: 'pending', fingerprint, principal, createdAt: now.toISOString(), expireAt: new Date(now.getTime() + TTL_MS) });
+      return undefined;
+    });
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
       if (existing.state !== 'done') throw new ApiError(409, 'conflict', 'a request with this Idempotency-Key is still in progress; retry later', undefined, { 'Retry-After': '2' });
       c.header('Idempotent-Replayed', 'true');
       return c.json(JSON.parse(String(existing.body)) as unknown, existing.status as ContentfulStatusCode);
@@ -53,7 +60,9 @@ export function idempotency(deps: { store: Pick<Store, 'createIfAbsent' | 'get' 
       await deps.store.delete(IDEMPOTENCY, id);
       throw error;
     }
-    if (c.res.status >= 500) {
+    // Only outcomes are remembered: a success or a guard's refusal. A request that was never
+    // acted on (bad input, missing role, over the limit, a failure) frees its key for a corrected retry.
+    if (!STORED.has(c.res.status)) {
       await deps.store.delete(IDEMPOTENCY, id);
       return;
     }

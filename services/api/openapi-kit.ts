@@ -29,6 +29,8 @@ export const mutationErrors = {
   ...commonErrors,
   404: error('The region or cluster is not part of the fleet'),
   409: error('Conflicts with the current state, or the same Idempotency-Key is in flight'),
+  413: error('The body is larger than 64 KiB'),
+  415: error('The body is not application/json'),
   422: error('The Idempotency-Key was used for a different request'),
 } as const;
 

@@ -8,6 +8,8 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 const PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 const URL_CREDENTIALS = /\/\/([^/\s:@]+):([^/\s@]+)@/g;
 const GOOGLE_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
+const API_TOKEN = /\bfpt_[A-Za-z0-9_-]{16,}/g;
+const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 
 /** The mask written in place of a secret. */
 export const REDACTED = '[REDACTED]';
@@ -23,6 +25,8 @@ export function redactString(text: string): string {
     .replace(PEM, REDACTED)
     .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(GOOGLE_TOKEN, REDACTED)
+    .replace(API_TOKEN, REDACTED)
+    .replace(JWT, REDACTED)
     .replace(URL_CREDENTIALS, `//${REDACTED}@`);
 }
 

@@ -12,16 +12,17 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '../../services/app.ts';
 import type { ApiDeps, DependencyStatus, FleetOps } from '../../services/api/deps.ts';
 import type { IdTokenVerifier } from '../../services/api/id-token.ts';
-import type { Role } from '../../services/api/principal.ts';
+import type { Principal, Role } from '../../services/api/principal.ts';
 import { createRateLimiter } from '../../services/api/rate-limit.ts';
 import { createApiToken } from '../../services/api/tokens.ts';
+import type { SlackDeps, SlackOpInput } from '../../services/slack/deps.ts';
 import type { GitPushMessage } from '../../services/webhooks/deps.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { RequestError } from '../../shared/errors.ts';
 import type { ClusterView, FleetView, RegionView } from '../../shared/ops/fleet-view.ts';
 import type { ManualResult } from '../../shared/ops/result.ts';
 import { startOperation } from '../../shared/state/operations.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger, type Logger } from '../../shared/log/logger.ts';
 import { memoryStore } from './memory-store.ts';
 import { memoryMarkerStore } from './webhook-fakes.ts';
 
@@ -53,7 +54,7 @@ export function testClock(start: Date = START): TestClock {
 export interface FakeOps extends FleetOps {
   /** Drained regions and who drained them (the manual hold). */
   readonly drained: Map<string, { id: string; by: string; reason: string; at: string }>;
-  /** Onboarded clusters by `LOCATION/NAME` (or membership). */
+  /** Onboarded clusters by `PROJECT/LOCATION/NAME`. */
   readonly onboarded: Set<string>;
   /** What `readiness()` answers; tests flip `ok`. */
   readonly dependencies: Record<string, DependencyStatus>;
@@ -130,7 +131,8 @@ export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): F
 
   async function lifecycle(kind: 'onboard' | 'offboard', request: Parameters<FleetOps['onboard']>[0]): Promise<ManualResult> {
     failing();
-    const id = 'membership' in request.cluster ? request.cluster.membership : `${request.cluster.location}/${request.cluster.name}`;
+    // PROJECT/LOCATION/NAME, as the real flows record it (a membership names its project, location and id).
+    const id = 'membership' in request.cluster ? request.cluster.membership.split('/').filter((_, i) => i % 2 === 1).join('/') : `demo/${request.cluster.location}/${request.cluster.name}`;
     if (kind === 'offboard' && !onboarded.has(id)) throw new RequestError('not_found', `cluster ${id} is not part of the fleet`);
     if (request.dryRun) return { result: 'planned', summary: `dry run: would ${kind} ${id}`, plan: [`${kind} ${id}`] };
     const op = await startOperation(recorder, { kind, trigger: { source: request.source }, principal: request.principal, subject: `cluster/${id}`, cluster: id });
@@ -141,7 +143,7 @@ export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): F
 
   function view(): FleetView {
     const clusters: ClusterView[] = [...onboarded].map((id) => ({
-      projectId: 'demo', location: id.split('/')[0] ?? id, name: id.split('/').at(-1) ?? id, region: 'asia-northeast1', phase: 'onboarded',
+      projectId: id.split('/')[0] ?? id, location: id.split('/')[1] ?? id, name: id.split('/')[2] ?? id, region: 'asia-northeast1', phase: 'onboarded',
       reason: null, status: 'RUNNING', membership: null, membershipState: null, updatedAt: null, operationId: null,
     }));
     const regions: RegionView[] = REGIONS.map((region) => {
@@ -166,7 +168,12 @@ export interface ApiTestOptions {
   principals?: Record<string, Role>;
   /** Build the app without the operations API (every /v1 route answers 503). */
   withoutApi?: boolean;
+  /** Also serve the Slack commands (signing secret {@link SLACK_SECRET}, acting through the fake ops). */
+  withSlack?: boolean;
 }
+
+/** The Slack signing secret of the test app, when it serves Slack. */
+export const SLACK_SECRET = 'api-test-slack-signing-secret-0123456789';
 
 /** An app with the operations API, and everything a test inspects or moves. */
 export interface ApiTestApp {
@@ -206,6 +213,7 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
     publish: async (message) => `msg-${published.push(message)}`,
     clock, log,
     ...(options.withoutApi ? {} : { api }),
+    ...(options.withSlack ? { slack: slackDeps(ops, clock, log) } : {}),
   });
   const call: ApiTestApp['call'] = (method, path, init = {}) => {
     const headers: Record<string, string> = { ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers };
@@ -213,6 +221,22 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
     return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
   };
   return { app, store, tokens, ops, logLines, clock, published, call };
+}
+
+function slackDeps(ops: FakeOps, clock: Clock, log: Logger): SlackDeps {
+  const act = (action: 'drain' | 'restore') => async (principal: Principal, input: SlackOpInput) =>
+    ({ summary: (await ops.manualDrain({ action, ...input, principal: principal.id, source: 'slack' })).summary });
+  return {
+    signingSecret: SLACK_SECRET,
+    users: { U_OPS: 'oncall@example.com' },
+    roleOf: (id) => (id === 'oncall@example.com' ? 'operator' : undefined),
+    ops: { status: async () => ({ summary: `${ops.drained.size} region(s) drained` }), drain: act('drain'), restore: act('restore') },
+    store: { markOnce: async () => true },
+    clock, log,
+    post: async () => undefined,
+    responseUrlPrefixes: ['https://hooks.slack.com/'],
+    background: (task) => void task.catch(() => undefined),
+  };
 }
 
 /** Claims of a test ID token; each may be overridden (`undefined` removes it). */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { googleIdTokenVerifier } from '../../services/api/id-token.ts';
 import { API_TOKENS, hashToken, revokeApiToken } from '../../services/api/tokens.ts';
 import { OPERATIONS } from '../../shared/state/operations.ts';
-import { apiTestApp, PRINCIPALS, startFakeGoogleCerts, type ApiTestApp, type FakeGoogleCerts } from '../support/api-fakes.ts';
+import { apiTestApp, PRINCIPALS, startFakeGoogleCerts, type FakeGoogleCerts } from '../support/api-fakes.ts';
 
 const AUDIENCE = 'https://fleetpilot-abc123-an.a.run.app';
 const EMAIL = 'oncall@example.com';
@@ -10,8 +10,7 @@ const DRAIN = '/v1/regions/asia-northeast1/drain';
 const REASON = { reason: 'bad deploy in tokyo' };
 const ONBOARD = { location: 'asia-northeast1-a', name: 'tokyo-1' };
 
-type Who = 'none' | 'viewer' | 'operator' | 'admin';
-const header = (t: ApiTestApp, who: Who) => (who === 'none' ? {} : { authorization: `Bearer ${t.tokens[who]}` });
+type Who = 'viewer' | 'operator' | 'admin';
 
 describe('API tokens and roles', () => {
   it.each<[string, Record<string, string>, number, string]>([
@@ -46,12 +45,12 @@ describe('API tokens and roles', () => {
     ['admin may drain (roles are ordered)', 'admin', 'POST', DRAIN, REASON, 200, undefined],
   ])('%s', async (_name, who, method, path, body, status, required) => {
     const t = await apiTestApp();
-    const res = await t.call(method, path, { token: t.tokens[who as Exclude<Who, 'none'>], body });
+    const res = await t.call(method, path, { token: t.tokens[who], body });
     const answer = (await res.json()) as Record<string, unknown>;
     expect(res.status, JSON.stringify(answer)).toBe(status);
     if (required) {
       expect(answer).toMatchObject({ code: 'permission_denied', details: { required, role: who } });
-      expect(answer.message).toBe(`${method} ${path} needs the ${required} role; ${PRINCIPALS[who as Exclude<Who, 'none'>]} is ${who}`);
+      expect(answer.message).toBe(`${method} ${path} needs the ${required} role; ${PRINCIPALS[who]} is ${who}`);
     }
     // Only an allowed mutation leaves a trace: refused calls change nothing.
     const recorded = [...t.store.docs.keys()].filter((k) => k.startsWith(`${OPERATIONS}/`));
@@ -98,7 +97,7 @@ describe('API tokens and roles', () => {
 
   it('without the operations API every /v1 route answers 503', async () => {
     const t = await apiTestApp({ withoutApi: true });
-    const res = await t.app.request('/v1/fleet', { headers: header(t, 'viewer') });
+    const res = await t.call('GET', '/v1/fleet', { token: t.tokens.viewer });
     expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([503, 'unavailable']);
   });
 });
@@ -137,9 +136,16 @@ describe('Google ID tokens (real verifier, local certificate endpoint)', () => {
     expect(google.fetches() - before).toBe(1);
   });
 
+  it('answers 503 (retry) when the certificates cannot be fetched: not a bad token, and not "bad signature"', async () => {
+    const t = await apiTestApp({ idTokens: googleIdTokenVerifier({ audience: AUDIENCE, certsUrl: `${google.certsUrl}/gone` }), principals: { [EMAIL]: 'operator' } });
+    const res = await t.call('GET', '/v1/fleet', { token: google.sign({ audience: AUDIENCE }) });
+    expect([res.status, res.headers.get('retry-after'), ((await res.json()) as { code: string }).code]).toEqual([503, '5', 'unavailable']);
+  });
+
   it.each<[string, () => string, number, string]>([
     ['wrong audience', () => google.sign({ audience: 'https://someone-else.example' }), 401, 'ID token rejected: wrong audience'],
     ['expired', () => google.sign({ audience: AUDIENCE, iat: now() - 7200, exp: now() - 3600 }), 401, 'ID token rejected: expired'],
+    ['expired, with an email that says "audience"', () => google.sign({ audience: AUDIENCE, email: 'audience-team@example.com', iat: now() - 7200, exp: now() - 3600 }), 401, 'ID token rejected: expired'],
     ['not yet valid', () => google.sign({ audience: AUDIENCE, iat: now() + 3600, exp: now() + 7200 }), 401, 'ID token rejected: not yet valid'],
     ['signed with another key', () => google.sign({ audience: AUDIENCE }, { key: google.strangerKey }), 401, 'ID token rejected: bad signature'],
     ['an unknown key id', () => google.sign({ audience: AUDIENCE }, { kid: 'rotated-away' }), 401, 'ID token rejected: bad signature'],

@@ -11,6 +11,8 @@ describe('redaction', () => {
   it.each([
     ['Authorization: Bearer sandbox-0123456789abcdef', 'Authorization: Bearer [REDACTED]'],
     ['got ya29.a0AfH6SMBx-token_value from metadata', 'got [REDACTED] from metadata'],
+    ['api token fpt_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 in a message', 'api token [REDACTED] in a message'],
+    ['id token eyJhbGciOiJSUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jIn0.c2lnbmF0dXJlLWJ5dGVz here', 'id token [REDACTED] here'],
     ['https://user:hunter2@github.com/org/repo.git', 'https://[REDACTED]@github.com/org/repo.git'],
     ['-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----', REDACTED],
     ['nothing secret here', 'nothing secret here'],
