@@ -1,0 +1,83 @@
+/**
+ * Operations API benchmark (`npm run bench:api`): in a fresh sandbox with the classic fleet, times
+ * over real HTTP the reads a bot makes, manual drains and restores (the answer comes once the route
+ * is written), dry runs, idempotent replays, and Slack acknowledgements; and the services' memory.
+ * Prints numbers; asserts nothing.
+ */
+import { createHmac } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { createLogger } from '../../shared/log/logger.ts';
+import { createDemoFleet } from '../sandbox/demo-fleet.ts';
+import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
+import { startSandbox } from '../sandbox/sandbox.ts';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+process.env.LOG_LEVEL ??= 'WARNING';
+const log = createLogger({ format: 'text', level: 'WARNING', fields: { component: 'bench' } });
+const out = (line: string) => process.stdout.write(line + '\n');
+
+async function timed(run: () => Promise<Response>): Promise<number> {
+  const started = performance.now();
+  const res = await run();
+  await res.arrayBuffer();
+  if (res.status >= 400 && res.status !== 409) throw new Error(`HTTP ${res.status}`);
+  return performance.now() - started;
+}
+
+function stats(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
+  return `n=${ms.length} min ${at(0)} / median ${at(0.5)} / p90 ${at(0.9)} / max ${at(1)} ms`;
+}
+
+async function main(): Promise<void> {
+  out('starting a fresh sandbox with the classic fleet');
+  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-api'), log, importDelayMs: 500, tickIntervalMs: 5_000, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml') });
+  try {
+    await createDemoFleet(sandbox, log);
+    await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
+    const api = sandbox.api!;
+    const rssBefore = process.memoryUsage().rss;
+    const req = (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => () =>
+      fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const series = async (count: number, make: (i: number) => () => Promise<Response>) => {
+      const ms: number[] = [];
+      for (let i = 0; i < count; i++) ms.push(await timed(make(i)));
+      return ms;
+    };
+    out('\nreads (viewer token):');
+    out(`  GET /v1/fleet/regions        ${stats(await series(30, () => req('GET', '/v1/fleet/regions', api.tokens.viewer)))}`);
+    out(`  GET /v1/routes               ${stats(await series(30, () => req('GET', '/v1/routes', api.tokens.viewer)))}`);
+    out(`  GET /v1/operations?pageSize=20 ${stats(await series(30, () => req('GET', '/v1/operations?pageSize=20', api.tokens.viewer)))}`);
+    out('\nwrites (operator token):');
+    out(`  dry-run drain                ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench', dryRun: true })))}`);
+    const drains: number[] = [];
+    const restores: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      drains.push(await timed(req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: `bench ${i}` }, { 'idempotency-key': `bench-drain-${Date.now()}-${i}` })));
+      restores.push(await timed(req('POST', '/v1/regions/asia-northeast2/restore', api.tokens.operator, { reason: `bench ${i}` })));
+    }
+    out(`  drain (route written)        ${stats(drains)}`);
+    out(`  restore (route written)      ${stats(restores)}`);
+    const key = `bench-replay-${Date.now()}`;
+    await timed(req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key }));
+    out(`  idempotent replay            ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key })))}`);
+    await timed(req('POST', '/v1/regions/asia-northeast2/restore', api.tokens.operator, { reason: 'bench done' }));
+    out('\nSlack (signed /fleet status; the result is posted afterwards):');
+    out(`  acknowledgement              ${stats(await series(20, (i) => () => {
+      const body = new URLSearchParams({ command: '/fleet', text: 'status', user_id: 'U0VIEWER', response_url: `${api.slackResponsePrefix}responses/bench-${i}` }).toString();
+      const ts = String(Math.floor(Date.now() / 1000));
+      const signature = `v0=${createHmac('sha256', api.slackSigningSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+      return fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body });
+    }))}`);
+    out(`\nbench process RSS (sandbox services in-process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB more than before the calls)`);
+  } finally {
+    await sandbox.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
