@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { ApiError, toErrorResponse } from './http-errors.ts';
 import { authenticate } from './api/auth.ts';
 import type { ApiDeps } from './api/deps.ts';
+import { configRouter } from './api/config-router.ts';
 import { clustersRouter } from './api/clusters-router.ts';
 import { fleetRouter, routesRouter } from './api/fleet-router.ts';
 import { documentOtherRoutes, OPENAPI_INFO } from './api/openapi-doc.ts';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     app.route('/v1/reconcile', reconcileRouter(api));
     app.route('/v1/plan', planRouter(api));
     app.route('/v1/operations', operationsRouter(api));
+    app.route('/v1/config', configRouter(api));
   } else {
     app.all('/v1/*', () => { throw new ApiError(503, 'unavailable', 'the operations API is not configured in this deployment'); });
   }

@@ -6,6 +6,7 @@
 import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { planConfigChange, readConfigView, type ConfigView } from '../../shared/ops/config-ops.ts';
 import { offboardCluster, onboardCluster, type ClusterRequest } from '../../shared/ops/cluster-ops.ts';
 import { readFleetView, type FleetView } from '../../shared/ops/fleet-view.ts';
 import { manualDrain, type ManualRequest } from '../../shared/ops/manual-drain.ts';
@@ -35,6 +36,8 @@ export interface FleetOps {
   onboard(request: ClusterRequest): Promise<ManualResult>;
   offboard(request: ClusterRequest): Promise<ManualResult>;
   readiness(): Promise<Record<string, DependencyStatus>>;
+  config(): Promise<ConfigView>;
+  planConfig(yaml: string): Promise<ManualResult>;
 }
 
 /** Options of the API routers. */
@@ -65,5 +68,7 @@ export function createFleetOps(deps: LifecycleDeps, publish: (record: OperationR
     onboard: (request) => published(onboardCluster(deps, request)),
     offboard: (request) => published(offboardCluster(deps, request)),
     readiness,
+    config: () => readConfigView(deps),
+    planConfig: (yaml) => planConfigChange(deps, yaml),
   };
 }

@@ -5,6 +5,8 @@
  * double's response URLs.
  */
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
@@ -198,6 +200,21 @@ describe('operations API (sandbox end to end)', () => {
     expect((await clusters()).find((c) => c.name === name)).toMatchObject({ phase: 'removed', membershipState: null });
     expect(await regions()).toEqual(['mc-gw-osaka']);
     await deleteCluster(adapters, name, location);
+  });
+
+  it('shows the configuration in force, and plans a proposed one without applying it', async () => {
+    const view = await call('GET', '/v1/config', { token: api.tokens.viewer });
+    expect(view.status).toBe(200);
+    expect(['git', 'file']).toContain(view.body.source);
+    const yaml = readFileSync(join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), 'utf8').replace('asia-northeast1: 50', 'asia-northeast1: 80').replace('asia-northeast2: 50', 'asia-northeast2: 20');
+    const versionBefore = await routeVersion();
+    const plan = await call('POST', '/v1/config/plan', { token: api.tokens.admin, body: { yaml } });
+    expect(plan.status).toBe(200);
+    expect(plan.body.plan).toEqual(expect.arrayContaining([expect.stringContaining('store-asia-northeast1 weight 50 → 80'), 'store: 30% of default traffic moves']));
+    expect(await routeVersion()).toBe(versionBefore);
+    const invalid = await call('POST', '/v1/config/plan', { token: api.tokens.admin, body: { yaml: yaml.replace('asia-northeast2: 20', 'asia-northeast2: -1') } });
+    expect(invalid.status).toBe(400);
+    expect((invalid.body.details?.problems as string[])[0]).toMatch(/^fleet\.yaml:\d+: services\.0\.regionWeights\.asia-northeast2/);
   });
 
   it('reports readiness of every dependency and serves a complete OpenAPI document', async () => {

@@ -5,6 +5,9 @@
  * real flows do), a mutable clock, and a logger whose lines are kept for assertions. Also a tiny
  * stand-in for Google's certificate endpoint, so that ID tokens go through the real verifier.
  */
+import { readFileSync } from 'node:fs';
+import { parseFleetConfigYaml } from '../../shared/config/config-file.ts';
+import { validateConfigText } from '../../shared/gitops/index.ts';
 import { generateKeyPairSync, createSign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +64,9 @@ export interface FakeOps extends FleetOps {
   /** When set, the next operation throws it (then it is cleared). */
   failNext: Error | undefined;
 }
+
+/** The example fleet configuration (`examples/fleet.yaml`). */
+export const EXAMPLE_CONFIG = readFileSync(new URL('../../examples/fleet.yaml', import.meta.url), 'utf8');
 
 /** A fake fleet of {@link REGIONS}: drains and restores a region, refuses to drain the last serving one. */
 export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): FakeOps {
@@ -120,6 +126,17 @@ export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): F
     onboard: (request) => lifecycle('onboard', request),
     offboard: (request) => lifecycle('offboard', request),
     readiness: async () => structuredClone(dependencies),
+    config: async () => {
+      failing();
+      return { source: 'file', revision: null, config: parseFleetConfigYaml(EXAMPLE_CONFIG, 'fleet.yaml') };
+    },
+    planConfig: async (yaml) => {
+      failing();
+      // The real validation (pure); the fake fleet has no routes to diff.
+      const validation = validateConfigText(yaml, 'fleet.yaml');
+      if (!validation.ok) throw new RequestError('invalid_argument', `the configuration is invalid: ${validation.problems[0] ?? ''}`, { problems: validation.problems });
+      return { result: 'planned', summary: 'dry run: the configuration changes no route', plan: [] };
+    },
   };
   return ops;
 
