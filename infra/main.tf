@@ -130,3 +130,117 @@ resource "google_cloud_scheduler_job" "tick" {
 }
 
 output "topics" { value = { for k, t in google_pubsub_topic.t : k => t.name } }
+
+# Idempotency keys of the operations API expire like the markers (the API also ignores expired ones).
+resource "google_firestore_field" "idempotency_ttl" {
+  database   = google_firestore_database.state.name
+  collection = "idempotencyKeys"
+  field      = "expireAt"
+  ttl_config {}
+}
+
+# GET /v1/operations filters by kind, region or cluster and orders by startedAt (then document id),
+# newest first; these are the composite indexes those queries need.
+resource "google_firestore_index" "operations" {
+  for_each   = { kind = ["kind"], region = ["region"], cluster = ["cluster"], kind_region = ["kind", "region"], kind_cluster = ["kind", "cluster"] }
+  database   = google_firestore_database.state.name
+  collection = "operations"
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value
+      order      = "ASCENDING"
+    }
+  }
+  fields {
+    field_path = "startedAt"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+}
+
+# The operations API, Slack commands and webhook receivers (services/) on Cloud Run. Slack results are
+# posted after the acknowledgement, so CPU stays allocated outside requests.
+variable "services_image" {
+  type        = string
+  description = "container image of services/ (built by cloudbuild.yaml)"
+  default     = ""
+}
+variable "api_principals" {
+  type        = string
+  description = "FLEETPILOT_API_PRINCIPALS: EMAIL=ROLE,... for Google ID tokens and Slack users"
+  default     = ""
+}
+variable "gitops_repository" {
+  type        = string
+  description = "FLEETPILOT_GITOPS_REPOSITORY: OWNER/NAME of the fleet configuration repository"
+  default     = ""
+}
+variable "api_audience" {
+  type        = string
+  description = "FLEETPILOT_API_AUDIENCE: the service URL Google ID tokens are minted for (empty: API tokens only)"
+  default     = ""
+}
+variable "slack_users" {
+  type        = string
+  description = "FLEETPILOT_SLACK_USERS: SLACK_USER_ID=EMAIL,..."
+  default     = ""
+}
+
+resource "google_secret_manager_secret" "services" {
+  for_each  = toset(["slack-signing-secret", "github-webhook-secret"])
+  secret_id = "${var.prefix}${each.key}"
+  replication {
+    auto {}
+  }
+}
+
+resource "google_cloud_run_v2_service" "services" {
+  count    = var.services_image == "" ? 0 : 1
+  name     = "${var.prefix}services"
+  location = var.region
+  ingress  = "INGRESS_TRAFFIC_ALL"
+  template {
+    containers {
+      image = var.services_image
+      resources {
+        cpu_idle = false
+      }
+      env {
+        name  = "FLEETPILOT_PROJECT_ID"
+        value = var.project_id
+      }
+      env {
+        name  = "FLEETPILOT_API_PRINCIPALS"
+        value = var.api_principals
+      }
+      env {
+        name  = "FLEETPILOT_SLACK_USERS"
+        value = var.slack_users
+      }
+      env {
+        name  = "FLEETPILOT_GITOPS_REPOSITORY"
+        value = var.gitops_repository
+      }
+      env {
+        name  = "FLEETPILOT_API_AUDIENCE"
+        value = var.api_audience
+      }
+      dynamic "env" {
+        for_each = { FLEETPILOT_SLACK_SIGNING_SECRET = "slack-signing-secret", FLEETPILOT_GITHUB_WEBHOOK_SECRET = "github-webhook-secret" }
+        content {
+          name = env.key
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.services[env.value].secret_id
+              version = "latest"
+            }
+          }
+        }
+      }
+    }
+  }
+}
