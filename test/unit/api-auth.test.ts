@@ -11,7 +11,7 @@ const REASON = { reason: 'bad deploy in tokyo' };
 const ONBOARD = { location: 'asia-northeast1-a', name: 'tokyo-1' };
 
 type Who = 'none' | 'viewer' | 'operator' | 'admin';
-const header = (t: ApiTestApp, who: Who) => (who === 'none' ? {} : { authorization: `Bearer ${t.tokens[who]}` });
+const header = (t: ApiTestApp, who: Who): Record<string, string> => (who === 'none' ? {} : { authorization: `Bearer ${t.tokens[who]}` });
 
 describe('API tokens and roles', () => {
   it.each<[string, Record<string, string>, number, string]>([
