@@ -141,7 +141,7 @@ export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): F
 
   function view(): FleetView {
     const clusters: ClusterView[] = [...onboarded].map((id) => ({
-      projectId: 'demo', location: id.split('/')[0] ?? id, name: id.split('/').at(-1) ?? id, region: 'asia-northeast1', phase: 'onboarded',
+      projectId: 'demo', location: id.split('/')[0] ?? id, name: id.split('/').at(-1) ?? id, region: 'asia-northeast1', kind: 'gke', phase: 'onboarded',
       reason: null, status: 'RUNNING', membership: null, membershipState: null, updatedAt: null, operationId: null,
     }));
     const regions: RegionView[] = REGIONS.map((region) => {
