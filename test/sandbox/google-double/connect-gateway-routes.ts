@@ -53,6 +53,7 @@ export function connectGatewayRoutes(state: DoubleState): Hono {
     const headers = new Headers();
     const contentType = upstream.headers['content-type'];
     if (contentType !== undefined) headers.set('content-type', contentType);
+    if (c.req.method === 'HEAD') upstream.resume();
     const stream = c.req.method === 'HEAD' ? null : (Readable.toWeb(upstream) as ReadableStream<Uint8Array>);
     return new Response(stream, { status: upstream.statusCode ?? 502, headers });
   });
