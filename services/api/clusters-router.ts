@@ -1,4 +1,7 @@
-/** On-demand onboarding and offboarding of a cluster (admin), by location and name or by membership. */
+/**
+ * On-demand onboarding and offboarding of a cluster (admin), by location and name or by membership;
+ * an attached or on-prem membership also names the region its traffic is counted in.
+ */
 import { createRoute } from '@hono/zod-openapi';
 import { requireRole } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
@@ -13,7 +16,9 @@ export function clustersRouter(deps: ApiDeps) {
   for (const action of ['onboard', 'offboard'] as const) {
     const route = createRoute({
       method: 'post', path: `/${action}`, security: bearer,
-      summary: action === 'onboard' ? 'Onboard a running cluster (or the GKE cluster of an existing membership)' : 'Take a cluster out of routing and out of the fleet',
+      summary: action === 'onboard'
+        ? 'Onboard a running GKE cluster (by location and name or by its membership), or an attached or on-prem cluster by its membership and region'
+        : 'Take a cluster out of routing; a GKE cluster also out of the fleet (an attached cluster keeps its membership)',
       middleware: [requireRole('admin'), idempotency(deps)] as const,
       request: { headers: IdempotencyHeader, body: jsonBody(ClusterBody) },
       responses: { ...jsonOk(ManualResultSchema, 'The plan (dry run) or the outcome'), ...mutationErrors },
@@ -21,7 +26,7 @@ export function clustersRouter(deps: ApiDeps) {
     app.openapi(route, async (c) => {
       const body = c.req.valid('json');
       const cluster = body.membership !== undefined ? { membership: body.membership } : { location: body.location!, name: body.name! };
-      const request = { cluster, dryRun: body.dryRun, principal: c.get('principal').id, source: 'api' };
+      const request = { cluster, ...(body.region !== undefined ? { region: body.region } : {}), dryRun: body.dryRun, principal: c.get('principal').id, source: 'api' };
       return answer(c, await (action === 'onboard' ? deps.ops.onboard(request) : deps.ops.offboard(request)));
     });
   }

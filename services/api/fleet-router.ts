@@ -9,8 +9,11 @@ const nullable = z.string().nullable();
 
 const ClusterSchema = z.object({
   projectId: z.string(), location: z.string(), name: z.string(), region: z.string(),
+  kind: z.enum(['gke', 'attached']).openapi({ description: 'gke: in the Container API; attached: an attached or on-prem cluster reached through Connect Gateway' }),
   phase: z.enum(['onboarding', 'onboarded', 'leaving', 'removed', 'skipped', 'failed', 'not-onboarded']),
-  reason: nullable, status: nullable, membership: nullable, membershipState: nullable, updatedAt: nullable, operationId: nullable,
+  reason: nullable,
+  status: nullable.openapi({ description: 'Container API status of a GKE cluster; the membership state of an attached cluster' }),
+  membership: nullable, membershipState: nullable, updatedAt: nullable, operationId: nullable,
 }).openapi('Cluster');
 
 const RegionSchema = z.object({

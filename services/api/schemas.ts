@@ -3,9 +3,11 @@ import { z } from '@hono/zod-openapi';
 
 const reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500);
 
+const region = z.string().regex(/^[a-z]+(-[a-z]+)+[0-9]+$/, 'must be a region such as asia-northeast2');
+
 /** `{region}` path parameter. */
 export const RegionParam = z.object({
-  region: z.string().regex(/^[a-z]+(-[a-z]+)+[0-9]+$/, 'must be a region such as asia-northeast2').openapi({ param: { name: 'region', in: 'path' }, example: 'asia-northeast2' }),
+  region: region.openapi({ param: { name: 'region', in: 'path' }, example: 'asia-northeast2' }),
 });
 
 /** Body of a manual drain. */
@@ -20,14 +22,20 @@ export const RestoreBody = DrainBody.openapi('RestoreRequest');
 /** Body of reconcile. */
 export const ReconcileBody = z.object({ dryRun: z.boolean().default(false) }).strict().openapi('ReconcileRequest');
 
-/** A cluster by location and name, or an existing fleet membership. */
+/**
+ * A cluster by location and name, or an existing fleet membership: of a GKE cluster, or of an
+ * attached or on-prem cluster, which also needs the `region` its traffic is counted in.
+ */
 export const ClusterBody = z.object({
   location: z.string().regex(/^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/, 'must be a GKE location such as asia-northeast1-b').optional(),
   name: z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a GKE cluster name').optional(),
   membership: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/memberships\/[^/]+$/, 'must be projects/PROJECT/locations/LOCATION/memberships/ID').optional(),
+  region: region.optional().openapi({ description: 'Attached and on-prem memberships only: the region where the cluster\'s traffic is counted (required to onboard one)', example: 'asia-east1' }),
   dryRun: z.boolean().default(false),
 }).strict().refine((b) => (b.membership !== undefined) !== (b.location !== undefined && b.name !== undefined) && (b.membership === undefined || (b.location === undefined && b.name === undefined)), {
   message: 'give either location and name, or membership', path: ['membership'],
+}).refine((b) => b.region === undefined || b.membership !== undefined, {
+  message: 'region is given only with membership (an attached or on-prem cluster)', path: ['region'],
 }).openapi('ClusterRequest');
 
 /** Body of `/v1/plan`: the dry run of any mutating call. */

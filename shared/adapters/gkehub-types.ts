@@ -15,8 +15,13 @@ export interface HubOperation {
 /** A fleet membership. */
 export interface Membership {
   name: string;
+  /** Exactly one platform field at most; none for a generic attached registration. */
   endpoint?: {
     gkeCluster?: { resourceLink?: string; clusterMissing?: boolean };
+    onPremCluster?: { resourceLink?: string; clusterMissing?: boolean; adminCluster?: boolean; clusterType?: string };
+    multiCloudCluster?: { resourceLink?: string; clusterMissing?: boolean };
+    edgeCluster?: { resourceLink?: string };
+    applianceCluster?: { resourceLink?: string };
     kubernetesMetadata?: Record<string, unknown>;
   };
   state?: { code?: 'CODE_UNSPECIFIED' | 'CREATING' | 'READY' | 'DELETING' | 'UPDATING' | 'SERVICE_UPDATING' };
@@ -59,4 +64,24 @@ export function sameResourceLink(a: string | undefined, b: string | undefined): 
 /** A feature is usable when its state code is OK. */
 export function featureUsable(feature: Feature | null): boolean {
   return feature?.state?.state?.code === 'OK';
+}
+
+/**
+ * The kind of cluster behind a membership: `gke` when it links a GKE cluster (reachable through the
+ * Container API), `attached` for every other one (attached, on-prem, multi-cloud, edge), which
+ * fleetpilot reaches only through Connect Gateway.
+ */
+export function membershipKind(membership: Pick<Membership, 'endpoint'>): 'gke' | 'attached' {
+  return membership.endpoint?.gkeCluster ? 'gke' : 'attached';
+}
+
+/** Which platform an attached membership names, for messages (`on-prem`, `multi-cloud`, …). */
+export function membershipPlatform(membership: Pick<Membership, 'endpoint'>): string {
+  const e = membership.endpoint ?? {};
+  if (e.gkeCluster) return 'GKE';
+  if (e.onPremCluster) return 'on-prem';
+  if (e.multiCloudCluster) return 'multi-cloud';
+  if (e.edgeCluster) return 'edge';
+  if (e.applianceCluster) return 'appliance';
+  return 'attached';
 }

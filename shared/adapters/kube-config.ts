@@ -15,14 +15,18 @@ export interface ClusterAccess {
   token: string;
 }
 
-/** Builds a single-context KubeConfig for {@link ClusterAccess}. */
+/**
+ * Builds a single-context KubeConfig for {@link ClusterAccess}. A plain-http server (only a local
+ * Connect Gateway double, which the environment allows only with a static token) has no TLS to
+ * verify; client-node uses an http agent only when `skipTLSVerify` says so.
+ */
 export function kubeConfigFor(access: ClusterAccess): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{
       name: access.name,
       server: access.server,
-      skipTLSVerify: false,
+      skipTLSVerify: access.server.startsWith('http://'),
       ...(access.caPem ? { caData: Buffer.from(access.caPem).toString('base64') } : {}),
     }],
     users: [{ name: 'fleetpilot', token: access.token }],
@@ -40,9 +44,16 @@ export function endpointServer(endpoint: string): string {
 
 /**
  * The Connect Gateway URL of a membership. Global memberships use `connectgateway.googleapis.com`;
- * regional ones use `LOCATION-connectgateway.googleapis.com`.
+ * regional ones use `LOCATION-connectgateway.googleapis.com`. `baseUrl` replaces the host for every
+ * location (`FLEETPILOT_CONNECT_GATEWAY_ENDPOINT`, a local double in the sandbox).
  */
-export function connectGatewayServer(projectNumber: string, location: string, membershipId: string): string {
+export function connectGatewayServer(projectNumber: string, location: string, membershipId: string, baseUrl?: string): string {
   const host = location === 'global' ? 'connectgateway.googleapis.com' : `${location}-connectgateway.googleapis.com`;
-  return `https://${host}/v1/projects/${projectNumber}/locations/${location}/gkeMemberships/${membershipId}`;
+  return `${baseUrl?.replace(/\/+$/, '') ?? `https://${host}`}/v1/projects/${projectNumber}/locations/${location}/gkeMemberships/${membershipId}`;
+}
+
+/** A membership given by its full name (`projects/P/locations/L/memberships/ID`) or by its id (global). */
+export function membershipLocationAndId(membership: string): { location: string; id: string } {
+  const full = /^projects\/[^/]+\/locations\/([^/]+)\/memberships\/([^/]+)$/.exec(membership);
+  return full ? { location: full[1]!, id: full[2]! } : { location: 'global', id: membership };
 }

@@ -22,6 +22,8 @@ export const envSchema = z
     FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
     FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
     FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
+    /** Base URL of Connect Gateway (a local double in the sandbox); Google's hosts when unset. */
+    FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: baseUrl.optional(),
     FLEETPILOT_FIELD_MANAGER: name.default('fleetpilot'),
     FLEETPILOT_TOPIC_PREFIX: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes').default('fleetpilot-'),
     FLEETPILOT_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
@@ -49,7 +51,8 @@ export const envSchema = z
 function crossFieldProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   const plainHttp = (url: string | undefined) => url?.startsWith('http://') ?? false;
-  if ((plainHttp(env.FLEETPILOT_CONTAINER_ENDPOINT) || plainHttp(env.FLEETPILOT_GKEHUB_ENDPOINT)) && !env.FLEETPILOT_STATIC_ACCESS_TOKEN) {
+  const plainHttpEndpoints = [env.FLEETPILOT_CONTAINER_ENDPOINT, env.FLEETPILOT_GKEHUB_ENDPOINT, env.FLEETPILOT_CONNECT_GATEWAY_ENDPOINT];
+  if (plainHttpEndpoints.some(plainHttp) && !env.FLEETPILOT_STATIC_ACCESS_TOKEN) {
     problems.push('FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double');
   }
   if (env.FLEETPILOT_KUBE_ACCESS === 'connect-gateway' && !env.FLEETPILOT_PROJECT_NUMBER) {

@@ -8,7 +8,7 @@ import { parseIncidentNotification } from '../events/incident.ts';
 import { mapIncidentToRegion, mergeIncident } from '../failover/index.ts';
 import type { LifecycleDeps } from '../onboarding/deps.ts';
 import { updateRoutes } from '../onboarding/update-routes.ts';
-import { listClusterRecords } from '../state/cluster-records.ts';
+import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import { startOperation, type OperationRecord } from '../state/operations.ts';
 import { updateFacts } from './drain-store.ts';
 
@@ -28,7 +28,8 @@ export async function handleMonitoringNotification(deps: LifecycleDeps, payload:
   const incident = parsed.incident;
   Object.assign(trigger, { incidentId: incident.incidentId, state: incident.state, startedAt: incident.startedAt.toISOString(), endedAt: incident.endedAt?.toISOString() ?? null, policy: incident.policyName });
   const records = await listClusterRecords(deps.store);
-  const mapped = mapIncidentToRegion(incident, records.map((r) => ({ name: r.name, location: r.location })));
+  // An attached cluster's location is its membership's (`global`); the region it was onboarded for is what counts.
+  const mapped = mapIncidentToRegion(incident, records.map((r) => ({ name: r.name, location: recordKind(r) === 'attached' ? r.region : r.location })));
   if (!mapped.ok) {
     const op = await startOperation(deps, { kind: 'health-alert', trigger, principal: 'cloud-monitoring', subject: 'unknown' });
     deps.log.warn('incident could not be mapped to a region', { messageId, incidentId: incident.incidentId, reason: mapped.reason });

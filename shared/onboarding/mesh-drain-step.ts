@@ -16,7 +16,8 @@ export async function applyMeshDrains(deps: LifecycleDeps, op: OperationRecorder
   const regions = serving.map((c) => c.region);
   await op.step('apply drain-aware DestinationRules', async () => {
     const changed: string[] = [];
-    for (const cluster of serving) {
+    // Attached clusters serve routes but are not in the mesh (and not in the Container API).
+    for (const cluster of serving.filter((c) => c.kind !== 'attached')) {
       const info = await deps.container.getCluster(cluster.location, cluster.name);
       if (!info || info.status !== 'RUNNING') continue;
       const kube = await deps.kubeFor(info);

@@ -7,7 +7,7 @@ import type { ClusterInfo } from '../adapters/container.ts';
 import { endpointServer } from '../adapters/kube-config.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { ensureMeshServices, ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from '../mesh/index.ts';
-import { listClusterRecords } from '../state/cluster-records.ts';
+import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from './deps.ts';
 
@@ -22,7 +22,8 @@ async function meshCluster(deps: LifecycleDeps, info: ClusterInfo): Promise<Mesh
 async function otherMeshClusters(deps: LifecycleDeps, exclude: string): Promise<MeshCluster[]> {
   const others: MeshCluster[] = [];
   for (const record of await listClusterRecords(deps.store)) {
-    if (record.phase !== 'onboarded' || record.name === exclude) continue;
+    // Attached clusters are not in the mesh: no endpoint that other clusters reach directly.
+    if (record.phase !== 'onboarded' || record.name === exclude || recordKind(record) === 'attached') continue;
     const info = await deps.container.getCluster(record.location, record.name);
     if (info && info.status === 'RUNNING') others.push(await meshCluster(deps, info));
   }

@@ -3,6 +3,7 @@
  * member objects, mesh wiring, then routes — each step idempotent and recorded.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { pollUntil } from '../core/retry.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
@@ -12,7 +13,7 @@ import type { LifecycleDeps } from './deps.ts';
 import { configClusterKube } from './config-kube.ts';
 import { ensureFleetFeatures } from './features.ts';
 import { ensureMembership } from './membership.ts';
-import { ensureMemberObjects } from './member-objects.ts';
+import { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';
 import { addClusterToMesh } from './mesh-step.ts';
 import { updateRoutes } from './update-routes.ts';
 
@@ -32,11 +33,9 @@ export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config
   }
   const { membership } = await op.step('register fleet membership', () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
     (o) => ({ outcome: o.action === 'created' || o.action === 'issuer-fixed' ? 'done' : 'unchanged', detail: `${o.membership.name}: ${o.action}` }));
-  await op.step('enable fleet features', () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
-    (o) => ({ outcome: o.warnings.length > 0 ? 'failed' : 'done', detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; ') }));
+  await enableFleetFeatures(deps, op, config);
   const kube = await deps.kubeFor(cluster, membership.name.split('/').pop());
-  const members = await op.step('apply namespaces, derived Services and ServiceExports; label nodes', () => ensureMemberObjects(kube, config, { ...base }),
-    (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }));
+  const members = await applyMemberObjects(op, kube, config, base);
   await addClusterToMesh(deps, op, config, cluster);
   await op.step('record cluster as onboarded', () => writeClusterRecord(deps.store, {
     ...base, phase: 'onboarded', membership: membership.name, updatedAt: deps.clock.now().toISOString(), operationId: op.id,
@@ -45,8 +44,20 @@ export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config
   await updateRoutes(deps, op, config);
 }
 
+/** The fleet features step, shared by GKE and attached onboarding. */
+export async function enableFleetFeatures(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<void> {
+  await op.step('enable fleet features', () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
+    (o) => ({ outcome: o.warnings.length > 0 ? 'failed' : 'done', detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; ') }));
+}
+
+/** The member objects step (namespaces, derived Services, ServiceExports, node topology labels). */
+export function applyMemberObjects(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }): Promise<MemberOutcome> {
+  return op.step('apply namespaces, derived Services and ServiceExports; label nodes', () => ensureMemberObjects(kube, config, cluster),
+    (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }));
+}
+
 /** Readiness gate: routes include a region only once its ServiceImport exists on the config cluster. */
-async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
+export async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
   const wanted = config.services.filter((s) => !missing.includes(`${s.namespace}/${s.name}`)).map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
   if (wanted.length === 0) return;
   const kube = await configClusterKube(deps, config);
@@ -66,7 +77,7 @@ async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config
     : { outcome: 'skipped', detail: `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear` });
 }
 
-function describeMembers(o: { changed: string[]; unchanged: number; missingServices: string[]; labelledNodes: string[] }): string {
+function describeMembers(o: MemberOutcome): string {
   const parts = [`${o.changed.length} written`, `${o.unchanged} unchanged`];
   if (o.labelledNodes.length > 0) parts.push(`topology labels on ${o.labelledNodes.length} nodes`);
   if (o.missingServices.length > 0) parts.push(`application Service missing: ${o.missingServices.join(', ')}`);

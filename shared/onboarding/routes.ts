@@ -8,7 +8,7 @@ import type { Store } from '../adapters/firestore.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { NO_DRAIN, describeRouteChange, regionOf, renderGateway, renderHttpRoute, type DrainOverlay, type HttpRoute, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
-import { listClusterRecords } from '../state/cluster-records.ts';
+import { clusterRecordId, listClusterRecords, recordKind, type ClusterRecord } from '../state/cluster-records.ts';
 
 /** What a route reconcile did, per service. */
 export interface RoutesOutcome {
@@ -25,17 +25,31 @@ export async function observeRouting(deps: { container: ContainerAdapter; store:
     listClusterRecords(deps.store),
     deps.configKube.list('net.gke.io/v1', 'ServiceImport'),
   ]);
-  const status = new Map(live.map((c) => [`${c.projectId}:${c.location}:${c.name}`, c.status]));
+  const status = new Map(live.map((c) => [clusterRecordId(c), c.status]));
+  return { clusters: routableClusters(records, status, config), imports: new Set(imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+}
+
+/**
+ * Which recorded clusters routing may use (pure). A GKE cluster must be in the complete Container
+ * list (`status`, keyed by record id): absent means confirmed gone, and only RUNNING serves. An
+ * attached cluster is not in the Container API: its phase alone decides, in the region it was
+ * onboarded for.
+ */
+export function routableClusters(records: readonly ClusterRecord[], status: ReadonlyMap<string, string>, config: FleetConfig): ObservedCluster[] {
   const clusters: ObservedCluster[] = [];
   for (const record of records) {
     if (record.phase !== 'onboarded' && record.phase !== 'leaving') continue;
     if (record.projectId !== config.fleet.project && !config.onboarding.allowedProjects.includes(record.projectId)) continue;
-    const current = status.get(`${record.projectId}:${record.location}:${record.name}`);
+    if (recordKind(record) === 'attached') {
+      clusters.push({ name: record.name, location: record.location, region: record.region, phase: record.phase === 'onboarded' ? 'serving' : 'leaving', kind: 'attached' });
+      continue;
+    }
+    const current = status.get(clusterRecordId(record));
     if (current === undefined) continue; // confirmed gone: a complete list does not hold it
     const serving = record.phase === 'onboarded' && current === 'RUNNING';
     clusters.push({ name: record.name, location: record.location, region: regionOf(record.location), phase: serving ? 'serving' : 'leaving' });
   }
-  return { clusters, imports: new Set(imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+  return clusters;
 }
 
 /** Applies the Gateway (when configured and absent) and every service's HTTPRoute. */

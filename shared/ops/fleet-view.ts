@@ -1,12 +1,12 @@
 /**
- * The fleet as people see it: every cluster with its Container status, fleet membership and
- * onboarding phase; every region with its drain state, open incidents, manual hold and traffic.
+ * The fleet as people see it: every cluster with its Container status (or, attached and on-prem
+ * clusters, its membership state), fleet membership and onboarding phase; every region with its drain state, open incidents, manual hold and traffic.
  * Read-only; derived with the same planner the flows use.
  */
 import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
 import type { LifecycleDeps } from '../onboarding/deps.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
-import { clusterRecordId, listClusterRecords, type ClusterPhase } from '../state/cluster-records.ts';
+import { clusterRecordId, listClusterRecords, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
 import { planFleet } from './plan.ts';
 import { readSnapshot } from './snapshot.ts';
 
@@ -16,10 +16,15 @@ export interface ClusterView {
   location: string;
   name: string;
   region: string;
+  /** `gke` (in the Container API) or `attached` (attached or on-prem, reached through Connect Gateway). */
+  kind: ClusterKind;
   /** fleetpilot's phase; `not-onboarded` for a cluster it has no record of. */
   phase: ClusterPhase | 'not-onboarded';
   reason: string | null;
-  /** Container API status; `null` when the cluster no longer exists. */
+  /**
+   * Container API status of a GKE cluster (`null` when it no longer exists); for an attached cluster,
+   * which the Container API does not know, its membership's state (`null` when unregistered).
+   */
   status: string | null;
   membership: string | null;
   /** The membership's `state.code` in the fleet; `null` without a membership. */
@@ -53,28 +58,38 @@ export interface FleetView {
   observedAt: string;
 }
 
+/**
+ * One recorded cluster as people see it (pure): a GKE cluster with its Container status, an
+ * attached one with its membership state in that place.
+ */
+export function recordView(r: ClusterRecord, containerStatus: string | null, membershipState: string | null): ClusterView {
+  const kind = recordKind(r);
+  return {
+    projectId: r.projectId, location: r.location, name: r.name, region: r.region, kind, phase: r.phase, reason: r.reason ?? null,
+    status: kind === 'attached' ? membershipState : containerStatus,
+    membership: r.membership ?? null,
+    membershipState,
+    updatedAt: r.updatedAt, operationId: r.operationId ?? null,
+  };
+}
+
 /** Reads the fleet view. */
 export async function readFleetView(deps: LifecycleDeps): Promise<FleetView> {
   const snapshot = await readSnapshot(deps);
   const [records, live, memberships] = await Promise.all([
     listClusterRecords(deps.store),
     deps.container.listClusters('-'),
-    deps.hub.listMemberships(snapshot.config.fleet.membershipLocation),
+    // Every location: attached clusters' memberships may live elsewhere than GKE ones.
+    deps.hub.listMemberships('-'),
   ]);
   const membershipState = new Map(memberships.map((m) => [m.name, m.state?.code ?? null]));
   const liveById = new Map(live.map((c) => [clusterRecordId(c), c]));
-  const clusters: ClusterView[] = records.map((r) => ({
-    projectId: r.projectId, location: r.location, name: r.name, region: r.region, phase: r.phase, reason: r.reason ?? null,
-    status: liveById.get(clusterRecordId(r))?.status ?? null,
-    membership: r.membership ?? null,
-    membershipState: r.membership ? membershipState.get(r.membership) ?? null : null,
-    updatedAt: r.updatedAt, operationId: r.operationId ?? null,
-  }));
+  const clusters: ClusterView[] = records.map((r) => recordView(r, liveById.get(clusterRecordId(r))?.status ?? null, r.membership ? membershipState.get(r.membership) ?? null : null));
   const recorded = new Set(records.map(clusterRecordId));
   for (const c of live) {
     if (recorded.has(clusterRecordId(c))) continue;
     const membership = c.fleetMembership ?? null;
-    clusters.push({ projectId: c.projectId, location: c.location, name: c.name, region: regionOf(c.location), phase: 'not-onboarded', reason: null, status: c.status, membership, membershipState: membership ? membershipState.get(membership) ?? null : null, updatedAt: null, operationId: null });
+    clusters.push({ projectId: c.projectId, location: c.location, name: c.name, region: regionOf(c.location), kind: 'gke', phase: 'not-onboarded', reason: null, status: c.status, membership, membershipState: membership ? membershipState.get(membership) ?? null : null, updatedAt: null, operationId: null });
   }
   clusters.sort((a, b) => clusterRecordId(a).localeCompare(clusterRecordId(b)));
 

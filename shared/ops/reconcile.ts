@@ -1,8 +1,11 @@
 /**
  * Reconcile: the level-based pass the tick runs every minute and an operator can ask for now —
- * re-apply onboarded clusters' member objects, then re-render every route from the facts.
+ * re-apply onboarded clusters' member objects (attached ones through Connect Gateway), then
+ * re-render every route from the facts.
  */
+import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
+import { attachedClusterOf, attachedKube, type AttachedCluster } from '../onboarding/attached.ts';
 import { ensureMemberObjects } from '../onboarding/member-objects.ts';
 import type { LifecycleDeps } from '../onboarding/deps.ts';
 import { updateRoutes } from '../onboarding/update-routes.ts';
@@ -13,17 +16,47 @@ import { describeTrafficMoved, planFleet } from './plan.ts';
 import type { ManualResult } from './result.ts';
 import { readSnapshot } from './snapshot.ts';
 
-/** Re-applies member objects and routes; returns the route changes (empty when nothing changed). */
+/**
+ * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
+ * Gateway) and routes; returns the route changes (empty when nothing changed).
+ */
 export async function reconcileFleet(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<string[]> {
   for (const record of await listClusterRecords(deps.store)) {
     if (record.phase !== 'onboarded') continue;
+    const attached = attachedClusterOf(record);
+    if (attached) {
+      await reconcileAttached(deps, op, config, attached);
+      continue;
+    }
     const cluster = await deps.container.getCluster(record.location, record.name);
     if (!cluster || cluster.status !== 'RUNNING') continue;
     const kube = await deps.kubeFor(cluster, record.membership?.split('/').pop());
-    await op.step(`member objects of ${record.name}`, () => ensureMemberObjects(kube, config, { name: record.name, location: record.location, region: regionOf(record.location) }),
-      (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', ...(o.changed.length > 0 ? { detail: o.changed.join(', ') } : {}) }));
+    await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
   }
   return (await updateRoutes(deps, op, config)).changed;
+}
+
+/**
+ * An attached cluster's member objects, through Connect Gateway, while its membership is READY. A
+ * cluster the gateway cannot reach is recorded as a failed step and does not hold up the others or
+ * the routes (which do not depend on reaching it).
+ */
+async function reconcileAttached(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
+  const membership = await deps.hub.getMembership(cluster.location, cluster.name);
+  if (membership?.state?.code !== 'READY') {
+    op.note(`member objects of ${cluster.name}`, 'skipped', `membership ${cluster.membership} is ${membership ? membership.state?.code ?? 'in no state' : 'gone'}`);
+    return;
+  }
+  try {
+    await memberObjectsStep(op, await attachedKube(deps, cluster), config, { name: cluster.name, location: cluster.region, region: cluster.region });
+  } catch (error) {
+    deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
+  }
+}
+
+function memberObjectsStep(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }) {
+  return op.step(`member objects of ${cluster.name}`, () => ensureMemberObjects(kube, config, cluster),
+    (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', ...(o.changed.length > 0 ? { detail: o.changed.join(', ') } : {}) }));
 }
 
 /** Reconcile now on a person's request; a dry run shows what the route render would change. */

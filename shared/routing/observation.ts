@@ -13,6 +13,8 @@ export interface ObservedCluster {
   region: string;
   /** `leaving`: the cluster is being deleted and must leave routing. */
   phase: 'serving' | 'leaving';
+  /** Set for an attached or on-prem cluster (not in the Container API; reached through Connect Gateway). */
+  kind?: 'attached';
 }
 
 /** The observed fleet: its clusters and the ServiceImports present on the config cluster. */

@@ -10,19 +10,37 @@ export const CLUSTERS = 'clusters';
 /** Where a cluster stands with fleetpilot. */
 export type ClusterPhase = 'onboarding' | 'onboarded' | 'leaving' | 'removed' | 'skipped' | 'failed';
 
-/** One cluster's record. */
+/**
+ * What kind of cluster a record is about: a GKE cluster (in the Container API), or an attached or
+ * on-prem cluster that exists only as a fleet membership and is reached through Connect Gateway.
+ */
+export type ClusterKind = 'gke' | 'attached';
+
+/**
+ * One cluster's record. A GKE cluster is keyed by its project, location and name. An attached
+ * cluster by the fleet project, its membership's location and its membership id; its `region` is the
+ * one given when it was onboarded (where its traffic is counted), not derived from the location.
+ */
 export interface ClusterRecord {
   projectId: string;
   location: string;
   name: string;
   region: string;
+  /** Absent for records written before attached clusters existed: `gke`. */
+  kind?: ClusterKind;
   phase: ClusterPhase;
   reason?: string;
+  /** Full membership name. */
   membership?: string;
   /** Timestamp of the newest lifecycle event applied, to recognise stale events. */
   lastEventAt?: string;
   updatedAt: string;
   operationId?: string;
+}
+
+/** The kind of a record (`gke` when absent). */
+export function recordKind(record: Pick<ClusterRecord, 'kind'>): ClusterKind {
+  return record.kind ?? 'gke';
 }
 
 /** The record id of a cluster. */

@@ -39,7 +39,7 @@ export async function setup(project: TestProject): Promise<void> {
     projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
     projectNumber: sandbox.config.FLEETPILOT_PROJECT_NUMBER ?? '',
     pubsubHost: sandbox.config.PUBSUB_EMULATOR_HOST ?? '',
-    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, gatewayUrl: gateway.url, gitops: sandbox.gitops!, api: apiInfo(sandbox.api!), stateDir, repoRoot };
+    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, controlUrl: sandbox.controlUrl, gatewayUrl: gateway.url, gitops: sandbox.gitops!, api: apiInfo(sandbox.api!), stateDir, repoRoot };
   project.provide('sandbox', info);
 }
 

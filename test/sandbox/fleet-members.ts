@@ -1,10 +1,12 @@
 /**
  * Wires the MCS importer stand-in to the sandbox: fleet members are read from GKE Hub (through the
- * real adapter against the double) and reached on their real kube-apiservers.
+ * real adapter against the double) and reached on their real kube-apiservers. Attached and on-prem
+ * members count like GKE ones, so their exports are imported too.
  */
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
 import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import type { Membership } from '../../shared/adapters/gkehub-types.ts';
 import { systemClock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { KubeFleet } from './kube-fleet.ts';
@@ -13,6 +15,16 @@ import { createMcsImporter, type ImporterCluster } from './mcs-importer.ts';
 /** The cluster name in a `//container.googleapis.com/projects/P/locations/L/clusters/C` link. */
 export function clusterNameOfLink(link: string | undefined): string | undefined {
   return link?.match(/\/clusters\/([^/]+)$/)?.[1];
+}
+
+/**
+ * The sandbox cluster behind a membership: the GKE cluster its resource link names, or, for an
+ * attached or on-prem cluster (no `gkeCluster`), the API server named like the membership id.
+ */
+export function memberClusterName(membership: Membership, runs: (name: string) => boolean): string | undefined {
+  if (membership.endpoint?.gkeCluster) return clusterNameOfLink(membership.endpoint.gkeCluster.resourceLink);
+  const id = membership.name.split('/').pop();
+  return id && runs(id) ? id : undefined;
 }
 
 /** Starts the importer loop over the sandbox's fleet. */
@@ -32,7 +44,7 @@ export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; t
   const members = async (): Promise<ImporterCluster[]> => {
     const names = new Set<string>();
     for (const membership of await deps.adapters.hub.listMemberships('global')) {
-      const name = clusterNameOfLink(membership.endpoint?.gkeCluster?.resourceLink);
+      const name = memberClusterName(membership, (id) => deps.fleet.get(id) !== undefined);
       if (name && membership.state?.code === 'READY') names.add(name);
     }
     const ingress = await deps.adapters.hub.getFeature('multiclusteringress');

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadEnv, type Env } from '../../shared/config/env.ts';
@@ -22,6 +23,7 @@ import { assertPrerequisites } from './prerequisites.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
 import { deployClusterTemplate } from './cluster-template.ts';
+import { sandboxControlApp } from './sandbox-control.ts';
 import { startFunctions } from './local-functions.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
 import { startServices } from '../../services/main.ts';
@@ -38,7 +40,7 @@ export interface SandboxOptions {
   stateDir: string;
   log: Logger;
   /** Fixed ports (main job) or 0 for any free port (tests). */
-  ports?: { pubsub?: number; firestore?: number; double?: number; services?: number };
+  ports?: { pubsub?: number; firestore?: number; double?: number; services?: number; control?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
   /** Serve fleetpilot's Cloud Functions with this fleet configuration file (omit for adapters only). */
@@ -55,6 +57,8 @@ export interface Sandbox {
   token: string;
   kubeconfigPath: string;
   doubleUrl: string;
+  /** The sandbox's control routes: attached and on-prem clusters (see sandbox-control.ts). */
+  controlUrl: string;
   fleet: KubeFleet;
   adapters: GcpAdapters;
   /** The Hono services (webhook receivers) and the GitOps repository, when the functions run. */
@@ -87,7 +91,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   try {
     const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () => ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }));
     const token = `sandbox-${randomBytes(24).toString('hex')}`;
-    await assertPortsFree([opts.ports?.pubsub, opts.ports?.firestore, opts.ports?.double]);
+    await assertPortsFree([opts.ports?.pubsub, opts.ports?.firestore, opts.ports?.double, opts.ports?.control]);
     const [pubsubPort, firestorePort, doublePort] = await Promise.all([
       opts.ports?.pubsub || freePort(), opts.ports?.firestore || freePort(), opts.ports?.double || freePort(),
     ]);
@@ -101,6 +105,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       FLEETPILOT_PROJECT_NUMBER: SANDBOX_PROJECT.number,
       FLEETPILOT_CONTAINER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_GKEHUB_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_STATIC_ACCESS_TOKEN: token,
       PUBSUB_EMULATOR_HOST: pubsub.host,
       FIRESTORE_EMULATOR_HOST: firestore.host,
@@ -141,6 +146,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const server = await listen(double.app.fetch, doublePort);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     fleet.writeKubeconfig(kubeconfigPath);
+    const doubleUrl = `http://127.0.0.1:${doublePort}`;
+    const attachedDeps = { fleet, workloads, hub: adapters.hub, token, doubleUrl, kubeconfigPath, log: log.child({ component: 'attached-clusters' }) };
+    const control = await listen(sandboxControlApp(attachedDeps).fetch, opts.ports?.control ?? 0);
+    cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+    const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
     const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
     cleanups.push(() => importer.stop());
@@ -155,7 +165,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const functions = await startFunctions({ env: { ...env, ...gitopsEnv, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
       cleanups.push(() => functions.stop());
       const webhookSecret = randomBytes(24).toString('hex');
-      const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: opts.stateDir, doubleUrl: `http://127.0.0.1:${doublePort}` });
+      const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: opts.stateDir, doubleUrl });
       const services = await startServices(
         { ...env, ...gitopsEnv, ...apiSetup.env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
         { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
@@ -166,7 +176,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       Object.assign(env, gitopsEnv, { FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret });
     }
     writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl: `http://127.0.0.1:${doublePort}`, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), ...(api ? { api } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+    return { env, config, token, kubeconfigPath, doubleUrl, controlUrl, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), ...(api ? { api } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
   } catch (error) {
     await stop();
     throw error;

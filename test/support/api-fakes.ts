@@ -160,7 +160,7 @@ export function fakeFleetOps(deps: { store: ApiDeps['store']; clock: Clock }): F
 
   function view(): FleetView {
     const clusters: ClusterView[] = [...onboarded].map((id) => ({
-      projectId: id.split('/')[0] ?? id, location: id.split('/')[1] ?? id, name: id.split('/')[2] ?? id, region: 'asia-northeast1', phase: 'onboarded',
+      projectId: id.split('/')[0] ?? id, location: id.split('/')[1] ?? id, name: id.split('/')[2] ?? id, region: 'asia-northeast1', kind: 'gke', phase: 'onboarded',
       reason: null, status: 'RUNNING', membership: null, membershipState: null, updatedAt: null, operationId: null,
     }));
     const regions: RegionView[] = REGIONS.map((region) => {

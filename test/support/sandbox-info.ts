@@ -10,6 +10,8 @@ export interface SandboxInfo {
   token: string;
   kubeconfigPath: string;
   doubleUrl: string;
+  /** The sandbox's control routes (attached and on-prem clusters). */
+  controlUrl: string;
   /** The webhook receivers and the sandbox's configuration repository. */
   gitops: { servicesUrl: string; webhookSecret: string; repoDir: string };
   /** The operations API: URL, one API token per role, audience of ID tokens, Slack signing secret. */

@@ -1,5 +1,5 @@
 /**
- * The local double of Google's Container v1 and GKE Hub v1 REST APIs, as one Hono app.
+ * The local double of Google's Container v1, GKE Hub v1 and Connect Gateway APIs, as one Hono app.
  *
  * Every request needs `Authorization: Bearer <deps.token>` (401 UNAUTHENTICATED otherwise). Then
  * queued faults apply (not to `/_double/*`), due Hub operations settle on the clock, and the request
@@ -9,6 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from './admin-routes.ts';
+import { attachedClusterRoutes } from './attached-routes.ts';
+import { connectGatewayRoutes } from './connect-gateway-routes.ts';
 import { containerRoutes } from './container-routes.ts';
 import { GoogleApiError, googleErrorBody } from './errors.ts';
 import { takeFault } from './faults.ts';
@@ -73,10 +75,12 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   });
 
   app.route('/', adminRoutes(state));
+  app.route('/', attachedClusterRoutes(state));
   app.route('/', identity.mint);
   app.route('/', containerRoutes(state));
   app.route('/', operationRoutes(state));
   app.route('/', membershipRoutes(state));
   app.route('/', featureRoutes(state));
+  app.route('/', connectGatewayRoutes(state));
   return { app, state };
 }

@@ -52,6 +52,8 @@ export function renderMembership(m: MembershipRecord, state: DoubleState): JsonO
   if (m.resourceLink !== undefined) {
     const missing = !linkedClusterExists(state, m.resourceLink);
     out['endpoint'] = { gkeCluster: { resourceLink: m.resourceLink, ...(missing ? { clusterMissing: true } : {}) } };
+  } else if (m.attached !== undefined) {
+    out['endpoint'] = attachedEndpoint(m, projectId);
   }
   out['state'] = { code: m.state };
   out['authority'] = m.issuer !== undefined
@@ -67,6 +69,23 @@ export function renderMembership(m: MembershipRecord, state: DoubleState): JsonO
     };
   }
   return out;
+}
+
+/**
+ * `endpoint` of a cluster outside GKE, as the Connect agent reports it: `kubernetesMetadata` for
+ * every one, plus `onPremCluster` (with its GKE on-prem resource link) for an on-prem cluster. A
+ * generic attached registration has no platform field at all.
+ */
+export function attachedEndpoint(m: MembershipRecord, projectId: string): JsonObject {
+  const kubernetesMetadata = {
+    kubernetesApiServerVersion: 'v1.36.3', nodeProviderId: m.attached?.platform === 'onprem' ? 'baremetal' : 'generic',
+    nodeCount: 2, vcpuCount: 8, memoryMb: 32768, updateTime: m.updateTime.toISOString(),
+  };
+  if (m.attached?.platform !== 'onprem') return { kubernetesMetadata };
+  return {
+    onPremCluster: { resourceLink: `//gkeonprem.googleapis.com/projects/${projectId}/locations/${m.location}/bareMetalClusters/${m.id}`, adminCluster: false, clusterType: 'USER' },
+    kubernetesMetadata,
+  };
 }
 
 /** Finds a READY/UPDATING membership by full name (`projects/<id|number>/locations/L/memberships/M`). */

@@ -42,6 +42,16 @@ export interface ContainerOpRecord {
   error?: { code: number; message: string };
 }
 
+/** Where the double's Connect Gateway reaches a cluster that is not in the Container API. */
+export interface AttachedTarget {
+  /** `attached` renders a generic registration (`kubernetesMetadata` only); `onprem` an `onPremCluster`. */
+  platform: 'attached' | 'onprem';
+  /** `https://HOST:PORT` of the cluster's API server. */
+  server: string;
+  /** PEM of the CA that signed the API server's certificate. */
+  caPem: string;
+}
+
 /** GKE Hub `Membership.state.code`. */
 export type MembershipState = 'CREATING' | 'READY' | 'UPDATING' | 'DELETING';
 
@@ -53,6 +63,8 @@ export interface MembershipRecord {
   state: MembershipState;
   /** `endpoint.gkeCluster.resourceLink`, when the membership points at a GKE cluster. */
   resourceLink?: string;
+  /** A cluster outside GKE (attached or on-prem), and where Connect Gateway reaches its API server. */
+  attached?: AttachedTarget;
   issuer?: string;
   labels: Record<string, string>;
   description?: string;

@@ -1,0 +1,55 @@
+/**
+ * Attached and on-prem clusters: clusters that are not in the Container API but have a fleet
+ * membership (registered by their owner), reached only through Connect Gateway. fleetpilot onboards
+ * them into routing on request and never creates, changes or deletes their membership. They are not
+ * wired into the mesh: remote secrets need an API server that other clusters reach directly.
+ */
+import type { ClusterInfo } from '../adapters/container.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
+import { membershipLocationAndId } from '../adapters/kube-config.ts';
+import type { ClusterRecord } from '../state/cluster-records.ts';
+import type { LifecycleDeps } from './deps.ts';
+
+/** An attached cluster as fleetpilot keys it: fleet project, membership location and id, and its region. */
+export interface AttachedCluster {
+  projectId: string;
+  /** The membership's location (`global` for most registrations). */
+  location: string;
+  /** The membership id. */
+  name: string;
+  /** Where its traffic is counted: given by the person who onboards it. */
+  region: string;
+  /** Full membership name. */
+  membership: string;
+}
+
+/** Why an attached cluster is not part of the mesh (recorded as a skipped step). */
+export const ATTACHED_MESH_SKIP = 'remote secrets need an API server that the other mesh clusters reach directly; an attached cluster is reached only through Connect Gateway, so fleetpilot does not wire it into the mesh';
+
+/** The attached cluster a membership names, counted in `region`. */
+export function attachedCluster(projectId: string, membership: string, region: string): AttachedCluster {
+  const { location, id } = membershipLocationAndId(membership);
+  return { projectId, location, name: id, region, membership };
+}
+
+/** The attached cluster of a record, or undefined for a GKE record or one without a membership. */
+export function attachedClusterOf(record: ClusterRecord): AttachedCluster | undefined {
+  if (record.kind !== 'attached' || !record.membership) return undefined;
+  return { projectId: record.projectId, location: record.location, name: record.name, region: record.region, membership: record.membership };
+}
+
+/**
+ * What the Kubernetes factory needs to reach an attached cluster: no endpoint of its own (it is not
+ * in the Container API), so only through Connect Gateway.
+ */
+export function attachedClusterInfo(cluster: AttachedCluster): ClusterInfo {
+  return {
+    projectId: cluster.projectId, location: cluster.location, name: cluster.name, status: 'RUNNING', endpoint: '', caCertificatePem: '',
+    resourceLabels: {}, fleetMembership: cluster.membership, privateEndpointOnly: true, selfLink: '',
+  };
+}
+
+/** A Kubernetes adapter for an attached cluster, through Connect Gateway. */
+export function attachedKube(deps: Pick<LifecycleDeps, 'kubeFor'>, cluster: AttachedCluster): Promise<KubeAdapter> {
+  return deps.kubeFor(attachedClusterInfo(cluster), cluster.membership);
+}

@@ -1,0 +1,54 @@
+/**
+ * Onboarding and offboarding of an attached or on-prem cluster: the GKE flow without the Container
+ * API, the membership registration and the mesh. Its existing membership is only read; member
+ * objects are applied through Connect Gateway (topology labels on its nodes, which on-prem nodes
+ * lack); it joins the routes in the region it was onboarded for once its ServiceImports exist.
+ */
+import { membershipPlatform } from '../adapters/gkehub-types.ts';
+import type { FleetConfig } from '../config/fleet-config.ts';
+import { TerminalError, TransientError } from '../errors.ts';
+import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
+import type { OperationRecorder } from '../state/operations.ts';
+import { ATTACHED_MESH_SKIP, attachedKube, type AttachedCluster } from './attached.ts';
+import type { LifecycleDeps } from './deps.ts';
+import { applyMemberObjects, enableFleetFeatures, waitForImports } from './onboard.ts';
+import { updateRoutes } from './update-routes.ts';
+
+/** Onboards an attached cluster whose membership exists and is READY. */
+export async function onboardAttached(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
+  const base = { projectId: cluster.projectId, location: cluster.location, name: cluster.name, region: cluster.region, kind: 'attached' as const, membership: cluster.membership };
+  const previous = await readClusterRecord(deps.store, cluster);
+  if (previous?.phase !== 'onboarded') {
+    await writeClusterRecord(deps.store, { ...base, phase: 'onboarding', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
+  }
+  await op.step('check fleet membership', async () => {
+    const membership = await deps.hub.getMembership(cluster.location, cluster.name);
+    if (!membership) throw new TerminalError(`membership ${cluster.membership} no longer exists`);
+    if (membership.state?.code !== 'READY') throw new TransientError(`membership ${cluster.membership} is ${membership.state?.code ?? 'in no state'}; onboarding needs it READY`);
+    return membership;
+  }, (m) => ({ outcome: 'unchanged', detail: `${m.name}: ${membershipPlatform(m)} cluster, READY; registered by its owner and left as it is` }));
+  await enableFleetFeatures(deps, op, config);
+  const kube = await attachedKube(deps, cluster);
+  // No zone: the region given is all fleetpilot knows, and an on-prem node has no cloud zone.
+  const members = await applyMemberObjects(op, kube, config, { name: cluster.name, location: cluster.region, region: cluster.region });
+  if (config.mesh.services.length > 0) op.note('join the mesh', 'skipped', ATTACHED_MESH_SKIP);
+  await op.step('record cluster as onboarded', () => writeClusterRecord(deps.store, {
+    ...base, phase: 'onboarded', updatedAt: deps.clock.now().toISOString(), operationId: op.id,
+  }));
+  await waitForImports(deps, op, config, cluster.region, members.missingServices);
+  await updateRoutes(deps, op, config);
+}
+
+/**
+ * Takes an attached cluster out of routing and records it as removed. Its membership stays: the
+ * cluster's owner registered it, and the cluster keeps running. The mesh is not touched.
+ */
+export async function offboardAttached(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, existing: ClusterRecord): Promise<void> {
+  const record: ClusterRecord = { ...existing, kind: 'attached', phase: 'removed', updatedAt: deps.clock.now().toISOString(), operationId: op.id };
+  if (existing.phase !== 'leaving' && existing.phase !== 'removed') {
+    await op.step('mark cluster as leaving', () => writeClusterRecord(deps.store, { ...record, phase: 'leaving' }));
+  }
+  await updateRoutes(deps, op, config);
+  op.note('keep the fleet membership', 'unchanged', `${existing.membership ?? existing.name}: registered by the cluster's owner; fleetpilot never deletes it`);
+  await op.step('record cluster as removed', () => writeClusterRecord(deps.store, record));
+}
