@@ -112,11 +112,19 @@ resource "google_firestore_database" "state" {
   type        = "FIRESTORE_NATIVE"
 }
 
-resource "google_firestore_field" "markers_ttl" {
+# TTL on `expireAt`: processed-event markers, and the operations API's idempotency keys (the API
+# also ignores expired keys, since TTL deletion is eventual).
+resource "google_firestore_field" "ttl" {
+  for_each   = toset(["processedEvents", "idempotencyKeys"])
   database   = google_firestore_database.state.name
-  collection = "processedEvents"
+  collection = each.key
   field      = "expireAt"
   ttl_config {}
+}
+
+moved {
+  from = google_firestore_field.markers_ttl
+  to   = google_firestore_field.ttl["processedEvents"]
 }
 
 # Timed work (restores after hold-down) is driven by a tick every minute.
@@ -130,14 +138,6 @@ resource "google_cloud_scheduler_job" "tick" {
 }
 
 output "topics" { value = { for k, t in google_pubsub_topic.t : k => t.name } }
-
-# Idempotency keys of the operations API expire like the markers (the API also ignores expired ones).
-resource "google_firestore_field" "idempotency_ttl" {
-  database   = google_firestore_database.state.name
-  collection = "idempotencyKeys"
-  field      = "expireAt"
-  ttl_config {}
-}
 
 # GET /v1/operations filters by kind, region or cluster and orders by startedAt (then document id),
 # newest first; these are the composite indexes those queries need.
