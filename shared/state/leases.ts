@@ -40,6 +40,10 @@ async function tryAcquire(deps: { store: Store; clock: Clock }, key: string, hol
   // A plain read first: waiters poll a held lease without opening transactions that contend with the holder's.
   const peek = await deps.store.get(LEASES, key);
   if (peek && peek.holder !== holder && peek.expireAt instanceof Timestamp && peek.expireAt.toMillis() > deps.clock.now().getTime()) return false;
+  // A free lease is taken by an atomic create: exactly one of many waiters wins, and none of them
+  // holds a transaction lock (under load, racing lease transactions deadlock in the emulator).
+  if (!peek) return deps.store.createIfAbsent(LEASES, key, { holder, expireAt: Timestamp.fromMillis(deps.clock.now().getTime() + ttlMs) });
+  // An expired (or our own) lease is taken over in a transaction: the rare path.
   return deps.store.transaction(async (tx) => {
     const current = await tx.get(LEASES, key);
     const now = deps.clock.now().getTime();

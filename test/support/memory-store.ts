@@ -2,14 +2,22 @@
  * An in-memory {@link Store} for pure unit tests: documents are copied in and out (like Firestore),
  * transactions run one at a time with their writes committed at the end, queries order descending.
  */
+import { Timestamp } from '@google-cloud/firestore';
 import type { DocData, Store, StoreQuery, StoreTransaction } from '../../shared/adapters/firestore.ts';
 import { MARKERS } from '../../shared/adapters/firestore.ts';
+
+/** A deep copy of plain data; Firestore Timestamps (immutable) are kept as they are, as Firestore returns them. */
+function clone<T>(value: T): T {
+  if (value instanceof Timestamp || value instanceof Date || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)])) as T;
+}
 
 /** The store, and its documents by `collection/id` for assertions. */
 export function memoryStore(): Store & { docs: Map<string, DocData> } {
   const docs = new Map<string, DocData>();
   const key = (c: string, id: string) => `${c}/${id}`;
-  const copy = (d: DocData | undefined) => (d ? structuredClone(d) : undefined);
+  const copy = (d: DocData | undefined) => (d ? clone(d) : undefined);
   const inCollection = (c: string) => [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([k, d]) => ({ id: k.slice(c.length + 1), d }));
   let queue: Promise<unknown> = Promise.resolve();
   const query = async (c: string, q: StoreQuery) => {
@@ -21,24 +29,24 @@ export function memoryStore(): Store & { docs: Map<string, DocData> } {
       .sort(desc)
       .filter(({ id, d }) => !q.after || value(d) < q.after.value || (value(d) === q.after.value && id < q.after.id))
       .slice(0, q.limit)
-      .map(({ d }) => structuredClone(d));
+      .map(({ d }) => clone(d));
   };
   return {
     docs,
     get: async (c, id) => copy(docs.get(key(c, id))),
-    list: async (c) => inCollection(c).map(({ d }) => structuredClone(d)),
-    set: async (c, id, d) => void docs.set(key(c, id), structuredClone(d)),
-    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), structuredClone(d)), true)),
+    list: async (c) => inCollection(c).map(({ d }) => clone(d)),
+    set: async (c, id, d) => void docs.set(key(c, id), clone(d)),
+    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), clone(d)), true)),
     delete: async (c, id) => void docs.delete(key(c, id)),
-    markOnce: async (k, _ttl, d = {}) => (docs.has(key(MARKERS, k)) ? false : (docs.set(key(MARKERS, k), structuredClone(d)), true)),
+    markOnce: async (k, _ttl, d = {}) => (docs.has(key(MARKERS, k)) ? false : (docs.set(key(MARKERS, k), clone(d)), true)),
     query,
     transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
       const run = queue.then(async () => {
         const writes: (() => void)[] = [];
         const result = await fn({
           get: async (c, id) => copy(docs.get(key(c, id))),
-          set: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
-          create: (c, id, d) => void writes.push(() => docs.set(key(c, id), structuredClone(d))),
+          set: (c, id, d) => void writes.push(() => docs.set(key(c, id), clone(d))),
+          create: (c, id, d) => void writes.push(() => docs.set(key(c, id), clone(d))),
           delete: (c, id) => void writes.push(() => docs.delete(key(c, id))),
         });
         for (const write of writes) write();
