@@ -3,7 +3,8 @@
  * Level-based and fail static: every read that fails aborts the run before anything is written,
  * and a service with nothing ready keeps its live route untouched.
  */
-import type { ContainerAdapter } from '../adapters/container.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterInfo, ContainerAdapter } from '../adapters/container.ts';
 import type { Store } from '../adapters/firestore.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
@@ -17,16 +18,33 @@ export interface RoutesOutcome {
   problems: string[];
 }
 
+/** The reads routing is observed from: the complete Container list, fleetpilot's records, the ServiceImports. */
+export interface RoutingReads {
+  clusters: ClusterInfo[];
+  records: ClusterRecord[];
+  imports: KubernetesObject[];
+}
+
 /** Reads clusters (Container, fleetpilot's records) and ServiceImports (config cluster). */
-export async function observeRouting(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }, config: FleetConfig): Promise<RoutingObservation> {
+export async function readRoutingInputs(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }): Promise<RoutingReads> {
   // A complete list or an error: a failed read must never look like "every cluster is gone".
-  const [live, records, imports] = await Promise.all([
+  const [clusters, records, imports] = await Promise.all([
     deps.container.listClusters('-'),
     listClusterRecords(deps.store),
     deps.configKube.list('net.gke.io/v1', 'ServiceImport'),
   ]);
-  const status = new Map(live.map((c) => [clusterRecordId(c), c.status]));
-  return { clusters: routableClusters(records, status, config), imports: new Set(imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+  return { clusters, records, imports };
+}
+
+/** What routing may use, from the reads (pure). */
+export function routingObservation(reads: RoutingReads, config: FleetConfig): RoutingObservation {
+  const status = new Map(reads.clusters.map((c) => [clusterRecordId(c), c.status]));
+  return { clusters: routableClusters(reads.records, status, config), imports: new Set(reads.imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+}
+
+/** Reads and observes in one step. */
+export async function observeRouting(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }, config: FleetConfig): Promise<RoutingObservation> {
+  return routingObservation(await readRoutingInputs(deps), config);
 }
 
 /**

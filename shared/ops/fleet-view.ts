@@ -6,7 +6,7 @@
 import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
 import type { LifecycleDeps } from '../onboarding/deps.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
-import { clusterRecordId, listClusterRecords, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
+import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
 import { planFleet } from './plan.ts';
 import { readSnapshot } from './snapshot.ts';
 
@@ -76,12 +76,9 @@ export function recordView(r: ClusterRecord, containerStatus: string | null, mem
 /** Reads the fleet view. */
 export async function readFleetView(deps: LifecycleDeps): Promise<FleetView> {
   const snapshot = await readSnapshot(deps);
-  const [records, live, memberships] = await Promise.all([
-    listClusterRecords(deps.store),
-    deps.container.listClusters('-'),
-    // Every location: attached clusters' memberships may live elsewhere than GKE ones.
-    deps.hub.listMemberships('-'),
-  ]);
+  const { records, clusters: live } = snapshot.reads;
+  // Every location: attached clusters' memberships may live elsewhere than GKE ones.
+  const memberships = await deps.hub.listMemberships('-');
   const membershipState = new Map(memberships.map((m) => [m.name, m.state?.code ?? null]));
   const liveById = new Map(live.map((c) => [clusterRecordId(c), c]));
   const clusters: ClusterView[] = records.map((r) => recordView(r, liveById.get(clusterRecordId(r))?.status ?? null, r.membership ? membershipState.get(r.membership) ?? null : null));

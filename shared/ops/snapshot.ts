@@ -8,7 +8,7 @@ import { readFacts } from '../drain/drain-store.ts';
 import type { FleetFacts } from '../failover/index.ts';
 import { configClusterKube } from '../onboarding/config-kube.ts';
 import type { LifecycleDeps } from '../onboarding/deps.ts';
-import { observeRouting } from '../onboarding/routes.ts';
+import { readRoutingInputs, routingObservation, type RoutingReads } from '../onboarding/routes.ts';
 import type { HttpRoute, RoutingObservation } from '../routing/index.ts';
 
 /** What is observed at one moment. */
@@ -18,6 +18,8 @@ export interface FleetSnapshot {
   facts: FleetFacts;
   /** The live HTTPRoute of each configured service, by service name (`null` when absent). */
   live: Map<string, HttpRoute | null>;
+  /** The reads `observed` was derived from (views show them too, without reading twice). */
+  reads: RoutingReads;
   now: Date;
 }
 
@@ -25,10 +27,10 @@ export interface FleetSnapshot {
 export async function readSnapshot(deps: LifecycleDeps): Promise<FleetSnapshot> {
   const config = await deps.config();
   const configKube = await configClusterKube(deps, config);
-  const [observed, facts, routes] = await Promise.all([
-    observeRouting({ container: deps.container, store: deps.store, configKube }, config),
+  const [reads, facts, routes] = await Promise.all([
+    readRoutingInputs({ container: deps.container, store: deps.store, configKube }),
     readFacts(deps.store),
     Promise.all(config.services.map(async (s) => [s.name, await configKube.get<HttpRoute>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: s.namespace, name: s.name })] as const)),
   ]);
-  return { config, observed, facts, live: new Map(routes), now: deps.clock.now() };
+  return { config, observed: routingObservation(reads, config), facts, live: new Map(routes), reads, now: deps.clock.now() };
 }
