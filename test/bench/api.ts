@@ -4,9 +4,9 @@
  * is written), dry runs, idempotent replays, and Slack acknowledgements; and the services' memory.
  * Prints numbers; asserts nothing.
  */
-import { createHmac } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createLogger } from '../../shared/log/logger.ts';
+import { apiRequest, slackCommandRequest } from '../sandbox/api-client.ts';
 import { createDemoFleet } from '../sandbox/demo-fleet.ts';
 import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
@@ -39,8 +39,7 @@ async function main(): Promise<void> {
     await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
     const api = sandbox.api!;
     const rssBefore = process.memoryUsage().rss;
-    const req = (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => () =>
-      fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const req = (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => () => apiRequest(api.url, method, path, { token, body, headers });
     const series = async (count: number, make: (i: number) => () => Promise<Response>) => {
       const ms: number[] = [];
       for (let i = 0; i < count; i++) ms.push(await timed(make(i)));
@@ -67,9 +66,7 @@ async function main(): Promise<void> {
     out('\nSlack (signed /fleet status; the result is posted afterwards):');
     out(`  acknowledgement              ${stats(await series(20, (i) => () => {
       const body = new URLSearchParams({ command: '/fleet', text: 'status', user_id: 'U0VIEWER', response_url: `${api.slackResponsePrefix}responses/bench-${i}` }).toString();
-      const ts = String(Math.floor(Date.now() / 1000));
-      const signature = `v0=${createHmac('sha256', api.slackSigningSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-      return fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body });
+      return slackCommandRequest(api.url, api.slackSigningSecret, body);
     }))}`);
     out(`\nbench process RSS (sandbox services in-process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB more than before the calls)`);
   } finally {

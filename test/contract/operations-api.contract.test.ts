@@ -4,13 +4,13 @@
  * rendered into the real config cluster's HTTPRoute, and Slack commands answered through the
  * double's response URLs.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
+import { apiRequest, slackCommandRequest } from '../sandbox/api-client.ts';
 import { readStoreRoute } from '../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
@@ -42,11 +42,7 @@ describe('operations API (sandbox end to end)', () => {
 
   const api = sandboxInfo().api;
   const call = async (method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    });
+    const res = await apiRequest(api.url, method, path, opts);
     const text = await res.text();
     for (const secret of [...Object.values(api.tokens), api.slackSigningSecret]) expect(text).not.toContain(secret);
     return { status: res.status, headers: res.headers, body: JSON.parse(text) as Json };
@@ -139,13 +135,11 @@ describe('operations API (sandbox end to end)', () => {
 
   it('answers Slack commands within the acknowledgement and posts the result to the response URL; refuses bad signatures, stale requests and replays', async () => {
     const responseUrl = `${api.slackResponsePrefix}responses/${run}`;
-    const slack = async (text: string, user: string, opts: { timestamp?: number; secret?: string; body?: string } = {}) => {
-      const body = opts.body ?? new URLSearchParams({ command: '/fleet', text, user_id: user, team_id: 'T0SANDBOX', response_url: responseUrl }).toString();
+    const slack = async (text: string, user: string, opts: { timestamp?: number; secret?: string } = {}) => {
+      const body = new URLSearchParams({ command: '/fleet', text, user_id: user, team_id: 'T0SANDBOX', response_url: responseUrl }).toString();
       const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
-      const signature = `v0=${createHmac('sha256', opts.secret ?? api.slackSigningSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-      const started = Date.now();
-      const res = await fetch(`${api.url}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature }, body });
-      return { status: res.status, ms: Date.now() - started, body: (await res.json()) as { text?: string; code?: string }, raw: body, timestamp };
+      const res = await slackCommandRequest(api.url, opts.secret ?? api.slackSigningSecret, body, timestamp);
+      return { status: res.status, body: (await res.json()) as { text?: string; code?: string }, raw: body, timestamp };
     };
     const posted = async (count: number) => pollUntil(async () => {
       const res = await fetch(responseUrl);
@@ -167,10 +161,7 @@ describe('operations API (sandbox end to end)', () => {
 
     expect((await slack('status', 'U0VIEWER', { secret: 'not-the-signing-secret-at-all' })).status).toBe(401);
     expect((await slack('status', 'U0VIEWER', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
-    const replayed = await fetch(`${api.url}/slack/commands`, {
-      method: 'POST', body: status.raw,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': status.timestamp, 'x-slack-signature': `v0=${createHmac('sha256', api.slackSigningSecret).update(`v0:${status.timestamp}:${status.raw}`).digest('hex')}` },
-    });
+    const replayed = await slackCommandRequest(api.url, api.slackSigningSecret, status.raw, status.timestamp);
     expect(replayed.status).toBe(200);
     expect(((await replayed.json()) as { text: string }).text).toMatch(/already/i);
   });

@@ -3,6 +3,7 @@
  * reason, traffic follows, a viewer reads the region's state, and the operator restores it — the
  * same calls a chat bot makes (see the README's curl examples).
  */
+import { apiRequest } from './api-client.ts';
 import type { Sandbox } from './sandbox.ts';
 import { sendTraffic } from './data-plane/traffic.ts';
 
@@ -12,7 +13,7 @@ type Answer = { status: number; body: Record<string, unknown> };
 export async function chatOpsDemo(sandbox: Sandbox, gatewayUrl: string, print: (line: string) => void): Promise<void> {
   const api = sandbox.api!;
   const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const res = await fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await apiRequest(api.url, method, path, { token, body, headers });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   print('');
