@@ -13,14 +13,19 @@ const PROBE_TIMEOUT_MS = 3_000;
 
 /** A readiness check over the flows' dependencies. */
 export function createReadiness(deps: LifecycleDeps): () => Promise<Record<string, DependencyStatus>> {
-  const probes: Record<string, () => Promise<unknown>> = {
-    firestore: () => deps.store.get('health', 'probe'),
-    container: () => deps.container.listClusters('-'),
-    gkehub: async () => deps.hub.listMemberships((await deps.config()).fleet.membershipLocation, 1),
-    configCluster: async () => (await configClusterKube(deps, await deps.config())).get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }),
-    fleetConfig: () => deps.config(),
+  return async () => {
+    // One configuration read per check, shared by the probes that need it.
+    const config = deps.config();
+    config.catch(() => undefined);
+    const probes: Record<string, () => Promise<unknown>> = {
+      firestore: () => deps.store.get('health', 'probe'),
+      container: () => deps.container.listClusters('-'),
+      gkehub: async () => deps.hub.listMemberships((await config).fleet.membershipLocation, 1),
+      configCluster: async () => (await configClusterKube(deps, await config)).get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }),
+      fleetConfig: () => config,
+    };
+    return Object.fromEntries(await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await timed(probe, () => deps.clock.now())] as const)));
   };
-  return async () => Object.fromEntries(await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await timed(probe, () => deps.clock.now())] as const)));
 }
 
 async function timed(probe: () => Promise<unknown>, now: () => Date): Promise<DependencyStatus> {
