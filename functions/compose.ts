@@ -6,9 +6,9 @@
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
 import { loadEnv, type Env } from '../shared/config/env.ts';
 import { systemClock } from '../shared/core/clock.ts';
-import { createLogger, type Logger } from '../shared/log/logger.ts';
-import type { LifecycleDeps } from '../shared/onboarding/deps.ts';
-import { createLifecycleDeps } from '../shared/onboarding/lifecycle-deps.ts';
+import { createLogger, type Logger } from '../shared/core/logger.ts';
+import type { LifecycleDeps } from '../shared/core/context.ts';
+import { createLifecycleDeps } from '../shared/fleet-context.ts';
 
 /** What every function needs. */
 export interface FunctionContext {

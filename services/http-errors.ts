@@ -6,7 +6,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { RequestError, type RequestProblem } from '../shared/errors.ts';
+import { RequestError, type RequestProblem } from '../shared/core/errors.ts';
 
 /** The JSON body of every error response. */
 export interface ErrorBody {

@@ -10,12 +10,12 @@ import { serve } from '@hono/node-server';
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
 import { ConfigError, parseEnv } from '../shared/config/env.ts';
 import { systemClock, type Clock } from '../shared/core/clock.ts';
-import { createLogger, type Logger } from '../shared/log/logger.ts';
+import { createLogger, type Logger } from '../shared/core/logger.ts';
 import { createApp } from './app.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { buildOperations } from './operations-deps.ts';
 import type { SlackDeps } from './slack/deps.ts';
-import { createLifecycleDeps } from '../shared/onboarding/lifecycle-deps.ts';
+import { createLifecycleDeps } from '../shared/fleet-context.ts';
 import { parseServiceEnv } from './config.ts';
 import type { PublishGitPush, WebhookStore } from './webhooks/deps.ts';
 

@@ -5,9 +5,9 @@
  */
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import type { Clock } from '../shared/core/clock.ts';
-import type { Logger } from '../shared/log/logger.ts';
-import type { LifecycleDeps } from '../shared/onboarding/deps.ts';
-import { publishResult } from '../shared/ops/publish-result.ts';
+import type { Logger } from '../shared/core/logger.ts';
+import type { LifecycleDeps } from '../shared/core/context.ts';
+import { publishResult } from '../shared/core/publish-result.ts';
 import { createFleetOps, type ApiDeps } from './api/deps.ts';
 import { googleIdTokenVerifier } from './api/id-token.ts';
 import type { Role } from './api/principal.ts';

@@ -1,6 +1,6 @@
 /** The cluster-lifecycle CloudEvent handler: decode, then the shared lifecycle flow. */
 import type { FunctionContext } from '../compose.ts';
-import { publishResult } from '../../shared/ops/publish-result.ts';
+import { publishResult } from '../../shared/core/publish-result.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { decodeAuditCloudEvent, type IncomingCloudEvent } from './decode.ts';

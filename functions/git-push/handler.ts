@@ -1,6 +1,6 @@
 /** The git-push CloudEvent handler: decode the receiver's message, then the GitOps flow. */
 import type { FunctionContext } from '../compose.ts';
-import { publishResult } from '../../shared/ops/publish-result.ts';
+import { publishResult } from '../../shared/core/publish-result.ts';
 import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../shared/adapters/topology.ts';
 import { createGitProvider, handleGitPush, parseGitPushMessage } from '../../shared/gitops/index.ts';
 import { startOperation } from '../../shared/state/operations.ts';

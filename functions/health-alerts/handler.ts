@@ -1,7 +1,7 @@
 /** The health-alerts CloudEvent handler: decode the Monitoring notification, then the drain flow. */
 import type { FunctionContext } from '../compose.ts';
-import { publishResult } from '../../shared/ops/publish-result.ts';
-import { handleMonitoringNotification } from '../../shared/drain/alert-flow.ts';
+import { publishResult } from '../../shared/core/publish-result.ts';
+import { handleMonitoringNotification } from '../../shared/failover/alert-flow.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { decodePubSubJson } from '../pubsub-json.ts';
 

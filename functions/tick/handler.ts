@@ -4,8 +4,8 @@
  * and re-renders routes (regions whose ServiceImports appeared since join the default rule).
  */
 import type { FunctionContext } from '../compose.ts';
-import { isRetryable } from '../../shared/errors.ts';
-import { publishResult } from '../../shared/ops/publish-result.ts';
+import { isRetryable } from '../../shared/core/errors.ts';
+import { publishResult } from '../../shared/core/publish-result.ts';
 import { reconcileFleet } from '../../shared/ops/reconcile.ts';
 import { startOperation, type OperationRecord } from '../../shared/state/operations.ts';
 

@@ -5,16 +5,16 @@
  */
 import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Logger } from '../../shared/log/logger.ts';
+import type { Logger } from '../../shared/core/logger.ts';
 import { planConfigChange, readConfigView, type ConfigView } from '../../shared/ops/config-ops.ts';
 import { offboardCluster, onboardCluster, type ClusterRequest } from '../../shared/ops/cluster-ops.ts';
 import { readFleetView, type FleetView } from '../../shared/ops/fleet-view.ts';
-import { manualDrain, type ManualRequest } from '../../shared/ops/manual-drain.ts';
-import { planFleet, type RoutePreview } from '../../shared/ops/plan.ts';
+import { manualDrain, type ManualRequest } from '../../shared/failover/manual-drain.ts';
+import { planFleet, type RoutePreview } from '../../shared/routing/fleet-plan.ts';
 import { reconcileNow } from '../../shared/ops/reconcile.ts';
 import type { ManualResult } from '../../shared/ops/result.ts';
-import { readSnapshot } from '../../shared/ops/snapshot.ts';
-import type { LifecycleDeps } from '../../shared/onboarding/deps.ts';
+import { readSnapshot } from '../../shared/routing/snapshot.ts';
+import type { LifecycleDeps } from '../../shared/core/context.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 import type { AuthDeps } from './auth.ts';
 import type { RateLimiter } from './rate-limit.ts';

@@ -3,9 +3,9 @@
  * parallel, with a deadline. The answer names which ones answer; errors are reduced to their class
  * (never a URL with credentials or a token).
  */
-import type { LifecycleDeps } from '../../shared/onboarding/deps.ts';
-import { configClusterKube } from '../../shared/onboarding/config-kube.ts';
-import { httpStatusOf } from '../../shared/errors.ts';
+import type { LifecycleDeps } from '../../shared/core/context.ts';
+import { configClusterKube } from '../../shared/routing/config-kube.ts';
+import { httpStatusOf } from '../../shared/core/errors.ts';
 import type { DependencyStatus } from './deps.ts';
 
 /** Deadline of each probe. */

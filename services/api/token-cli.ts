@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createGcpAdapters } from '../../shared/adapters/gcp.ts';
 import { ConfigError, loadEnv } from '../../shared/config/env.ts';
 import { systemClock } from '../../shared/core/clock.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 import { parseRole, ROLES } from './principal.ts';
 import { createApiToken, revokeApiToken } from './tokens.ts';
 

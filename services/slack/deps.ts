@@ -4,7 +4,7 @@
  */
 import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Logger } from '../../shared/log/logger.ts';
+import type { Logger } from '../../shared/core/logger.ts';
 import type { Principal, Role } from '../api/principal.ts';
 
 /** What an operation reports back: a one-line summary, optionally followed by more text. */

@@ -6,7 +6,7 @@
  */
 import { ApiError } from '../http-errors.ts';
 import { grants, type Principal } from '../api/principal.ts';
-import type { LogFields } from '../../shared/log/logger.ts';
+import type { LogFields } from '../../shared/core/logger.ts';
 import { commandName, parseFleetCommand, requiredRole, SLACK_COMMAND, type FleetCommand } from './command.ts';
 import { SLACK_REPLAY_WINDOW_MS, type SlackDeps, type SlackOpResult } from './deps.ts';
 import { hostOf, type SlackCommandForm } from './request.ts';

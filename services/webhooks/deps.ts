@@ -4,7 +4,7 @@
  */
 import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
-import type { Logger } from '../../shared/log/logger.ts';
+import type { Logger } from '../../shared/core/logger.ts';
 import type { PushFilter } from './relevance.ts';
 
 /** The Git hosts fleetpilot accepts pushes from. */

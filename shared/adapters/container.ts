@@ -5,7 +5,7 @@
  */
 import type { protos } from '@google-cloud/container';
 import { ClusterManagerClient } from '@google-cloud/container';
-import { isNotFound } from '../errors.ts';
+import { isNotFound } from '../core/errors.ts';
 import { pollUntil, withRetry } from '../core/retry.ts';
 import type { AccessTokenSource } from './google-auth.ts';
 

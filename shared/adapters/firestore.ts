@@ -4,7 +4,7 @@
  * for deduplicating events.
  */
 import { FieldPath, Timestamp, type Firestore, type Transaction } from '@google-cloud/firestore';
-import { isAlreadyExists } from '../errors.ts';
+import { isAlreadyExists } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 
 /** The field the Firestore TTL policy (infra/) deletes documents by. */

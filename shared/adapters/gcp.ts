@@ -7,7 +7,7 @@ import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
 import type { Env } from '../config/env.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { createClusterManagerClient, createContainerAdapter, type ContainerAdapter } from './container.ts';
 import { createStore, type Store } from './firestore.ts';
 import { createGkeHubAdapter, type GkeHubAdapter } from './gkehub.ts';

@@ -4,7 +4,7 @@
  * absence (null) and on a delete is success.
  */
 import type { AuthClient } from 'google-auth-library';
-import { isNotFound } from '../errors.ts';
+import { isNotFound } from '../core/errors.ts';
 import { pollUntil, withRetry } from '../core/retry.ts';
 import type { Feature, HubOperation, Membership } from './gkehub-types.ts';
 

@@ -5,7 +5,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { TerminalError, httpStatusOf, isNotFound } from '../errors.ts';
+import { TerminalError, httpStatusOf, isNotFound } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
 
 /** Identifies one object. */

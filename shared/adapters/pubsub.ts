@@ -5,8 +5,8 @@
  * recorded on the dead-letter topic with its reason and acknowledged, so it is never retried forever.
  */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
-import { isAlreadyExists, isRetryable } from '../errors.ts';
-import type { Logger } from '../log/logger.ts';
+import { isAlreadyExists, isRetryable } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { TopicKey, Topology } from './topology.ts';
 
 /** A received message as handlers see it. */

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { TerminalError } from '../errors.ts';
+import { TerminalError } from '../core/errors.ts';
 import { parseFleetConfig, type FleetConfig } from './fleet-config.ts';
 
 /** Parses YAML text into a validated configuration, or throws one error listing every problem. */

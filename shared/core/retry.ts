@@ -2,7 +2,7 @@
  * Retries transient failures with capped exponential backoff and full jitter; terminal failures
  * are rethrown at once. Polling helpers wait for a condition with a deadline instead of sleeping.
  */
-import { isRetryable } from '../errors.ts';
+import { isRetryable } from './errors.ts';
 import { realSleep, systemClock, type Clock, type Sleep } from './clock.ts';
 
 /** Options for {@link withRetry}. */

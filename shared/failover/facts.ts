@@ -4,7 +4,7 @@
  * `max` of close times, manual actions deduplicated by id — so the facts, and the drain state
  * derived from them, do not depend on the order or number of deliveries (invariant 2).
  */
-import type { IncidentEvent } from '../events/incident.ts';
+import type { IncidentEvent } from './incident.ts';
 
 /** One incident of a region: opened at the earliest `started_at` seen, closed at the latest `ended_at`. */
 export interface IncidentFact {

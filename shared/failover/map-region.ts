@@ -2,7 +2,7 @@
  * Which region an incident is about, from its labels: a location (zone or region), a cluster name
  * known to the fleet, or a region label, looked up in a fixed order so the answer is predictable.
  */
-import type { IncidentEvent } from '../events/incident.ts';
+import type { IncidentEvent } from './incident.ts';
 import { regionOf } from '../routing/names.ts';
 
 /** A cluster's name and location, enough to find its region. */

@@ -4,7 +4,7 @@
  * hexadecimal commit id, so nothing in a push message can become an option or a command.
  */
 import { execFile } from 'node:child_process';
-import { TerminalError, TransientError } from '../errors.ts';
+import { TerminalError, TransientError } from '../core/errors.ts';
 import { assertCommitSha, assertRepoPath, shortSha, toUtcIso } from './provider-http.ts';
 import type { ConfigSource } from './sources.ts';
 

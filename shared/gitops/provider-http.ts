@@ -3,8 +3,8 @@
  * (the file or commit does not exist), 408/429/5xx, rate limits and network failures are transient,
  * every other refusal is terminal. Tokens travel only in headers and never appear in messages.
  */
-import { TerminalError, TransientError } from '../errors.ts';
-import { redactString } from '../log/redact.ts';
+import { TerminalError, TransientError } from '../core/errors.ts';
+import { redactString } from '../core/redact.ts';
 
 /** The `fetch` signature the Git adapters use; injected so tests can point them anywhere. */
 export type FetchImpl = (input: string, init?: RequestInit) => Promise<Response>;

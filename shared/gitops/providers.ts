@@ -5,7 +5,7 @@
  */
 import type { Store } from '../adapters/firestore.ts';
 import type { Clock } from '../core/clock.ts';
-import { TerminalError } from '../errors.ts';
+import { TerminalError } from '../core/errors.ts';
 import type { FetchImpl } from './provider-http.ts';
 import type { GitPushMessage } from './push-message.ts';
 import { githubSource, gitlabSource, localGitSource, type ConfigSource } from './sources.ts';

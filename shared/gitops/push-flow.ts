@@ -4,9 +4,9 @@
  * routes from it. Drains and manual holds are separate facts that routes are rendered with, so every
  * revision keeps them. The result goes back to the commit as a status.
  */
-import { isRetryable } from '../errors.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
-import { updateRoutes } from '../onboarding/update-routes.ts';
+import { isRetryable } from '../core/errors.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
 import { startOperation, type OperationRecord } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import type { GitPushMessage } from './push-message.ts';

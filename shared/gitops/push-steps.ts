@@ -5,11 +5,11 @@
  */
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { parseFleetConfigYaml } from '../config/config-file.ts';
-import { TerminalError } from '../errors.ts';
+import { TerminalError } from '../core/errors.ts';
 import { drainedRegions, type FleetDrainState } from '../failover/index.ts';
-import type { Logger } from '../log/logger.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
-import type { RoutesOutcome } from '../onboarding/routes.ts';
+import type { Logger } from '../core/logger.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import type { RoutesOutcome } from '../routing/apply-routes.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import { readAppliedConfig } from './revisions.ts';

@@ -4,7 +4,7 @@
  * moves forward in commit time, decided in one transaction.
  */
 import type { DocData, Store } from '../adapters/firestore.ts';
-import { TerminalError } from '../errors.ts';
+import { TerminalError } from '../core/errors.ts';
 
 /** The collection of pushed revisions, keyed by commit. */
 export const CONFIG_REVISIONS = 'configRevisions';

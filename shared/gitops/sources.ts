@@ -4,7 +4,7 @@
  * repository. A missing file or commit is a TerminalError; rate limits, 5xx and network failures
  * are TransientErrors.
  */
-import { TerminalError } from '../errors.ts';
+import { TerminalError } from '../core/errors.ts';
 import { assertCommitSha, assertRepoPath, providerRequest, readJson, shortSha, toUtcIso, type FetchImpl } from './provider-http.ts';
 
 export { localGitSource, type LocalGitSourceOptions } from './local-git-source.ts';

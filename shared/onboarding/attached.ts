@@ -8,7 +8,7 @@ import type { ClusterInfo } from '../adapters/container.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { membershipLocationAndId } from '../adapters/kube-config.ts';
 import type { ClusterRecord } from '../state/cluster-records.ts';
-import type { LifecycleDeps } from './deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 
 /** An attached cluster as fleetpilot keys it: fleet project, membership location and id, and its region. */
 export interface AttachedCluster {

@@ -7,7 +7,7 @@ import type { GkeHubAdapter } from '../adapters/gkehub.ts';
 import { featureUsable, type Feature } from '../adapters/gkehub-types.ts';
 import type { Clock, Sleep } from '../core/clock.ts';
 import { pollUntil } from '../core/retry.ts';
-import { TransientError } from '../errors.ts';
+import { TransientError } from '../core/errors.ts';
 
 /** What happened to each feature. */
 export interface FeatureOutcome {

@@ -6,13 +6,13 @@
  * so Pub/Sub redelivers.
  */
 import { MARKERS } from '../adapters/firestore.ts';
-import { isRetryable } from '../errors.ts';
-import { parseClusterAuditEntry, type ClusterAuditEvent } from '../events/audit-log.ts';
+import { isRetryable } from '../core/errors.ts';
+import { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
 import { regionOf } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import { withLease } from '../state/leases.ts';
 import { startOperation, type OperationRecord, type OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from './deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { offboard } from './offboard.ts';
 import { onboard } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';

@@ -6,7 +6,7 @@
 import type { ClusterInfo } from '../adapters/container.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
 import { gkeResourceLink, sameResourceLink, workloadIdentityIssuer, type Membership } from '../adapters/gkehub-types.ts';
-import { TerminalError, isAlreadyExists } from '../errors.ts';
+import { TerminalError, isAlreadyExists } from '../core/errors.ts';
 
 /** What registration did. */
 export interface MembershipOutcome {

@@ -8,10 +8,10 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { regionOf } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from './deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { membershipIdFor } from './membership.ts';
-import { removeClusterFromMesh } from './mesh-step.ts';
-import { updateRoutes } from './update-routes.ts';
+import { removeClusterFromMesh } from '../mesh/mesh-step.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
 
 /** The cluster a lifecycle event names. */
 export interface ClusterRef {

@@ -6,13 +6,13 @@
  */
 import { membershipPlatform } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { TerminalError, TransientError } from '../errors.ts';
+import { TerminalError, TransientError } from '../core/errors.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { ATTACHED_MESH_SKIP, attachedKube, type AttachedCluster } from './attached.ts';
-import type { LifecycleDeps } from './deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { applyMemberObjects, enableFleetFeatures, waitForImports } from './onboard.ts';
-import { updateRoutes } from './update-routes.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
 
 /** Onboards an attached cluster whose membership exists and is READY. */
 export async function onboardAttached(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {

@@ -9,13 +9,13 @@ import { pollUntil } from '../core/retry.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from './deps.ts';
-import { configClusterKube } from './config-kube.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import { configClusterKube } from '../routing/config-kube.ts';
 import { ensureFleetFeatures } from './features.ts';
 import { ensureMembership } from './membership.ts';
 import { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';
-import { addClusterToMesh } from './mesh-step.ts';
-import { updateRoutes } from './update-routes.ts';
+import { addClusterToMesh } from '../mesh/mesh-step.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
 
 /** The full membership name of the configured config cluster. */
 export function configMembershipName(config: FleetConfig): string {

@@ -5,9 +5,9 @@
  */
 import { membershipPlatform, type Membership } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { RequestError } from '../errors.ts';
+import { RequestError } from '../core/errors.ts';
 import { ATTACHED_MESH_SKIP, attachedCluster } from '../onboarding/attached.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { offboardAttached, onboardAttached } from '../onboarding/onboard-attached.ts';
 import { evaluatePolicy } from '../onboarding/policy.ts';
 import { readClusterRecord } from '../state/cluster-records.ts';

@@ -8,19 +8,19 @@
  */
 import type { ClusterInfo } from '../adapters/container.ts';
 import { membershipKind, type Membership } from '../adapters/gkehub-types.ts';
-import { RequestError } from '../errors.ts';
+import { RequestError } from '../core/errors.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { offboard } from '../onboarding/offboard.ts';
 import { onboard } from '../onboarding/onboard.ts';
 import { evaluatePolicy } from '../onboarding/policy.ts';
 import { regionOf, type RoutingObservation } from '../routing/index.ts';
 import { withLease } from '../state/leases.ts';
 import { startOperation } from '../state/operations.ts';
-import { routedServices } from '../onboarding/update-routes.ts';
+import { routedServices } from '../routing/update-routes.ts';
 import { attachedOffboardTarget, attachedOnboardTarget, type ClusterTarget } from './attached-ops.ts';
 import type { ManualResult } from './result.ts';
-import { readSnapshot } from './snapshot.ts';
+import { readSnapshot } from '../routing/snapshot.ts';
 
 /** Which cluster: by location and name, or by a membership's full name. */
 export type ClusterSelector = { location: string; name: string } | { membership: string };

@@ -4,12 +4,12 @@
  * the drains in force — without applying it. Changes themselves land through Git.
  */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { RequestError } from '../errors.ts';
+import { RequestError } from '../core/errors.ts';
 import { readAppliedConfig, validateConfigText } from '../gitops/index.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
-import { describeTrafficMoved, planFleet } from './plan.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
 import type { ManualResult } from './result.ts';
-import { readSnapshot } from './snapshot.ts';
+import { readSnapshot } from '../routing/snapshot.ts';
 
 /** The configuration in force and where it came from. */
 export interface ConfigView {

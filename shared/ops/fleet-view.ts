@@ -4,11 +4,11 @@
  * Read-only; derived with the same planner the flows use.
  */
 import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
+import type { LifecycleDeps } from '../core/context.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
-import { planFleet } from './plan.ts';
-import { readSnapshot } from './snapshot.ts';
+import { planFleet } from '../routing/fleet-plan.ts';
+import { readSnapshot } from '../routing/snapshot.ts';
 
 /** One cluster. */
 export interface ClusterView {

@@ -7,14 +7,14 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from '../onboarding/attached.ts';
 import { ensureMemberObjects } from '../onboarding/member-objects.ts';
-import type { LifecycleDeps } from '../onboarding/deps.ts';
-import { updateRoutes } from '../onboarding/update-routes.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
 import { regionOf } from '../routing/index.ts';
 import { listClusterRecords } from '../state/cluster-records.ts';
 import { startOperation, type OperationRecorder } from '../state/operations.ts';
-import { describeTrafficMoved, planFleet } from './plan.ts';
+import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
 import type { ManualResult } from './result.ts';
-import { readSnapshot } from './snapshot.ts';
+import { readSnapshot } from '../routing/snapshot.ts';
 
 /**
  * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect

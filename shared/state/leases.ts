@@ -5,7 +5,7 @@
 import { Timestamp } from '@google-cloud/firestore';
 import type { Store } from '../adapters/firestore.ts';
 import { realSleep, type Clock, type Sleep } from '../core/clock.ts';
-import { TransientError } from '../errors.ts';
+import { TransientError } from '../core/errors.ts';
 
 /** The collection of leases. */
 export const LEASES = 'leases';

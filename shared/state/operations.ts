@@ -4,7 +4,7 @@
  */
 import type { Store } from '../adapters/firestore.ts';
 import type { Clock, IdGenerator } from '../core/clock.ts';
-import { redact } from '../log/redact.ts';
+import { redact } from '../core/redact.ts';
 
 /** The collection holding operation records. */
 export const OPERATIONS = 'operations';

@@ -5,11 +5,11 @@
  * Prints numbers; asserts nothing.
  */
 import { join, resolve } from 'node:path';
-import { createLogger } from '../../shared/log/logger.ts';
-import { apiRequest, slackCommandRequest } from '../sandbox/api-client.ts';
-import { createDemoFleet } from '../sandbox/demo-fleet.ts';
-import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
-import { startSandbox } from '../sandbox/sandbox.ts';
+import { createLogger } from '../../shared/core/logger.ts';
+import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
+import { createDemoFleet } from '../../sandbox/demo-fleet.ts';
+import { waitForClassicRoute } from '../../sandbox/demo-watch.ts';
+import { startSandbox } from '../../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';

@@ -5,12 +5,12 @@
  * time to restore. Prints numbers; asserts nothing.
  */
 import { join, resolve } from 'node:path';
-import { createLogger } from '../../shared/log/logger.ts';
-import { createDemoFleet } from '../sandbox/demo-fleet.ts';
-import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
-import { runFailoverDrill, type DrillResult } from '../sandbox/drill.ts';
-import { startSandboxGateway } from '../sandbox/gateway.ts';
-import { startSandbox } from '../sandbox/sandbox.ts';
+import { createLogger } from '../../shared/core/logger.ts';
+import { createDemoFleet } from '../../sandbox/demo-fleet.ts';
+import { waitForClassicRoute } from '../../sandbox/demo-watch.ts';
+import { runFailoverDrill, type DrillResult } from '../../sandbox/drill.ts';
+import { startSandboxGateway } from '../../sandbox/gateway.ts';
+import { startSandbox } from '../../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';

@@ -4,12 +4,12 @@
  * created at once. Prints numbers; asserts nothing.
  */
 import { join, resolve } from 'node:path';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
-import { DEMO_CLUSTERS, createDemoCluster } from '../sandbox/demo-fleet.ts';
-import { listOperations, readStoreRoute } from '../sandbox/demo-watch.ts';
-import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
+import { DEMO_CLUSTERS, createDemoCluster } from '../../sandbox/demo-fleet.ts';
+import { listOperations, readStoreRoute } from '../../sandbox/demo-watch.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';

@@ -14,7 +14,7 @@ import { loadEnv } from '../../shared/config/env.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { attachedCluster, attachedClusterInfo } from '../../shared/onboarding/attached.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { uniqueName } from '../support/fleet-fixtures.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRetryable } from '../../shared/errors.ts';
+import { isRetryable } from '../../shared/core/errors.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { parseSinkMessage, type ClusterAuditEvent } from '../../shared/events/audit-log.ts';
+import { parseSinkMessage, type ClusterAuditEvent } from '../../shared/onboarding/audit-log.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { gkeResourceLink } from '../../shared/adapters/gkehub-types.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';

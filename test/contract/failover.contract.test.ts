@@ -7,13 +7,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { handleMonitoringNotification } from '../../shared/drain/alert-flow.ts';
-import { readDrainSnapshot } from '../../shared/drain/drain-store.ts';
+import { handleMonitoringNotification } from '../../shared/failover/alert-flow.ts';
+import { readDrainSnapshot } from '../../shared/failover/drain-store.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
 import type { FunctionContext } from '../../functions/compose.ts';
-import { sendTraffic } from '../sandbox/data-plane/traffic.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
-import { monitoringNotification } from '../sandbox/monitoring-incidents.ts';
+import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
+import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
 
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };

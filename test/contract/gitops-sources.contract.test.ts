@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TerminalError, TransientError } from '../../shared/errors.ts';
+import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 import { githubSource, githubStatus, gitlabSource, gitlabStatus, localGitSource } from '../../shared/gitops/index.ts';
 
 interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string }

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from '../sandbox/gitops-repo.ts';
-import { sendGithubPush } from '../sandbox/github-push.ts';
-import { monitoringNotification } from '../sandbox/monitoring-incidents.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
+import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from '../../sandbox/gitops-repo.ts';
+import { sendGithubPush } from '../../sandbox/github-push.ts';
+import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlreadyExists, isRetryable } from '../../shared/errors.ts';
+import { isAlreadyExists, isRetryable } from '../../shared/core/errors.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { featureUsable, gkeResourceLink, workloadIdentityIssuer } from '../../shared/adapters/gkehub-types.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';

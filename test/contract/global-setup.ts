@@ -4,12 +4,12 @@
  */
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createLogger } from '../../shared/log/logger.ts';
-import { createDemoFleet } from '../sandbox/demo-fleet.ts';
-import { waitForClassicRoute } from '../sandbox/demo-watch.ts';
-import { startSandboxGateway } from '../sandbox/gateway.ts';
-import type { SandboxApi } from '../sandbox/operations-api.ts';
-import { startSandbox, type Sandbox } from '../sandbox/sandbox.ts';
+import { createLogger } from '../../shared/core/logger.ts';
+import { createDemoFleet } from '../../sandbox/demo-fleet.ts';
+import { waitForClassicRoute } from '../../sandbox/demo-watch.ts';
+import { startSandboxGateway } from '../../sandbox/gateway.ts';
+import type { SandboxApi } from '../../sandbox/operations-api.ts';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
 import type { SandboxInfo } from '../support/sandbox-info.ts';
 
 let sandbox: Sandbox | undefined;

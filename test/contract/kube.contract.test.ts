@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TerminalError } from '../../shared/errors.ts';
+import { TerminalError } from '../../shared/core/errors.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { refOf, type KubeAdapter } from '../../shared/adapters/kube.ts';

@@ -8,7 +8,7 @@ import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import type { FunctionContext } from '../../functions/compose.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { gkeResourceLink, workloadIdentityIssuer } from '../../shared/adapters/gkehub-types.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { injectFault } from '../support/double-admin.ts';
 import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';

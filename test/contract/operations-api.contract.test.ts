@@ -10,8 +10,8 @@ import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { apiRequest, slackCommandRequest } from '../sandbox/api-client.ts';
-import { readStoreRoute } from '../sandbox/demo-watch.ts';
+import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { silentLogger } from '../../shared/log/logger.ts';
-import { ProcessSupervisor } from '../sandbox/processes.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
+import { ProcessSupervisor } from '../../sandbox/processes.ts';
 
 /** Command lines of every live process that mentions `needle`. */
 function processesMentioning(needle: string): string[] {

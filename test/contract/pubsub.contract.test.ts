@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TerminalError, TransientError } from '../../shared/errors.ts';
+import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import type { ReceivedMessage } from '../../shared/adapters/pubsub.ts';

@@ -10,8 +10,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
-import { DEMO_APP, DEMO_CLUSTERS } from '../sandbox/demo-fleet.ts';
-import { which } from '../sandbox/prerequisites.ts';
+import { DEMO_APP, DEMO_CLUSTERS } from '../../sandbox/demo-fleet.ts';
+import { which } from '../../sandbox/prerequisites.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 const run = promisify(execFile);

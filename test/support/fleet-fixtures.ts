@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
-import { buildFirstAuditEntry, buildLastAuditEntry, type ClusterMethod } from '../sandbox/google-double/audit-log.ts';
+import { buildFirstAuditEntry, buildLastAuditEntry, type ClusterMethod } from '../../sandbox/google-double/audit-log.ts';
 import { sandboxInfo } from './sandbox-clients.ts';
 
 /** Labels that make a cluster match the example configuration's onboarding selector. */

@@ -7,7 +7,7 @@ import { createGcpAdapters, type GcpAdapters } from '../../shared/adapters/gcp.t
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
 import { endpointServer, kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import { systemClock } from '../../shared/core/clock.ts';
-import { silentLogger } from '../../shared/log/logger.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
 import type { SandboxInfo } from './sandbox-info.ts';
 
 /** The sandbox description from the global setup. */

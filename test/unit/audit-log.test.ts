@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterAuditEntry, parseSinkMessage } from '../../shared/events/audit-log.ts';
+import { parseClusterAuditEntry, parseSinkMessage } from '../../shared/onboarding/audit-log.ts';
 
 function entry(overrides: { method?: string; resourceName?: string; first?: boolean; last?: boolean; status?: object; labels?: Record<string, string> | null } = {}) {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredGatewayStatus, statusCurrent } from '../sandbox/data-plane/gateway-status.ts';
+import { desiredGatewayStatus, statusCurrent } from '../../sandbox/data-plane/gateway-status.ts';
 
 const input = { generation: 3, listeners: ['http'], attachedRoutes: { http: 2 }, address: '127.0.0.1', now: new Date('2025-01-01T00:00:00.123Z') };
 

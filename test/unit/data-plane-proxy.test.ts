@@ -2,10 +2,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeAdapter, ObjectRef } from '../../shared/adapters/kube.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { silentLogger } from '../../shared/log/logger.ts';
-import { startDataPlane, type DataPlane } from '../sandbox/data-plane/data-plane.ts';
-import { startStoreWorkloads, type StoreWorkloads } from '../sandbox/data-plane/store-workloads.ts';
-import { sendTraffic } from '../sandbox/data-plane/traffic.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
+import { startDataPlane, type DataPlane } from '../../sandbox/data-plane/data-plane.ts';
+import { startStoreWorkloads, type StoreWorkloads } from '../../sandbox/data-plane/store-workloads.ts';
+import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
 
 /** A tiny in-memory config cluster: just what the data plane reads and writes. */
 function fakeConfigCluster(objects: KubernetesObject[]) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpRoute, ParentRef } from '../../shared/routing/http-route.ts';
-import { buildRouteTable, pickBackend, type ImportedService, type TableGateway } from '../sandbox/data-plane/route-table.ts';
+import { buildRouteTable, pickBackend, type ImportedService, type TableGateway } from '../../sandbox/data-plane/route-table.ts';
 
 const GATEWAY: TableGateway = { name: 'external-http', namespace: 'store', listeners: [{ name: 'http', port: 80, allowedRoutes: { namespaces: { from: 'All' } } }] };
 const IMPORTS: ImportedService[] = [

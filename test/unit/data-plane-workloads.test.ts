@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../shared/log/logger.ts';
-import { startStoreWorkloads, storeAnswer, type StoreWorkloads } from '../sandbox/data-plane/store-workloads.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
+import { startStoreWorkloads, storeAnswer, type StoreWorkloads } from '../../sandbox/data-plane/store-workloads.ts';
 
 function get(url: string, host: string): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalError, TransientError, isAlreadyExists, isNotFound, isRetryable } from '../../shared/errors.ts';
+import { TerminalError, TransientError, isAlreadyExists, isNotFound, isRetryable } from '../../shared/core/errors.ts';
 
 describe('error classification', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEvent } from '../../shared/events/incident.ts';
+import type { IncidentEvent } from '../../shared/failover/incident.ts';
 import { deriveDrains, drainDiff, mergeIncident, mergeManual, nextChangeAt } from '../../shared/failover/index.ts';
 import type { DrainPolicy, FleetDrainState, FleetFacts, RegionDrainState, ServiceRegions } from '../../shared/failover/index.ts';
 

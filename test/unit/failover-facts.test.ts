@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEvent } from '../../shared/events/incident.ts';
+import type { IncidentEvent } from '../../shared/failover/incident.ts';
 import { deriveDrains, drainOverlay, drainedRegions, mergeIncident, mergeManual, newRefusals, nextChangeAt } from '../../shared/failover/index.ts';
 import type { FleetFacts, ManualFact } from '../../shared/failover/index.ts';
 

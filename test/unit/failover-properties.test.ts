@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { IncidentEvent } from '../../shared/events/incident.ts';
+import type { IncidentEvent } from '../../shared/failover/incident.ts';
 import { deriveDrains, mergeIncident, mergeManual } from '../../shared/failover/index.ts';
 import type { FleetDrainState, FleetFacts, ManualFact, ServiceRegions } from '../../shared/failover/index.ts';
 

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../support/memory-store.ts';
 import { parseFleetConfigYaml } from '../../shared/config/config-file.ts';
 import type { FleetConfig } from '../../shared/config/fleet-config.ts';
-import { readFacts, updateFacts } from '../../shared/drain/drain-store.ts';
-import { TerminalError, TransientError } from '../../shared/errors.ts';
+import { readFacts, updateFacts } from '../../shared/failover/drain-store.ts';
+import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 import { deriveDrains, drainedRegions, mergeManual } from '../../shared/failover/index.ts';
 import {
   COMMIT_STATUSES, createConfigLoader, createGitProvider, handleGitPush, parseGitPushMessage, readAppliedConfig, readRevision, type ApplyRoutes, type CommitState, type FetchedConfig, type GitPushDeps, type GitPushMessage,
 } from '../../shared/gitops/index.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 
 
 const example = readFileSync(new URL('../../examples/fleet.yaml', import.meta.url), 'utf8');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, bodyOf as json, pluck, testDouble } from '../sandbox/google-double/testing.ts';
+import { at, bodyOf as json, pluck, testDouble } from '../../sandbox/google-double/testing.ts';
 
 describe('google double: admin routes', () => {
   it('fails the next N matching requests with the injected status, then recovers', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayTarget } from '../sandbox/google-double/connect-gateway-routes.ts';
-import { at, bodyOf as json, testDouble } from '../sandbox/google-double/testing.ts';
-import { parseAttachedSpec } from '../sandbox/sandbox-control.ts';
+import { gatewayTarget } from '../../sandbox/google-double/connect-gateway-routes.ts';
+import { at, bodyOf as json, testDouble } from '../../sandbox/google-double/testing.ts';
+import { parseAttachedSpec } from '../../sandbox/sandbox-control.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nATTACHED-CA\n-----END CERTIFICATE-----\n';
 const register = (platform: string, id = 'onprem-1') => ({ id, endpoint: 'https://127.0.0.1:7443', caPem: CA, platform });

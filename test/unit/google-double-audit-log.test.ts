@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   auditResourceName, buildFirstAuditEntry, buildLastAuditEntry, methodVersionFor,
-} from '../sandbox/google-double/audit-log.ts';
+} from '../../sandbox/google-double/audit-log.ts';
 
 const call = {
   projectId: 'fleet-demo', clusterName: 'mc-gw-tokyo', location: 'asia-northeast1-b', method: 'CreateCluster' as const,

@@ -5,7 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { ClusterManagerClient } from '@google-cloud/container';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDouble, type TestDouble } from '../sandbox/google-double/testing.ts';
+import { testDouble, type TestDouble } from '../../sandbox/google-double/testing.ts';
 
 describe('google double: real ClusterManagerClient over HTTP', () => {
   let d: TestDouble;

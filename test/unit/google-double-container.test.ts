@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, bodyOf as json, pluck, testDouble } from '../sandbox/google-double/testing.ts';
+import { at, bodyOf as json, pluck, testDouble } from '../../sandbox/google-double/testing.ts';
 
 const CLUSTERS = '/v1/projects/fleet-demo/locations/asia-northeast1-b/clusters';
 

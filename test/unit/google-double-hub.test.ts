@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at, bodyOf as json, pluck, testDouble, type TestDouble } from '../sandbox/google-double/testing.ts';
+import { at, bodyOf as json, pluck, testDouble, type TestDouble } from '../../sandbox/google-double/testing.ts';
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIncidentMessage, parseIncidentNotification } from '../../shared/events/incident.ts';
+import { parseIncidentMessage, parseIncidentNotification } from '../../shared/failover/incident.ts';
 
 /** A realistic version 1.2 notification for an uptime/latency policy on the osaka cluster. */
 function notification(overrides: Record<string, unknown> = {}, version: unknown = '1.2') {

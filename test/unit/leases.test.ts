@@ -1,7 +1,7 @@
 /** Leases: one holder at a time, waiters retry until the deadline, an expired lease is taken over, release frees it. */
 import { Timestamp } from '@google-cloud/firestore';
 import { describe, expect, it } from 'vitest';
-import { TransientError } from '../../shared/errors.ts';
+import { TransientError } from '../../shared/core/errors.ts';
 import { LEASES, withLease } from '../../shared/state/leases.ts';
 import { memoryStore } from '../support/memory-store.ts';
 

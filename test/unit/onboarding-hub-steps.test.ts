@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../shared/adapters/container.ts';
 import type { GkeHubAdapter } from '../../shared/adapters/gkehub.ts';
 import { gkeResourceLink, workloadIdentityIssuer, type Feature, type Membership } from '../../shared/adapters/gkehub-types.ts';
-import { TerminalError } from '../../shared/errors.ts';
+import { TerminalError } from '../../shared/core/errors.ts';
 import { ensureFleetFeatures } from '../../shared/onboarding/features.ts';
 import { ensureMembership } from '../../shared/onboarding/membership.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redact, redactString } from '../../shared/log/redact.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { REDACTED, redact, redactString } from '../../shared/core/redact.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 
 describe('redaction', () => {
   it('masks credential-named fields at any depth, keeping the rest', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pollUntil, withRetry } from '../../shared/core/retry.ts';
-import { TerminalError, TransientError } from '../../shared/errors.ts';
+import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 
 const noSleep = () => Promise.resolve();
 

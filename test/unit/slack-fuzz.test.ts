@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, toErrorResponse } from '../../services/http-errors.ts';
 import type { SlackDeps, SlackOpResult } from '../../services/slack/deps.ts';
 import { slackRouter } from '../../services/slack/router.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 
 const SECRET = 'slack-fuzz-secret-0123456789abcdef';
 const NOW = new Date('2025-05-01T12:00:00Z');

@@ -8,7 +8,7 @@ import type { SlackDeps, SlackOpInput, SlackOpResult, SlackOps } from '../../ser
 import { INTERNAL_FAILURE_TEXT, REPLAY_TEXT, UNMAPPED_USER_TEXT } from '../../services/slack/handle.ts';
 import { slackRouter } from '../../services/slack/router.ts';
 import { slackMarkerKey, slackRequestId } from '../../services/slack/verify.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 
 const SECRET = 'slack-signing-secret-DO-NOT-LEAK-5c2e';
 const RESPONSE_TOKEN = 'RESPONSE-TOKEN-DO-NOT-LOG-9f3a';

@@ -3,13 +3,13 @@ import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../shared/config/env.ts';
-import { createLogger, silentLogger } from '../../shared/log/logger.ts';
+import { createLogger, silentLogger } from '../../shared/core/logger.ts';
 import { createApp } from '../../services/app.ts';
 import { parseServiceEnv } from '../../services/config.ts';
 import { ApiError, toErrorResponse } from '../../services/http-errors.ts';
 import { startServices } from '../../services/main.ts';
 import type { GitPushMessage, WebhookDeps } from '../../services/webhooks/deps.ts';
-import { sendGithubPush } from '../sandbox/github-push.ts';
+import { sendGithubPush } from '../../sandbox/github-push.ts';
 
 const SECRET = 'app-test-secret-0123456789';
 const baseDeps = (over: Partial<WebhookDeps> = {}): WebhookDeps => ({

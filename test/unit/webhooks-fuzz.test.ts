@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../shared/log/logger.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
 import { createApp } from '../../services/app.ts';
 
 const SECRET = 'fuzz-secret-0123456789abcdef';

@@ -1,7 +1,7 @@
 import { memoryMarkerStore } from '../support/webhook-fakes.ts';
 import { describe, expect, it } from 'vitest';
 import { MARKERS } from '../../shared/adapters/firestore.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLogger } from '../../shared/core/logger.ts';
 import { createApp } from '../../services/app.ts';
 import type { GitPushMessage, WebhookDeps } from '../../services/webhooks/deps.ts';
 

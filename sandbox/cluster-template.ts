@@ -1,0 +1,32 @@
+/**
+ * What every new sandbox cluster comes with, as if a platform's cluster template deployed it: the
+ * demo `store` application's namespace and Service (fleetpilot derives its exports from it) and
+ * its nodes.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { createKubeAdapter } from '../shared/adapters/kube.ts';
+import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { withRetry } from '../shared/core/retry.ts';
+import { storeApplication } from './demo-fleet.ts';
+import type { KubeCluster } from './kube-fleet.ts';
+
+/**
+ * Node objects as a node pool would register them. The API server has no kubelets, so these stand
+ * for the nodes; like nodes of attached or on-prem clusters they carry no topology labels.
+ */
+export function templateNodes(cluster: string): KubernetesObject[] {
+  return [0, 1].map((i) => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: `${cluster}-pool-${i}`, labels: { 'kubernetes.io/hostname': `${cluster}-pool-${i}`, 'kubernetes.io/os': 'linux' } },
+  }));
+}
+
+/** Deploys the template into a just-started cluster. */
+export async function deployClusterTemplate(cluster: KubeCluster, token: string): Promise<void> {
+  const kube = createKubeAdapter(kubeConfigFor({ name: cluster.name, server: cluster.server, caPem: cluster.caPem, token }), 'cluster-template');
+  // A fresh API server may answer 429 while its storage initialises.
+  for (const obj of [...storeApplication(), ...templateNodes(cluster.name)]) {
+    await withRetry(() => kube.apply(obj), { attempts: 20, baseDelayMs: 100, maxDelayMs: 1_000 });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Runs fleetpilot's Cloud Functions locally the way Google runs them: each registered function is
+ * served by the real functions-framework over HTTP, and a push bridge delivers Pub/Sub messages
+ * from the emulator as `messagePublished` CloudEvents (2xx acks; anything else is retried by
+ * Pub/Sub and dead-lettered after the configured attempts).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { PubSubAdapter, ReceivedMessage } from '../shared/adapters/pubsub.ts';
+import { TerminalError, TransientError } from '../shared/core/errors.ts';
+import type { Logger } from '../shared/core/logger.ts';
+
+/** A function served locally and the subscription that feeds it. */
+export interface HostedFunction {
+  target: string;
+  subscription: string;
+  topic: string;
+}
+
+/** Serves the given (already registered) functions and bridges their subscriptions. */
+export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: string; log: Logger }, functions: HostedFunction[]) {
+  const servers: Server[] = [];
+  const subscriptions: { close(): Promise<void> }[] = [];
+  for (const fn of functions) {
+    const server = getTestServer(fn.target);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    deps.log.info('function served', { target: fn.target, url, subscription: fn.subscription });
+    subscriptions.push(deps.pubsub.subscribe(fn.subscription, (message) => push(url, fn, deps.projectId, message)));
+  }
+  return {
+    async stop(): Promise<void> {
+      for (const sub of subscriptions) await sub.close();
+      for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function push(url: string, fn: HostedFunction, projectId: string, message: ReceivedMessage): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+      'ce-source': `//pubsub.googleapis.com/projects/${projectId}/topics/${fn.topic}`,
+      'ce-id': message.id,
+      'ce-time': message.publishTime.toISOString(),
+    },
+    body: JSON.stringify({
+      message: { data: message.data.toString('base64'), attributes: message.attributes, messageId: message.id, publishTime: message.publishTime.toISOString() },
+      subscription: `projects/${projectId}/subscriptions/${fn.subscription}`,
+      deliveryAttempt: message.deliveryAttempt,
+    }),
+  }).catch((error: unknown) => {
+    throw new TransientError(`function ${fn.target} unreachable`, {}, { cause: error });
+  });
+  if (res.ok) return;
+  const body = (await res.text()).slice(0, 500);
+  if (res.status >= 500 || res.status === 429) throw new TransientError(`function ${fn.target} answered ${res.status}: ${body}`);
+  throw new TerminalError(`function ${fn.target} refused the event (${res.status}): ${body}`);
+}

@@ -1,0 +1,57 @@
+/**
+ * Shared types of the local Google double (Container v1 + GKE Hub v1 REST).
+ *
+ * The double is a sandbox component: it speaks the REST shapes the real client libraries use so
+ * fleetpilot's adapters can run against it unchanged.
+ */
+import type { LogEntry } from './audit-log.ts';
+
+/** A JSON object as it travels over the wire. */
+export type JsonObject = Record<string, unknown>;
+
+/** Structured logger injected by the host (the sandbox points it at shared/log). */
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Identifies one simulated cluster. */
+export interface ClusterRef {
+  name: string;
+  location: string;
+}
+
+/** What the provisioner hands back for a started control plane. */
+export interface ProvisionedControlPlane {
+  /** `host:port` of the kube-apiserver, e.g. `127.0.0.1:6443`. */
+  endpoint: string;
+  /** PEM of the CA that signed the apiserver certificate (the double base64-encodes it). */
+  caCertificatePem: string;
+}
+
+/** Starts and stops the real control plane behind each simulated cluster. */
+export interface ClusterProvisioner {
+  provision(cluster: ClusterRef): Promise<ProvisionedControlPlane>;
+  deprovision(cluster: ClusterRef): Promise<void>;
+}
+
+/** Everything the double needs from its host; all side effects and non-determinism are injected. */
+export interface GoogleDoubleDeps {
+  /** The only accepted bearer token; any other request gets 401 UNAUTHENTICATED. */
+  token: string;
+  projectId: string;
+  projectNumber: string;
+  clock: () => Date;
+  newId: () => string;
+  provisioner: ClusterProvisioner;
+  /** Called like a Log Router sink would publish: once with `operation.first`, once with `last`. */
+  publishAuditLog: (entry: LogEntry) => Promise<void>;
+  /** How long Hub and Container operations stay not-done, measured on `clock` (default 300). */
+  operationDelayMs?: number;
+  /** Page size used by Hub lists when the caller sends none (default 50). */
+  hubDefaultPageSize?: number;
+  /** `authenticationInfo.principalEmail` written into audit entries. */
+  principalEmail?: string;
+  log: Logger;
+}

@@ -1,0 +1,201 @@
+/**
+ * The local sandbox: Pub/Sub and Firestore emulators, real kube-apiservers (one per simulated
+ * cluster), the Google API double in front of them, and the MCS importer stand-in. One call starts
+ * it all and returns the environment fleetpilot's adapters need; `stop()` leaves no process behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { loadEnv, type Env } from '../shared/config/env.ts';
+import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
+import { systemClock } from '../shared/core/clock.ts';
+import type { Logger } from '../shared/core/logger.ts';
+import { createGoogleDouble } from './google-double/index.ts';
+import { startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
+import { ensureKubeSandbox } from './kube-build.ts';
+import { KubeFleet } from './kube-fleet.ts';
+import { startImporter } from './fleet-members.ts';
+import { freePort, portIsFree } from './ports.ts';
+import { assertPrerequisites } from './prerequisites.ts';
+import { ProcessSupervisor } from './processes.ts';
+import { timed } from './progress.ts';
+import { deployClusterTemplate } from './cluster-template.ts';
+import { sandboxControlApp } from './sandbox-control.ts';
+import { startFunctions } from './local-functions.ts';
+import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
+import { startServices } from '../services/main.ts';
+import { prepareSandboxApi, type SandboxApi } from './operations-api.ts';
+import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
+
+/** Fixed identity of the sandbox project. */
+export const SANDBOX_PROJECT = { id: 'fleetpilot-sandbox', number: '424242424242' } as const;
+
+/** Options for {@link startSandbox}. */
+export interface SandboxOptions {
+  repoRoot: string;
+  /** Where processes, logs, certificates and the kubeconfig live; one sandbox per directory. */
+  stateDir: string;
+  log: Logger;
+  /** Fixed ports (main job) or 0 for any free port (tests). */
+  ports?: { pubsub?: number; firestore?: number; double?: number; services?: number; control?: number };
+  /** MCS importer delay. */
+  importDelayMs?: number;
+  /** Serve fleetpilot's Cloud Functions with this fleet configuration file (omit for adapters only). */
+  fleetConfigFile?: string;
+  /** How often the sandbox's stand-in for Cloud Scheduler publishes a tick. */
+  tickIntervalMs?: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** The FLEETPILOT_* environment that points fleetpilot at this sandbox. */
+  env: Record<string, string>;
+  config: Env;
+  token: string;
+  kubeconfigPath: string;
+  doubleUrl: string;
+  /** The sandbox's control routes: attached and on-prem clusters (see sandbox-control.ts). */
+  controlUrl: string;
+  fleet: KubeFleet;
+  adapters: GcpAdapters;
+  /** The Hono services (webhook receivers) and the GitOps repository, when the functions run. */
+  gitops?: { servicesUrl: string; webhookSecret: string; repoDir: string };
+  /** The operations API (same services), its tokens and Slack app, when the functions run. */
+  api?: SandboxApi;
+  /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
+  workloads: StoreWorkloads;
+  stateDir: string;
+  /** Stops everything; returns the processes that survived (none, unless something is wrong). */
+  stop(): Promise<string[]>;
+  /** Kills every child process at once, synchronously (for signal handlers). */
+  killNow(): void;
+}
+
+/** Starts the sandbox; on failure everything already started is stopped. */
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const { log } = opts;
+  assertPrerequisites();
+  mkdirSync(opts.stateDir, { recursive: true });
+  const supervisor = new ProcessSupervisor(opts.stateDir, log);
+  const stale = supervisor.cleanupStale();
+  if (stale > 0) log.notice('cleaned up processes left by an earlier run', { count: stale });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log.warn('sandbox cleanup step failed', { error }));
+    await supervisor.stopAll();
+    return supervisor.survivors();
+  };
+  try {
+    const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () => ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }));
+    const token = `sandbox-${randomBytes(24).toString('hex')}`;
+    await assertPortsFree([opts.ports?.pubsub, opts.ports?.firestore, opts.ports?.double, opts.ports?.control]);
+    const [pubsubPort, firestorePort, doublePort] = await Promise.all([
+      opts.ports?.pubsub || freePort(), opts.ports?.firestore || freePort(), opts.ports?.double || freePort(),
+    ]);
+    const [pubsub, firestore, fleet] = await timed(log, 'emulators and etcd', () => Promise.all([
+      startPubSubEmulator(supervisor, pubsubPort, SANDBOX_PROJECT.id),
+      startFirestoreEmulator(supervisor, firestorePort),
+      KubeFleet.start({ supervisor, binary: kube.binary, crdDirs: kube.crdDirs, stateDir: opts.stateDir, token, log }),
+    ]));
+    const env: Record<string, string> = {
+      FLEETPILOT_PROJECT_ID: SANDBOX_PROJECT.id,
+      FLEETPILOT_PROJECT_NUMBER: SANDBOX_PROJECT.number,
+      FLEETPILOT_CONTAINER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_GKEHUB_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_STATIC_ACCESS_TOKEN: token,
+      PUBSUB_EMULATOR_HOST: pubsub.host,
+      FIRESTORE_EMULATOR_HOST: firestore.host,
+    };
+    const config = loadEnv(env);
+    const adapters = await createGcpAdapters(config, { clock: systemClock, log });
+    cleanups.push(() => adapters.close());
+    await timed(log, 'Pub/Sub topics and subscriptions', () => adapters.pubsub.ensureTopology());
+
+    const kubeconfigPath = join(opts.stateDir, 'kubeconfig');
+    const workloads = await startStoreWorkloads([], log.child({ component: 'store-workloads' }));
+    cleanups.push(() => workloads.stop());
+    const double = createGoogleDouble({
+      token,
+      projectId: SANDBOX_PROJECT.id,
+      projectNumber: SANDBOX_PROJECT.number,
+      clock: () => new Date(),
+      newId: () => randomBytes(8).toString('hex'),
+      provisioner: {
+        provision: async ({ name, location }) => {
+          const cluster = await fleet.addCluster(name);
+          await workloads.addCluster({ name, zone: location });
+          fleet.writeKubeconfig(kubeconfigPath);
+          await deployClusterTemplate(cluster, token);
+          return { endpoint: cluster.endpoint, caCertificatePem: cluster.caPem };
+        },
+        deprovision: async ({ name }) => {
+          await workloads.removeCluster(name);
+          await fleet.removeCluster(name);
+          fleet.writeKubeconfig(kubeconfigPath);
+        },
+      },
+      publishAuditLog: async (entry) => {
+        await adapters.pubsub.publish('clusterEvents', entry, { 'logging.googleapis.com/timestamp': String(entry.timestamp) });
+      },
+      log: log.child({ component: 'google-double' }),
+    });
+    const server = await listen(double.app.fetch, doublePort);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    fleet.writeKubeconfig(kubeconfigPath);
+    const doubleUrl = `http://127.0.0.1:${doublePort}`;
+    const attachedDeps = { fleet, workloads, hub: adapters.hub, token, doubleUrl, kubeconfigPath, log: log.child({ component: 'attached-clusters' }) };
+    const control = await listen(sandboxControlApp(attachedDeps).fetch, opts.ports?.control ?? 0);
+    cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+    const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+
+    const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
+    cleanups.push(() => importer.stop());
+    let gitops: Sandbox['gitops'];
+    let api: SandboxApi | undefined;
+    if (opts.fleetConfigFile) {
+      // The emulators start empty, so the repository starts anew too: its history matches what fleetpilot saw.
+      const repoDir = join(opts.stateDir, 'fleet-config');
+      await rm(repoDir, { recursive: true, force: true });
+      await ensureConfigRepo(repoDir, opts.fleetConfigFile);
+      const gitopsEnv = { FLEETPILOT_GITOPS_SOURCE: 'local', FLEETPILOT_GITOPS_REPO_DIR: repoDir, FLEETPILOT_GITOPS_REPOSITORY: SANDBOX_REPOSITORY, FLEETPILOT_GITOPS_CONFIG_PATH: CONFIG_PATH };
+      const functions = await startFunctions({ env: { ...env, ...gitopsEnv, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
+      cleanups.push(() => functions.stop());
+      const webhookSecret = randomBytes(24).toString('hex');
+      const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: opts.stateDir, doubleUrl });
+      const services = await startServices(
+        { ...env, ...gitopsEnv, ...apiSetup.env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
+        { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
+      );
+      cleanups.push(() => services.close());
+      gitops = { servicesUrl: services.url, webhookSecret, repoDir };
+      api = apiSetup.finish(services.url);
+      Object.assign(env, gitopsEnv, { FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret });
+    }
+    writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    return { env, config, token, kubeconfigPath, doubleUrl, controlUrl, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), ...(api ? { api } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname: '127.0.0.1' }, () => resolve(server));
+    // Clients keep connections alive; a server closing an idle one first races their next request (ECONNRESET).
+    Object.assign(server, { keepAliveTimeout: 120_000, headersTimeout: 125_000 });
+    server.once('error', reject);
+  });
+}
+
+async function assertPortsFree(ports: (number | undefined)[]): Promise<void> {
+  const busy: number[] = [];
+  for (const port of ports) if (port && !(await portIsFree(port))) busy.push(port);
+  if (busy.length > 0) {
+    throw new Error(`loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`);
+  }
+}

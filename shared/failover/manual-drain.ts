@@ -1,0 +1,109 @@
+/**
+ * Manual drains and restores of a region (API, chat-ops). The request is planned first with the
+ * same derivation the alert flow uses — so the same guards apply and a refusal names its guard —
+ * then recorded as a manual fact and rendered under the route lease. A dry run stops after the
+ * plan. A manual drain is a hold: only a manual restore lifts it.
+ */
+import { RequestError } from '../core/errors.ts';
+import { updateFacts } from './drain-store.ts';
+import { drainDiff, mergeManual, type ManualFact, type RegionDrainState } from './index.ts';
+import type { LifecycleDeps } from '../core/context.ts';
+import { updateRoutes } from '../routing/update-routes.ts';
+import { startOperation } from '../state/operations.ts';
+import { describeTrafficMoved, planFleet, refusalOf, type FleetPlan } from '../routing/fleet-plan.ts';
+import type { ManualResult } from '../ops/result.ts';
+import { readSnapshot, type FleetSnapshot } from '../routing/snapshot.ts';
+
+/** A manual drain or restore. */
+export interface ManualRequest {
+  action: 'drain' | 'restore';
+  region: string;
+  reason: string;
+  principal: string;
+  dryRun: boolean;
+  /** Stable id of the request (idempotency key or chat request); a new id when absent. */
+  requestId?: string;
+  /** Where the request came from (`api`, `slack`). */
+  source: string;
+}
+
+/** Plans, and unless it is a dry run applies, a manual drain or restore. */
+export async function manualDrain(deps: LifecycleDeps, request: ManualRequest): Promise<ManualResult> {
+  const snapshot = await readSnapshot(deps);
+  requireKnownRegion(snapshot, request.region);
+  const before = planFleet(snapshot);
+  const fact: ManualFact = { id: request.requestId ?? deps.ids(), region: request.region, action: request.action, at: snapshot.now.toISOString(), by: request.principal, reason: request.reason };
+  const after = planFleet(snapshot, mergeManual(snapshot.facts, fact).facts);
+  const refusal = refusalOf(after, fact.id);
+  const lines = planLines(before, after, request);
+  const verb = request.action === 'drain' ? 'drain' : 'restore';
+  const unchanged = !refusal && isNoop(request.action, before.drains.regions[request.region], after.drains.regions[request.region]);
+
+  if (request.dryRun) {
+    const summary = refusal
+      ? `dry run: ${verb} ${request.region} would be refused by ${refusal.guard}: ${refusal.reason}`
+      : unchanged ? `dry run: ${verb} ${request.region} changes nothing (${describeRegion(before.drains.regions[request.region])})`
+        : `dry run: would ${verb} ${request.region}${movedSuffix(after)}`;
+    return { result: refusal ? 'refused' : 'planned', summary, plan: lines, ...(refusal ? { refusal: { guard: refusal.guard, reason: refusal.reason } } : {}), routes: after.routes };
+  }
+
+  const op = await startOperation(deps, {
+    kind: `manual-${request.action}`, trigger: { source: request.source, requestId: fact.id, reason: request.reason }, principal: request.principal, subject: `region/${request.region}`, region: request.region,
+  });
+  op.plan(lines);
+  if (refusal) {
+    op.note('check safety guards', 'failed', `${refusal.guard}: ${refusal.reason}`);
+    const record = await op.finish('refused', `${refusal.guard}: ${refusal.reason}`);
+    return { result: 'refused', summary: `${verb} ${request.region} refused by ${refusal.guard}: ${refusal.reason}`, plan: lines, refusal: { guard: refusal.guard, reason: refusal.reason }, operation: record };
+  }
+  if (unchanged) {
+    const state = describeRegion(before.drains.regions[request.region]);
+    const record = await op.finish('skipped', `nothing to change: ${state}`);
+    return { result: 'skipped', summary: `${verb} ${request.region}: nothing to change (${state})`, plan: lines, operation: record };
+  }
+  await op.step(`record manual ${request.action}`, () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
+    (m) => ({ outcome: m.changed ? 'done' : 'unchanged', detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}` }));
+  const outcome = await updateRoutes(deps, op, snapshot.config);
+  // Another writer may have changed the facts since the plan: the render inside the lease decides.
+  const late = outcome.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
+  if (late) {
+    const record = await op.finish('refused', `${late.guard}: ${late.reason}`);
+    return { result: 'refused', summary: `${verb} ${request.region} refused by ${late.guard}: ${late.reason}`, plan: lines, refusal: { guard: late.guard, reason: late.reason }, operation: record };
+  }
+  const state = outcome.drains.regions[request.region];
+  const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
+  const record = await op.finish('succeeded', summary);
+  return { result: 'succeeded', summary, plan: lines, operation: record };
+}
+
+/** Refuses a region no service, cluster or fact knows, naming the ones that exist. */
+export function requireKnownRegion(snapshot: FleetSnapshot, region: string): void {
+  const known = new Set([...snapshot.observed.clusters.map((c) => c.region), ...snapshot.config.services.flatMap((s) => Object.keys(s.regionWeights)), ...Object.keys(snapshot.facts)]);
+  if (!known.has(region)) throw new RequestError('not_found', `region ${region} is not part of the fleet`, { knownRegions: [...known].sort() });
+}
+
+function isNoop(action: ManualRequest['action'], before: RegionDrainState | undefined, after: RegionDrainState | undefined): boolean {
+  if (action === 'drain') return before?.drained === true && before.cause === 'manual';
+  return !before?.drained && (before?.openIncidents.length ?? 0) === 0 && !after?.drained;
+}
+
+function describeRegion(state: RegionDrainState | undefined): string {
+  if (!state?.drained) return `${state?.region ?? 'region'} is serving`;
+  return `${state.region} is drained (${state.cause === 'manual' ? 'manual hold' : 'alert'}) since ${state.since}`;
+}
+
+function movedSuffix(plan: FleetPlan): string {
+  const moved = describeTrafficMoved(plan.routes);
+  return moved.length > 0 ? ` (${moved.join('; ')})` : '';
+}
+
+function planLines(before: FleetPlan, after: FleetPlan, request: ManualRequest): string[] {
+  const diff = drainDiff(before.drains, after.drains);
+  return [
+    `${request.action} ${request.region} requested by ${request.principal}: ${request.reason}`,
+    ...diff.drained.map((r) => `drain ${r}`),
+    ...diff.restored.map((r) => `restore ${r}`),
+    ...after.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)),
+    ...describeTrafficMoved(after.routes),
+  ];
+}

@@ -1,0 +1,27 @@
+/** Builds the flows' dependencies from the real adapters: shared by every composition root. */
+import { hostname } from 'node:os';
+import { createKubeFactory } from './adapters/cluster-access.ts';
+import type { GcpAdapters } from './adapters/gcp.ts';
+import type { Env } from './config/env.ts';
+import { randomIds, realSleep, systemClock } from './core/clock.ts';
+import { createConfigLoader } from './gitops/index.ts';
+import type { Logger } from './core/logger.ts';
+import type { LifecycleDeps } from './core/context.ts';
+
+/** The lifecycle dependencies for `env` and `adapters`, with the system clock and random ids. */
+export function createLifecycleDeps(env: Env, adapters: GcpAdapters, log: Logger): LifecycleDeps {
+  return {
+    container: adapters.container,
+    hub: adapters.hub,
+    store: adapters.store,
+    kubeFor: createKubeFactory(env, adapters.tokens),
+    // The applied GitOps revision in Firestore; the file only until the first push is applied.
+    config: createConfigLoader({ store: adapters.store, ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}) }),
+    clock: systemClock,
+    sleep: realSleep,
+    ids: randomIds,
+    log,
+    instanceId: `${hostname()}:${process.pid}`,
+    importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
+  };
+}
