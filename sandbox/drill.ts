@@ -7,6 +7,7 @@
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import { pollUntil } from '../shared/core/retry.ts';
 import type { OperationRecord } from '../shared/state/operations.ts';
+import { ROUTE_STEPS } from '../shared/routing/index.ts';
 import { sendTraffic } from './data-plane/traffic.ts';
 import { listOperations, readStoreRoute } from './demo-watch.ts';
 import { monitoringNotification } from './monitoring-incidents.ts';
@@ -113,7 +114,7 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
 
 function breakdown(op: OperationRecord, alertAt: number, reloadAt: number, lastOsaka: number): DrillResult['failover'] {
   const started = Date.parse(op.startedAt);
-  const apply = op.steps.find((s) => s.name === 'apply Gateway and HTTPRoutes');
+  const apply = op.steps.find((s) => s.name === ROUTE_STEPS.applyRoutes);
   const applyStart = started + (apply?.offsetMs ?? 0);
   const written = applyStart + (apply?.elapsedMs ?? 0);
   return {

@@ -16,3 +16,4 @@ export { NO_DRAIN, renderHttpRoute } from './render-route.ts';
 export type { DrainOverlay, GatewayRef, RoutePlan } from './render-route.ts';
 export { describeRouteChange, routeTrafficShares } from './route-diff.ts';
 export { configProblems as routeConfigProblems } from './route-problems.ts';
+export { ROUTE_STEPS } from './steps.ts';

@@ -6,6 +6,7 @@ import { observeRegions, type RoutingObservation } from './index.ts';
 import type { ServiceRegions } from '../failover/index.ts';
 import { configClusterKube } from './config-kube.ts';
 import { applyMeshDrains } from '../mesh/drain-step.ts';
+import { ROUTE_STEPS } from './steps.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { LifecycleDeps } from '../core/context.ts';
@@ -20,22 +21,22 @@ export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, r
     // The configuration is re-read inside the lease too: a run that waited here must not render a
     // revision that a newer push replaced while it waited.
     const config = await deps.config();
-    const observed = await op.step('observe clusters and ServiceImports', () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
+    const observed = await op.step(ROUTE_STEPS.observe, () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
       (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }));
-    const drains = await op.step('derive drains from incident facts', async () => deriveDrains({
+    const drains = await op.step(ROUTE_STEPS.deriveDrains, async () => deriveDrains({
       facts: await readFacts(deps.store),
       services: routedServices(config, observed),
       policy: config.safety,
       now: deps.clock.now(),
     }), (d) => ({ detail: describeDrains(d) }));
     const overlay = { drained: drainedRegions(drains), pinnedPathsOnDrain: config.safety.pinnedPathsOnDrain };
-    const outcome = await op.step('apply Gateway and HTTPRoutes', () => reconcileRoutes(configKube, config, observed, overlay),
+    const outcome = await op.step(ROUTE_STEPS.applyRoutes, () => reconcileRoutes(configKube, config, observed, overlay),
       (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }));
     // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
     await applyMeshDrains(deps, op, config, observed, overlay.drained);
     await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
     op.plan([...outcome.explanation, ...outcome.changed, ...drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`)]);
-    for (const problem of outcome.problems) op.note('route refused', 'failed', problem);
+    for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
     return { ...outcome, drains };
   }, 30_000);
 }
