@@ -1,20 +1,20 @@
 /**
  * The composition root shared by the Cloud Functions: validates the environment once, builds the
- * real adapters, and hands out the lifecycle dependencies. Built lazily on the first event so a
+ * real adapters, and hands out the fleet context. Built lazily on the first event so a
  * configuration error fails that invocation with one clear message.
  */
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
 import { loadEnv, type Env } from '../shared/config/env.ts';
 import { systemClock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/core/logger.ts';
-import type { LifecycleDeps } from '../shared/core/context.ts';
-import { createLifecycleDeps } from '../shared/fleet-context.ts';
+import type { FleetContext } from '../shared/core/context.ts';
+import { createFleetContext } from '../shared/fleet-context.ts';
 
 /** What every function needs. */
 export interface FunctionContext {
   env: Env;
   adapters: GcpAdapters;
-  lifecycle: LifecycleDeps;
+  fleet: FleetContext;
   log: Logger;
 }
 
@@ -23,8 +23,8 @@ export async function buildFunctionContext(rawEnv: Record<string, string | undef
   const env = loadEnv(rawEnv);
   const log = createLogger({ level: env.LOG_LEVEL, fields: { component } });
   const adapters = await createGcpAdapters(env, { clock: systemClock, log });
-  const lifecycle = createLifecycleDeps(env, adapters, log);
-  return { env, adapters, lifecycle, log };
+  const fleet = createFleetContext(env, adapters, log);
+  return { env, adapters, fleet, log };
 }
 
 /** Memoises the context per process (Cloud Functions reuse instances across invocations). */

@@ -7,17 +7,15 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
+import { createGcpAdapters } from '../shared/adapters/gcp.ts';
 import { ConfigError, parseEnv } from '../shared/config/env.ts';
 import { systemClock, type Clock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/core/logger.ts';
 import { createApp } from './app.ts';
-import type { ApiDeps } from './api/deps.ts';
 import { buildOperations } from './operations-deps.ts';
-import type { SlackDeps } from './slack/deps.ts';
-import { createLifecycleDeps } from '../shared/fleet-context.ts';
+import { createFleetContext } from '../shared/fleet-context.ts';
 import { parseServiceEnv } from './config.ts';
-import type { PublishGitPush, WebhookStore } from './webhooks/deps.ts';
+import type { PublishGitPush } from './webhooks/deps.ts';
 
 /** A running service. */
 export interface ServicesHandle {
@@ -33,48 +31,51 @@ export interface StartOptions {
   log?: Logger;
   /** Interface to listen on; `0.0.0.0` (Cloud Run) by default, `127.0.0.1` for the sandbox. */
   hostname?: string;
-  /** Replace Firestore and Pub/Sub (then the Google Cloud variables are not needed). */
-  sinks?: { store: WebhookStore; publish: PublishGitPush };
 }
 
 /** Validates `env`, builds the dependencies and starts listening. Throws {@link ConfigError} listing every problem. */
 export async function startServices(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<ServicesHandle> {
   const service = parseServiceEnv(env);
-  const shared = options.sinks ? undefined : parseEnv(env);
-  const problems = [...new Set([...(service.ok ? [] : service.problems), ...(shared && !shared.ok ? shared.problems : [])])].sort();
-  if (!service.ok || (shared && !shared.ok)) {
+  const shared = parseEnv(env);
+  if (!service.ok || !shared.ok) {
+    const problems = [...new Set([...(service.ok ? [] : service.problems), ...(shared.ok ? [] : shared.problems)])].sort();
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`, problems);
   }
   const config = service.config;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger({ level: shared?.env.LOG_LEVEL ?? 'INFO', fields: { component: 'services' } });
+  const log = options.log ?? createLogger({ level: shared.env.LOG_LEVEL, fields: { component: 'services' } });
   if (!config.github && !config.gitlab) log.warn('no webhook secret configured: every webhook delivery will be refused');
+  if (Object.keys(config.api.principals).length === 0 && !config.api.audience) log.info('operations API: API tokens only (no ID-token audience or principals configured)');
 
-  let adapters: GcpAdapters | undefined;
-  let sinks = options.sinks;
-  let operations: { api: ApiDeps; slack: SlackDeps } | undefined;
+  const gcp = await createGcpAdapters(shared.env, { clock, log });
   const background = new Set<Promise<unknown>>();
-  if (!sinks && shared) {
-    const gcp = await createGcpAdapters(shared.env, { clock, log });
-    adapters = gcp;
-    sinks = { store: gcp.store, publish: (payload, attributes) => gcp.pubsub.publish('gitPushes', payload, attributes) };
-    operations = buildOperations(config, createLifecycleDeps(shared.env, gcp, log), gcp, { clock, log, background });
-  }
-  if (!sinks) throw new Error('unreachable: neither sinks nor a Google Cloud environment');
-  if (operations && Object.keys(config.api.principals).length === 0 && !config.api.audience) log.info('operations API: API tokens only (no ID-token audience or principals configured)');
+  const operations = buildOperations(config, createFleetContext(shared.env, gcp, log), gcp, { clock, log, background });
+  const publish: PublishGitPush = (payload, attributes) => gcp.pubsub.publish('gitPushes', payload, attributes);
+  const app = createApp({ github: config.github, gitlab: config.gitlab, filter: config.filter, store: gcp.store, publish, clock, log, ...operations });
+  return serveApp(app, {
+    port: config.port,
+    hostname: options.hostname ?? '0.0.0.0',
+    log,
+    // Slack results still being posted finish before the adapters go.
+    onClose: async () => {
+      await Promise.allSettled([...background]);
+      await gcp.close();
+    },
+  });
+}
 
-  const app = createApp({ github: config.github, gitlab: config.gitlab, filter: config.filter, ...sinks, clock, log, ...operations });
-  const hostname = options.hostname ?? '0.0.0.0';
-  const server = serve({ fetch: app.fetch, port: config.port, hostname });
+/** Serves `app` with @hono/node-server until `close()`; `onClose` runs after the server stopped (or failed to listen). */
+export async function serveApp(app: { fetch: (request: Request) => Response | Promise<Response> }, options: { port: number; hostname: string; log: Logger; onClose?: () => Promise<void> }): Promise<ServicesHandle> {
+  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname });
   try {
     await once(server, 'listening');
   } catch (error) {
-    await adapters?.close();
+    await options.onClose?.();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${port}`;
-  log.info('services listening', { url, github: Boolean(config.github), gitlab: Boolean(config.gitlab) });
+  const url = `http://${options.hostname === '0.0.0.0' ? '127.0.0.1' : options.hostname}:${port}`;
+  options.log.info('services listening', { url });
   return {
     url,
     close: async () => {
@@ -82,9 +83,7 @@ export async function startServices(env: Record<string, string | undefined>, opt
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
-      // Slack results still being posted finish before the adapters go.
-      await Promise.allSettled([...background]);
-      await adapters?.close();
+      await options.onClose?.();
     },
   };
 }

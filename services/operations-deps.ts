@@ -1,13 +1,12 @@
 /**
  * Wires the operations API and the Slack commands to the real flows: fleet operations over the
- * lifecycle dependencies, results published to the results topic, API tokens in Firestore,
+ * fleet context (the runner publishes each outcome to the results topic), API tokens in Firestore,
  * Google ID tokens verified for the configured audience, Slack results posted with fetch.
  */
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import type { Clock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
-import type { LifecycleDeps } from '../shared/core/context.ts';
-import { publishResult } from '../shared/core/publish-result.ts';
+import type { FleetContext } from '../shared/core/context.ts';
 import { createFleetOps, type ApiDeps } from './api/deps.ts';
 import { googleIdTokenVerifier } from './api/id-token.ts';
 import type { Role } from './api/principal.ts';
@@ -21,8 +20,8 @@ import { slackOpsFrom } from './slack/fleet-ops.ts';
 const POST_TIMEOUT_MS = 10_000;
 
 /** The API's and the Slack commands' dependencies. `background` collects Slack tasks still running. */
-export function buildOperations(config: ServiceConfig, lifecycle: LifecycleDeps, gcp: Pick<GcpAdapters, 'pubsub' | 'store'>, shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> }): { api: ApiDeps; slack: SlackDeps } {
-  const ops = createFleetOps(lifecycle, (record) => publishResult(gcp.pubsub, record), createReadiness(lifecycle));
+export function buildOperations(config: ServiceConfig, fleet: FleetContext, gcp: Pick<GcpAdapters, 'store'>, shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> }): { api: ApiDeps; slack: SlackDeps } {
+  const ops = createFleetOps(fleet, createReadiness(fleet));
   const principals: Record<string, Role> = config.api.principals;
   const api: ApiDeps = {
     ops,

@@ -1,4 +1,4 @@
-/** Builds the flows' dependencies from the real adapters: shared by every composition root. */
+/** Builds the fleet context from the real adapters: shared by every composition root. */
 import { hostname } from 'node:os';
 import { createKubeFactory } from './adapters/cluster-access.ts';
 import type { GcpAdapters } from './adapters/gcp.ts';
@@ -6,10 +6,11 @@ import type { Env } from './config/env.ts';
 import { randomIds, realSleep, systemClock } from './core/clock.ts';
 import { createConfigLoader } from './gitops/index.ts';
 import type { Logger } from './core/logger.ts';
-import type { LifecycleDeps } from './core/context.ts';
+import type { FleetContext } from './core/context.ts';
+import { publishResult } from './core/publish-result.ts';
 
-/** The lifecycle dependencies for `env` and `adapters`, with the system clock and random ids. */
-export function createLifecycleDeps(env: Env, adapters: GcpAdapters, log: Logger): LifecycleDeps {
+/** The fleet context for `env` and `adapters`, with the system clock and random ids; results go to the results topic. */
+export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger): FleetContext {
   return {
     container: adapters.container,
     hub: adapters.hub,
@@ -17,6 +18,7 @@ export function createLifecycleDeps(env: Env, adapters: GcpAdapters, log: Logger
     kubeFor: createKubeFactory(env, adapters.tokens),
     // The applied GitOps revision in Firestore; the file only until the first push is applied.
     config: createConfigLoader({ store: adapters.store, ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}) }),
+    results: (record) => publishResult(adapters.pubsub, record),
     clock: systemClock,
     sleep: realSleep,
     ids: randomIds,

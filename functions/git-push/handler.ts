@@ -1,26 +1,20 @@
 /** The git-push CloudEvent handler: decode the receiver's message, then the GitOps flow. */
 import type { FunctionContext } from '../compose.ts';
-import { publishResult } from '../../shared/core/publish-result.ts';
 import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../shared/adapters/topology.ts';
 import { createGitProvider, handleGitPush, parseGitPushMessage } from '../../shared/gitops/index.ts';
-import { startOperation } from '../../shared/state/operations.ts';
+import { rejectEvent } from '../../shared/core/run-operation.ts';
 import { decodePubSubJson } from '../pubsub-json.ts';
 
 /** Handles one CloudEvent; throws only for failures Pub/Sub should retry. */
 export async function gitPushHandler(ctx: FunctionContext, event: { id?: string; type?: string; data?: unknown }): Promise<void> {
   const decoded = decodePubSubJson(event);
   const parsed = decoded.ok ? parseGitPushMessage(decoded.payload) : decoded;
-  const reject = async (reason: string) =>
-    (await startOperation(ctx.lifecycle, { kind: 'git-push', trigger: { messageId: decoded.messageId }, principal: 'git', subject: 'unknown' })).finish('skipped', `message rejected: ${reason}`);
-  const record = !parsed.ok
-    ? await reject(parsed.reason)
-    : await handleGitPush(
-      { ...ctx.lifecycle, ...gitProvider(ctx), configPath: ctx.env.FLEETPILOT_GITOPS_CONFIG_PATH },
-      parsed.message,
-      decoded.messageId,
-      { finalAttempt: deliveryAttempt(event) >= DEFAULT_MAX_DELIVERY_ATTEMPTS },
-    );
-  await publishResult(ctx.adapters.pubsub, record);
+  if (!parsed.ok) {
+    await rejectEvent(ctx.fleet, { kind: 'git-push', trigger: { messageId: decoded.messageId }, principal: 'git', subject: 'unknown' }, `message rejected: ${parsed.reason}`);
+    return;
+  }
+  const flow = { ...ctx.fleet, ...gitProvider(ctx), configPath: ctx.env.FLEETPILOT_GITOPS_CONFIG_PATH };
+  await handleGitPush(flow, parsed.message, decoded.messageId, { finalAttempt: deliveryAttempt(event) >= DEFAULT_MAX_DELIVERY_ATTEMPTS });
 }
 
 function gitProvider(ctx: FunctionContext) {

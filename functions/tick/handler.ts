@@ -1,38 +1,30 @@
 /**
- * The tick (Cloud Scheduler, every minute): timed, level-based work. Today it re-applies member
- * objects of onboarded clusters (an application Service deployed after onboarding gets exported)
- * and re-renders routes (regions whose ServiceImports appeared since join the default rule).
+ * The tick (Cloud Scheduler, every minute): timed, level-based work. It re-applies member objects
+ * of onboarded clusters (an application Service deployed after onboarding gets exported) and
+ * re-renders routes (regions whose ServiceImports appeared since join the default rule; restores
+ * due after their hold-down are applied).
  */
 import type { FunctionContext } from '../compose.ts';
-import { isRetryable } from '../../shared/core/errors.ts';
-import { publishResult } from '../../shared/core/publish-result.ts';
-import { reconcileFleet } from '../../shared/ops/reconcile.ts';
-import { startOperation, type OperationRecord } from '../../shared/state/operations.ts';
+import { runOperation } from '../../shared/core/run-operation.ts';
+import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/ops/reconcile.ts';
+import type { OperationRecord } from '../../shared/state/operations.ts';
 
 /**
  * Runs one tick; never throws for the work itself (the next tick is the retry). Its outcome goes
  * to the results topic only when it changed something or failed: bots need no minutely "nothing".
  */
 export async function tickHandler(ctx: FunctionContext, messageId: string): Promise<OperationRecord> {
-  const record = await runTick(ctx, messageId);
-  if (record.result !== 'succeeded' || record.reason !== NOTHING) await publishResult(ctx.adapters.pubsub, record);
-  return record;
-}
-
-const NOTHING = 'nothing to change';
-
-async function runTick(ctx: FunctionContext, messageId: string): Promise<OperationRecord> {
-  const deps = ctx.lifecycle;
-  const op = await startOperation(deps, { kind: 'tick', trigger: { source: 'scheduler', messageId }, principal: 'scheduler', subject: 'fleet' });
-  try {
-    const changed = await reconcileFleet(deps, op, await deps.config());
-    return await op.finish('succeeded', changed.length > 0 ? changed.join('; ') : NOTHING);
-  } catch (error) {
-    // Never retried by Pub/Sub: the next tick comes within a minute, and redelivered ticks would pile up.
-    const message = error instanceof Error ? error.message : String(error);
-    const transient = isRetryable(error);
-    if (transient) ctx.log.warn('tick did not complete; the next tick tries again', { operationId: op.id, error });
-    else ctx.log.error('tick failed; the next tick tries again', { operationId: op.id, error });
-    return op.finish(transient ? 'skipped' : 'failed', message);
-  }
+  const spec = {
+    kind: 'tick',
+    delivery: 'tick' as const,
+    trigger: { source: 'scheduler', messageId },
+    principal: 'scheduler',
+    subject: 'fleet',
+    announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
+  };
+  const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {
+    const changed = await reconcileFleet(ctx.fleet, op, await ctx.fleet.config());
+    return { result: 'succeeded', reason: changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE };
+  });
+  return ran.record;
 }

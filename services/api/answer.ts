@@ -4,7 +4,7 @@
  * `details`, so that no client can mistake a refusal for success.
  */
 import type { Context } from 'hono';
-import type { ManualResult } from '../../shared/ops/result.ts';
+import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { ApiError } from '../http-errors.ts';
 
 /** The JSON response for `result`. */

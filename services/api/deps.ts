@@ -12,10 +12,9 @@ import { readFleetView, type FleetView } from '../../shared/ops/fleet-view.ts';
 import { manualDrain, type ManualRequest } from '../../shared/failover/manual-drain.ts';
 import { planFleet, type RoutePreview } from '../../shared/routing/fleet-plan.ts';
 import { reconcileNow } from '../../shared/ops/reconcile.ts';
-import type { ManualResult } from '../../shared/ops/result.ts';
+import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
-import type { LifecycleDeps } from '../../shared/core/context.ts';
-import type { OperationRecord } from '../../shared/state/operations.ts';
+import type { FleetContext } from '../../shared/core/context.ts';
 import type { AuthDeps } from './auth.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -51,24 +50,17 @@ export interface ApiDeps {
   log: Logger;
 }
 
-/** The real operations on the shared flows; every recorded outcome is also published. */
-export function createFleetOps(deps: LifecycleDeps, publish: (record: OperationRecord) => Promise<void>, readiness: FleetOps['readiness']): FleetOps {
-  const published = async (run: Promise<ManualResult>) => {
-    const result = await run;
-    if (result.operation) {
-      await publish(result.operation).catch((error: unknown) => deps.log.warn('result not published', { operationId: result.operation?.id, error }));
-    }
-    return result;
-  };
+/** The real operations on the shared flows (each finished operation is published by the runner). */
+export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readiness']): FleetOps {
   return {
-    fleet: () => readFleetView(deps),
-    routes: async () => planFleet(await readSnapshot(deps)).routes,
-    manualDrain: (request) => published(manualDrain(deps, request)),
-    reconcile: (request) => published(reconcileNow(deps, request)),
-    onboard: (request) => published(onboardCluster(deps, request)),
-    offboard: (request) => published(offboardCluster(deps, request)),
+    fleet: () => readFleetView(fleet),
+    routes: async () => planFleet(await readSnapshot(fleet)).routes,
+    manualDrain: (request) => manualDrain(fleet, request),
+    reconcile: (request) => reconcileNow(fleet, request),
+    onboard: (request) => onboardCluster(fleet, request),
+    offboard: (request) => offboardCluster(fleet, request),
     readiness,
-    config: () => readConfigView(deps),
-    planConfig: (yaml) => planConfigChange(deps, yaml),
+    config: () => readConfigView(fleet),
+    planConfig: (yaml) => planConfigChange(fleet, yaml),
   };
 }

@@ -3,7 +3,7 @@
  * parallel, with a deadline. The answer names which ones answer; errors are reduced to their class
  * (never a URL with credentials or a token).
  */
-import type { LifecycleDeps } from '../../shared/core/context.ts';
+import type { FleetContext } from '../../shared/core/context.ts';
 import { configClusterKube } from '../../shared/routing/config-kube.ts';
 import { httpStatusOf } from '../../shared/core/errors.ts';
 import type { DependencyStatus } from './deps.ts';
@@ -12,7 +12,7 @@ import type { DependencyStatus } from './deps.ts';
 const PROBE_TIMEOUT_MS = 3_000;
 
 /** A readiness check over the flows' dependencies. */
-export function createReadiness(deps: LifecycleDeps): () => Promise<Record<string, DependencyStatus>> {
+export function createReadiness(deps: FleetContext): () => Promise<Record<string, DependencyStatus>> {
   return async () => {
     // One configuration read per check, shared by the probes that need it.
     const config = deps.config();

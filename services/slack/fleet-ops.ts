@@ -5,7 +5,7 @@
  */
 import type { FleetOps } from '../api/deps.ts';
 import type { FleetView } from '../../shared/ops/fleet-view.ts';
-import type { ManualResult } from '../../shared/ops/result.ts';
+import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { ApiError, toErrorResponse } from '../http-errors.ts';
 import type { SlackOpResult, SlackOps } from './deps.ts';
 

@@ -4,7 +4,6 @@
  */
 import type { PubSubAdapter } from '../adapters/pubsub.ts';
 import type { OperationRecord } from '../state/operations.ts';
-import { operationSummary } from '../ops/result.ts';
 
 /** The message published for one operation. */
 export interface ResultMessage {
@@ -41,4 +40,9 @@ export function resultMessage(record: OperationRecord): ResultMessage {
 /** Publishes `record`'s outcome; attributes let subscribers filter by kind and result. */
 export async function publishResult(pubsub: Pick<PubSubAdapter, 'publish'>, record: OperationRecord): Promise<void> {
   await pubsub.publish('results', resultMessage(record), { kind: record.kind, result: record.result ?? 'unknown', principal: record.principal });
+}
+
+/** A one-line summary of a finished operation, for the results topic and chat. */
+export function operationSummary(record: Pick<OperationRecord, 'kind' | 'subject' | 'result' | 'reason' | 'principal'>): string {
+  return `${record.kind} ${record.subject} by ${record.principal}: ${record.result ?? 'running'}${record.reason ? ` — ${record.reason}` : ''}`;
 }

@@ -6,13 +6,15 @@
  */
 import { RequestError } from '../core/errors.ts';
 import { updateFacts } from './drain-store.ts';
-import { drainDiff, mergeManual, type ManualFact, type RegionDrainState } from './index.ts';
-import type { LifecycleDeps } from '../core/context.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
-import { startOperation } from '../state/operations.ts';
+import { mergeManual, type ManualFact } from './facts.ts';
+import type { RegionDrainState } from './drain-state.ts';
+import { drainDiff } from './overlay.ts';
+import { runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
+import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
 import { describeTrafficMoved, planFleet, refusalOf, type FleetPlan } from '../routing/fleet-plan.ts';
-import type { ManualResult } from '../ops/result.ts';
+import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot, type FleetSnapshot } from '../routing/snapshot.ts';
+import { FAILOVER_STEPS } from './steps.ts';
 
 /** A manual drain or restore. */
 export interface ManualRequest {
@@ -27,8 +29,11 @@ export interface ManualRequest {
   source: string;
 }
 
+/** What a manual drain needs. */
+export type ManualDrainContext = RoutesContext & RunnerContext;
+
 /** Plans, and unless it is a dry run applies, a manual drain or restore. */
-export async function manualDrain(deps: LifecycleDeps, request: ManualRequest): Promise<ManualResult> {
+export async function manualDrain(deps: ManualDrainContext, request: ManualRequest): Promise<ManualResult> {
   const snapshot = await readSnapshot(deps);
   requireKnownRegion(snapshot, request.region);
   const before = planFleet(snapshot);
@@ -47,33 +52,32 @@ export async function manualDrain(deps: LifecycleDeps, request: ManualRequest): 
     return { result: refusal ? 'refused' : 'planned', summary, plan: lines, ...(refusal ? { refusal: { guard: refusal.guard, reason: refusal.reason } } : {}), routes: after.routes };
   }
 
-  const op = await startOperation(deps, {
-    kind: `manual-${request.action}`, trigger: { source: request.source, requestId: fact.id, reason: request.reason }, principal: request.principal, subject: `region/${request.region}`, region: request.region,
+  const spec = {
+    kind: `manual-${request.action}`, delivery: 'request' as const, trigger: { source: request.source, requestId: fact.id, reason: request.reason },
+    principal: request.principal, subject: `region/${request.region}`, region: request.region, plan: lines,
+  };
+  const refused = (r: { guard: string; reason: string }) => ({ result: 'refused' as const, reason: `${r.guard}: ${r.reason}`, summary: `${verb} ${request.region} refused by ${r.guard}: ${r.reason}`, refusal: { guard: r.guard, reason: r.reason } });
+  const { record, outcome } = await runOperation(deps, spec, async ({ op }): Promise<FlowOutcome & { summary: string; refusal?: { guard: string; reason: string } }> => {
+    if (refusal) {
+      op.note(FAILOVER_STEPS.checkGuards, 'failed', `${refusal.guard}: ${refusal.reason}`);
+      return refused(refusal);
+    }
+    if (unchanged) {
+      const state = describeRegion(before.drains.regions[request.region]);
+      return { result: 'skipped', reason: `nothing to change: ${state}`, summary: `${verb} ${request.region}: nothing to change (${state})` };
+    }
+    await op.step(FAILOVER_STEPS.recordManual(request.action), () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
+      (m) => ({ outcome: m.changed ? 'done' : 'unchanged', detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}` }));
+    const rendered = await updateRoutes(deps, op, snapshot.config);
+    // Another writer may have changed the facts since the plan: the render inside the lease decides.
+    const late = rendered.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
+    if (late) return refused(late);
+    const state = rendered.drains.regions[request.region];
+    const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
+    return { result: 'succeeded', reason: summary, summary };
   });
-  op.plan(lines);
-  if (refusal) {
-    op.note('check safety guards', 'failed', `${refusal.guard}: ${refusal.reason}`);
-    const record = await op.finish('refused', `${refusal.guard}: ${refusal.reason}`);
-    return { result: 'refused', summary: `${verb} ${request.region} refused by ${refusal.guard}: ${refusal.reason}`, plan: lines, refusal: { guard: refusal.guard, reason: refusal.reason }, operation: record };
-  }
-  if (unchanged) {
-    const state = describeRegion(before.drains.regions[request.region]);
-    const record = await op.finish('skipped', `nothing to change: ${state}`);
-    return { result: 'skipped', summary: `${verb} ${request.region}: nothing to change (${state})`, plan: lines, operation: record };
-  }
-  await op.step(`record manual ${request.action}`, () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
-    (m) => ({ outcome: m.changed ? 'done' : 'unchanged', detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}` }));
-  const outcome = await updateRoutes(deps, op, snapshot.config);
-  // Another writer may have changed the facts since the plan: the render inside the lease decides.
-  const late = outcome.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
-  if (late) {
-    const record = await op.finish('refused', `${late.guard}: ${late.reason}`);
-    return { result: 'refused', summary: `${verb} ${request.region} refused by ${late.guard}: ${late.reason}`, plan: lines, refusal: { guard: late.guard, reason: late.reason }, operation: record };
-  }
-  const state = outcome.drains.regions[request.region];
-  const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
-  const record = await op.finish('succeeded', summary);
-  return { result: 'succeeded', summary, plan: lines, operation: record };
+  const ended = outcome!;
+  return { result: ended.result === 'failed' ? 'failed' : ended.result, summary: ended.summary, plan: lines, ...(ended.refusal ? { refusal: ended.refusal } : {}), operation: record };
 }
 
 /** Refuses a region no service, cluster or fact knows, naming the ones that exist. */

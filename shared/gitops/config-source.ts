@@ -17,7 +17,7 @@ export interface ConfigLoaderOptions {
   loadFile?: (file: string) => Promise<FleetConfig>;
 }
 
-/** Returns a loader of the current desired configuration (`LifecycleDeps.config`). */
+/** Returns a loader of the current desired configuration (`FleetContext.config`). */
 export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<FleetConfig> {
   const loadFile = options.loadFile ?? loadFleetConfigFile;
   let cached: { commit: string; config: FleetConfig } | undefined;

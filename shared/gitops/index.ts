@@ -2,9 +2,9 @@
 export { createConfigLoader, type ConfigLoaderOptions } from './config-source.ts';
 export { COMMIT_ID, PROVIDER_TIMEOUT_MS, assertCommitSha, assertRepoPath, type FetchImpl } from './provider-http.ts';
 export { createGitProvider, type GitProvider, type GitProviderOptions } from './providers.ts';
-export { handleGitPush, type GitPushDeps, type GitPushOptions } from './push-flow.ts';
+export { handleGitPush, type GitOpsSource, type GitPushContext, type GitPushOptions } from './push-flow.ts';
 export { GIT_PROVIDERS, gitPushMessageSchema, parseGitPushMessage, type GitPushMessage } from './push-message.ts';
-export { renderRoutes, reportStatus, routesSummary, validateConfigText, type ApplyRoutes, type Validation } from './push-steps.ts';
+export { renderRoutes, reportStatus, routesSummary, validateConfigText, type Validation } from './push-steps.ts';
 export {
   APPLIED_ID, CONFIG_REVISIONS, FLEET_CONFIG, applyIfNewer, readAppliedConfig, readRevision, recordRevision,
   type AppliedConfig, type ApplyDecision, type CommitRef, type RevisionInput, type RevisionRecord, type RevisionStatus,

@@ -4,26 +4,27 @@
  * routes from it. Drains and manual holds are separate facts that routes are rendered with, so every
  * revision keeps them. The result goes back to the commit as a status.
  */
-import { isRetryable } from '../core/errors.ts';
-import type { LifecycleDeps } from '../core/context.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
-import { startOperation, type OperationRecord } from '../state/operations.ts';
+import { runOperation, type FlowOutcome, type FlowScope, type RunnerContext } from '../core/run-operation.ts';
+import type { RoutesContext } from '../routing/update-routes.ts';
+import type { OperationRecord } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import type { GitPushMessage } from './push-message.ts';
-import { renderRoutes, reportStatus, routesSummary, validateConfigText, type ApplyRoutes } from './push-steps.ts';
+import { renderRoutes, reportStatus, routesSummary, validateConfigText } from './push-steps.ts';
 import { applyIfNewer, recordRevision } from './revisions.ts';
 import type { ConfigSource } from './sources.ts';
 import type { CommitStatusReporter } from './status.ts';
+import { GITOPS_STEPS } from './steps.ts';
 
-/** What the git-push flow needs besides the lifecycle dependencies. */
-export interface GitPushDeps extends LifecycleDeps {
+/** Where pushed configurations come from and where their results go. */
+export interface GitOpsSource {
   source: ConfigSource;
   status: CommitStatusReporter;
   /** The configuration file's path in the repository (e.g. `fleet.yaml`). */
   configPath: string;
-  /** Renders routes; `updateRoutes` unless replaced (unit tests). */
-  applyRoutes?: ApplyRoutes;
 }
+
+/** What the git-push flow needs. */
+export type GitPushContext = RunnerContext & RoutesContext & GitOpsSource;
 
 /** Options of {@link handleGitPush}. */
 export interface GitPushOptions {
@@ -32,52 +33,48 @@ export interface GitPushOptions {
 }
 
 /** Handles one git-push message; throws only for failures Pub/Sub should redeliver. */
-export async function handleGitPush(deps: GitPushDeps, message: GitPushMessage, messageId: string, options: GitPushOptions = {}): Promise<OperationRecord> {
+export async function handleGitPush(ctx: GitPushContext, message: GitPushMessage, messageId: string, options: GitPushOptions = {}): Promise<OperationRecord> {
   const commit = message.commit;
-  const configPath = deps.configPath;
-  const op = await startOperation(deps, {
+  const spec = {
     kind: 'git-push',
+    delivery: 'pubsub' as const,
+    finalAttempt: options.finalAttempt ?? false,
     trigger: { source: message.provider, repository: message.repository, branch: message.branch, commit, deliveryId: message.deliveryId, messageId },
     principal: `git:${message.pusher}`,
     subject: `config/${message.repository}`,
+  };
+  const ran = await runOperation(ctx, spec, (scope) => applyPush(ctx, scope, commit), {
+    onFailure: (error, { log }) => reportStatus(ctx.status, log, commit, 'error', error instanceof Error ? error.message : String(error)),
   });
-  const log = deps.log.child({ operationId: op.id, messageId, repository: message.repository, commit });
-  const report = (state: Parameters<typeof reportStatus>[3], description: string) => reportStatus(deps.status, log, commit, state, description);
+  return ran.record;
+}
+
+/** Fetch, validate, record, apply if newer, render; every ending reported as a commit status. */
+async function applyPush(ctx: GitPushContext, { op, log }: FlowScope, commit: string): Promise<FlowOutcome> {
+  const configPath = ctx.configPath;
+  const report = (state: Parameters<typeof reportStatus>[3], description: string) => reportStatus(ctx.status, log, commit, state, description);
   await report('pending', `fleetpilot is validating ${configPath}`);
-  try {
-    const fetched = await op.step(`fetch ${configPath} at ${shortSha(commit)}`, () => deps.source.fetch(commit, configPath),
-      (f) => ({ detail: `committed by ${f.author} at ${f.committedAt}` }));
-    const revision = { commit, author: fetched.author, committedAt: fetched.committedAt, receivedAt: deps.clock.now().toISOString(), path: configPath, yaml: fetched.text };
-    const validation = validateConfigText(fetched.text, configPath);
-    if (!validation.ok) {
-      await op.step('record rejected revision', () => recordRevision(deps.store, { ...revision, status: 'rejected', problems: validation.problems }),
-        () => ({ detail: validation.problems.join('; ') }));
-      op.plan(validation.problems.map((p) => `rejected: ${p}`));
-      log.warn('pushed configuration rejected', { problems: validation.problems });
-      await report('failure', validation.problems[0] ?? 'invalid configuration');
-      return await op.finish('refused', `invalid configuration; live routes untouched: ${validation.problems.join('; ')}`);
-    }
-    const decision = await op.step('record revision; apply if newer than the applied one', () => applyIfNewer(deps.store, revision),
-      (d) => ({ outcome: d.applied && !d.alreadyApplied ? 'done' : 'unchanged', detail: d.applied ? (d.alreadyApplied ? 'already applied' : `replaces ${d.previous?.commit ?? 'no applied revision'}`) : `superseded by ${d.current?.commit}` }));
-    if (!decision.applied) {
-      const newer = decision.current?.commit ?? 'unknown';
-      await report('success', `superseded by ${shortSha(newer)}`);
-      return await op.finish('skipped', `older than the applied commit ${newer}`);
-    }
-    const outcome = await renderRoutes(deps, op, deps.applyRoutes ?? updateRoutes, validation.config, commit);
-    const summary = routesSummary(commit, outcome, decision.alreadyApplied);
-    log.info('pushed configuration handled', { changed: outcome.changed.length, problems: outcome.problems.length });
-    await report(outcome.problems.length > 0 ? 'failure' : 'success', summary);
-    if (outcome.problems.length > 0) return await op.finish('refused', summary);
-    return await op.finish(decision.alreadyApplied && outcome.changed.length === 0 ? 'skipped' : 'succeeded', summary);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (isRetryable(error) && !options.finalAttempt) {
-      await op.finish('retrying', reason);
-      throw error;
-    }
-    log.error('git push failed permanently', { error });
-    await report('error', reason);
-    return op.finish('failed', reason);
+  const fetched = await op.step(GITOPS_STEPS.fetch(configPath, shortSha(commit)), () => ctx.source.fetch(commit, configPath),
+    (f) => ({ detail: `committed by ${f.author} at ${f.committedAt}` }));
+  const revision = { commit, author: fetched.author, committedAt: fetched.committedAt, receivedAt: ctx.clock.now().toISOString(), path: configPath, yaml: fetched.text };
+  const validation = validateConfigText(fetched.text, configPath);
+  if (!validation.ok) {
+    await op.step(GITOPS_STEPS.recordRejected, () => recordRevision(ctx.store, { ...revision, status: 'rejected', problems: validation.problems }),
+      () => ({ detail: validation.problems.join('; ') }));
+    op.plan(validation.problems.map((p) => `rejected: ${p}`));
+    await report('failure', validation.problems[0] ?? 'invalid configuration');
+    return { result: 'refused', reason: `invalid configuration; live routes untouched: ${validation.problems.join('; ')}` };
   }
+  const decision = await op.step(GITOPS_STEPS.recordRevision, () => applyIfNewer(ctx.store, revision),
+    (d) => ({ outcome: d.applied && !d.alreadyApplied ? 'done' : 'unchanged', detail: d.applied ? (d.alreadyApplied ? 'already applied' : `replaces ${d.previous?.commit ?? 'no applied revision'}`) : `superseded by ${d.current?.commit}` }));
+  if (!decision.applied) {
+    const newer = decision.current?.commit ?? 'unknown';
+    await report('success', `superseded by ${shortSha(newer)}`);
+    return { result: 'skipped', reason: `older than the applied commit ${newer}` };
+  }
+  const outcome = await renderRoutes(ctx, op, validation.config, commit);
+  const summary = routesSummary(commit, outcome, decision.alreadyApplied);
+  await report(outcome.problems.length > 0 ? 'failure' : 'success', summary);
+  if (outcome.problems.length > 0) return { result: 'refused', reason: summary };
+  return { result: decision.alreadyApplied && outcome.changed.length === 0 ? 'skipped' : 'succeeded', reason: summary };
 }

@@ -8,15 +8,13 @@ import { parseFleetConfigYaml } from '../config/config-file.ts';
 import { TerminalError } from '../core/errors.ts';
 import { drainedRegions, type FleetDrainState } from '../failover/index.ts';
 import type { Logger } from '../core/logger.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
 import type { RoutesOutcome } from '../routing/apply-routes.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import { readAppliedConfig } from './revisions.ts';
 import type { CommitState, CommitStatusReporter } from './status.ts';
-
-/** Re-renders routes from a configuration; `updateRoutes` in production. */
-export type ApplyRoutes = (deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig) => Promise<RoutesOutcome & { drains?: FleetDrainState }>;
+import { GITOPS_STEPS } from './steps.ts';
 
 /** The configuration, or every problem as `file:line: path: message`. */
 export type Validation = { ok: true; config: FleetConfig } | { ok: false; problems: string[] };
@@ -45,13 +43,13 @@ export async function reportStatus(reporter: CommitStatusReporter, log: Logger, 
  * Renders routes from `config` (the pushed commit's). If a newer commit was applied while this one
  * rendered, renders once more from that one, so the live routes never end on an older revision.
  */
-export async function renderRoutes(deps: LifecycleDeps, op: OperationRecorder, apply: ApplyRoutes, config: FleetConfig, commit: string): Promise<RoutesOutcome & { drains?: FleetDrainState }> {
-  const outcome = await apply(deps, op, config);
+export async function renderRoutes(deps: RoutesContext, op: OperationRecorder, config: FleetConfig, commit: string): Promise<RoutesOutcome & { drains?: FleetDrainState }> {
+  const outcome = await updateRoutes(deps, op, config);
   const applied = await readAppliedConfig(deps.store);
   if (!applied || applied.commit === commit) return outcome;
-  op.note('newer commit applied meanwhile', 'done', `routes rendered again from ${applied.commit}`);
+  op.note(GITOPS_STEPS.newerApplied, 'done', `routes rendered again from ${applied.commit}`);
   const newer = parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`);
-  const again = await apply(deps, op, newer);
+  const again = await updateRoutes(deps, op, newer);
   return { ...again, changed: [...outcome.changed, ...again.changed] };
 }
 

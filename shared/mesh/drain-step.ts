@@ -7,14 +7,15 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { renderDrainedDestinationRule } from './index.ts';
 import type { RoutingObservation } from '../routing/index.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
+import { MESH_STEPS } from './steps.ts';
 
 /** Applies drain-aware DestinationRules in every serving cluster. */
-export async function applyMeshDrains(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, observed: RoutingObservation, drained: ReadonlySet<string>): Promise<void> {
+export async function applyMeshDrains(deps: Needs<'container' | 'kubeFor'>, op: OperationRecorder, config: FleetConfig, observed: RoutingObservation, drained: ReadonlySet<string>): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const serving = observed.clusters.filter((c) => c.phase === 'serving');
   const regions = serving.map((c) => c.region);
-  await op.step('apply drain-aware DestinationRules', async () => {
+  await op.step(MESH_STEPS.drainRules, async () => {
     const changed: string[] = [];
     // Attached clusters serve routes but are not in the mesh (and not in the Container API).
     for (const cluster of serving.filter((c) => c.kind !== 'attached')) {

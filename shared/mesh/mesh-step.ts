@@ -9,17 +9,21 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { ensureMeshServices, ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from './index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
+import { MESH_STEPS } from './steps.ts';
+
+/** What the mesh steps need: cluster records, the Container API and clients for each cluster. */
+export type MeshContext = Needs<'container' | 'kubeFor' | 'store' | 'clock'>;
 
 /** Reader tokens in remote secrets live this long before renewal. */
 const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
-async function meshCluster(deps: LifecycleDeps, info: ClusterInfo): Promise<MeshCluster> {
+async function meshCluster(deps: Needs<'kubeFor'>, info: ClusterInfo): Promise<MeshCluster> {
   return { name: info.name, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, kube: await deps.kubeFor(info) };
 }
 
 /** The other onboarded clusters that are part of the mesh. */
-async function otherMeshClusters(deps: LifecycleDeps, exclude: string): Promise<MeshCluster[]> {
+async function otherMeshClusters(deps: MeshContext, exclude: string): Promise<MeshCluster[]> {
   const others: MeshCluster[] = [];
   for (const record of await listClusterRecords(deps.store)) {
     // Attached clusters are not in the mesh: no endpoint that other clusters reach directly.
@@ -31,20 +35,20 @@ async function otherMeshClusters(deps: LifecycleDeps, exclude: string): Promise<
 }
 
 /** Adds `cluster` to the mesh. */
-export async function addClusterToMesh(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
+export async function addClusterToMesh(deps: MeshContext, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const self = await meshCluster(deps, cluster);
-  await op.step('label mesh namespaces and apply DestinationRules', () => ensureMeshServices(self, config.mesh.services),
+  await op.step(MESH_STEPS.labelAndRules, () => ensureMeshServices(self, config.mesh.services),
     (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already in place' }));
   const others = await otherMeshClusters(deps, cluster.name);
-  await op.step('exchange remote secrets with the other mesh clusters', () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: TOKEN_TTL_SECONDS, clock: deps.clock }),
+  await op.step(MESH_STEPS.exchangeSecrets, () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: TOKEN_TTL_SECONDS, clock: deps.clock }),
     (s) => ({ outcome: s.created.length > 0 ? 'done' : 'unchanged', detail: `created ${s.created.length}, unchanged ${s.unchanged.length}` }));
 }
 
 /** Removes a deleted cluster's remote secrets from every other mesh cluster. */
-export async function removeClusterFromMesh(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, clusterName: string): Promise<void> {
+export async function removeClusterFromMesh(deps: MeshContext, op: OperationRecorder, config: FleetConfig, clusterName: string): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const others = await otherMeshClusters(deps, clusterName);
-  await op.step('remove its remote secrets from the other mesh clusters', () => removeRemoteSecrets(clusterName, others),
+  await op.step(MESH_STEPS.removeSecrets, () => removeRemoteSecrets(clusterName, others),
     (removed) => ({ outcome: removed.length > 0 ? 'done' : 'unchanged', detail: removed.join(', ') || 'none present' }));
 }

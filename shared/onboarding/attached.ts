@@ -8,7 +8,7 @@ import type { ClusterInfo } from '../adapters/container.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { membershipLocationAndId } from '../adapters/kube-config.ts';
 import type { ClusterRecord } from '../state/cluster-records.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
 
 /** An attached cluster as fleetpilot keys it: fleet project, membership location and id, and its region. */
 export interface AttachedCluster {
@@ -50,6 +50,6 @@ export function attachedClusterInfo(cluster: AttachedCluster): ClusterInfo {
 }
 
 /** A Kubernetes adapter for an attached cluster, through Connect Gateway. */
-export function attachedKube(deps: Pick<LifecycleDeps, 'kubeFor'>, cluster: AttachedCluster): Promise<KubeAdapter> {
+export function attachedKube(deps: Needs<'kubeFor'>, cluster: AttachedCluster): Promise<KubeAdapter> {
   return deps.kubeFor(attachedClusterInfo(cluster), cluster.membership);
 }

@@ -5,64 +5,55 @@
  * same state. Malformed entries are recorded and acknowledged; transient failures are rethrown
  * so Pub/Sub redelivers.
  */
-import { MARKERS } from '../adapters/firestore.ts';
-import { isRetryable } from '../core/errors.ts';
+import { rejectEvent, runOperation, type FlowOutcome, type OperationSpec, type RunnerContext } from '../core/run-operation.ts';
 import { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
 import { regionOf } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
-import { withLease } from '../state/leases.ts';
-import { startOperation, type OperationRecord, type OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
 import { offboard } from './offboard.ts';
-import { onboard } from './onboard.ts';
+import { onboard, type OnboardContext } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';
+import { ONBOARDING_STEPS } from './steps.ts';
 
 /** Dedupe markers live a week (audit entries are not redelivered later than that). */
 const MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** Handles one audit-log entry (already decoded from its transport). */
-export async function handleClusterAuditEntry(deps: LifecycleDeps, entry: unknown, messageId: string): Promise<OperationRecord> {
+/** What the lifecycle flow needs. */
+export type LifecycleContext = RunnerContext & OnboardContext;
+
+/** Handles one audit-log entry (already decoded from its transport); throws only for what Pub/Sub should redeliver. */
+export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unknown, messageId: string): Promise<OperationRecord> {
   const parsed = parseClusterAuditEntry(entry);
-  if (!parsed.ok) {
-    const op = await startOperation(deps, { kind: 'cluster-lifecycle', trigger: { source: 'audit-log', messageId }, principal: 'audit-log', subject: 'unknown' });
-    deps.log.warn('audit entry rejected', { messageId, reason: parsed.reason });
-    return op.finish('skipped', `entry rejected: ${parsed.reason}`);
-  }
+  if (!parsed.ok) return rejectEvent(ctx, { kind: KIND, trigger: { source: 'audit-log', messageId }, principal: 'audit-log', subject: 'unknown' }, `entry rejected: ${parsed.reason}`);
   const event = parsed.event;
-  const markerKey = `audit:${event.operationId}:${event.phase}`;
-  const subject = `${event.projectId}/${event.location}/${event.clusterName}`;
-  const trigger = { source: 'audit-log', messageId, action: event.action, phase: event.phase, operationId: event.operationId, apiVersion: event.apiVersion, timestamp: event.timestamp };
-  const op = await startOperation(deps, { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject, cluster: subject, region: regionOf(event.location) });
-  const log = deps.log.child({ operationId: op.id, messageId, cluster: subject });
-  if (await deps.store.get(MARKERS, markerKey)) {
-    log.info('duplicate audit entry ignored', { marker: markerKey });
-    return op.finish('skipped', 'duplicate: this entry was already processed');
-  }
-  try {
-    const result = await withLease(deps, `cluster:${subject}`, `${deps.instanceId}:${op.id}`, 120_000,
-      () => converge(deps, op, event), 30_000);
-    await deps.store.markOnce(markerKey, MARKER_TTL_MS, { operationId: op.id });
-    log.info('cluster lifecycle handled', { result: result.result, reason: result.reason });
-    return await op.finish(result.result, result.reason);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (isRetryable(error)) {
-      log.warn('cluster lifecycle failed transiently; Pub/Sub will redeliver', { error });
-      await op.finish('retrying', message);
-      throw error;
-    }
-    log.error('cluster lifecycle failed permanently', { error });
+  const ref = { projectId: event.projectId, location: event.location, name: event.clusterName };
+  const subject = `${ref.projectId}/${ref.location}/${ref.name}`;
+  const spec: OperationSpec = {
+    kind: KIND,
+    delivery: 'pubsub',
+    trigger: { source: 'audit-log', messageId, action: event.action, phase: event.phase, operationId: event.operationId, apiVersion: event.apiVersion, timestamp: event.timestamp },
+    principal: 'audit-log',
+    subject,
+    cluster: subject,
+    region: regionOf(event.location),
+    marker: { key: `audit:${event.operationId}:${event.phase}`, ttlMs: MARKER_TTL_MS },
+    lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 30_000 },
+  };
+  const ran = await runOperation(ctx, spec, ({ op }) => converge(ctx, op, event), {
     // The cluster's record says why, instead of staying in the phase the run had reached.
-    const record = await readClusterRecord(deps.store, { projectId: event.projectId, location: event.location, name: event.clusterName });
-    if (record && record.phase === 'onboarding') {
-      await writeClusterRecord(deps.store, { ...record, phase: 'failed', reason: message, updatedAt: deps.clock.now().toISOString(), operationId: op.id });
-    }
-    await deps.store.markOnce(markerKey, MARKER_TTL_MS, { operationId: op.id, failed: true });
-    return op.finish('failed', message);
-  }
+    onFailure: async (error, { op }) => {
+      const record = await readClusterRecord(ctx.store, ref);
+      if (record?.phase !== 'onboarding') return;
+      const reason = error instanceof Error ? error.message : String(error);
+      await writeClusterRecord(ctx.store, { ...record, phase: 'failed', reason, updatedAt: ctx.clock.now().toISOString(), operationId: op.id });
+    },
+  });
+  return ran.record;
 }
 
-async function converge(deps: LifecycleDeps, op: OperationRecorder, event: ClusterAuditEvent): Promise<{ result: 'succeeded' | 'skipped'; reason?: string }> {
+const KIND = 'cluster-lifecycle';
+
+async function converge(deps: LifecycleContext, op: OperationRecorder, event: ClusterAuditEvent): Promise<FlowOutcome> {
   const ref = { projectId: event.projectId, location: event.location, name: event.clusterName };
   const config = await deps.config();
   if (event.action === 'create' && event.phase === 'first') return { result: 'skipped', reason: 'creation accepted; onboarding waits for the last entry' };
@@ -71,7 +62,7 @@ async function converge(deps: LifecycleDeps, op: OperationRecorder, event: Clust
     return { result: 'skipped', reason: `cluster creation failed: ${event.statusMessage ?? 'unknown error'}` };
   }
   // The event only says where to look; the Container API says what is true (null = confirmed gone).
-  const live = await op.step('read cluster', () => deps.container.getCluster(ref.location, ref.name), (c) => ({ detail: c ? `status ${c.status}` : 'not found (deleted)' }));
+  const live = await op.step(ONBOARDING_STEPS.readCluster, () => deps.container.getCluster(ref.location, ref.name), (c) => ({ detail: c ? `status ${c.status}` : 'not found (deleted)' }));
   if (!live || live.status === 'STOPPING') {
     await offboard(deps, op, config, ref, live);
     return { result: 'succeeded', reason: live ? 'cluster is being deleted: taken out of routing' : 'cluster is deleted: removed from the fleet' };

@@ -8,10 +8,11 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { regionOf } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { OnboardContext } from './onboard.ts';
 import { membershipIdFor } from './membership.ts';
 import { removeClusterFromMesh } from '../mesh/mesh-step.ts';
 import { updateRoutes } from '../routing/update-routes.ts';
+import { ONBOARDING_STEPS } from './steps.ts';
 
 /** The cluster a lifecycle event names. */
 export interface ClusterRef {
@@ -21,7 +22,7 @@ export interface ClusterRef {
 }
 
 /** Takes a deleting (or deleted) cluster out of routing; removes its fleet wiring when it is gone. */
-export async function offboard(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, ref: ClusterRef, live: ClusterInfo | null): Promise<void> {
+export async function offboard(deps: OnboardContext, op: OperationRecorder, config: FleetConfig, ref: ClusterRef, live: ClusterInfo | null): Promise<void> {
   const existing = await readClusterRecord(deps.store, ref);
   const record: ClusterRecord = {
     ...(existing ?? { ...ref, region: regionOf(ref.location) }),
@@ -30,13 +31,13 @@ export async function offboard(deps: LifecycleDeps, op: OperationRecorder, confi
     operationId: op.id,
   };
   if (existing?.phase !== 'leaving' && existing?.phase !== 'removed') {
-    await op.step('mark cluster as leaving', () => writeClusterRecord(deps.store, { ...record, phase: 'leaving' }));
+    await op.step(ONBOARDING_STEPS.markLeaving, () => writeClusterRecord(deps.store, { ...record, phase: 'leaving' }));
   }
   await updateRoutes(deps, op, config);
   if (live) return; // Still being deleted: its fleet wiring goes once the deletion is confirmed.
 
   const membershipId = existing?.membership?.split('/').pop() ?? membershipIdFor(ref);
-  await op.step('remove fleet membership', async () => {
+  await op.step(ONBOARDING_STEPS.removeMembership, async () => {
     const membership = await deps.hub.getMembership(config.fleet.membershipLocation, membershipId);
     if (!membership) return 'absent';
     // Never delete a membership that names another cluster (a same-named re-registration).
@@ -44,5 +45,5 @@ export async function offboard(deps: LifecycleDeps, op: OperationRecorder, confi
     return (await deps.hub.deleteMembership(membership.name)) ? 'deleted' : 'absent';
   }, (outcome) => ({ outcome: outcome === 'deleted' ? 'done' : 'unchanged', detail: `membership ${membershipId}: ${outcome}` }));
   await removeClusterFromMesh(deps, op, config, ref.name);
-  await op.step('record cluster as removed', () => writeClusterRecord(deps.store, record));
+  await op.step(ONBOARDING_STEPS.recordRemoved, () => writeClusterRecord(deps.store, record));
 }

@@ -9,13 +9,19 @@ import { pollUntil } from '../core/retry.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
+import type { MeshContext } from '../mesh/mesh-step.ts';
+import type { RoutesContext } from '../routing/update-routes.ts';
+
+/** What onboarding needs: the fleet (GKE Hub), the clusters, the mesh and the route render. */
+export type OnboardContext = RoutesContext & MeshContext & Needs<'hub' | 'importWaitMs'>;
 import { configClusterKube } from '../routing/config-kube.ts';
 import { ensureFleetFeatures } from './features.ts';
 import { ensureMembership } from './membership.ts';
 import { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';
 import { addClusterToMesh } from '../mesh/mesh-step.ts';
 import { updateRoutes } from '../routing/update-routes.ts';
+import { ONBOARDING_STEPS } from './steps.ts';
 
 /** The full membership name of the configured config cluster. */
 export function configMembershipName(config: FleetConfig): string {
@@ -24,20 +30,20 @@ export function configMembershipName(config: FleetConfig): string {
 }
 
 /** Onboards `cluster`; returns the operation outcome. */
-export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
+export async function onboard(deps: OnboardContext, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
   const region = regionOf(cluster.location);
   const base = { projectId: cluster.projectId, location: cluster.location, name: cluster.name, region };
   const previous = await readClusterRecord(deps.store, cluster);
   if (previous?.phase !== 'onboarded') {
     await writeClusterRecord(deps.store, { ...base, phase: 'onboarding', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
   }
-  const { membership } = await op.step('register fleet membership', () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
+  const { membership } = await op.step(ONBOARDING_STEPS.registerMembership, () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
     (o) => ({ outcome: o.action === 'created' || o.action === 'issuer-fixed' ? 'done' : 'unchanged', detail: `${o.membership.name}: ${o.action}` }));
   await enableFleetFeatures(deps, op, config);
   const kube = await deps.kubeFor(cluster, membership.name.split('/').pop());
   const members = await applyMemberObjects(op, kube, config, base);
   await addClusterToMesh(deps, op, config, cluster);
-  await op.step('record cluster as onboarded', () => writeClusterRecord(deps.store, {
+  await op.step(ONBOARDING_STEPS.recordOnboarded, () => writeClusterRecord(deps.store, {
     ...base, phase: 'onboarded', membership: membership.name, updatedAt: deps.clock.now().toISOString(), operationId: op.id,
   }));
   await waitForImports(deps, op, config, region, members.missingServices);
@@ -45,24 +51,24 @@ export async function onboard(deps: LifecycleDeps, op: OperationRecorder, config
 }
 
 /** The fleet features step, shared by GKE and attached onboarding. */
-export async function enableFleetFeatures(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<void> {
-  await op.step('enable fleet features', () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
+export async function enableFleetFeatures(deps: Needs<'hub' | 'clock' | 'sleep'>, op: OperationRecorder, config: FleetConfig): Promise<void> {
+  await op.step(ONBOARDING_STEPS.enableFeatures, () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
     (o) => ({ outcome: o.warnings.length > 0 ? 'failed' : 'done', detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; ') }));
 }
 
 /** The member objects step (namespaces, derived Services, ServiceExports, node topology labels). */
 export function applyMemberObjects(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }): Promise<MemberOutcome> {
-  return op.step('apply namespaces, derived Services and ServiceExports; label nodes', () => ensureMemberObjects(kube, config, cluster),
+  return op.step(ONBOARDING_STEPS.memberObjects, () => ensureMemberObjects(kube, config, cluster),
     (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }));
 }
 
 /** Readiness gate: routes include a region only once its ServiceImport exists on the config cluster. */
-export async function waitForImports(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
+export async function waitForImports(deps: Needs<'container' | 'kubeFor' | 'clock' | 'sleep' | 'importWaitMs'>, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
   const wanted = config.services.filter((s) => !missing.includes(`${s.namespace}/${s.name}`)).map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
   if (wanted.length === 0) return;
   const kube = await configClusterKube(deps, config);
   const present = async () => new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
-  await op.step('wait for ServiceImports on the config cluster', async () => {
+  await op.step(ONBOARDING_STEPS.waitForImports, async () => {
     try {
       await pollUntil(async () => {
         const have = await present();

@@ -7,8 +7,8 @@ import { membershipPlatform, type Membership } from '../adapters/gkehub-types.ts
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { RequestError } from '../core/errors.ts';
 import { ATTACHED_MESH_SKIP, attachedCluster } from '../onboarding/attached.ts';
-import type { LifecycleDeps } from '../core/context.ts';
 import { offboardAttached, onboardAttached } from '../onboarding/onboard-attached.ts';
+import type { OnboardContext } from '../onboarding/onboard.ts';
 import { evaluatePolicy } from '../onboarding/policy.ts';
 import { readClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
@@ -27,7 +27,7 @@ export interface ClusterTarget {
  * Onboarding of an attached cluster: the membership must be READY, the region is required (where
  * its traffic is counted) and must be an allowed location of the policy.
  */
-export function attachedOnboardTarget(deps: LifecycleDeps, config: FleetConfig, membership: Membership, region: string | undefined): ClusterTarget {
+export function attachedOnboardTarget(deps: OnboardContext, config: FleetConfig, membership: Membership, region: string | undefined): ClusterTarget {
   const platform = membershipPlatform(membership);
   if (region === undefined) {
     throw new RequestError('invalid_argument', `region is required to onboard ${platform} cluster ${membership.name}: it is not in the Container API, so the request says where its traffic is counted`);
@@ -57,7 +57,7 @@ export function attachedOnboardTarget(deps: LifecycleDeps, config: FleetConfig, 
  * Offboarding of an attached cluster fleetpilot onboarded. Works from its record, so a cluster
  * whose owner already unregistered the membership can still be taken out of routing.
  */
-export async function attachedOffboardTarget(deps: LifecycleDeps, config: FleetConfig, membershipName: string, membership: Membership | null): Promise<ClusterTarget> {
+export async function attachedOffboardTarget(deps: OnboardContext, config: FleetConfig, membershipName: string, membership: Membership | null): Promise<ClusterTarget> {
   const cluster = attachedCluster(config.fleet.project, membership?.name ?? membershipName, 'unknown');
   const record = await readClusterRecord(deps.store, cluster);
   if (!record || record.kind !== 'attached') {

@@ -10,16 +10,14 @@ import type { ClusterInfo } from '../adapters/container.ts';
 import { membershipKind, type Membership } from '../adapters/gkehub-types.ts';
 import { RequestError } from '../core/errors.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { offboard } from '../onboarding/offboard.ts';
-import { onboard } from '../onboarding/onboard.ts';
+import { onboard, type OnboardContext } from '../onboarding/onboard.ts';
 import { evaluatePolicy } from '../onboarding/policy.ts';
 import { regionOf, type RoutingObservation } from '../routing/index.ts';
-import { withLease } from '../state/leases.ts';
-import { startOperation } from '../state/operations.ts';
 import { routedServices } from '../routing/update-routes.ts';
 import { attachedOffboardTarget, attachedOnboardTarget, type ClusterTarget } from './attached-ops.ts';
-import type { ManualResult } from './result.ts';
+import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot } from '../routing/snapshot.ts';
 
 /** Which cluster: by location and name, or by a membership's full name. */
@@ -35,10 +33,13 @@ export interface ClusterRequest {
   source: string;
 }
 
+/** What on-demand onboarding and offboarding need. */
+export type ClusterOpsContext = OnboardContext & RunnerContext;
+
 type Resolved = { kind: 'gke'; cluster: ClusterInfo } | { kind: 'attached'; name: string; membership: Membership | null };
 
 /** Onboards a running GKE cluster, the GKE cluster an existing membership names, or an attached cluster's membership. */
-export async function onboardCluster(deps: LifecycleDeps, request: ClusterRequest): Promise<ManualResult> {
+export async function onboardCluster(deps: ClusterOpsContext, request: ClusterRequest): Promise<ManualResult> {
   const config = await deps.config();
   const resolved = await resolveCluster(deps, config, request.cluster);
   if (resolved.kind === 'attached') {
@@ -68,7 +69,7 @@ export async function onboardCluster(deps: LifecycleDeps, request: ClusterReques
 }
 
 /** Takes a cluster out of routing; a GKE cluster also out of the fleet (membership, remote secrets). */
-export async function offboardCluster(deps: LifecycleDeps, request: ClusterRequest): Promise<ManualResult> {
+export async function offboardCluster(deps: ClusterOpsContext, request: ClusterRequest): Promise<ManualResult> {
   if (request.region !== undefined) throw new RequestError('invalid_argument', 'region is only given to onboard an attached cluster; offboarding uses the region it was onboarded for');
   const snapshot = await readSnapshot(deps);
   const resolved = await resolveCluster(deps, snapshot.config, request.cluster);
@@ -82,15 +83,14 @@ export async function offboardCluster(deps: LifecycleDeps, request: ClusterReque
     const reason = `offboarding ${target.name} would leave ${orphaned.join(', ')} with no serving region`;
     const refusal = { guard: 'last-serving-region', reason };
     if (request.dryRun) return { result: 'refused', summary: `dry run: offboard ${target.subject} would be refused by last-serving-region: ${reason}`, plan: target.plan, refusal };
-    const op = await startOperation(deps, { kind: 'manual-offboard', trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region });
-    op.plan(target.plan);
-    const record = await op.finish('refused', `last-serving-region: ${reason}`);
+    const spec = { kind: 'manual-offboard', delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region, plan: target.plan };
+    const { record } = await runOperation(deps, spec, async () => ({ result: 'refused', reason: `last-serving-region: ${reason}` }));
     return { result: 'refused', summary: `offboard ${target.subject} refused by last-serving-region: ${reason}`, plan: target.plan, refusal, operation: record };
   }
   return runTarget(deps, request, 'manual-offboard', 'offboard', target);
 }
 
-function gkeOffboardTarget(deps: LifecycleDeps, config: FleetConfig, cluster: ClusterInfo): ClusterTarget {
+function gkeOffboardTarget(deps: ClusterOpsContext, config: FleetConfig, cluster: ClusterInfo): ClusterTarget {
   return {
     name: cluster.name,
     subject: `${cluster.projectId}/${cluster.location}/${cluster.name}`,
@@ -102,21 +102,21 @@ function gkeOffboardTarget(deps: LifecycleDeps, config: FleetConfig, cluster: Cl
 }
 
 /** Plans (dry run) or runs `target` under its cluster lease, recording the operation. */
-async function runTarget(deps: LifecycleDeps, request: ClusterRequest, kind: 'manual-onboard' | 'manual-offboard', verb: string, target: ClusterTarget): Promise<ManualResult> {
+async function runTarget(deps: ClusterOpsContext, request: ClusterRequest, kind: 'manual-onboard' | 'manual-offboard', verb: string, target: ClusterTarget): Promise<ManualResult> {
   if (request.dryRun) return { result: 'planned', summary: `dry run: would ${verb} ${target.subject}`, plan: target.plan };
-  const op = await startOperation(deps, { kind, trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region });
-  op.plan(target.plan);
-  try {
-    await withLease(deps, `cluster:${target.subject}`, `${deps.instanceId}:${op.id}`, 120_000, () => target.run(op), 30_000);
-  } catch (error) {
-    await op.finish('failed', error instanceof Error ? error.message : String(error));
-    throw error;
-  }
   const summary = `${target.subject} ${verb}ed by ${request.principal}`;
-  return { result: 'succeeded', summary, plan: target.plan, operation: await op.finish('succeeded', summary) };
+  const spec = {
+    kind, delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region,
+    lease: { key: `cluster:${target.subject}`, ttlMs: 120_000, waitMs: 30_000 }, plan: target.plan,
+  };
+  const { record } = await runOperation(deps, spec, async ({ op }) => {
+    await target.run(op);
+    return { result: 'succeeded', reason: summary };
+  });
+  return { result: 'succeeded', summary, plan: target.plan, operation: record };
 }
 
-async function resolveCluster(deps: LifecycleDeps, config: FleetConfig, selector: ClusterSelector): Promise<Resolved> {
+async function resolveCluster(deps: ClusterOpsContext, config: FleetConfig, selector: ClusterSelector): Promise<Resolved> {
   if ('membership' in selector) {
     const match = /^projects\/([^/]+)\/locations\/([^/]+)\/memberships\/([^/]+)$/.exec(selector.membership);
     if (!match) throw new RequestError('invalid_argument', 'membership must be projects/PROJECT/locations/LOCATION/memberships/ID');

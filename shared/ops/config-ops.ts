@@ -6,9 +6,9 @@
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { RequestError } from '../core/errors.ts';
 import { readAppliedConfig, validateConfigText } from '../gitops/index.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { FleetContext } from '../core/context.ts';
 import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
-import type { ManualResult } from './result.ts';
+import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot } from '../routing/snapshot.ts';
 
 /** The configuration in force and where it came from. */
@@ -19,7 +19,7 @@ export interface ConfigView {
 }
 
 /** Reads the configuration in force. */
-export async function readConfigView(deps: LifecycleDeps): Promise<ConfigView> {
+export async function readConfigView(deps: FleetContext): Promise<ConfigView> {
   const [applied, config] = await Promise.all([readAppliedConfig(deps.store), deps.config()]);
   return {
     source: applied ? 'git' : 'file',
@@ -29,7 +29,7 @@ export async function readConfigView(deps: LifecycleDeps): Promise<ConfigView> {
 }
 
 /** Plans a proposed configuration: every problem named by line and path, or the route changes it would make. */
-export async function planConfigChange(deps: LifecycleDeps, yaml: string, file = 'fleet.yaml'): Promise<ManualResult> {
+export async function planConfigChange(deps: FleetContext, yaml: string, file = 'fleet.yaml'): Promise<ManualResult> {
   const validation = validateConfigText(yaml, file);
   if (!validation.ok) throw new RequestError('invalid_argument', `the configuration is invalid: ${validation.problems[0] ?? 'unknown problem'}`, { problems: validation.problems });
   const snapshot = await readSnapshot(deps);

@@ -4,7 +4,7 @@
  * Read-only; derived with the same planner the flows use.
  */
 import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { FleetContext } from '../core/context.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
 import { planFleet } from '../routing/fleet-plan.ts';
@@ -74,7 +74,7 @@ export function recordView(r: ClusterRecord, containerStatus: string | null, mem
 }
 
 /** Reads the fleet view. */
-export async function readFleetView(deps: LifecycleDeps): Promise<FleetView> {
+export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   const snapshot = await readSnapshot(deps);
   const { records, clusters: live } = snapshot.reads;
   // Every location: attached clusters' memberships may live elsewhere than GKE ones.

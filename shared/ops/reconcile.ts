@@ -7,20 +7,28 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from '../onboarding/attached.ts';
 import { ensureMemberObjects } from '../onboarding/member-objects.ts';
-import type { LifecycleDeps } from '../core/context.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
+import type { Needs } from '../core/context.ts';
+import { runOperation, type RunnerContext } from '../core/run-operation.ts';
+import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
 import { regionOf } from '../routing/index.ts';
 import { listClusterRecords } from '../state/cluster-records.ts';
-import { startOperation, type OperationRecorder } from '../state/operations.ts';
+import type { OperationRecorder } from '../state/operations.ts';
 import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
-import type { ManualResult } from './result.ts';
+import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot } from '../routing/snapshot.ts';
+import { ONBOARDING_STEPS } from '../onboarding/index.ts';
+
+/** What a reconcile needs: the route render, the fleet (attached memberships) and a logger. */
+export type ReconcileContext = RoutesContext & Needs<'hub' | 'log'>;
+
+/** The reason of a reconcile that changed nothing. */
+export const NOTHING_TO_CHANGE = 'nothing to change';
 
 /**
  * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
  * Gateway) and routes; returns the route changes (empty when nothing changed).
  */
-export async function reconcileFleet(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig): Promise<string[]> {
+export async function reconcileFleet(deps: ReconcileContext, op: OperationRecorder, config: FleetConfig): Promise<string[]> {
   for (const record of await listClusterRecords(deps.store)) {
     if (record.phase !== 'onboarded') continue;
     const attached = attachedClusterOf(record);
@@ -41,10 +49,10 @@ export async function reconcileFleet(deps: LifecycleDeps, op: OperationRecorder,
  * cluster the gateway cannot reach is recorded as a failed step and does not hold up the others or
  * the routes (which do not depend on reaching it).
  */
-async function reconcileAttached(deps: LifecycleDeps, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
+async function reconcileAttached(deps: ReconcileContext, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
   const membership = await deps.hub.getMembership(cluster.location, cluster.name);
   if (membership?.state?.code !== 'READY') {
-    op.note(`member objects of ${cluster.name}`, 'skipped', `membership ${cluster.membership} is ${membership ? membership.state?.code ?? 'in no state' : 'gone'}`);
+    op.note(ONBOARDING_STEPS.memberObjectsOf(cluster.name), 'skipped', `membership ${cluster.membership} is ${membership ? membership.state?.code ?? 'in no state' : 'gone'}`);
     return;
   }
   try {
@@ -55,25 +63,21 @@ async function reconcileAttached(deps: LifecycleDeps, op: OperationRecorder, con
 }
 
 function memberObjectsStep(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }) {
-  return op.step(`member objects of ${cluster.name}`, () => ensureMemberObjects(kube, config, cluster),
+  return op.step(ONBOARDING_STEPS.memberObjectsOf(cluster.name), () => ensureMemberObjects(kube, config, cluster),
     (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', ...(o.changed.length > 0 ? { detail: o.changed.join(', ') } : {}) }));
 }
 
 /** Reconcile now on a person's request; a dry run shows what the route render would change. */
-export async function reconcileNow(deps: LifecycleDeps, request: { principal: string; dryRun: boolean; source: string }): Promise<ManualResult> {
+export async function reconcileNow(deps: ReconcileContext & RunnerContext, request: { principal: string; dryRun: boolean; source: string }): Promise<ManualResult> {
   if (request.dryRun) {
     const plan = planFleet(await readSnapshot(deps));
     const lines = [...plan.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)), ...describeTrafficMoved(plan.routes)];
     return { result: 'planned', summary: lines.length > 0 ? `dry run: reconcile would change ${lines.length} route line(s)` : 'dry run: routes already match; reconcile changes nothing', plan: lines, routes: plan.routes };
   }
-  const op = await startOperation(deps, { kind: 'reconcile', trigger: { source: request.source }, principal: request.principal, subject: 'fleet' });
-  try {
+  const spec = { kind: 'reconcile', delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: 'fleet' };
+  const { record } = await runOperation(deps, spec, async ({ op }) => {
     const changed = await reconcileFleet(deps, op, await deps.config());
-    const summary = changed.length > 0 ? `reconciled by ${request.principal}: ${changed.join('; ')}` : `reconciled by ${request.principal}: nothing to change`;
-    const record = await op.finish('succeeded', summary);
-    return { result: 'succeeded', summary, plan: record.plan, operation: record };
-  } catch (error) {
-    await op.finish('failed', error instanceof Error ? error.message : String(error));
-    throw error;
-  }
+    return { result: 'succeeded', reason: `reconciled by ${request.principal}: ${changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE}` };
+  });
+  return { result: 'succeeded', summary: record.reason ?? '', plan: record.plan, operation: record };
 }

@@ -2,13 +2,13 @@
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { TransientError } from '../core/errors.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
 
 /**
  * A Kubernetes adapter for the configured config cluster. Throws when the cluster does not exist,
  * and a transient error while it is not running (routes wait for it).
  */
-export async function configClusterKube(deps: Pick<LifecycleDeps, 'container' | 'kubeFor'>, config: FleetConfig): Promise<KubeAdapter> {
+export async function configClusterKube(deps: Needs<'container' | 'kubeFor'>, config: FleetConfig): Promise<KubeAdapter> {
   const { location, name, membership } = config.fleet.configCluster;
   const cluster = await deps.container.getCluster(location, name);
   if (!cluster) throw new Error(`config cluster ${name} does not exist; routes cannot be written`);

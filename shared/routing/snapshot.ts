@@ -7,7 +7,10 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { readFacts } from '../failover/drain-store.ts';
 import type { FleetFacts } from '../failover/index.ts';
 import { configClusterKube } from './config-kube.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
+
+/** What a snapshot reads from. */
+export type SnapshotContext = Needs<'config' | 'container' | 'kubeFor' | 'store' | 'clock'>;
 import { readRoutingInputs, routingObservation, type RoutingReads } from './apply-routes.ts';
 import type { HttpRoute, RoutingObservation } from './index.ts';
 
@@ -24,7 +27,7 @@ export interface FleetSnapshot {
 }
 
 /** Reads a snapshot. Fails (never guesses) when any read fails. */
-export async function readSnapshot(deps: LifecycleDeps): Promise<FleetSnapshot> {
+export async function readSnapshot(deps: SnapshotContext): Promise<FleetSnapshot> {
   const config = await deps.config();
   const configKube = await configClusterKube(deps, config);
   const [reads, facts, routes] = await Promise.all([

@@ -9,11 +9,14 @@ import { applyMeshDrains } from '../mesh/drain-step.ts';
 import { ROUTE_STEPS } from './steps.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import type { LifecycleDeps } from '../core/context.ts';
+import type { Needs } from '../core/context.ts';
+
+/** What a route render needs: the reads routing observes, the facts, the config cluster and its lease. */
+export type RoutesContext = Needs<'container' | 'kubeFor' | 'store' | 'config' | 'clock' | 'sleep' | 'instanceId'>;
 import { observeRouting, reconcileRoutes, type RoutesOutcome } from './apply-routes.ts';
 
 /** Observes, plans and applies routes; records the plan and the outcome on `op`. */
-export async function updateRoutes(deps: LifecycleDeps, op: OperationRecorder, requested: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
+export async function updateRoutes(deps: RoutesContext, op: OperationRecorder, requested: FleetConfig): Promise<RoutesOutcome & { drains: FleetDrainState }> {
   const configKube = await configClusterKube(deps, requested);
   const key = `routes:${requested.fleet.configCluster.location}:${requested.fleet.configCluster.name}`;
   // Facts are read inside the lease: the last writer always renders from the newest facts.

@@ -51,14 +51,25 @@ export interface OperationRecorder {
   record(): OperationRecord;
 }
 
+/** What an operation is about: its kind, trigger, principal and subject. */
+export interface OperationInit {
+  kind: string;
+  trigger: Record<string, unknown>;
+  principal: string;
+  subject: string;
+  region?: string;
+  cluster?: string;
+}
+
 /** Starts recording an operation. */
-export async function startOperation(
-  deps: { store: Store; clock: Clock; ids: IdGenerator },
-  init: { kind: string; trigger: Record<string, unknown>; principal: string; subject: string; region?: string; cluster?: string },
-): Promise<OperationRecorder> {
+export async function startOperation(deps: { store: Store; clock: Clock; ids: IdGenerator }, init: OperationInit): Promise<OperationRecorder> {
   const record: OperationRecord = {
     id: deps.ids(),
-    ...init,
+    kind: init.kind,
+    principal: init.principal,
+    subject: init.subject,
+    ...(init.region ? { region: init.region } : {}),
+    ...(init.cluster ? { cluster: init.cluster } : {}),
     trigger: redact(init.trigger),
     plan: [],
     steps: [],

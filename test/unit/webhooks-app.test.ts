@@ -7,7 +7,8 @@ import { createLogger, silentLogger } from '../../shared/core/logger.ts';
 import { createApp } from '../../services/app.ts';
 import { parseServiceEnv } from '../../services/config.ts';
 import { ApiError, toErrorResponse } from '../../services/http-errors.ts';
-import { startServices } from '../../services/main.ts';
+import { serveApp, startServices } from '../../services/main.ts';
+import { systemClock } from '../../shared/core/clock.ts';
 import type { GitPushMessage, WebhookDeps } from '../../services/webhooks/deps.ts';
 import { sendGithubPush } from '../../sandbox/github-push.ts';
 
@@ -104,12 +105,13 @@ describe('parseServiceEnv', () => {
   });
 });
 
-describe('startServices', () => {
+describe('serveApp and startServices', () => {
   it('serves on a loopback port and accepts a push signed like GitHub signs it', async () => {
     const published: GitPushMessage[] = [];
-    const sinks = { store: { markOnce: async () => true, delete: async () => undefined }, publish: async (p: GitPushMessage) => `m-${published.push(p)}` };
-    const env = { PORT: '0', FLEETPILOT_GITOPS_REPOSITORY: 'fleetpilot-demo/fleet-config', FLEETPILOT_GITHUB_WEBHOOK_SECRET: SECRET };
-    const handle = await startServices(env, { hostname: '127.0.0.1', log: silentLogger(), sinks });
+    const store = { markOnce: async () => true, delete: async () => undefined };
+    const publish = async (p: GitPushMessage) => `m-${published.push(p)}`;
+    const app = createApp(baseDeps({ store, publish, clock: systemClock, filter: { repository: 'fleetpilot-demo/fleet-config', branch: 'main', configPath: 'fleet.yaml' } }));
+    const handle = await serveApp(app, { port: 0, hostname: '127.0.0.1', log: silentLogger() });
     try {
       expect(handle.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const answer = await sendGithubPush({ url: `${handle.url}/webhooks/github`, secret: SECRET, repository: 'fleetpilot-demo/fleet-config', branch: 'main', commit: 'c'.repeat(40), before: 'b'.repeat(40), files: ['fleet.yaml'], pusher: 'platform-team' });

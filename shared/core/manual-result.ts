@@ -19,8 +19,3 @@ export interface ManualResult {
   /** The planned routes (dry runs, and the plan the request was checked against). */
   routes?: FleetPlan['routes'];
 }
-
-/** A one-line summary of a finished operation, for the results topic and chat. */
-export function operationSummary(record: Pick<OperationRecord, 'kind' | 'subject' | 'result' | 'reason' | 'principal'>): string {
-  return `${record.kind} ${record.subject} by ${record.principal}: ${record.result ?? 'running'}${record.reason ? ` — ${record.reason}` : ''}`;
-}

@@ -1,0 +1,7 @@
+/** The names of the git-push flow's steps, for the views and tests that read them. */
+export const GITOPS_STEPS = {
+  fetch: (path: string, shortCommit: string) => `fetch ${path} at ${shortCommit}`,
+  recordRejected: 'record rejected revision',
+  recordRevision: 'record revision; apply if newer than the applied one',
+  newerApplied: 'newer commit applied meanwhile',
+} as const;

@@ -1,0 +1,7 @@
+/** The names of the mesh steps, for the views, drills and tests that read them. */
+export const MESH_STEPS = {
+  labelAndRules: 'label mesh namespaces and apply DestinationRules',
+  exchangeSecrets: 'exchange remote secrets with the other mesh clusters',
+  removeSecrets: 'remove its remote secrets from the other mesh clusters',
+  drainRules: 'apply drain-aware DestinationRules',
+} as const;

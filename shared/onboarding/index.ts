@@ -1,0 +1,13 @@
+/**
+ * Onboarding: clusters join and leave the fleet. The lifecycle flow (audit-log entries), the
+ * on-demand steps for GKE and attached clusters, and the member objects the tick re-applies.
+ */
+export { ATTACHED_MESH_SKIP, attachedCluster, attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
+export { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
+export { handleClusterAuditEntry, type LifecycleContext } from './lifecycle.ts';
+export { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';
+export { offboard, type ClusterRef } from './offboard.ts';
+export { offboardAttached, onboardAttached } from './onboard-attached.ts';
+export { configMembershipName, onboard, type OnboardContext } from './onboard.ts';
+export { evaluatePolicy } from './policy.ts';
+export { ONBOARDING_STEPS } from './steps.ts';
