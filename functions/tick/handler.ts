@@ -6,7 +6,7 @@
  */
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
-import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/ops/reconcile.ts';
+import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 
 /**

@@ -23,7 +23,7 @@ import type { GitPushMessage } from '../../services/webhooks/deps.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { RequestError } from '../../shared/core/errors.ts';
 import type { ClusterView, FleetView, RegionView } from '../../shared/ops/fleet-view.ts';
-import type { ManualResult } from '../../shared/ops/result.ts';
+import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { createLogger, type Logger } from '../../shared/core/logger.ts';
 import { memoryStore } from './memory-store.ts';

@@ -4,9 +4,9 @@ import type { Membership } from '../../shared/adapters/gkehub-types.ts';
 import { fleetConfigSchema } from '../../shared/config/fleet-config.ts';
 import { RequestError } from '../../shared/core/errors.ts';
 import { attachedCluster, attachedClusterInfo, attachedClusterOf } from '../../shared/onboarding/attached.ts';
-import type { LifecycleDeps } from '../../shared/core/context.ts';
+import type { FleetContext } from '../../shared/core/context.ts';
 import { routableClusters } from '../../shared/routing/apply-routes.ts';
-import { attachedOffboardTarget, attachedOnboardTarget } from '../../shared/ops/attached-ops.ts';
+import { attachedOffboardTarget, attachedOnboardTarget } from '../../shared/onboarding/attached-ops.ts';
 import { recordView } from '../../shared/ops/fleet-view.ts';
 import { writeClusterRecord, type ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { memoryStore } from '../support/memory-store.ts';
@@ -23,7 +23,7 @@ const config = (onboarding: Record<string, unknown> = {}, mesh = true) => fleetC
 const record = (over: Partial<ClusterRecord>): ClusterRecord => ({ projectId: PROJECT, location: 'asia-northeast1-b', name: 'c', region: 'asia-northeast1', phase: 'onboarded', updatedAt: '2026-01-01T00:00:00Z', ...over });
 const attached = (over: Partial<ClusterRecord> = {}) => record({ location: 'global', name: 'onprem-1', region: 'asia-east1', kind: 'attached', membership: MEMBERSHIP, ...over });
 const onprem = (state: NonNullable<Membership['state']>['code'] = 'READY'): Membership => ({ name: MEMBERSHIP, state: { code: state }, endpoint: { onPremCluster: { resourceLink: '//gkeonprem.googleapis.com/x' } } });
-const noDeps = {} as LifecycleDeps;
+const noDeps = {} as FleetContext;
 
 const issue = (body: unknown) => {
   const parsed = ClusterBody.safeParse(body);
@@ -93,7 +93,7 @@ describe('attached clusters', () => {
 
   it('are offboarded from their record, even once the membership is gone, and never when fleetpilot did not onboard them', async () => {
     const store = memoryStore();
-    const deps = { store } as unknown as LifecycleDeps;
+    const deps = { store } as unknown as FleetContext;
     await expect(attachedOffboardTarget(deps, config(), MEMBERSHIP, onprem())).rejects.toMatchObject({ problem: 'failed_precondition', message: 'on-prem cluster onprem-1 was never onboarded by fleetpilot; there is nothing to offboard' });
     await expect(attachedOffboardTarget(deps, config(), MEMBERSHIP, null)).rejects.toMatchObject({ problem: 'not_found' });
     await writeClusterRecord(store, attached());

@@ -6,10 +6,10 @@
 import { membershipPlatform, type Membership } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { RequestError } from '../core/errors.ts';
-import { ATTACHED_MESH_SKIP, attachedCluster } from '../onboarding/attached.ts';
-import { offboardAttached, onboardAttached } from '../onboarding/onboard-attached.ts';
-import type { OnboardContext } from '../onboarding/onboard.ts';
-import { evaluatePolicy } from '../onboarding/policy.ts';
+import { ATTACHED_MESH_SKIP, attachedCluster } from './attached.ts';
+import { offboardAttached, onboardAttached } from './onboard-attached.ts';
+import type { OnboardContext } from './onboard.ts';
+import { evaluatePolicy } from './policy.ts';
 import { readClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 

@@ -5,8 +5,8 @@
  */
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { attachedClusterOf, attachedKube, type AttachedCluster } from '../onboarding/attached.ts';
-import { ensureMemberObjects } from '../onboarding/member-objects.ts';
+import { attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
+import { ensureMemberObjects } from './member-objects.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
@@ -16,7 +16,7 @@ import type { OperationRecorder } from '../state/operations.ts';
 import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
 import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot } from '../routing/snapshot.ts';
-import { ONBOARDING_STEPS } from '../onboarding/index.ts';
+import { ONBOARDING_STEPS } from './steps.ts';
 
 /** What a reconcile needs: the route render, the fleet (attached memberships) and a logger. */
 export type ReconcileContext = RoutesContext & Needs<'hub' | 'log'>;
