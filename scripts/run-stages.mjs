@@ -1,0 +1,26 @@
+// Runs the test suite's stages in order, printing what each does and how long it took, and stops
+// at the first failing stage with its exit code. Plain Node: `npm test` and CI run it.
+import { spawnSync } from 'node:child_process';
+
+const stages = [
+  ['typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']],
+  ['lint', 'eslint', ['.']],
+  ['format check', 'prettier', ['--check', '--log-level=warn', '.']],
+  ['tests (unit, then contract against the local sandbox)', 'vitest', ['run', ...process.argv.slice(2)]],
+];
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const started = Date.now();
+const timings = [];
+for (const [name, bin, args] of stages) {
+  process.stdout.write(`\n== ${name}: ${bin} ${args.join(' ')}\n`);
+  const t = Date.now();
+  const run = spawnSync('npx', ['--no-install', bin, ...args], { stdio: 'inherit' });
+  timings.push(`${name}: ${seconds(Date.now() - t)}`);
+  process.stdout.write(`== ${name} took ${seconds(Date.now() - t)}\n`);
+  if (run.status !== 0) {
+    process.stdout.write(`\n== stage "${name}" failed (exit ${run.status ?? run.signal}); stages run: ${timings.join(', ')}\n`);
+    process.exit(run.status ?? 1);
+  }
+}
+process.stdout.write(`\n== all stages passed in ${seconds(Date.now() - started)} (${timings.join(', ')})\n`);
