@@ -6,7 +6,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../shared/core/logger.ts';
-import type { Sandbox } from './sandbox.ts';
+import type { SandboxInfra } from './sandbox.ts';
 import { timed } from './progress.ts';
 
 /** One demo cluster. */
@@ -42,7 +42,7 @@ export function storeApplication(): KubernetesObject[] {
 }
 
 /** Creates one cluster through the Container API (the sandbox's cluster template deploys the store application). */
-export async function createDemoCluster(sandbox: Sandbox, cluster: DemoCluster, log: Logger): Promise<void> {
+export async function createDemoCluster(sandbox: SandboxInfra, cluster: DemoCluster, log: Logger): Promise<void> {
   const { container } = sandbox.adapters;
   await timed(log, `create cluster ${cluster.name} (${cluster.location})`, async () => {
     if (!(await container.getCluster(cluster.location, cluster.name))) {
@@ -60,7 +60,7 @@ export async function createDemoCluster(sandbox: Sandbox, cluster: DemoCluster, 
 }
 
 /** Creates the demo fleet: the config cluster first (it exists before members join), then the members in parallel. */
-export async function createDemoFleet(sandbox: Sandbox, log: Logger): Promise<void> {
+export async function createDemoFleet(sandbox: SandboxInfra, log: Logger): Promise<void> {
   const [config, ...members] = DEMO_CLUSTERS;
   await createDemoCluster(sandbox, config!, log);
   await Promise.all(members.map((c) => createDemoCluster(sandbox, c, log)));

@@ -3,10 +3,10 @@ import { createKubeAdapter } from '../shared/adapters/kube.ts';
 import { endpointServer, kubeConfigFor } from '../shared/adapters/kube-config.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import { startDataPlane } from './data-plane/data-plane.ts';
-import type { Sandbox } from './sandbox.ts';
+import type { SandboxInfra } from './sandbox.ts';
 
 /** Starts the data plane in front of `store/external-http` on the config cluster. */
-export async function startSandboxGateway(sandbox: Sandbox, log: Logger, port?: number) {
+export async function startSandboxGateway(sandbox: SandboxInfra, log: Logger, port?: number) {
   const config = await sandbox.adapters.container.getCluster('asia-northeast1-b', 'mc-gw-config-cluster');
   if (!config) throw new Error('the config cluster does not exist yet');
   const configKube = createKubeAdapter(kubeConfigFor({ name: config.name, server: endpointServer(config.endpoint), caPem: config.caCertificatePem, token: sandbox.token }), 'sandbox-gateway-controller');

@@ -6,13 +6,13 @@
 import { join, resolve } from 'node:path';
 import { createLogger } from '../shared/core/logger.ts';
 import { DEMO_APP, DEMO_CLUSTERS, createDemoFleet } from './demo-fleet.ts';
-import { startSandbox, type Sandbox } from './sandbox.ts';
-import { listOperations, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
+import { startSandbox, type SandboxInfra } from './sandbox.ts';
+import { startFleetpilot, type Fleetpilot } from './fleetpilot.ts';
+import { listOperations, readStoreRoute, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
 import type { OperationRecord } from '../shared/state/operations.ts';
 import { timed } from './progress.ts';
 import { pollUntil } from '../shared/core/retry.ts';
 import { sendTraffic } from './data-plane/traffic.ts';
-import { readStoreRoute } from './demo-watch.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from './gitops-repo.ts';
 import { sendGithubPush } from './github-push.ts';
 import { chatOpsDemo } from './ops-demo.ts';
@@ -31,16 +31,18 @@ async function main(): Promise<void> {
     repoRoot,
     stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
     log,
-    ports: { pubsub: 8681, firestore: 8682, double: 8689, services: 8691, control: 8692 },
-    fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
+    ports: { pubsub: 8681, firestore: 8682, double: 8689, control: 8692 },
   }));
   let stopping = false;
-  let cleanupGateway: () => Promise<void> = async () => undefined;
+  // Stopped in reverse order of starting: the gateway, fleetpilot, then the infrastructure.
+  let stopGateway: () => Promise<void> = async () => undefined;
+  let stopFleetpilot: () => Promise<void> = async () => undefined;
   const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping the sandbox', { reason });
-    await cleanupGateway();
+    await stopGateway();
+    await stopFleetpilot();
     const survivors = await sandbox.stop();
     if (survivors.length > 0) {
       log.error('sandbox stopped, but processes survived', { survivors });
@@ -51,7 +53,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  let fleetpilot: Fleetpilot;
   try {
+    fleetpilot = await timed(log, 'fleetpilot: functions, services, GitOps repository', () => startFleetpilot(sandbox, {
+      fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
+      log,
+      servicesPort: 8691,
+    }));
+    stopFleetpilot = () => fleetpilot.stop();
     const demoStarted = new Date().toISOString();
     await timed(log, 'demo fleet: create the config cluster, then Tokyo and Osaka', () => createDemoFleet(sandbox, log));
     const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () => waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000));
@@ -62,22 +71,23 @@ async function main(): Promise<void> {
     }, { timeoutMs: 60_000, what: 'both onboarding operations to finish' });
     printOnboarding(operations, demoStarted, route);
     const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () => startSandboxGateway(sandbox, log, 8690));
-    cleanupGateway = () => gateway.stop();
+    stopGateway = () => gateway.stop();
+    const print = (line: string) => process.stdout.write(line + '\n');
     process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
     const drill = await runFailoverDrill({
       adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
-      lastReload: () => gateway.lastReload(), print: (line) => process.stdout.write(line + '\n'), holdDownSeconds: 8,
+      lastReload: () => gateway.lastReload(), print, holdDownSeconds: 8,
     });
     printDrill(drill);
-    await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, gateway.url));
-    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo(sandbox, gateway.url, (line) => process.stdout.write(line + '\n')));
+    await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, fleetpilot, gateway.url));
+    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo(fleetpilot.api, gateway.url, print));
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
     await shutdown('demo failed');
     return;
   }
-  printGuide(sandbox, Math.round(performance.now() - started));
+  printGuide(sandbox, fleetpilot, Math.round(performance.now() - started));
   if (once) await shutdown('--once');
 }
 
@@ -94,10 +104,10 @@ function printOnboarding(operations: OperationRecord[], since: string, route: Ro
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function gitopsChange(sandbox: Sandbox, gatewayUrl: string): Promise<void> {
-  const gitops = sandbox.gitops!;
+async function gitopsChange(sandbox: SandboxInfra, fleetpilot: Fleetpilot, gatewayUrl: string): Promise<void> {
+  const { gitops } = fleetpilot;
   const { commit, before } = await commitConfigChange(gitops.repoDir, 'store: shift baseline weights to 80/20', setRegionWeights({ 'asia-northeast1': 80, 'asia-northeast2': 20 }));
-  const answer = await sendGithubPush({ url: `${gitops.servicesUrl}/webhooks/github`, secret: gitops.webhookSecret, repository: SANDBOX_REPOSITORY, branch: 'main', commit, before, files: [CONFIG_PATH], pusher: 'platform-team' });
+  const answer = await sendGithubPush({ url: `${fleetpilot.servicesUrl}/webhooks/github`, secret: gitops.webhookSecret, repository: SANDBOX_REPOSITORY, branch: 'main', commit, before, files: [CONFIG_PATH], pusher: 'platform-team' });
   const route = await pollUntil(async () => {
     const r = await readStoreRoute(sandbox.adapters, sandbox.token);
     return r?.defaultBackends.find((b) => b.name === 'store-asia-northeast1')?.weight === 80 ? r : undefined;
@@ -124,8 +134,9 @@ function printDrill(d: DrillResult): void {
   ].join('\n') + '\n');
 }
 
-function printGuide(sandbox: Sandbox, elapsedMs: number): void {
+function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: number): void {
   const kc = sandbox.kubeconfigPath;
+  const { api } = fleetpilot;
   const token = 'Authorization: Bearer $FLEETPILOT_STATIC_ACCESS_TOKEN';
   const lines = [
     '',
@@ -150,13 +161,13 @@ function printGuide(sandbox: Sandbox, elapsedMs: number): void {
     '',
     'Bring an on-prem cluster (a real API server outside the Container API, registered in the fleet) and onboard it:',
     `  curl -s -H "${token}" -H 'Content-Type: application/json' -d '{"id":"onprem-1","platform":"onprem"}' ${sandbox.controlUrl}/attached-clusters`,
-    `  ADMIN=$(node -p "require('${sandbox.api?.tokensFile ?? ''}').admin")`,
-    `  curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"membership":"projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships/onprem-1","region":"asia-east1"}' ${sandbox.api?.url ?? ''}/v1/clusters/onboard`,
+    `  ADMIN=$(node -p "require('${api.tokensFile}').admin")`,
+    `  curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"membership":"projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships/onprem-1","region":"asia-east1"}' ${api.url}/v1/clusters/onboard`,
     '',
-    `Operations API ${sandbox.api?.url ?? ''} (OpenAPI at /openapi.json); tokens per role in ${sandbox.api?.tokensFile ?? ''}:`,
-    `  TOKEN=$(node -p "require('${sandbox.api?.tokensFile ?? ''}').operator")`,
-    `  curl -s -H "Authorization: Bearer $TOKEN" ${sandbox.api?.url ?? ''}/v1/fleet/regions`,
-    `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bad deploy","dryRun":true}' ${sandbox.api?.url ?? ''}/v1/regions/asia-northeast2/drain`,
+    `Operations API ${api.url} (OpenAPI at /openapi.json); tokens per role in ${api.tokensFile}:`,
+    `  TOKEN=$(node -p "require('${api.tokensFile}').operator")`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" ${api.url}/v1/fleet/regions`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bad deploy","dryRun":true}' ${api.url}/v1/regions/asia-northeast2/drain`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -4,14 +4,13 @@
  * same calls a chat bot makes (see the README's curl examples).
  */
 import { apiRequest } from './api-client.ts';
-import type { Sandbox } from './sandbox.ts';
 import { sendTraffic } from './data-plane/traffic.ts';
+import type { SandboxApi } from './operations-api.ts';
 
 type Answer = { status: number; body: Record<string, unknown> };
 
 /** Runs the demo and prints what each call answered. */
-export async function chatOpsDemo(sandbox: Sandbox, gatewayUrl: string, print: (line: string) => void): Promise<void> {
-  const api = sandbox.api!;
+export async function chatOpsDemo(api: SandboxApi, gatewayUrl: string, print: (line: string) => void): Promise<void> {
   const call = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
     const res = await apiRequest(api.url, method, path, { token, body, headers });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

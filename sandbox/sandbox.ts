@@ -1,11 +1,12 @@
 /**
- * The local sandbox: Pub/Sub and Firestore emulators, real kube-apiservers (one per simulated
- * cluster), the Google API double in front of them, and the MCS importer stand-in. One call starts
- * it all and returns the environment fleetpilot's adapters need; `stop()` leaves no process behind.
+ * The local sandbox's infrastructure: Pub/Sub and Firestore emulators, real kube-apiservers (one
+ * per simulated cluster), the Google API double in front of them, the sandbox control routes, the
+ * stand-in store workloads and the MCS importer. One call starts it all and returns the environment
+ * fleetpilot's adapters need; `stop()` leaves no process behind. fleetpilot itself (functions,
+ * services, GitOps repository, operations API) runs on top of it: see fleetpilot.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -24,10 +25,6 @@ import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
 import { deployClusterTemplate } from './cluster-template.ts';
 import { sandboxControlApp } from './sandbox-control.ts';
-import { startFunctions } from './local-functions.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
-import { startServices } from '../services/main.ts';
-import { prepareSandboxApi, type SandboxApi } from './operations-api.ts';
 import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
 
 /** Fixed identity of the sandbox project. */
@@ -40,18 +37,14 @@ export interface SandboxOptions {
   stateDir: string;
   log: Logger;
   /** Fixed ports (main job) or 0 for any free port (tests). */
-  ports?: { pubsub?: number; firestore?: number; double?: number; services?: number; control?: number };
+  ports?: { pubsub?: number; firestore?: number; double?: number; control?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
-  /** Serve fleetpilot's Cloud Functions with this fleet configuration file (omit for adapters only). */
-  fleetConfigFile?: string;
-  /** How often the sandbox's stand-in for Cloud Scheduler publishes a tick. */
-  tickIntervalMs?: number;
 }
 
-/** A running sandbox. */
-export interface Sandbox {
-  /** The FLEETPILOT_* environment that points fleetpilot at this sandbox. */
+/** The running sandbox infrastructure. */
+export interface SandboxInfra {
+  /** The FLEETPILOT_* and emulator environment that points fleetpilot's adapters at this sandbox. */
   env: Record<string, string>;
   config: Env;
   token: string;
@@ -61,21 +54,20 @@ export interface Sandbox {
   controlUrl: string;
   fleet: KubeFleet;
   adapters: GcpAdapters;
-  /** The Hono services (webhook receivers) and the GitOps repository, when the functions run. */
-  gitops?: { servicesUrl: string; webhookSecret: string; repoDir: string };
-  /** The operations API (same services), its tokens and Slack app, when the functions run. */
-  api?: SandboxApi;
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
   stateDir: string;
-  /** Stops everything; returns the processes that survived (none, unless something is wrong). */
+  /**
+   * Stops the infrastructure; returns the processes that survived (none, unless something is
+   * wrong). Stop fleetpilot (see fleetpilot.ts) first: it talks to what this stops.
+   */
   stop(): Promise<string[]>;
   /** Kills every child process at once, synchronously (for signal handlers). */
   killNow(): void;
 }
 
-/** Starts the sandbox; on failure everything already started is stopped. */
-export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+/** Starts the sandbox infrastructure; on failure everything already started is stopped. */
+export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> {
   const { log } = opts;
   assertPrerequisites();
   mkdirSync(opts.stateDir, { recursive: true });
@@ -154,33 +146,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
     cleanups.push(() => importer.stop());
-    let gitops: Sandbox['gitops'];
-    let api: SandboxApi | undefined;
-    if (opts.fleetConfigFile) {
-      // The emulators start empty, so the repository starts anew too: its history matches what fleetpilot saw.
-      const repoDir = join(opts.stateDir, 'fleet-config');
-      await rm(repoDir, { recursive: true, force: true });
-      await ensureConfigRepo(repoDir, opts.fleetConfigFile);
-      const gitopsEnv = { FLEETPILOT_GITOPS_SOURCE: 'local', FLEETPILOT_GITOPS_REPO_DIR: repoDir, FLEETPILOT_GITOPS_REPOSITORY: SANDBOX_REPOSITORY, FLEETPILOT_GITOPS_CONFIG_PATH: CONFIG_PATH };
-      const functions = await startFunctions({ env: { ...env, ...gitopsEnv, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
-      cleanups.push(() => functions.stop());
-      const webhookSecret = randomBytes(24).toString('hex');
-      const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: opts.stateDir, doubleUrl });
-      const services = await startServices(
-        { ...env, ...gitopsEnv, ...apiSetup.env, FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, PORT: String(opts.ports?.services ?? 0), FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, LOG_LEVEL: 'WARNING' },
-        { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
-      );
-      cleanups.push(() => services.close());
-      gitops = { servicesUrl: services.url, webhookSecret, repoDir };
-      api = apiSetup.finish(services.url);
-      Object.assign(env, gitopsEnv, { FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret });
-    }
-    writeFileSync(join(opts.stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
-    return { env, config, token, kubeconfigPath, doubleUrl, controlUrl, fleet, adapters, workloads, ...(gitops ? { gitops } : {}), ...(api ? { api } : {}), stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+    writeEnvFile(opts.stateDir, env);
+    return { env, config, token, kubeconfigPath, doubleUrl, controlUrl, fleet, adapters, workloads, stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Writes `env` to `STATE_DIR/env` (mode 0600), for `source` in a shell. */
+export function writeEnvFile(stateDir: string, env: Record<string, string>): void {
+  writeFileSync(join(stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {

@@ -10,7 +10,8 @@ import { createDemoFleet } from '../../sandbox/demo-fleet.ts';
 import { waitForClassicRoute } from '../../sandbox/demo-watch.ts';
 import { runFailoverDrill, type DrillResult } from '../../sandbox/drill.ts';
 import { startSandboxGateway } from '../../sandbox/gateway.ts';
-import { startSandbox } from '../../sandbox/sandbox.ts';
+import { startFleetpilot } from '../../sandbox/fleetpilot.ts';
+import { startSandbox, type SandboxInfra } from '../../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -21,22 +22,14 @@ const RUNS = 3;
 
 async function main(): Promise<void> {
   out('starting a fresh sandbox with the classic fleet');
-  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-failover'), log, importDelayMs: 500, tickIntervalMs: 1_000, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml') });
-  const results: DrillResult[] = [];
+  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-failover'), log, importDelayMs: 500 });
+  let results: DrillResult[];
   try {
-    await createDemoFleet(sandbox, log);
-    await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
-    const gateway = await startSandboxGateway(sandbox, log);
+    const fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), log, tickIntervalMs: 1_000 });
     try {
-      for (let i = 1; i <= RUNS; i++) {
-        out(`\ndrill ${i} of ${RUNS}`);
-        results.push(await runFailoverDrill({
-          adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
-          lastReload: () => gateway.lastReload(), print: out, holdDownSeconds: 8,
-        }));
-      }
+      results = await drills(sandbox);
     } finally {
-      await gateway.stop();
+      await fleetpilot.stop();
     }
   } finally {
     await sandbox.stop();
@@ -51,6 +44,25 @@ async function main(): Promise<void> {
   out(`  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms; negative when a concurrent tick wrote the drained route before the alert's own write)`);
   out(`  last Osaka answer ${col((r) => r.failover.lastOsakaResponseMs)} after the alert`);
   out(`time to restore after the close: ${col((r) => r.restoreMs)} (hold-down 8 s, tick every 1 s)`);
+}
+
+async function drills(sandbox: SandboxInfra): Promise<DrillResult[]> {
+  await createDemoFleet(sandbox, log);
+  await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
+  const gateway = await startSandboxGateway(sandbox, log);
+  const results: DrillResult[] = [];
+  try {
+    for (let i = 1; i <= RUNS; i++) {
+      out(`\ndrill ${i} of ${RUNS}`);
+      results.push(await runFailoverDrill({
+        adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
+        lastReload: () => gateway.lastReload(), print: out, holdDownSeconds: 8,
+      }));
+    }
+  } finally {
+    await gateway.stop();
+  }
+  return results;
 }
 
 main().catch((error: unknown) => {

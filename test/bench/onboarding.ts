@@ -9,7 +9,8 @@ import { pollUntil } from '../../shared/core/retry.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 import { DEMO_CLUSTERS, createDemoCluster } from '../../sandbox/demo-fleet.ts';
 import { listOperations, readStoreRoute } from '../../sandbox/demo-watch.ts';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.ts';
+import { startFleetpilot } from '../../sandbox/fleetpilot.ts';
+import { startSandbox, type SandboxInfra } from '../../sandbox/sandbox.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -22,7 +23,7 @@ const REGIONS = ['us-east1', 'us-west1', 'us-central1', 'europe-west1', 'europe-
 
 interface Sample { cluster: string; auditToRouteMs: number; steps: string }
 
-async function onboardBatch(sandbox: Sandbox, clusters: { name: string; location: string }[]): Promise<Sample[]> {
+async function onboardBatch(sandbox: SandboxInfra, clusters: { name: string; location: string }[]): Promise<Sample[]> {
   const since = new Date().toISOString();
   await Promise.all(clusters.map(async (c) => {
     const op = await sandbox.adapters.container.createCluster(c.location, { name: c.name, resourceLabels: { 'fleetpilot-onboard': 'true', app: 'store' } });
@@ -60,13 +61,18 @@ function report(title: string, samples: Sample[]): void {
 
 async function main(): Promise<void> {
   progress('starting a fresh sandbox for the benchmark (MCS importer delay 1 s)');
-  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench'), log, importDelayMs: 1_000, fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml') });
+  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench'), log, importDelayMs: 1_000 });
   try {
-    await createDemoCluster(sandbox, DEMO_CLUSTERS[0]!, log);
-    progress('config cluster ready; onboarding one cluster');
-    report('one cluster', await onboardBatch(sandbox, [{ name: 'bench-single', location: 'asia-northeast1-c' }]));
-    progress('onboarding ten clusters created at once');
-    report('ten clusters at once', await onboardBatch(sandbox, REGIONS.map((r, i) => ({ name: `bench-${i}`, location: `${r}-b` }))));
+    const fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), log });
+    try {
+      await createDemoCluster(sandbox, DEMO_CLUSTERS[0]!, log);
+      progress('config cluster ready; onboarding one cluster');
+      report('one cluster', await onboardBatch(sandbox, [{ name: 'bench-single', location: 'asia-northeast1-c' }]));
+      progress('onboarding ten clusters created at once');
+      report('ten clusters at once', await onboardBatch(sandbox, REGIONS.map((r, i) => ({ name: `bench-${i}`, location: `${r}-b` }))));
+    } finally {
+      await fleetpilot.stop();
+    }
   } finally {
     const survivors = await sandbox.stop();
     progress(survivors.length === 0 ? 'sandbox stopped' : `sandbox stopped; survivors: ${survivors.join(', ')}`);
