@@ -21,6 +21,13 @@ export default tseslint.config(
     },
   },
   {
+    // A flow folder's index.ts is its public surface: siblings never reach into its files.
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../routing/*', '!../routing/index.ts', '../failover/*', '!../failover/index.ts', '../mesh/*', '!../mesh/index.ts', '../onboarding/*', '!../onboarding/index.ts', '../gitops/*', '!../gitops/index.ts', '../ops/*', '!../ops/index.ts'], message: 'Import a sibling flow through its index.ts, not its internals.' }] }],
+    },
+  },
+  {
     files: ['vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

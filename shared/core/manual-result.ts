@@ -1,6 +1,6 @@
 /** What a manual operation (API, chat-ops) returns: a one-line summary a bot can post as is. */
 import type { OperationRecord } from '../state/operations.ts';
-import type { FleetPlan } from '../routing/fleet-plan.ts';
+import type { FleetPlan } from '../routing/index.ts';
 
 /** How a manual request ended; `planned` is a dry run. */
 export type ManualOutcome = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'planned';

@@ -4,7 +4,7 @@
  * notifications and incidents that cannot be mapped are recorded and acknowledged, never drained.
  */
 import { rejectEvent, runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
-import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
+import { updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
 import { updateFacts } from './drain-store.ts';

@@ -4,7 +4,8 @@
  * drain state, kept for people and the API to read.
  */
 import type { Store } from '../adapters/firestore.ts';
-import type { FleetDrainState, FleetFacts } from './index.ts';
+import type { FleetDrainState } from './drain-state.ts';
+import type { FleetFacts } from './facts.ts';
 
 /** The collection of failover documents. */
 export const FAILOVER = 'failover';

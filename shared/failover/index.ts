@@ -13,3 +13,4 @@ export type { ClusterLocation, IncidentLabels, RegionMapping } from './map-regio
 export { drainDiff, drainOverlay, drainedRegions, newRefusals, nextChangeAt } from './overlay.ts';
 export { compareMoments } from './timeline.ts';
 export type { Moment, MomentKind } from './timeline.ts';
+export { readFacts, writeDrainSnapshot } from './drain-store.ts';

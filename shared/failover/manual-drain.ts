@@ -10,10 +10,10 @@ import { mergeManual, type ManualFact } from './facts.ts';
 import type { RegionDrainState } from './drain-state.ts';
 import { drainDiff } from './overlay.ts';
 import { runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
-import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
-import { describeTrafficMoved, planFleet, refusalOf, type FleetPlan } from '../routing/fleet-plan.ts';
+import { updateRoutes, type RoutesContext } from '../routing/index.ts';
+import { describeTrafficMoved, planFleet, refusalOf, type FleetPlan } from '../routing/index.ts';
 import type { ManualResult } from '../core/manual-result.ts';
-import { readSnapshot, type FleetSnapshot } from '../routing/snapshot.ts';
+import { readSnapshot, type FleetSnapshot } from '../routing/index.ts';
 import { FAILOVER_STEPS } from './steps.ts';
 
 /** A manual drain or restore. */

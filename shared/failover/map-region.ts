@@ -3,7 +3,7 @@
  * known to the fleet, or a region label, looked up in a fixed order so the answer is predictable.
  */
 import type { IncidentEvent } from './incident.ts';
-import { regionOf } from '../routing/names.ts';
+import { regionOf } from '../routing/index.ts';
 
 /** A cluster's name and location, enough to find its region. */
 export interface ClusterLocation {

@@ -2,7 +2,7 @@
  * Reading a derived drain state: the drained regions the route renderer needs, what changed
  * between two states, and when the state next changes on its own (for a scheduled tick).
  */
-import type { DrainOverlay } from '../routing/render-route.ts';
+import type { DrainOverlay } from '../routing/index.ts';
 import type { FleetDrainState, Refusal } from './drain-state.ts';
 
 /** The drained regions of a state. */

@@ -5,7 +5,7 @@
  * revision keeps them. The result goes back to the commit as a status.
  */
 import { runOperation, type FlowOutcome, type FlowScope, type RunnerContext } from '../core/run-operation.ts';
-import type { RoutesContext } from '../routing/update-routes.ts';
+import type { RoutesContext } from '../routing/index.ts';
 import type { OperationRecord } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import type { GitPushMessage } from './push-message.ts';

@@ -4,7 +4,7 @@
  * not written.
  */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { renderDrainedDestinationRule } from './index.ts';
+import { renderDrainedDestinationRule } from './render.ts';
 import type { RoutingObservation } from '../routing/index.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';

@@ -26,3 +26,5 @@ export {
   type RemoteSecretSummary,
 } from './remote-secrets.ts';
 export { ensureMeshServices } from './services.ts';
+export { applyMeshDrains } from './drain-step.ts';
+export { type MeshContext, addClusterToMesh, removeClusterFromMesh } from './mesh-step.ts';

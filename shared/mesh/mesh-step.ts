@@ -6,7 +6,8 @@
 import type { ClusterInfo } from '../adapters/container.ts';
 import { endpointServer } from '../adapters/kube-config.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { ensureMeshServices, ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from './index.ts';
+import { ensureMeshServices } from './services.ts';
+import { ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from './remote-secrets.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';

@@ -15,10 +15,10 @@ import { offboard } from './offboard.ts';
 import { onboard, type OnboardContext } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';
 import { regionOf, type RoutingObservation } from '../routing/index.ts';
-import { routedServices } from '../routing/update-routes.ts';
+import { routedServices } from '../routing/index.ts';
 import { attachedOffboardTarget, attachedOnboardTarget, type ClusterTarget } from './attached-ops.ts';
 import type { ManualResult } from '../core/manual-result.ts';
-import { readSnapshot } from '../routing/snapshot.ts';
+import { readSnapshot } from '../routing/index.ts';
 
 /** Which cluster: by location and name, or by a membership's full name. */
 export type ClusterSelector = { location: string; name: string } | { membership: string };

@@ -10,8 +10,8 @@ import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../st
 import type { OperationRecorder } from '../state/operations.ts';
 import type { OnboardContext } from './onboard.ts';
 import { membershipIdFor } from './membership.ts';
-import { removeClusterFromMesh } from '../mesh/mesh-step.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
+import { removeClusterFromMesh } from '../mesh/index.ts';
+import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
 
 /** The cluster a lifecycle event names. */

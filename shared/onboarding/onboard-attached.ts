@@ -11,7 +11,7 @@ import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../st
 import type { OperationRecorder } from '../state/operations.ts';
 import { ATTACHED_MESH_SKIP, attachedKube, type AttachedCluster } from './attached.ts';
 import { applyMemberObjects, enableFleetFeatures, waitForImports, type OnboardContext } from './onboard.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
+import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
 
 /** Onboards an attached cluster whose membership exists and is READY. */

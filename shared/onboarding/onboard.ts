@@ -10,17 +10,17 @@ import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
-import type { MeshContext } from '../mesh/mesh-step.ts';
-import type { RoutesContext } from '../routing/update-routes.ts';
+import type { MeshContext } from '../mesh/index.ts';
+import type { RoutesContext } from '../routing/index.ts';
 
 /** What onboarding needs: the fleet (GKE Hub), the clusters, the mesh and the route render. */
 export type OnboardContext = RoutesContext & MeshContext & Needs<'hub' | 'importWaitMs'>;
-import { configClusterKube } from '../routing/config-kube.ts';
+import { configClusterKube } from '../routing/index.ts';
 import { ensureFleetFeatures } from './features.ts';
 import { ensureMembership } from './membership.ts';
 import { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';
-import { addClusterToMesh } from '../mesh/mesh-step.ts';
-import { updateRoutes } from '../routing/update-routes.ts';
+import { addClusterToMesh } from '../mesh/index.ts';
+import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
 
 /** The full membership name of the configured config cluster. */

@@ -9,13 +9,13 @@ import { attachedClusterOf, attachedKube, type AttachedCluster } from './attache
 import { ensureMemberObjects } from './member-objects.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
-import { updateRoutes, type RoutesContext } from '../routing/update-routes.ts';
+import { updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { regionOf } from '../routing/index.ts';
 import { listClusterRecords } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
+import { describeTrafficMoved, planFleet } from '../routing/index.ts';
 import type { ManualResult } from '../core/manual-result.ts';
-import { readSnapshot } from '../routing/snapshot.ts';
+import { readSnapshot } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
 
 /** What a reconcile needs: the route render, the fleet (attached memberships) and a logger. */

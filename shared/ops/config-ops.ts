@@ -7,9 +7,9 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { RequestError } from '../core/errors.ts';
 import { readAppliedConfig, validateConfigText } from '../gitops/index.ts';
 import type { FleetContext } from '../core/context.ts';
-import { describeTrafficMoved, planFleet } from '../routing/fleet-plan.ts';
+import { describeTrafficMoved, planFleet } from '../routing/index.ts';
 import type { ManualResult } from '../core/manual-result.ts';
-import { readSnapshot } from '../routing/snapshot.ts';
+import { readSnapshot } from '../routing/index.ts';
 
 /** The configuration in force and where it came from. */
 export interface ConfigView {

@@ -7,8 +7,8 @@ import { regionFacts, type IncidentFact, type ManualFact } from '../failover/ind
 import type { FleetContext } from '../core/context.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
 import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
-import { planFleet } from '../routing/fleet-plan.ts';
-import { readSnapshot } from '../routing/snapshot.ts';
+import { planFleet } from '../routing/index.ts';
+import { readSnapshot } from '../routing/index.ts';
 
 /** One cluster. */
 export interface ClusterView {

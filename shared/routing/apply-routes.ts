@@ -8,7 +8,12 @@ import type { ClusterInfo, ContainerAdapter } from '../adapters/container.ts';
 import type { Store } from '../adapters/firestore.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { NO_DRAIN, describeRouteChange, regionOf, renderGateway, renderHttpRoute, type DrainOverlay, type HttpRoute, type ObservedCluster, type RoutingObservation } from './index.ts';
+import { NO_DRAIN, renderHttpRoute, type DrainOverlay } from './render-route.ts';
+import { describeRouteChange } from './route-diff.ts';
+import { regionOf } from './names.ts';
+import { renderGateway } from './render-gateway.ts';
+import type { HttpRoute } from './http-route.ts';
+import type { ObservedCluster, RoutingObservation } from './observation.ts';
 import { clusterRecordId, listClusterRecords, recordKind, type ClusterRecord } from '../state/cluster-records.ts';
 
 /** What a route reconcile did, per service. */

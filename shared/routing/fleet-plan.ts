@@ -5,7 +5,9 @@
  */
 import { deriveDrains, drainedRegions, type FleetDrainState, type FleetFacts, type Refusal } from '../failover/index.ts';
 import { routedServices } from './update-routes.ts';
-import { describeRouteChange, renderHttpRoute, routeTrafficShares, type HttpRoute } from './index.ts';
+import { describeRouteChange, routeTrafficShares } from './route-diff.ts';
+import { renderHttpRoute } from './render-route.ts';
+import type { HttpRoute } from './http-route.ts';
 import type { FleetSnapshot } from './snapshot.ts';
 
 /** One service's route: what would be rendered, what is live, and the difference. */

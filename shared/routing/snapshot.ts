@@ -4,7 +4,7 @@
  * views and dry runs plan from it with the same planners the flows apply.
  */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { readFacts } from '../failover/drain-store.ts';
+import { readFacts } from '../failover/index.ts';
 import type { FleetFacts } from '../failover/index.ts';
 import { configClusterKube } from './config-kube.ts';
 import type { Needs } from '../core/context.ts';
@@ -12,7 +12,8 @@ import type { Needs } from '../core/context.ts';
 /** What a snapshot reads from. */
 export type SnapshotContext = Needs<'config' | 'container' | 'kubeFor' | 'store' | 'clock'>;
 import { readRoutingInputs, routingObservation, type RoutingReads } from './apply-routes.ts';
-import type { HttpRoute, RoutingObservation } from './index.ts';
+import type { HttpRoute } from './http-route.ts';
+import type { RoutingObservation } from './observation.ts';
 
 /** What is observed at one moment. */
 export interface FleetSnapshot {

@@ -1,11 +1,12 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { readFacts, writeDrainSnapshot } from '../failover/drain-store.ts';
+import { readFacts, writeDrainSnapshot } from '../failover/index.ts';
 import { deriveDrains, drainedRegions, type FleetDrainState } from '../failover/index.ts';
-import { observeRegions, type RoutingObservation } from './index.ts';
+import { observeRegions } from './region-state.ts';
+import type { RoutingObservation } from './observation.ts';
 import type { ServiceRegions } from '../failover/index.ts';
 import { configClusterKube } from './config-kube.ts';
-import { applyMeshDrains } from '../mesh/drain-step.ts';
+import { applyMeshDrains } from '../mesh/index.ts';
 import { ROUTE_STEPS } from './steps.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
