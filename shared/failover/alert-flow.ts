@@ -4,7 +4,7 @@
  * notifications and incidents that cannot be mapped are recorded and acknowledged, never drained.
  */
 import { rejectEvent, runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
-import { updateRoutes, type RoutesContext } from '../routing/index.ts';
+import { regionOf, updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
 import { updateFacts } from './drain-store.ts';
@@ -32,7 +32,7 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
   Object.assign(trigger, { incidentId: incident.incidentId, state: incident.state, startedAt: incident.startedAt.toISOString(), endedAt: incident.endedAt?.toISOString() ?? null, policy: incident.policyName });
   const records = await listClusterRecords(ctx.store);
   // An attached cluster's location is its membership's (`global`); the region it was onboarded for is what counts.
-  const mapped = mapIncidentToRegion(incident, records.map((r) => ({ name: r.name, location: recordKind(r) === 'attached' ? r.region : r.location })));
+  const mapped = mapIncidentToRegion(incident, records.map((r) => ({ name: r.name, location: r.location, region: recordKind(r) === 'attached' ? r.region : regionOf(r.location) })));
   if (!mapped.ok) return rejectEvent(ctx, unknown, `incident not mapped to a region: ${mapped.reason}`);
   const region = mapped.region;
   const spec = { kind: KIND, delivery: 'pubsub' as const, trigger: { ...trigger, region, via: mapped.via }, principal: PRINCIPAL, subject: `region/${region}`, region };

@@ -9,7 +9,7 @@ export type { FleetFacts, IncidentFact, ManualFact, MergeResult, RegionFacts } f
 export { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
 export type { FlapBudget, GuardRefusal } from './guards.ts';
 export { REGION_SOURCES, mapIncidentToRegion } from './map-region.ts';
-export type { ClusterLocation, IncidentLabels, RegionMapping } from './map-region.ts';
+export type { IncidentLabels, RegionMapping } from './map-region.ts';
 export { drainDiff, drainOverlay, drainedRegions, newRefusals, nextChangeAt } from './overlay.ts';
 export { compareMoments } from './timeline.ts';
 export type { Moment, MomentKind } from './timeline.ts';

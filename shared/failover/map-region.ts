@@ -1,15 +1,10 @@
 /**
- * Which region an incident is about, from its labels: a location (zone or region), a cluster name
- * known to the fleet, or a region label, looked up in a fixed order so the answer is predictable.
+ * Which region an incident is about, from its labels: a location (zone or region), a cluster known
+ * to the fleet (by its location and name, see {@link clusterRegion}), or a region label, looked up in
+ * a fixed order so the answer is predictable.
  */
 import type { IncidentEvent } from './incident.ts';
-import { regionOf } from '../routing/index.ts';
-
-/** A cluster's name and location, enough to find its region. */
-export interface ClusterLocation {
-  name: string;
-  location: string;
-}
+import { clusterRegion, regionOf, type PlacedCluster } from '../routing/index.ts';
 
 /** The region of an incident and the label it came from, or why none was found. */
 export type RegionMapping = { ok: true; region: string; via: string } | { ok: false; reason: string };
@@ -21,6 +16,9 @@ const REGION = /^[a-z]+-[a-z]+\d+$/;
 
 type Kind = 'location' | 'cluster';
 type Source = { via: string; labels: 'resourceLabels' | 'metricLabels' | 'policyUserLabels'; key: string; kind: Kind };
+
+/** The label beside a cluster label that says where the cluster is (GKE names are unique only per location). */
+const CLUSTER_LOCATION_KEY = 'location';
 
 /** The lookup order; the first label that yields a valid region wins. */
 export const REGION_SOURCES: readonly Source[] = [
@@ -35,13 +33,11 @@ export const REGION_SOURCES: readonly Source[] = [
 ];
 
 /** The region named by one label value, or a note explaining why it names none. */
-function regionFrom(source: Source, value: string, clusters: readonly ClusterLocation[]): { region: string } | { note: string } {
+function regionFrom(source: Source, value: string, location: string | undefined, clusters: readonly PlacedCluster[]): { region: string } | { note: string } {
   if (source.kind === 'cluster') {
-    const regions = [...new Set(clusters.filter((c) => c.name === value).map((c) => regionOf(c.location)))].sort();
-    if (regions.length === 0) return { note: `${source.via} ${value} is not a known cluster` };
-    if (regions.length > 1) return { note: `${source.via} ${value} names clusters in several regions (${regions.join(', ')})` };
-    const region = regions[0]!;
-    return REGION.test(region) ? { region } : { note: `cluster ${value} has location ${region}, which is not a region` };
+    const found = clusterRegion(clusters, value, location);
+    if (!found.ok) return { note: `${source.via} ${found.reason}` };
+    return REGION.test(found.region) ? { region: found.region } : { note: `cluster ${value} has location ${found.region}, which is not a region` };
   }
   const region = regionOf(value);
   return REGION.test(region) ? { region } : { note: `${source.via} ${JSON.stringify(value)} is not a region or zone` };
@@ -51,17 +47,20 @@ function regionFrom(source: Source, value: string, clusters: readonly ClusterLoc
  * Maps an incident to a region. Looks, in order, at `resource.labels` (`location`, then
  * `cluster_name` via the cluster's location, then `region`), `metric.labels` (`region`,
  * `location`, `cluster_name`) and `policy_user_labels` (`region`, `cluster`). A zone becomes its
- * region; a label that names no valid region (an unknown cluster, `global`) is skipped and named in
- * the reason if nothing else matches.
+ * region; a cluster is looked up with the `location` label beside it, so a name used in several
+ * locations is told apart when the incident says where (and is ambiguous, not mapped, when it does
+ * not). A label that names no valid region (an unknown or ambiguous cluster, `global`) is skipped
+ * and named in the reason if nothing else matches. Independent of the order of `clusters`.
  */
-export function mapIncidentToRegion(incident: IncidentLabels, clusters: readonly ClusterLocation[]): RegionMapping {
+export function mapIncidentToRegion(incident: IncidentLabels, clusters: readonly PlacedCluster[]): RegionMapping {
   const notes: string[] = [];
   for (const source of REGION_SOURCES) {
     const labels = incident[source.labels];
     if (!Object.hasOwn(labels, source.key)) continue;
     const value = labels[source.key]?.trim();
     if (!value) continue;
-    const found = regionFrom(source, value, clusters);
+    const location = Object.hasOwn(labels, CLUSTER_LOCATION_KEY) ? labels[CLUSTER_LOCATION_KEY]?.trim() || undefined : undefined;
+    const found = regionFrom(source, value, location, clusters);
     if ('region' in found) return { ok: true, region: found.region, via: source.via };
     notes.push(found.note);
   }

@@ -5,7 +5,7 @@
  */
 import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
 import type { FleetContext } from '../core/context.ts';
-import { regionOf, regionalServiceName } from '../routing/index.ts';
+import { placeClusters, regionOf, regionalServiceName } from '../routing/index.ts';
 import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
 import { planFleet } from '../routing/index.ts';
 import { readSnapshot } from '../routing/index.ts';
@@ -91,8 +91,10 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   clusters.sort((a, b) => clusterRecordId(a).localeCompare(clusterRecordId(b)));
 
   const plan = planFleet(snapshot);
+  // Each cluster in the region the route planner places it in (by location and name).
+  const { placed } = placeClusters(snapshot.observed.clusters);
   const regions = Object.values(plan.drains.regions).map((state): RegionView => {
-    const members = snapshot.observed.clusters.filter((c) => c.region === state.region);
+    const members = placed.filter((c) => c.region === state.region);
     const facts = regionFacts(snapshot.facts, state.region);
     const hold = state.drained && state.cause === 'manual' ? facts.manual.filter((m) => m.action === 'drain').at(-1) ?? null : null;
     const traffic = Object.fromEntries(plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]));
@@ -104,7 +106,7 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
       since: state.since ?? null,
       restoreAt: state.restoreAt ?? null,
       frozenUntil: state.frozen?.until ?? null,
-      clusters: members.map((c) => c.name).sort(),
+      clusters: members.map((c) => c.name),
       openIncidents: state.openIncidents.map((id) => facts.incidents[id]!).filter(Boolean),
       manualHold: hold,
       traffic,

@@ -5,9 +5,11 @@
 export { GATEWAY_API_VERSION, ROUTE_LIMITS, SERVICE_IMPORT, pathProblem, weightProblem } from './http-route.ts';
 export type { Gateway, HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch, HttpRouteRule, ParentRef } from './http-route.ts';
 export { MANAGED_BY, MANAGED_BY_LABEL, MAX_LABEL_LENGTH, SERVICE_LABEL, boundedName, clusterServiceName, importKey, regionOf, regionalServiceName } from './names.ts';
+export { clusterKey, clusterRegion } from './cluster-region.ts';
+export type { ClusterRegion, PlacedCluster } from './cluster-region.ts';
 export type { ObservedCluster, RoutingObservation } from './observation.ts';
-export { observeRegions } from './region-state.ts';
-export type { RegionState } from './region-state.ts';
+export { observeRegions, placeClusters } from './region-state.ts';
+export type { ClusterPlacement, PlacedObservedCluster, RegionState } from './region-state.ts';
 export { renderGateway } from './render-gateway.ts';
 export type { GatewayOptions } from './render-gateway.ts';
 export { MCS_API_VERSION, renderMemberObjects } from './render-member.ts';

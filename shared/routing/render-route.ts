@@ -9,7 +9,8 @@ import type { HttpBackendRef, HttpRoute, HttpRouteRule } from './http-route.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, clusterServiceName, importKey } from './names.ts';
 import type { RoutingObservation } from './observation.ts';
 import { configProblems } from './route-problems.ts';
-import { observeRegions, clusterPhases } from './region-state.ts';
+import { clusterRegion } from './cluster-region.ts';
+import { observeRegions, clusterPhases, placeClusters } from './region-state.ts';
 import type { RegionState } from './region-state.ts';
 
 /** What {@link renderHttpRoute} decided: the route (or `null`), why, and what blocks it. */
@@ -49,7 +50,10 @@ export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, obs
   // A drained region stays in the default rule with weight 0: a drain and a restore are one weight each.
   const effective = (r: RegionState) => (drain.drained.has(r.region) ? 0 : r.weight);
   const head: string[] = [];
-  const details = regions.filter((r) => !r.ready).map(regionLine);
+  const details = [
+    ...placeClusters(observed.clusters).unplaced.map((c) => `cluster ${c.name} at ${c.location} is not routed: ${c.reason}`),
+    ...regions.filter((r) => !r.ready).map(regionLine),
+  ];
   const pins = pinnedRules(service, observed, regions, details, drain);
   const rules = pins.slice();
 
@@ -90,7 +94,6 @@ export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, obs
 /** Rules of the pinned paths that can render, in configuration order; explains each into `lines`. */
 function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regions: RegionState[], lines: string[], drain: DrainOverlay): HttpRouteRule[] {
   const clusters = clusterPhases(observed.clusters);
-  const regionOfCluster = new Map(observed.clusters.map((c) => [c.name, c.region]));
   const rules: HttpRouteRule[] = [];
   // A pin into a drained region keeps serving (`keep`) or follows the nearest healthy region.
   const redirect = (region: string | undefined, target: string): HttpBackendRef | undefined => {
@@ -110,8 +113,10 @@ function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regio
       else if (phase === 'leaving') lines.push(`${target} skipped: cluster is leaving`);
       else if (!observed.imports.has(key)) lines.push(`${target} waits for ServiceImport ${key}`);
       else {
-        const moved = redirect(regionOfCluster.get(pin.cluster), target);
-        if (!moved) lines.push(target);
+        // A pin names a cluster by name only: when that name is in several regions, no drain moves it.
+        const placed = clusterRegion(observed.clusters, pin.cluster);
+        const moved = redirect(placed.ok ? placed.region : undefined, target);
+        if (!moved) lines.push(placed.ok || drain.pinnedPathsOnDrain === 'keep' ? target : `${target} (not redirected on drains: ${placed.reason})`);
         rules.push(rule(pin.path, [moved ?? backend(name, service.port, 1)]));
       }
     } else if (pin.region && !pin.cluster) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapIncidentToRegion } from '../../shared/failover/index.ts';
 import type { IncidentLabels } from '../../shared/failover/index.ts';
+import { regionOf } from '../../shared/routing/index.ts';
 
 const clusters = [
   { name: 'mc-gw-tokyo', location: 'asia-northeast1-b' },
@@ -8,7 +9,7 @@ const clusters = [
   { name: 'mc-gw-iowa', location: 'us-central1' },
   { name: 'twin', location: 'europe-west1-b' },
   { name: 'twin', location: 'europe-west4-a' },
-];
+].map((c) => ({ ...c, region: regionOf(c.location) }));
 
 function labels(partial: Partial<IncidentLabels> = {}): IncidentLabels {
   return { incidentId: 'i-1', resourceLabels: {}, metricLabels: {}, policyUserLabels: {}, ...partial };
