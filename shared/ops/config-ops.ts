@@ -34,7 +34,8 @@ export async function planConfigChange(deps: FleetContext, yaml: string, file = 
   if (!validation.ok) throw new RequestError('invalid_argument', `the configuration is invalid: ${validation.problems[0] ?? 'unknown problem'}`, { problems: validation.problems });
   const snapshot = await readSnapshot(deps);
   const plan = planFleet({ ...snapshot, config: validation.config });
-  const problems = plan.routes.flatMap((r) => r.problems.map((p) => `${r.service}: ${p}`));
+  // Each problem already names its service (the route planner prefixes it, once).
+  const problems = plan.routes.flatMap((r) => r.problems);
   const lines = [
     ...plan.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)),
     ...describeTrafficMoved(plan.routes),

@@ -91,7 +91,8 @@ export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConf
     const plan = renderHttpRoute(service, gw, observed, drain);
     outcome.explanation.push(...plan.explanation.map((line) => `${service.name}: ${line}`));
     if (plan.problems.length > 0) {
-      outcome.problems.push(...plan.problems.map((p) => `${service.name}: ${p}`));
+      // The planner's problems already name their service (see configProblems).
+      outcome.problems.push(...plan.problems);
       continue;
     }
     if (!plan.route) continue;

@@ -19,7 +19,10 @@ export interface RoutePlan {
   route: HttpRoute | null;
   /** Human-readable lines explaining every decision. */
   explanation: string[];
-  /** Violations of Gateway API limits; when any exists `route` is `null`. */
+  /**
+   * Violations of Gateway API limits; when any exists `route` is `null`. Each starts with the
+   * service's name (`store: …`): this is the one place problems are prefixed, callers pass them on.
+   */
   problems: string[];
 }
 
