@@ -3,23 +3,24 @@
  * at once, and no message ever repeats a secret's value.
  */
 import { z } from 'zod';
+import { gitopsVariables, parseVariables } from '../shared/config/env.ts';
 import { parseRole, type Role } from './api/principal.ts';
 import { DEFAULT_RESPONSE_URL_PREFIXES } from './slack/deps.ts';
 import type { PushFilter } from './webhooks/relevance.ts';
 
 const secret = (what: string) => z.string().min(16, `must be at least 16 characters (a random ${what})`).optional();
 
-/** The variables the services read in addition to the shared ones (shared/config/env.ts). */
+/**
+ * The variables the services read in addition to the shared ones (shared/config/env.ts). The GitOps
+ * variables' schemas are the shared ones: the webhook receivers need the repository.
+ */
 export const serviceEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   FLEETPILOT_GITHUB_WEBHOOK_SECRET: secret('webhook secret'),
   FLEETPILOT_GITLAB_WEBHOOK_TOKEN: secret('secret token'),
-  FLEETPILOT_GITOPS_REPOSITORY: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'must be OWNER/NAME (GitLab: GROUP/.../NAME)'),
-  FLEETPILOT_GITOPS_BRANCH: z
-    .string()
-    .regex(/^(?!refs\/)[^\s~^:?*[\\]+$/, 'must be a branch name such as main (without refs/heads/)')
-    .default('main'),
-  FLEETPILOT_GITOPS_CONFIG_PATH: z.string().regex(/^[^\s].*[^/]$|^[^\s/]$/, 'must be a file path inside the repository').default('fleet.yaml'),
+  FLEETPILOT_GITOPS_REPOSITORY: gitopsVariables.FLEETPILOT_GITOPS_REPOSITORY,
+  FLEETPILOT_GITOPS_BRANCH: gitopsVariables.FLEETPILOT_GITOPS_BRANCH,
+  FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
   FLEETPILOT_API_AUDIENCE: z.url('must be the service URL Google ID tokens are issued for').optional(),
   FLEETPILOT_ID_TOKEN_CERTS_URL: z.url('must be a URL serving PEM certificates').optional(),
   FLEETPILOT_API_PRINCIPALS: pairs(/^[^\s=,@]+@[^\s=,@]+$/, 'EMAIL', (v) => parseRole(v) !== undefined, 'viewer|operator|admin').default(''),
@@ -60,19 +61,11 @@ export interface ServiceConfig {
 /** The configuration, or every problem found. */
 export type ServiceConfigResult = { ok: true; config: ServiceConfig } | { ok: false; problems: string[] };
 
-/** Validates the services' variables; empty strings count as unset. */
+/** Validates the services' variables with the one environment parser; empty strings count as unset. */
 export function parseServiceEnv(env: Record<string, string | undefined>): ServiceConfigResult {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = serviceEnvSchema.safeParse(cleaned);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(environment)';
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-      return `${key} ${message}`;
-    });
-    return { ok: false, problems: [...new Set(problems)].sort() };
-  }
-  const e = result.data;
+  const result = parseVariables(serviceEnvSchema, env);
+  if (!result.ok) return result;
+  const e = result.value;
   return {
     ok: true,
     config: {

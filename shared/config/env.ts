@@ -13,6 +13,29 @@ const baseUrl = z
   .transform((url) => url.replace(/\/+$/, ''));
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
+/**
+ * The GitOps variables, one schema each, for every entry point that reads them: the git-push
+ * function (where to fetch a commit's configuration) and the service's webhook receivers (which
+ * pushes matter). Each entry point decides only whether a variable is required.
+ */
+export const gitopsVariables = {
+  /** Where the git-push function reads the configuration at a commit: `github`, `gitlab` or a `local` repository. */
+  FLEETPILOT_GITOPS_SOURCE: z.enum(['github', 'gitlab', 'local']),
+  /** `owner/repo` (GitHub) or `group/…/project` (GitLab). */
+  FLEETPILOT_GITOPS_REPOSITORY: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be OWNER/NAME (GitLab: GROUP/.../NAME)'),
+  /** The branch whose pushes are applied. */
+  FLEETPILOT_GITOPS_BRANCH: z
+    .string()
+    .regex(/^(?!refs\/)[^\s~^:?*[\\]+$/, 'must be a branch name such as main (without refs/heads/)')
+    .default('main'),
+  /** A secret: validated for presence only, never echoed. */
+  FLEETPILOT_GITOPS_TOKEN: z.string().min(1),
+  FLEETPILOT_GITOPS_API_URL: baseUrl,
+  FLEETPILOT_GITOPS_REPO_DIR: z.string().min(1),
+  /** The fleet configuration file inside the repository. */
+  FLEETPILOT_GITOPS_CONFIG_PATH: z.string().regex(/^[^\s].*[^/]$|^[^\s/]$/, 'must be a file path inside the repository').default('fleet.yaml'),
+};
+
 /** The environment variables fleetpilot reads, with their validation. */
 export const envSchema = z
   .object({
@@ -33,14 +56,12 @@ export const envSchema = z
     FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
     /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
     FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
-    /** Where the git-push function reads the configuration at a commit: `github`, `gitlab` or a `local` repository. */
-    FLEETPILOT_GITOPS_SOURCE: z.enum(['github', 'gitlab', 'local']).optional(),
-    /** `owner/repo` (GitHub) or `group/project` (GitLab). */
-    FLEETPILOT_GITOPS_REPOSITORY: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be owner/repo or group/project').optional(),
-    FLEETPILOT_GITOPS_TOKEN: z.string().min(1).optional(),
-    FLEETPILOT_GITOPS_API_URL: baseUrl.optional(),
-    FLEETPILOT_GITOPS_REPO_DIR: z.string().min(1).optional(),
-    FLEETPILOT_GITOPS_CONFIG_PATH: z.string().min(1).default('fleet.yaml'),
+    FLEETPILOT_GITOPS_SOURCE: gitopsVariables.FLEETPILOT_GITOPS_SOURCE.optional(),
+    FLEETPILOT_GITOPS_REPOSITORY: gitopsVariables.FLEETPILOT_GITOPS_REPOSITORY.optional(),
+    FLEETPILOT_GITOPS_TOKEN: gitopsVariables.FLEETPILOT_GITOPS_TOKEN.optional(),
+    FLEETPILOT_GITOPS_API_URL: gitopsVariables.FLEETPILOT_GITOPS_API_URL.optional(),
+    FLEETPILOT_GITOPS_REPO_DIR: gitopsVariables.FLEETPILOT_GITOPS_REPO_DIR.optional(),
+    FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
   });
 
@@ -73,18 +94,31 @@ export type Env = z.output<typeof envSchema>;
 /** The result of {@link parseEnv}: the configuration, or every problem found. */
 export type EnvResult = { ok: true; env: Env } | { ok: false; problems: string[] };
 
-/** Validates `env` (defaults to nothing: callers pass `process.env` explicitly at the composition root). */
-export function parseEnv(env: Record<string, string | undefined>): EnvResult {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(cleaned);
-  const crossField = crossFieldProblems(cleaned as Record<string, string>);
-  if (result.success && crossField.length === 0) return { ok: true, env: result.data };
+/** The result of {@link parseVariables}: the validated values, or every problem found. */
+export type VariablesResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/**
+ * The one environment parser: validates `env` against `schema` (empty strings count as unset) and
+ * the cross-variable `rules`, and lists every problem at once as `VARIABLE message`, sorted and
+ * without repeats. Messages come from the schemas, never from the values, so no secret is echoed.
+ */
+export function parseVariables<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, rules: (env: Record<string, string>) => string[] = () => []): VariablesResult<z.output<S>> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const result = schema.safeParse(cleaned);
+  const crossField = rules(cleaned);
+  if (result.success && crossField.length === 0) return { ok: true, value: result.data };
   const problems = (result.success ? [] : result.error.issues).map((issue) => {
     const key = issue.path.join('.') || '(environment)';
     const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
     return `${key} ${message}`;
   });
   return { ok: false, problems: [...new Set([...problems, ...crossField])].sort() };
+}
+
+/** Validates `env` (defaults to nothing: callers pass `process.env` explicitly at the composition root). */
+export function parseEnv(env: Record<string, string | undefined>): EnvResult {
+  const result = parseVariables(envSchema, env, crossFieldProblems);
+  return result.ok ? { ok: true, env: result.value } : result;
 }
 
 /** Like {@link parseEnv} but throws one error naming every problem. */
