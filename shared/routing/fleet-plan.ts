@@ -3,7 +3,7 @@
  * (guards included), each service's rendered HTTPRoute against the live one, and how much default
  * traffic would move. Used by views and dry runs; the flows apply the same planners.
  */
-import { deriveDrains, drainedRegions, type FleetDrainState, type FleetFacts, type Refusal } from '../failover/index.ts';
+import { deriveDrains, drainOverlay, type FleetDrainState, type FleetFacts, type Refusal } from '../failover/index.ts';
 import { routedServices } from './update-routes.ts';
 import { describeRouteChange, routeTrafficShares } from './route-diff.ts';
 import { renderHttpRoute } from './render-route.ts';
@@ -36,7 +36,7 @@ export interface FleetPlan {
 export function planFleet(snapshot: FleetSnapshot, facts: FleetFacts = snapshot.facts): FleetPlan {
   const { config, observed } = snapshot;
   const drains = deriveDrains({ facts, services: routedServices(config, observed), policy: config.safety, now: snapshot.now });
-  const overlay = { drained: drainedRegions(drains), pinnedPathsOnDrain: config.safety.pinnedPathsOnDrain };
+  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
   const routes = config.services.map((service): RoutePreview => {
     const plan = renderHttpRoute(service, config.fleet.gateway, observed, overlay);
     const live = snapshot.live.get(service.name) ?? null;

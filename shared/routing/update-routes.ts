@@ -1,7 +1,7 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { readFacts, writeDrainSnapshot } from '../failover/index.ts';
-import { deriveDrains, drainedRegions, type FleetDrainState } from '../failover/index.ts';
+import { deriveDrains, drainOverlay, type FleetDrainState } from '../failover/index.ts';
 import { observeRegions } from './region-state.ts';
 import type { RoutingObservation } from './observation.ts';
 import type { ServiceRegions } from '../failover/index.ts';
@@ -33,7 +33,7 @@ export async function updateRoutes(deps: RoutesContext, op: OperationRecorder, r
       policy: config.safety,
       now: deps.clock.now(),
     }), (d) => ({ detail: describeDrains(d) }));
-    const overlay = { drained: drainedRegions(drains), pinnedPathsOnDrain: config.safety.pinnedPathsOnDrain };
+    const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
     const outcome = await op.step(ROUTE_STEPS.applyRoutes, () => reconcileRoutes(configKube, config, observed, overlay),
       (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }));
     // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
