@@ -68,6 +68,8 @@ export interface ClusterSpec {
    * ServiceExports, the record `onboarded`, and the ServiceImports of its region and of itself.
    */
   onboarded?: boolean;
+  /** With `onboarded`: whether its ServiceImports have appeared on the config cluster yet (default true). */
+  imports?: boolean;
   privateEndpointOnly?: boolean;
 }
 
@@ -229,6 +231,7 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
           const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
           if (!appService) continue;
           for (const object of renderMemberObjects({ service, appService, cluster: spec.name, region, perClusterServices: current.onboarding.perClusterServices })) await kube.apply(object);
+          if (spec.imports === false) continue;
           importService(service.name, { region });
           if (current.onboarding.perClusterServices) importService(service.name, { cluster: spec.name });
         }
