@@ -51,3 +51,15 @@ export async function listOperations(adapters: GcpAdapters): Promise<OperationRe
   const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
   return all.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
+
+/** When the data plane last rebuilt its table, and the `metadata.generation` of each route it loaded. */
+export type ReloadProbe = () => { at: Date; generations: Record<string, number> } | undefined;
+
+/** Waits until the data plane has loaded the store route as it is now (its generation or a later one). */
+export async function waitForStoreRouteLoaded(adapters: GcpAdapters, token: string, lastReload: ReloadProbe, what: string): Promise<{ at: Date }> {
+  const generation = (await readStoreRoute(adapters, token))?.generation ?? 0;
+  return pollUntil(() => {
+    const reload = lastReload();
+    return reload && (reload.generations[`${DEMO_APP.namespace}/${DEMO_APP.service}`] ?? 0) >= generation ? reload : undefined;
+  }, { timeoutMs: 10_000, intervalMs: 5, what });
+}

@@ -8,7 +8,7 @@ import { createLogger } from '../shared/core/logger.ts';
 import { DEMO_APP, DEMO_CLUSTERS, createDemoFleet } from './demo-fleet.ts';
 import { startSandbox, type SandboxInfra } from './sandbox.ts';
 import { startFleetpilot, type Fleetpilot } from './fleetpilot.ts';
-import { listOperations, readStoreRoute, waitForClassicRoute, type RouteShape } from './demo-watch.ts';
+import { listOperations, readStoreRoute, waitForClassicRoute, waitForStoreRouteLoaded, type RouteShape } from './demo-watch.ts';
 import type { OperationRecord } from '../shared/state/operations.ts';
 import { timed } from './progress.ts';
 import { pollUntil } from '../shared/core/retry.ts';
@@ -76,11 +76,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
     const drill = await runFailoverDrill({
       adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
-      lastReload: () => gateway.lastReload(), print, holdDownSeconds: 8,
+      lastReload: () => gateway.lastReload(), fleetConfig: () => fleetpilot.config(), print,
     });
     printDrill(drill);
     await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, fleetpilot, gateway.url));
-    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo(fleetpilot.api, gateway.url, print));
+    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo({
+      api: fleetpilot.api, gatewayUrl: gateway.url, print,
+      routeLoaded: (what) => waitForStoreRouteLoaded(sandbox.adapters, sandbox.token, () => gateway.lastReload(), what),
+    }));
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -129,7 +132,7 @@ function printDrill(d: DrillResult): void {
     '',
     `Time to failover: ${f.totalToReloadMs} ms from alert published to the data plane serving the drained route`,
     `  delivery ${f.deliveryMs} ms + decision ${f.decisionMs} ms + route write ${f.writeMs} ms + data-plane reload ${f.reloadMs} ms; last Osaka response ${f.lastOsakaResponseMs} ms after the alert`,
-    `Time to restore: ${(d.restoreMs / 1000).toFixed(1)} s after the close (hold-down ${d.holdDownSeconds} s, then the next tick)`,
+    `Time to restore: ${(d.restoreMs / 1000).toFixed(1)} s after the close (hold-down ${d.holdDownSeconds} s from safety.holdDownSeconds, then the next tick)`,
     '',
   ].join('\n') + '\n');
 }
