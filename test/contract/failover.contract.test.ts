@@ -97,11 +97,11 @@ describe('alert-driven failover (sandbox end to end)', () => {
   });
 
   it('recognises test notifications and unmappable incidents, and drains nothing', async () => {
-    const test = await handleMonitoringNotification(second.lifecycle, { version: 'test', incident: { incident_id: 'test-1', state: 'OPEN', started_at: 0, summary: 'test' } }, 'test-msg');
+    const test = await handleMonitoringNotification(second.fleet, { version: 'test', incident: { incident_id: 'test-1', state: 'OPEN', started_at: 0, summary: 'test' } }, 'test-msg');
     expect(test).toMatchObject({ result: 'skipped', reason: 'test notification: recognised, nothing drained' });
     const unmapped = alert(`nowhere-${run}`, 'open', OSAKA) as { incident: { resource: { labels: Record<string, string> } } };
     unmapped.incident.resource.labels = { project_id: sandboxInfo().projectId };
-    const op = await handleMonitoringNotification(second.lifecycle, unmapped, 'unmapped-msg');
+    const op = await handleMonitoringNotification(second.fleet, unmapped, 'unmapped-msg');
     expect(op.result).toBe('skipped');
     expect(op.reason).toMatch(/^incident not mapped to a region/);
     expect(await weights()).toEqual({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 50 });
@@ -115,8 +115,8 @@ describe('alert-driven failover (sandbox end to end)', () => {
       await adapters.pubsub.publish('healthAlerts', alert(`race-osaka-${run}`, 'closed', OSAKA, now));
     });
     const [a, b] = await Promise.all([
-      handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-a' }, alert(`race-tokyo-${run}`, 'open', TOKYO, now), 'race-a'),
-      handleMonitoringNotification({ ...second.lifecycle, instanceId: 'instance-b' }, alert(`race-osaka-${run}`, 'open', OSAKA, now), 'race-b'),
+      handleMonitoringNotification({ ...second.fleet, instanceId: 'instance-a' }, alert(`race-tokyo-${run}`, 'open', TOKYO, now), 'race-a'),
+      handleMonitoringNotification({ ...second.fleet, instanceId: 'instance-b' }, alert(`race-osaka-${run}`, 'open', OSAKA, now), 'race-b'),
     ]);
     expect([a.result, b.result]).not.toEqual(['refused', 'refused']);
     // Whichever instance wrote last rendered from both facts: one region drained, the other refused.
@@ -130,8 +130,8 @@ describe('alert-driven failover (sandbox end to end)', () => {
       return Object.keys(r.byCluster).length === 1 ? r : undefined;
     }, { timeoutMs: 15_000, what: 'traffic served by one region only' });
     expect(t.errors).toBe(0);
-    await handleMonitoringNotification(second.lifecycle, alert(`race-tokyo-${run}`, 'closed', TOKYO, now), 'race-close-a');
-    await handleMonitoringNotification(second.lifecycle, alert(`race-osaka-${run}`, 'closed', OSAKA, now), 'race-close-b');
+    await handleMonitoringNotification(second.fleet, alert(`race-tokyo-${run}`, 'closed', TOKYO, now), 'race-close-a');
+    await handleMonitoringNotification(second.fleet, alert(`race-osaka-${run}`, 'closed', OSAKA, now), 'race-close-b');
     await bothServe();
   });
 });

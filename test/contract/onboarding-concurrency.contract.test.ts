@@ -31,7 +31,7 @@ describe('onboarding under concurrency (sandbox)', () => {
     onTestFailed(() => deleteCluster(adapters, name, location));
     // The deployed function handles the real entry now; this instance handles a second nudge at the same time.
     const nudge = auditEntries(name, location, 'CreateCluster', new Date());
-    const direct = await handleClusterAuditEntry({ ...second.lifecycle, instanceId: 'second' }, nudge.last, 'direct-call');
+    const direct = await handleClusterAuditEntry({ ...second.fleet, instanceId: 'second' }, nudge.last, 'direct-call');
     expect(direct.result).toBe('succeeded');
     const ops = await pollUntil(async () => {
       const all = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last' && o.finishedAt);
