@@ -76,12 +76,29 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
       FLEETPILOT_GITOPS_REPOSITORY: SANDBOX_REPOSITORY,
       FLEETPILOT_GITOPS_CONFIG_PATH: CONFIG_PATH,
     };
-    const functions = await startFunctions({ env: { ...fleetEnv, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' }, adapters, projectId: SANDBOX_PROJECT.id, log, tickIntervalMs: opts.tickIntervalMs ?? 5_000 });
+    const functions = await startFunctions({
+      env: { ...fleetEnv, FLEETPILOT_IMPORT_WAIT_SECONDS: '30' },
+      adapters,
+      projectId: SANDBOX_PROJECT.id,
+      log,
+      tickIntervalMs: opts.tickIntervalMs ?? 5_000,
+    });
     stops.push(() => functions.stop());
     const webhookSecret = randomBytes(24).toString('hex');
-    const apiSetup = await prepareSandboxApi({ store: adapters.store, clock: systemClock, stateDir: infra.stateDir, doubleUrl: infra.doubleUrl });
+    const apiSetup = await prepareSandboxApi({
+      store: adapters.store,
+      clock: systemClock,
+      stateDir: infra.stateDir,
+      doubleUrl: infra.doubleUrl,
+    });
     const services = await startServices(
-      { ...fleetEnv, ...apiSetup.env, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret, PORT: String(opts.servicesPort ?? 0), LOG_LEVEL: 'WARNING' },
+      {
+        ...fleetEnv,
+        ...apiSetup.env,
+        FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret,
+        PORT: String(opts.servicesPort ?? 0),
+        LOG_LEVEL: 'WARNING',
+      },
       { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
     );
     stops.push(() => services.close());
