@@ -18,7 +18,6 @@ export {
 export { isTokenReusable, jwtClaims, jwtExpiry, type ServiceAccountClaims, type TokenReuseCriteria } from './jwt.ts';
 export {
   applyMeshReader,
-  ensureMeshReader,
   ensureRemoteSecrets,
   removeRemoteSecrets,
   type MeshCluster,

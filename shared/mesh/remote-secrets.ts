@@ -46,12 +46,6 @@ export async function applyMeshReader(cluster: MeshCluster): Promise<{ serviceAc
   return { serviceAccountUid, changed };
 }
 
-/** Applies the reader objects and returns a fresh reader token (a secret: never log it). */
-export async function ensureMeshReader(cluster: MeshCluster, tokenTtlSeconds: number): Promise<string> {
-  await applyMeshReader(cluster);
-  return cluster.kube.requestToken(ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT, tokenTtlSeconds);
-}
-
 /**
  * Puts `newCluster`'s remote secret in every other cluster and every other cluster's remote secret
  * in `newCluster`. Idempotent: nothing is written while the stored tokens are still fresh.
