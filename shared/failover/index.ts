@@ -10,7 +10,7 @@ export { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
 export type { FlapBudget, GuardRefusal } from './guards.ts';
 export { REGION_SOURCES, mapIncidentToRegion } from './map-region.ts';
 export type { IncidentLabels, RegionMapping } from './map-region.ts';
-export { drainDiff, drainOverlay, drainedRegions, newRefusals, nextChangeAt } from './overlay.ts';
+export { drainDiff, drainOverlay, drainedRegions } from './overlay.ts';
 export { compareMoments } from './timeline.ts';
 export type { Moment, MomentKind } from './timeline.ts';
 export { readFacts, writeDrainSnapshot } from './drain-store.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent } from '../../shared/failover/incident.ts';
-import { deriveDrains, drainDiff, mergeIncident, mergeManual, nextChangeAt } from '../../shared/failover/index.ts';
+import { deriveDrains, drainDiff, mergeIncident, mergeManual } from '../../shared/failover/index.ts';
 import type { DrainPolicy, FleetDrainState, FleetFacts, RegionDrainState, ServiceRegions } from '../../shared/failover/index.ts';
 
 const TOKYO = 'asia-northeast1';
@@ -73,7 +73,6 @@ describe('deriveDrains: the Osaka drill', () => {
       regions: { [OSAKA]: drained(OSAKA, 'alert', 0, { restoreAt: iso(25) }), [TOKYO]: serving(TOKYO, { openIncidents: ['t1'] }) },
       refusals: [noServingRefusal(TOKYO, 5, 't1')],
     });
-    expect(nextChangeAt(state)).toBe(iso(25));
   });
 
   it('restores osaka at close + hold-down and then drains tokyo, whose incident is still open', () => {
@@ -121,7 +120,6 @@ describe('deriveDrains: flap budget', () => {
       regions: { [OSAKA]: serving(OSAKA, { openIncidents: ['d'], frozen: { until: iso(60), reason }, drainsInWindow: 3 }), [TOKYO]: serving(TOKYO) },
       refusals: [{ region: OSAKA, at: iso(30), guard: 'flap-budget', reason: `${reason}; frozen until ${iso(60)}`, cause: 'alert', ref: 'd' }],
     });
-    expect(nextChangeAt(state)).toBe(iso(60));
   });
 
   it('refuses new incidents while frozen and drains once the window allows, if still alerting', () => {
