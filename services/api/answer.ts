@@ -14,5 +14,5 @@ export function answer(c: Context, result: ManualResult) {
       summary: result.summary, guard: result.refusal?.guard ?? null, reason: result.refusal?.reason ?? null, plan: result.plan, operationId: result.operation?.id ?? null,
     });
   }
-  return c.json(result, 200) as never;
+  return c.json(result, 200);
 }
