@@ -57,6 +57,10 @@ export function idempotency(deps: { store: Pick<Store, 'transaction' | 'set' | '
     try {
       await next();
     } catch (error) {
+      // Hono hands a thrown Error to app.onError and answers with its response before control gets
+      // back here, so failures are normally freed by the status check below. Only a thrown value
+      // that is not an Error (or app.onError itself failing) arrives here: without this the key
+      // would stay pending for 24 hours, and every retry would be told "still in progress".
       await deps.store.delete(IDEMPOTENCY, id);
       throw error;
     }
