@@ -6,6 +6,7 @@ const stages = [
   ['typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']],
   ['lint', 'eslint', ['.']],
   ['format check', 'prettier', ['--check', '--log-level=warn', '.']],
+  ['infra validate (terraform fmt, init, validate, plan against the google provider schema)', 'node', ['scripts/validate-infra.mjs']],
   ['tests (unit, then contract against the local sandbox)', 'vitest', ['run', ...process.argv.slice(2)]],
 ];
 

@@ -1,0 +1,45 @@
+# fleetpilot's own state in Firestore (native mode).
+resource "google_firestore_database" "state" {
+  name        = "(default)"
+  location_id = var.region
+  type        = "FIRESTORE_NATIVE"
+  depends_on  = [google_project_service.api]
+}
+
+# TTL on `expireAt`: processed-event markers, and the operations API's idempotency keys (the API
+# also ignores expired keys, since TTL deletion is eventual).
+resource "google_firestore_field" "ttl" {
+  for_each   = toset(["processedEvents", "idempotencyKeys"])
+  database   = google_firestore_database.state.name
+  collection = each.key
+  field      = "expireAt"
+  ttl_config {}
+}
+
+moved {
+  from = google_firestore_field.markers_ttl
+  to   = google_firestore_field.ttl["processedEvents"]
+}
+
+# GET /v1/operations filters by kind, region or cluster and orders by startedAt (then document id),
+# newest first; these are the composite indexes those queries need.
+resource "google_firestore_index" "operations" {
+  for_each   = { kind = ["kind"], region = ["region"], cluster = ["cluster"], kind_region = ["kind", "region"], kind_cluster = ["kind", "cluster"] }
+  database   = google_firestore_database.state.name
+  collection = "operations"
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value
+      order      = "ASCENDING"
+    }
+  }
+  fields {
+    field_path = "startedAt"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+}
