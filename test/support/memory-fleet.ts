@@ -18,7 +18,9 @@ import type { FleetFacts } from '../../shared/failover/index.ts';
 import { createConfigLoader } from '../../shared/gitops/config-source.ts';
 import { planFleet } from '../../shared/routing/fleet-plan.ts';
 import type { HttpRoute } from '../../shared/routing/http-route.ts';
-import { MCS_API_VERSION, clusterServiceName, regionOf, regionalServiceName, renderGateway, renderMemberObjects } from '../../shared/routing/index.ts';
+import { MCS_API_VERSION, clusterServiceName, regionOf, regionalServiceName, renderGateway } from '../../shared/routing/index.ts';
+import { ensureMemberObjects } from '../../shared/onboarding/member-objects.ts';
+import { ensureMeshServices } from '../../shared/mesh/services.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import { CLUSTERS, writeClusterRecord, type ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
@@ -227,11 +229,11 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
       if (spec.app ?? true) deployApp(kube);
       if (registered) hub.putMembership(membership);
       if (spec.onboarded) {
+        // What onboarding applied in the cluster: the member objects and the mesh's namespace labels and rules.
+        const members = await ensureMemberObjects(kube, current, { name: spec.name, location: spec.location, region });
+        await ensureMeshServices({ kube }, current.mesh.services);
         for (const service of current.services) {
-          const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
-          if (!appService) continue;
-          for (const object of renderMemberObjects({ service, appService, cluster: spec.name, region, perClusterServices: current.onboarding.perClusterServices })) await kube.apply(object);
-          if (spec.imports === false) continue;
+          if (spec.imports === false || members.missingServices.includes(`${service.namespace}/${service.name}`)) continue;
           importService(service.name, { region });
           if (current.onboarding.perClusterServices) importService(service.name, { cluster: spec.name });
         }
