@@ -1,6 +1,6 @@
 /**
- * Reading a slash-command request: the raw body under a byte limit (refused before it is all
- * buffered), the form fields fleetpilot uses, and the check that `response_url` points at Slack.
+ * Reading a slash-command request: the form fields fleetpilot uses, and the check that
+ * `response_url` points at Slack. The raw body is read under a byte limit by `../read-body.ts`.
  */
 import { ApiError } from '../http-errors.ts';
 
@@ -11,27 +11,6 @@ export interface SlackCommandForm {
   /** The text after the command; empty when there is none. */
   text: string;
   responseUrl: string;
-}
-
-/** Reads the body, refusing with 413 a declared or actual size over `maxBytes`. */
-export async function readLimitedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length')?.trim();
-  if (declared && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return new Uint8Array(0);
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -78,8 +57,4 @@ export function hostOf(url: string): string {
   } catch {
     return '(invalid)';
   }
-}
-
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError(413, 'payload_too_large', `request body exceeds ${maxBytes} bytes`);
 }

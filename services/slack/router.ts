@@ -7,7 +7,8 @@ import { Hono } from 'hono';
 import { ApiError } from '../http-errors.ts';
 import { DEFAULT_SLACK_MAX_BODY_BYTES, type SlackDeps } from './deps.ts';
 import { handleCommand } from './handle.ts';
-import { allowedResponseUrl, parseSlackForm, readLimitedBody } from './request.ts';
+import { readLimitedBody } from '../read-body.ts';
+import { allowedResponseUrl, parseSlackForm } from './request.ts';
 import { describeSlackRejection, verifySlackRequest } from './verify.ts';
 
 /** Creates the router; every answer that Slack shows the user is a 200 with `{response_type, text}`. */

@@ -15,6 +15,8 @@ import { pushRelevance, type PushSummary } from './relevance.ts';
 export interface ReceivedPush extends PushSummary {
   provider: Provider;
   deliveryId: string;
+  /** What replays are recognised by (the signed body's digest for GitHub, the delivery id for GitLab). */
+  replayKey: string;
   before: string;
   pusher: string;
 }
@@ -29,7 +31,7 @@ export async function acceptPush(c: Context, deps: WebhookDeps, push: ReceivedPu
   }
 
   const branch = deps.filter.branch;
-  const key = markerKey(push.provider, push.deliveryId);
+  const key = markerKey(push.provider, push.replayKey);
   const marked = await deps.store
     .markOnce(key, REPLAY_WINDOW_MS, { provider: push.provider, repository: push.repository, branch, commit: push.after })
     .catch((error: unknown) => {

@@ -1,14 +1,17 @@
 /**
  * Small, provider-neutral pieces of receiving a webhook: constant-time secret comparison, exact
- * UTF-8 decoding of the raw body, and delivery ids that are safe to use as marker keys.
+ * UTF-8 decoding of the raw body, body digests, and delivery ids that are safe to use as marker keys.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { bodyLimit } from 'hono/body-limit';
-import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../http-errors.ts';
-import { DEFAULT_MAX_BODY_BYTES, type Provider } from './deps.ts';
+import type { Provider } from './deps.ts';
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest();
+
+/** The replay key of a body: what a signature over the body covers, whatever the headers say. */
+export function bodyDigest(body: Uint8Array): string {
+  return `body-sha256-${sha256(body).toString('hex')}`;
+}
 
 /** Compares a presented secret with the expected one in constant time (equal-length digests). */
 export function secretMatches(expected: string, presented: string | undefined): boolean {
@@ -33,29 +36,19 @@ export function decodeExactUtf8(bytes: Uint8Array): string | undefined {
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The delivery id used for replay protection: the provider's header when it is a plain token,
- * its digest when it is not, and a digest of the body when there is no header at all (a resent
- * body is then recognised as the same delivery).
+ * The delivery id (for tracing, and GitLab's replay key): the provider's header when it is a plain
+ * token, its digest when it is not, and a digest of the body when there is no header at all (a
+ * resent body is then recognised as the same delivery).
  */
 export function deliveryIdOf(header: string | undefined, body: Uint8Array): string {
   const value = header?.trim();
   if (value) return SAFE_ID.test(value) ? value : `sha256-${sha256(value).toString('hex')}`;
-  return `body-sha256-${sha256(body).toString('hex')}`;
+  return bodyDigest(body);
 }
 
-/** The replay marker key for one delivery. */
-export function markerKey(provider: Provider, deliveryId: string): string {
-  return `webhook:${provider}:${deliveryId}`;
-}
-
-/** Refuses bodies larger than `maxBytes` with 413 before they are buffered. */
-export function limitBody(maxBytes = DEFAULT_MAX_BODY_BYTES): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new ApiError(413, 'payload_too_large', `request body exceeds ${maxBytes} bytes`);
-    },
-  });
+/** The replay marker key for one delivery, from its replay key (a delivery id or a body digest). */
+export function markerKey(provider: Provider, replayKey: string): string {
+  return `webhook:${provider}:${replayKey}`;
 }
 
 /** The 404 a provider answers when it has no secret configured: nothing unsigned is accepted. */

@@ -44,8 +44,12 @@ export interface WebhookDeps {
   maxBodyBytes?: number;
 }
 
-/** GitHub caps webhook payloads at 25 MB; anything larger is refused before it is buffered. */
-export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
+/**
+ * Largest webhook body read (1 MiB). GitHub allows up to 25 MB, but a push that concerns the
+ * configuration is far smaller; refusing early bounds the memory an unauthenticated sender can
+ * make the service hold (the limit plus one chunk per request).
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** How long a delivery id is remembered: longer than either provider keeps redelivering. */
 export const REPLAY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;

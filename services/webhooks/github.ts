@@ -1,21 +1,27 @@
 /**
- * The GitHub webhook receiver: verifies `X-Hub-Signature-256` (HMAC-SHA256 of the raw body bytes,
- * constant-time) before anything is parsed, answers `ping`, and hands `push` events — JSON or
- * form-encoded — to {@link acceptPush}. Other events are acknowledged and ignored.
+ * The GitHub webhook receiver: refuses a missing or malformed `X-Hub-Signature-256` before reading
+ * the body, reads at most the body limit, verifies the signature (HMAC-SHA256 of the raw body
+ * bytes, constant-time) before anything is parsed, answers `ping`, and hands `push` events — JSON
+ * or form-encoded — to {@link acceptPush}, keyed for replays by the digest of the signed body.
+ * Other events are acknowledged and ignored.
  */
 import { verify } from '@octokit/webhooks-methods';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../http-errors.ts';
 import { acceptPush } from './accept.ts';
-import { decodeExactUtf8, deliveryIdOf, limitBody, notConfigured, parseJson } from './delivery.ts';
-import type { WebhookDeps } from './deps.ts';
+import { bodyDigest, decodeExactUtf8, deliveryIdOf, notConfigured, parseJson } from './delivery.ts';
+import { readLimitedBody } from '../read-body.ts';
+import { DEFAULT_MAX_BODY_BYTES, type WebhookDeps } from './deps.ts';
 import { isZeroSha } from './relevance.ts';
 
 /** GitHub lists at most this many commits in a push payload; a list this long may be cut short. */
 export const GITHUB_COMMIT_LIST_CAP = 20;
 /** GitHub caps each commit's added/modified/removed list at this many paths. */
 export const GITHUB_FILE_LIST_CAP = 5000;
+
+/** The only signature GitHub sends with SHA-256: `sha256=` and 64 hexadecimal digits. */
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
 
 const sha = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/i, 'must be a full commit SHA');
 const files = z.array(z.string()).optional();
@@ -41,15 +47,20 @@ export type GithubPush = z.output<typeof githubPushSchema>;
 /** Creates the router, mounted at `/webhooks/github`. */
 export function githubRouter(deps: WebhookDeps): Hono {
   const router = new Hono();
-  router.post('/', limitBody(deps.maxBodyBytes), async (c) => {
+  router.post('/', async (c) => {
     const secret = deps.github?.secret;
     if (!secret) throw notConfigured('github');
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    const signature = c.req.header('x-hub-signature-256');
+    // Cheap checks first: nothing is read from a sender that cannot have signed the body.
+    const signature = c.req.header('x-hub-signature-256')?.trim();
+    if (!signature || !SIGNATURE.test(signature)) {
+      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: Boolean(signature), reason: 'missing or malformed' });
+      throw new ApiError(401, 'unauthenticated', signature ? 'X-Hub-Signature-256 must be sha256= followed by 64 hexadecimal digits' : 'missing X-Hub-Signature-256 header');
+    }
+    const raw = await readLimitedBody(c.req.raw, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const text = await authenticate(secret, raw, signature);
     if (text === undefined) {
-      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: Boolean(signature) });
-      throw new ApiError(401, 'unauthenticated', signature ? 'X-Hub-Signature-256 does not match the body' : 'missing X-Hub-Signature-256 header');
+      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: true, reason: 'does not match the body' });
+      throw new ApiError(401, 'unauthenticated', 'X-Hub-Signature-256 does not match the body');
     }
 
     const event = c.req.header('x-github-event');
@@ -62,6 +73,8 @@ export function githubRouter(deps: WebhookDeps): Hono {
     return acceptPush(c, deps, {
       provider: 'github',
       deliveryId: deliveryIdOf(c.req.header('x-github-delivery'), raw),
+      // X-GitHub-Delivery is not signed: a captured body resent under a new id must still be a replay.
+      replayKey: bodyDigest(raw),
       repository: push.repository.full_name,
       ref: push.ref,
       before: push.before,
@@ -81,12 +94,11 @@ function capped(commit: z.output<typeof commitSchema>): boolean {
 }
 
 /** The body as text when the signature matches it byte for byte; undefined otherwise. */
-async function authenticate(secret: string, raw: Uint8Array, signature: string | undefined): Promise<string | undefined> {
-  if (!signature) return undefined;
+async function authenticate(secret: string, raw: Uint8Array, signature: string): Promise<string | undefined> {
   const text = decodeExactUtf8(raw);
   if (!text) return undefined;
   try {
-    return (await verify(secret, text, signature.trim())) ? text : undefined;
+    return (await verify(secret, text, signature)) ? text : undefined;
   } catch {
     return undefined;
   }

@@ -1,15 +1,19 @@
 /**
  * The GitLab webhook receiver: `X-Gitlab-Token` is a plain shared secret, compared in constant
- * time before the body is parsed; `Push Hook` events go to {@link acceptPush}, others are
- * acknowledged and ignored. Replays are recognised by `Idempotency-Key` (kept across GitLab's
- * retries), then `X-Gitlab-Event-UUID`, then a digest of the body.
+ * time before the body is read; `Push Hook` events are read up to the body limit and go to
+ * {@link acceptPush}, others are acknowledged and ignored unread. Replays are recognised by
+ * `Idempotency-Key` (kept across GitLab's retries), then `X-Gitlab-Event-UUID`, then a digest of
+ * the body. GitLab signs nothing: whoever holds the token can send any body, so there is no
+ * signed field to key on, and keying on the body alone would drop a legitimate push that repeats
+ * an earlier one byte for byte (a branch moved back and forth).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../http-errors.ts';
 import { acceptPush } from './accept.ts';
-import { decodeExactUtf8, deliveryIdOf, limitBody, notConfigured, parseJson, secretMatches } from './delivery.ts';
-import type { WebhookDeps } from './deps.ts';
+import { decodeExactUtf8, deliveryIdOf, notConfigured, parseJson, secretMatches } from './delivery.ts';
+import { readLimitedBody } from '../read-body.ts';
+import { DEFAULT_MAX_BODY_BYTES, type WebhookDeps } from './deps.ts';
 import { isZeroSha } from './relevance.ts';
 
 const sha = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/i, 'must be a full commit SHA');
@@ -35,7 +39,7 @@ export type GitlabPush = z.output<typeof gitlabPushSchema>;
 /** Creates the router, mounted at `/webhooks/gitlab`. */
 export function gitlabRouter(deps: WebhookDeps): Hono {
   const router = new Hono();
-  router.post('/', limitBody(deps.maxBodyBytes), async (c) => {
+  router.post('/', async (c) => {
     const token = deps.gitlab?.token;
     if (!token) throw notConfigured('gitlab');
     const presented = c.req.header('x-gitlab-token');
@@ -47,15 +51,17 @@ export function gitlabRouter(deps: WebhookDeps): Hono {
     const event = c.req.header('x-gitlab-event');
     if (event !== 'Push Hook') return c.json({ status: 'ignored', reason: `event ${event ?? '(none)'} is not handled` }, 202);
 
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const raw = await readLimitedBody(c.req.raw, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const text = decodeExactUtf8(raw);
     if (text === undefined) throw new ApiError(400, 'invalid_argument', 'body is not UTF-8', { path: 'body' });
     const push = gitlabPushSchema.parse(parseJson(text, 'body'));
     const commits = push.commits;
     const total = push.total_commits_count ?? commits?.length ?? 0;
+    const deliveryId = deliveryIdOf(c.req.header('idempotency-key') ?? c.req.header('x-gitlab-event-uuid'), raw);
     return acceptPush(c, deps, {
       provider: 'gitlab',
-      deliveryId: deliveryIdOf(c.req.header('idempotency-key') ?? c.req.header('x-gitlab-event-uuid'), raw),
+      deliveryId,
+      replayKey: deliveryId,
       repository: push.project.path_with_namespace,
       ref: push.ref,
       before: push.before,

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { memoryMarkerStore } from '../support/webhook-fakes.ts';
 import { describe, expect, it } from 'vitest';
 import { MARKERS } from '../../shared/adapters/firestore.ts';
@@ -165,7 +165,9 @@ describe('GitHub replay and failure', () => {
     const retried = await h.post(...githubRequest(githubPush(), { delivery: 'retry-me' }));
     expect(retried.status).toBe(202);
     expect(h.published).toHaveLength(1);
-    expect([...h.markers.keys()]).toEqual([`${MARKERS}/webhook:github:retry-me`]);
+    // The marker is keyed on the signed body, not on the unsigned delivery id.
+    const digest = createHash('sha256').update(githubRequest(githubPush())[2]).digest('hex');
+    expect([...h.markers.keys()]).toEqual([`${MARKERS}/webhook:github:body-sha256-${digest}`]);
   });
 
   it('answers 503 when the marker cannot be written, and publishes nothing', async () => {
@@ -186,7 +188,7 @@ describe('GitHub replay and failure', () => {
     const h = harness();
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
-      const request = githubRequest(githubPush(), { delivery: `timing-${i}` });
+      const request = githubRequest(githubPush({ after: (i + 1).toString(16).padStart(40, '0') }), { delivery: `timing-${i}` });
       const start = performance.now();
       expect((await h.post(...request)).status).toBe(202);
       times.push(performance.now() - start);
