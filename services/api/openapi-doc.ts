@@ -38,8 +38,8 @@ export function documentOtherRoutes(registry: OpenAPIRegistry): void {
     request: { body: { required: true, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
     responses: { 200: { description: 'Accepted, ignored as irrelevant, or a replay', content: { 'application/json': { schema: accepted } } }, 202: { description: 'Accepted and published to the git-pushes topic', content: { 'application/json': { schema: accepted } } }, 400: errorJson('Malformed payload'), 401: errorJson('Bad or missing signature/token'), 413: errorJson('Body too large') },
   });
-  webhook('/webhooks/github', 'GitHub push webhook', 'Signed: X-Hub-Signature-256 = sha256=HMAC(secret, raw body); X-GitHub-Delivery for replay protection.');
-  webhook('/webhooks/gitlab', 'GitLab push webhook', 'X-Gitlab-Token must equal the configured secret token.');
+  webhook('/webhooks/github', 'GitHub push webhook', 'Signed: X-Hub-Signature-256 = sha256=HMAC(secret, raw body), checked for shape before the body (at most 1 MiB) is read; replays are recognised by the SHA-256 of the signed body, X-GitHub-Delivery is kept for tracing.');
+  webhook('/webhooks/gitlab', 'GitLab push webhook', 'X-Gitlab-Token must equal the configured secret token (checked before the body, at most 1 MiB, is read).');
   const slackForm = z.object({ command: z.string(), text: z.string(), user_id: z.string(), response_url: z.string() });
   registry.registerPath({
     method: 'post', path: '/slack/commands', summary: 'Slack slash command /fleet (status, drain, restore, plan)',
