@@ -121,7 +121,7 @@ resource "google_cloudfunctions2_function" "fn" {
     content {
       trigger_region        = var.region
       event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-      pubsub_topic          = google_pubsub_topic.t["ticks"].id
+      pubsub_topic          = local.topic_path["ticks"]
       retry_policy          = "RETRY_POLICY_DO_NOT_RETRY"
       service_account_email = local.sa_email.push
     }

@@ -130,7 +130,7 @@ locals {
 
 resource "google_pubsub_topic_iam_binding" "publishers" {
   for_each = local.topic_publishers
-  topic    = google_pubsub_topic.t[each.key].id
+  topic    = google_pubsub_topic.t[each.key].name
   role     = "roles/pubsub.publisher"
   members  = each.value
   # Monitoring's notification agent exists once the project has a notification channel.

@@ -2,7 +2,7 @@
 # topic; the sink's writer identity is the topic's only publisher (iam.tf).
 resource "google_logging_project_sink" "cluster_lifecycle" {
   name                   = "${var.prefix}cluster-lifecycle"
-  destination            = "pubsub.googleapis.com/${google_pubsub_topic.t["cluster_events"].id}"
+  destination            = "pubsub.googleapis.com/${local.topic_path["cluster_events"]}"
   unique_writer_identity = true
   filter                 = <<-EOT
     logName="projects/${var.project_id}/logs/cloudaudit.googleapis.com%2Factivity"

@@ -4,7 +4,7 @@ resource "google_monitoring_notification_channel" "health_alerts" {
   display_name = "fleetpilot health alerts"
   type         = "pubsub"
   labels = {
-    topic = google_pubsub_topic.t["health_alerts"].id
+    topic = local.topic_path["health_alerts"]
   }
   depends_on = [google_project_service.api]
 }

@@ -21,6 +21,8 @@ locals {
     "git-push"          = { topic = "git_pushes", function = "git_push" }
   }
   max_delivery_attempts = 5
+  # Full topic names, known at plan time (the resources' ids are not).
+  topic_path = { for k, t in google_pubsub_topic.t : k => "projects/${var.project_id}/topics/${t.name}" }
 }
 
 resource "google_pubsub_topic" "t" {
@@ -30,6 +32,9 @@ resource "google_pubsub_topic" "t" {
   depends_on                 = [google_project_service.api]
 }
 
+# Topics are referred to by name or by local.topic_path (known at plan time, so the offline plan
+# and the consistency test see them).
+#
 # Push subscriptions (pull until the functions exist: messages wait for them). The push request
 # is a standard Pub/Sub push body; the functions-framework turns it into the same
 # `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent Eventarc would send (the topic comes
@@ -38,10 +43,10 @@ resource "google_pubsub_topic" "t" {
 resource "google_pubsub_subscription" "consumer" {
   for_each             = local.consumers
   name                 = "${var.prefix}${each.key}"
-  topic                = google_pubsub_topic.t[each.value.topic].id
+  topic                = google_pubsub_topic.t[each.value.topic].name
   ack_deadline_seconds = 600
   dead_letter_policy {
-    dead_letter_topic     = google_pubsub_topic.t["dead_letter"].id
+    dead_letter_topic     = local.topic_path["dead_letter"]
     max_delivery_attempts = local.max_delivery_attempts
   }
   retry_policy {
@@ -68,7 +73,7 @@ resource "google_pubsub_subscription" "consumer" {
 resource "google_pubsub_subscription" "retained" {
   for_each                   = { "results-audit" = "results", "dead-letter-store" = "dead_letter" }
   name                       = "${var.prefix}${each.key}"
-  topic                      = google_pubsub_topic.t[each.value].id
+  topic                      = google_pubsub_topic.t[each.value].name
   ack_deadline_seconds       = 60
   message_retention_duration = "604800s"
   expiration_policy {

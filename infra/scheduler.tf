@@ -5,7 +5,7 @@ resource "google_cloud_scheduler_job" "tick" {
   region   = var.region
   schedule = "* * * * *"
   pubsub_target {
-    topic_name = google_pubsub_topic.t["ticks"].id
+    topic_name = local.topic_path["ticks"]
     data       = base64encode("{\"source\":\"cloud-scheduler\"}")
   }
   depends_on = [google_pubsub_topic_iam_binding.publishers]

@@ -36,7 +36,7 @@ moved {
 
 resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each   = local.secret_readers
-  secret_id  = google_secret_manager_secret.secret[each.value.secret].id
+  secret_id  = google_secret_manager_secret.secret[each.value.secret].secret_id
   role       = "roles/secretmanager.secretAccessor"
   member     = local.sa[each.value.component]
   depends_on = [google_service_account.sa]

@@ -61,7 +61,8 @@ function run(cmd, args, { cwd = root, env = {}, show = false } = {}) {
   const res = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (res.error) fail(`${cmd} could not be run: ${res.error.message}`);
   const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.trim();
-  if (res.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${res.status}) in ${relative(root, cwd) || '.'}:\n\n${output}\n`);
+  const where = cwd === root ? '.' : `${relative(root, cwd)}, a copy of infra/ (same file names and lines)`;
+  if (res.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${res.status}) in ${where}:\n\n${output}\n`);
   if (show && output) say(output.replace(/^/gm, '   '));
   return res.stdout ?? '';
 }
