@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { ManualResultSchema, OperationSchema } from '../../services/api/schemas.ts';
 import { IDEMPOTENCY } from '../../services/api/idempotency.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
-import { apiTestApp, PRINCIPALS, type ApiTestApp } from '../support/api-fakes.ts';
+import { apiTestApp, PRINCIPALS, PROJECT, type ApiTestApp } from '../support/api-fakes.ts';
 
 const TOKYO = 'asia-northeast1';
 const OSAKA = 'asia-northeast2';
 const drainPath = (region: string) => `/v1/regions/${region}/drain`;
 const restorePath = (region: string) => `/v1/regions/${region}/restore`;
 const REASON = 'bad deploy in tokyo';
+/** What the real drain of one of two regions reports about traffic. */
+const MOVES = '(store: 50% of default traffic moves)';
+/** People's requests never share an instant: the drain model orders equal instants by kind and region, not by arrival. */
+const aSecondLater = (t: ApiTestApp) => t.clock.advance(1_000);
 
 interface ErrorBody { code: string; message: string; details?: Record<string, unknown> }
 const operationsIn = (t: ApiTestApp) => [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${OPERATIONS}/`)).map(([, d]) => d as unknown as OperationRecord);
@@ -20,14 +24,17 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const res = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } });
     const body = ManualResultSchema.parse(await res.json());
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ result: 'succeeded', summary: `${TOKYO} drained (manual hold) by ${PRINCIPALS.operator}: ${REASON}` });
+    expect(body).toMatchObject({ result: 'succeeded', summary: `${TOKYO} drained (manual hold) by ${PRINCIPALS.operator} ${MOVES}: ${REASON}` });
     expect(body.operation).toMatchObject({ kind: 'manual-drain', principal: PRINCIPALS.operator, region: TOKYO, result: 'succeeded', trigger: { source: 'api', reason: REASON } });
-    expect(t.ops.drained.get(TOKYO)).toMatchObject({ by: PRINCIPALS.operator, reason: REASON });
+    expect(await t.hold(TOKYO)).toMatchObject({ by: PRINCIPALS.operator, reason: REASON });
+    expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 0, [OSAKA]: 50 });
     expect(operationsIn(t)).toEqual([body.operation]);
 
+    aSecondLater(t);
     const restore = await t.call('POST', restorePath(TOKYO), { token: t.tokens.operator, body: { reason: 'fixed forward' } });
     expect([restore.status, ((await restore.json()) as { result: string }).result]).toEqual([200, 'succeeded']);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
+    expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 50, [OSAKA]: 50 });
     expect(operationsIn(t).map((o) => o.kind).sort()).toEqual(['manual-drain', 'manual-restore']);
   });
 
@@ -51,7 +58,7 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const answer = (await res.json()) as ErrorBody;
     expect([res.status, answer.code]).toEqual([400, 'invalid_argument']);
     expect(answer.message).toContain(field);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
     expect(operationsIn(t)).toEqual([]);
   });
 
@@ -66,7 +73,7 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const t = await apiTestApp();
     const res = await t.app.request(drainPath(TOKYO), { method: 'POST', headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'text/plain' }, body: JSON.stringify({ reason: REASON }) });
     expect([res.status, ((await res.json()) as ErrorBody).code]).toEqual([415, 'unsupported_media_type']);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
   });
 
   it('a dry run plans and changes nothing', async () => {
@@ -75,19 +82,20 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const body = ManualResultSchema.parse(await res.json());
     expect([res.status, body.result, body.operation]).toEqual([200, 'planned', undefined]);
     expect(body.plan).toContain(`drain ${TOKYO}`);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
     expect(operationsIn(t)).toEqual([]);
   });
 
   it('a guard refusal answers 409 refused naming the guard, and records the refused operation', async () => {
     const t = await apiTestApp();
     expect((await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } })).status).toBe(200);
+    aSecondLater(t);
     const res = await t.call('POST', drainPath(OSAKA), { token: t.tokens.operator, body: { reason: 'osaka too' } });
     const answer = (await res.json()) as ErrorBody;
     expect(res.status).toBe(409);
-    expect(answer).toMatchObject({ code: 'refused', details: { guard: 'last-serving-region', reason: `draining ${OSAKA} would leave no serving region` } });
+    expect(answer).toMatchObject({ code: 'refused', details: { guard: 'last-serving-region', reason: `draining ${OSAKA} would leave store with no serving region` } });
     expect(answer.message).toContain('last-serving-region');
-    expect([...t.ops.drained.keys()]).toEqual([TOKYO]);
+    expect(await t.drained()).toEqual([TOKYO]);
     const refused = operationsIn(t).find((o) => o.id === answer.details?.operationId);
     expect(refused).toMatchObject({ kind: 'manual-drain', region: OSAKA, result: 'refused', principal: PRINCIPALS.operator });
   });
@@ -100,7 +108,8 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
 
   it('an unexpected failure answers 500 without details, logs once, and leaves no trace', async () => {
     const t = await apiTestApp();
-    t.ops.failNext = new Error(`upstream refused Authorization: Bearer ${t.tokens.admin}`);
+    // The next read of the config cluster fails, with a credential in its message.
+    t.fleet.container.fail('getCluster', new Error(`upstream refused Authorization: Bearer ${t.tokens.admin}`), 1);
     const headers = { 'idempotency-key': 'retry-me' };
     const failed = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON }, headers });
     expect([failed.status, await failed.json()]).toEqual([500, { code: 'internal', message: 'internal error' }]);
@@ -110,7 +119,7 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     expect(idempotencyRecords(t)).toEqual([]);
     const retry = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON }, headers });
     expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, null]);
-    expect(t.ops.drained.has(TOKYO)).toBe(true);
+    expect(await t.drained()).toEqual([TOKYO]);
   });
 });
 
@@ -128,7 +137,7 @@ describe('Idempotency-Key', () => {
     expect(await second.text()).toBe(firstBody);
     expect(operationsIn(t)).toHaveLength(1);
     expect(operationsIn(t)[0]?.trigger.requestId).toMatch(/^idem-[0-9a-f]{32}$/);
-    expect(t.ops.drained.size).toBe(1);
+    expect(await t.drained()).toEqual([TOKYO]);
     expect(idempotencyRecords(t)).toHaveLength(1);
   });
 
@@ -151,7 +160,7 @@ describe('Idempotency-Key', () => {
     const res = await send(t, 'k-1', body, t.tokens.operator, path);
     expect([res.status, ((await res.json()) as ErrorBody).code]).toEqual([422, 'idempotency_key_reused']);
     expect(operationsIn(t)).toHaveLength(1);
-    expect([...t.ops.drained.keys()]).toEqual([TOKYO]);
+    expect(await t.drained()).toEqual([TOKYO]);
   });
 
   it('two concurrent requests with one key: the fleet acts once', async () => {
@@ -173,6 +182,7 @@ describe('Idempotency-Key', () => {
   it('a refusal is replayed as the same refusal, without acting again', async () => {
     const t = await apiTestApp();
     await t.call('POST', drainPath(OSAKA), { token: t.tokens.operator, body: { reason: REASON } });
+    aSecondLater(t);
     const first = await send(t, 'refuse-me', { reason: REASON });
     const second = await send(t, 'refuse-me', { reason: REASON });
     expect([first.status, second.status, second.headers.get('idempotent-replayed')]).toEqual([409, 409, 'true']);
@@ -221,7 +231,7 @@ describe('GET /v1/operations', () => {
     t.clock.advance(60_000);
     await act(drainPath(OSAKA), t.tokens.admin, { reason: 'osaka maintenance' });
     await act('/v1/clusters/onboard', t.tokens.admin, { location: 'asia-northeast1-a', name: 'tokyo-1' });
-    await act('/v1/clusters/onboard', t.tokens.admin, { membership: 'projects/demo/locations/global/memberships/osaka-1' });
+    await act('/v1/clusters/onboard', t.tokens.admin, { membership: `projects/${PROJECT}/locations/global/memberships/osaka-1` });
     t.clock.advance(180_000);
     await act(restorePath(OSAKA), t.tokens.operator, { reason: 'maintenance done' });
     await act('/v1/reconcile', t.tokens.operator, {});
@@ -238,7 +248,7 @@ describe('GET /v1/operations', () => {
     ['by kind', '?kind=manual-drain', (o) => o.kind === 'manual-drain'],
     ['by region', `?region=${TOKYO}`, (o) => o.region === TOKYO],
     ['by kind and region', `?kind=manual-restore&region=${OSAKA}`, (o) => o.kind === 'manual-restore' && o.region === OSAKA],
-    ['by cluster', '?cluster=demo/asia-northeast1-a/tokyo-1', (o) => o.cluster === 'demo/asia-northeast1-a/tokyo-1'],
+    ['by cluster', `?cluster=${PROJECT}/asia-northeast1-a/tokyo-1`, (o) => o.cluster === `${PROJECT}/asia-northeast1-a/tokyo-1`],
     ['since', '?since=2025-05-01T12:02:00Z', (o) => o.startedAt >= '2025-05-01T12:02:00.000Z'],
     ['until, with an offset', '?until=2025-05-01T21:01:00%2B09:00', (o) => o.startedAt <= '2025-05-01T12:01:00.000Z'],
     ['a kind nobody ran', '?kind=offboard', () => false],
@@ -269,11 +279,17 @@ describe('GET /v1/operations', () => {
 
   it('pages within a filter', async () => {
     const { t, all } = await history();
-    const first = await list(t, `?region=${TOKYO}&pageSize=1`);
-    const second = await list(t, `?region=${TOKYO}&pageSize=1&pageToken=${first.body.nextPageToken}`);
-    const third = await list(t, `?region=${TOKYO}&pageSize=1&pageToken=${second.body.nextPageToken}`);
-    expect([...first.body.operations, ...second.body.operations, ...third.body.operations].map((o) => o.id)).toEqual(all.filter((o) => o.region === TOKYO).map((o) => o.id));
-    expect(third.body).toEqual({ operations: [], nextPageToken: null });
+    // Tokyo's drain and restore, and the onboarding of tokyo-1 (in Tokyo's region): one per page, then an empty last page.
+    const expected = all.filter((o) => o.region === TOKYO).map((o) => o.id);
+    expect(expected).toHaveLength(3);
+    const seen: string[] = [];
+    let page = await list(t, `?region=${TOKYO}&pageSize=1`);
+    for (let i = 0; i < expected.length; i++) {
+      seen.push(...page.body.operations.map((o) => o.id));
+      page = await list(t, `?region=${TOKYO}&pageSize=1&pageToken=${page.body.nextPageToken}`);
+    }
+    expect(seen).toEqual(expected);
+    expect(page.body).toEqual({ operations: [], nextPageToken: null });
   });
 
   it.each<[string, string, string]>([
@@ -317,17 +333,18 @@ describe('POST /v1/plan', () => {
     const res = await t.call('POST', '/v1/plan', { token: t.tokens.viewer, body });
     const answer = ManualResultSchema.parse(await res.json());
     expect([res.status, answer.result]).toEqual([200, result]);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
     expect(operationsIn(t)).toEqual([]);
   });
 
   it('a plan a guard would refuse is still an answer: 200 with result refused', async () => {
     const t = await apiTestApp();
     await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } });
+    aSecondLater(t);
     const res = await t.call('POST', '/v1/plan', { token: t.tokens.viewer, body: { action: 'drain', region: OSAKA, reason: 'what if' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ result: 'refused', refusal: { guard: 'last-serving-region' } });
-    expect([...t.ops.drained.keys()]).toEqual([TOKYO]);
+    expect(await t.drained()).toEqual([TOKYO]);
     expect(operationsIn(t)).toHaveLength(1);
   });
 
@@ -348,9 +365,9 @@ describe('POST /v1/plan', () => {
 describe('POST /v1/clusters/onboard and /offboard', () => {
   it.each<[string, unknown, number, string]>([
     ['location and name', { location: 'asia-northeast1-a', name: 'tokyo-1' }, 200, 'succeeded'],
-    ['a membership', { membership: 'projects/demo/locations/global/memberships/tokyo-1' }, 200, 'succeeded'],
-    ['a dry run', { location: 'asia-northeast1', name: 'tokyo-1', dryRun: true }, 200, 'planned'],
-    ['both a membership and a name', { location: 'asia-northeast1-a', name: 'tokyo-1', membership: 'projects/demo/locations/global/memberships/tokyo-1' }, 400, 'membership'],
+    ['a membership', { membership: `projects/${PROJECT}/locations/global/memberships/tokyo-1` }, 200, 'succeeded'],
+    ['a dry run', { location: 'asia-northeast1-a', name: 'tokyo-1', dryRun: true }, 200, 'planned'],
+    ['both a membership and a name', { location: 'asia-northeast1-a', name: 'tokyo-1', membership: `projects/${PROJECT}/locations/global/memberships/tokyo-1` }, 400, 'membership'],
     ['a name alone', { name: 'tokyo-1' }, 400, 'membership'],
     ['a bad cluster name', { location: 'asia-northeast1-a', name: 'Tokyo_1' }, 400, 'name'],
   ])('onboard with %s', async (_name, body, status, expected) => {
@@ -360,7 +377,9 @@ describe('POST /v1/clusters/onboard and /offboard', () => {
     expect(res.status).toBe(status);
     if (status === 200) expect(answer.result).toBe(expected);
     else expect(answer.message).toContain(expected);
-    expect(t.ops.onboarded.size).toBe(status === 200 && expected === 'succeeded' ? 1 : 0);
+    expect(t.fleet.clusterRecord('tokyo-1')?.phase).toBe(status === 200 && expected === 'succeeded' ? 'onboarded' : undefined);
+    const exported = await t.fleet.kube('tokyo-1').get({ apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', namespace: 'store', name: 'store-asia-northeast1' });
+    expect(exported !== null).toBe(expected === 'succeeded');
   });
 
   it('offboarding a cluster the fleet does not know answers 404', async () => {
@@ -387,9 +406,11 @@ describe('readiness, reads and body limit', () => {
     await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } });
     const get = async (path: string) => (await t.call('GET', path, { token: t.tokens.viewer })).json() as Promise<Record<string, unknown>>;
     expect(await get('/v1/fleet/regions')).toMatchObject({ regions: [{ region: TOKYO, drained: true, serving: false, manualHold: { by: PRINCIPALS.operator, reason: REASON } }, { region: OSAKA, serving: true }] });
-    expect(await get('/v1/fleet')).toMatchObject({ clusters: [], observedAt: '2025-05-01T12:00:00.000Z' });
-    expect(await get('/v1/fleet/clusters')).toEqual({ clusters: [] });
-    expect(await get('/v1/routes')).toEqual({ routes: [] });
+    const clusters = [['tokyo-1', 'not-onboarded'], ['mc-gw-config-cluster', 'not-onboarded'], ['mc-gw-tokyo', 'onboarded'], ['osaka-1', 'not-onboarded'], ['mc-gw-osaka', 'onboarded']];
+    const fleet = await get('/v1/fleet') as { clusters: { name: string; phase: string }[]; observedAt: string };
+    expect([fleet.clusters.map((c) => [c.name, c.phase]), fleet.observedAt]).toEqual([clusters, '2025-05-01T12:00:00.000Z']);
+    expect(await get('/v1/fleet/clusters')).toEqual({ clusters: fleet.clusters });
+    expect(await get('/v1/routes')).toMatchObject({ routes: [{ service: 'store', namespace: 'store', diff: [], trafficMoved: 0, shares: { live: { [`store-${TOKYO}`]: 0, [`store-${OSAKA}`]: 1 } } }] });
   });
 
   it.each<[string, number, Record<string, string>, number]>([
@@ -404,6 +425,6 @@ describe('readiness, reads and body limit', () => {
     const res = await t.app.request(drainPath(TOKYO), { method: 'POST', headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'application/json', ...headers }, body });
     const answer = (await res.json()) as ErrorBody;
     expect([res.status, answer.code]).toEqual([status, status === 413 ? 'payload_too_large' : 'invalid_argument']);
-    expect(t.ops.drained.size).toBe(0);
+    expect(await t.drained()).toEqual([]);
   });
 });
