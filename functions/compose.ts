@@ -4,7 +4,7 @@
  * configuration error fails that invocation with one clear message.
  */
 import { createGcpAdapters, type GcpAdapters } from '../shared/adapters/gcp.ts';
-import { loadEnv, type Env } from '../shared/config/env.ts';
+import { ConfigError, loadEnv, type Env } from '../shared/config/env.ts';
 import { systemClock } from '../shared/core/clock.ts';
 import { createLogger, type Logger } from '../shared/core/logger.ts';
 import type { FleetContext } from '../shared/core/context.ts';
@@ -33,6 +33,11 @@ export function lazyContext(component: string, rawEnv: Record<string, string | u
   return () => {
     pending ??= buildFunctionContext(rawEnv, component).catch((error: unknown) => {
       pending = undefined;
+      // One structured line with every problem: the framework's own report of the error is a
+      // multi-line stack, and deployed (NODE_ENV=production) its HTTP answer is a bare 500.
+      if (error instanceof ConfigError) {
+        createLogger({ fields: { component } }).error('invalid configuration', { problems: error.problems });
+      }
       throw error;
     });
     return pending;
