@@ -84,9 +84,9 @@ locals {
       "builder/logs"  = { member = local.sa.builder, role = "roles/logging.logWriter" }
       "deployer/logs" = { member = local.sa.deployer, role = "roles/logging.logWriter" }
       "deployer/code" = { member = local.sa.deployer, role = google_project_iam_custom_role.deployer.name }
-      # GKE prerequisite: without it the MCS importer never creates a ServiceImport.
-      "mcs-importer/network" = { member = local.mcs_importer, role = "roles/compute.networkViewer" }
     },
+    # GKE prerequisite: without it the MCS importer never creates a ServiceImport.
+    var.grant_mcs_importer ? { "mcs-importer/network" = { member = local.mcs_importer, role = "roles/compute.networkViewer" } } : {},
   )
 }
 

@@ -120,6 +120,12 @@ variable "alert_5xx_per_second" {
   description = "threshold of the example alert policies"
 }
 
+variable "grant_mcs_importer" {
+  type        = bool
+  default     = true
+  description = "grant roles/compute.networkViewer to PROJECT.svc.id.goog[gke-mcs/gke-mcs-importer] (without it no ServiceImport appears); the grant fails until the project's first Workload Identity cluster exists: set false for an apply before that"
+}
+
 variable "cloudbuild_github" {
   type = object({
     owner  = string
