@@ -14,6 +14,7 @@ import { fleetRouter, routesRouter } from './api/fleet-router.ts';
 import { documentOtherRoutes, OPENAPI_INFO } from './api/openapi-doc.ts';
 import { operationsRouter } from './api/operations-router.ts';
 import { rateLimit } from './api/rate-limit.ts';
+import { readyz } from './api/readiness.ts';
 import { planRouter, reconcileRouter } from './api/reconcile-router.ts';
 import { regionsRouter } from './api/regions-router.ts';
 import type { SlackDeps } from './slack/deps.ts';
@@ -32,14 +33,10 @@ const API_MAX_BODY_BYTES = 64 * 1024;
 export function createApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   const health = () => Response.json({ status: 'ok' });
-  // Cloud Run's front end reserves some paths ending in "z"; /health is the same check without it.
+  // Liveness, never upstream. Cloud Run's front end reserves some paths ending in "z"; /health is the same check without it.
   app.get('/healthz', health);
   app.get('/health', health);
-  app.get('/readyz', async (c) => {
-    const dependencies = deps.api ? await deps.api.ops.readiness() : {};
-    const ready = deps.api !== undefined && Object.values(dependencies).every((d) => d.ok);
-    return c.json({ status: ready ? 'ready' : 'not ready', dependencies }, ready ? 200 : 503);
-  });
+  app.get('/readyz', readyz(deps.api));
   app.route('/webhooks/github', githubRouter(deps));
   app.route('/webhooks/gitlab', gitlabRouter(deps));
   if (deps.slack) app.route('/slack', slackRouter(deps.slack));

@@ -27,10 +27,11 @@ export function documentOtherRoutes(registry: OpenAPIRegistry): void {
   for (const path of ['/healthz', '/health']) {
     registry.registerPath({ method: 'get', path, summary: 'Liveness', responses: { 200: { description: 'The process serves', content: { 'application/json': { schema: status } } } } });
   }
-  const readiness = z.object({ status: z.string(), dependencies: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })) });
+  const readiness = z.object({ status: z.enum(['ready', 'not ready']), checkedAt: z.string().optional(), dependencies: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })).optional() });
   registry.registerPath({
-    method: 'get', path: '/readyz', summary: 'Readiness: which dependencies answer',
-    responses: { 200: { description: 'Every dependency answers', content: { 'application/json': { schema: readiness } } }, 503: { description: 'Some dependency does not answer', content: { 'application/json': { schema: readiness } } } },
+    method: 'get', path: '/readyz', summary: 'Readiness: whether the dependencies answer',
+    description: 'Checked at most once per 5 s (concurrent probes share one check). Anyone gets the status; a caller with a valid bearer credential (any role) also gets checkedAt and each dependency; a bad credential is a 401.',
+    responses: { 200: { description: 'Every dependency answers', content: { 'application/json': { schema: readiness } } }, 401: errorJson('A bearer credential was sent and is not valid'), 503: { description: 'Some dependency does not answer', content: { 'application/json': { schema: readiness } } } },
   });
   const accepted = z.object({ status: z.string() }).passthrough();
   const webhook = (path: string, summary: string, auth: string) => registry.registerPath({

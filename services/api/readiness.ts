@@ -1,15 +1,77 @@
 /**
  * The readiness check: each dependency the API acts through is asked one cheap question, in
  * parallel, with a deadline. The answer names which ones answer; errors are reduced to their class
- * (never a URL with credentials or a token).
+ * (never a URL with credentials or a token). `GET /readyz` serves it cached — one check at a time,
+ * its result reused for {@link READINESS_CACHE_MS} — so probes cannot burn the upstream quotas the
+ * flows need; only a caller with an API credential sees the detail.
  */
+import type { Handler } from 'hono';
+import type { Clock } from '../../shared/core/clock.ts';
 import type { FleetContext } from '../../shared/core/context.ts';
 import { configClusterKube } from '../../shared/routing/config-kube.ts';
 import { httpStatusOf } from '../../shared/core/errors.ts';
-import type { DependencyStatus } from './deps.ts';
+import { resolvePrincipal } from './auth.ts';
+import type { ApiDeps, DependencyStatus } from './deps.ts';
 
 /** Deadline of each probe. */
 const PROBE_TIMEOUT_MS = 3_000;
+
+/** How long a readiness result is reused: probes arriving meanwhile cost nothing upstream. */
+export const READINESS_CACHE_MS = 5_000;
+
+/** One readiness result. */
+export interface Readiness {
+  ready: boolean;
+  /** When the check began. */
+  checkedAt: string;
+  dependencies: Record<string, DependencyStatus>;
+}
+
+/**
+ * Shares `check`: callers arriving while it runs wait for that run, and its result is reused for
+ * {@link READINESS_CACHE_MS} after it ends. A check that throws counts as not ready (and is reused too).
+ */
+export function cachedReadiness(check: () => Promise<Record<string, DependencyStatus>>, clock: Clock): () => Promise<Readiness> {
+  let last: { endedAt: number; result: Readiness } | undefined;
+  let running: Promise<Readiness> | undefined;
+  const run = async (): Promise<Readiness> => {
+    const started = clock.now();
+    let dependencies: Record<string, DependencyStatus>;
+    try {
+      dependencies = await check();
+    } catch {
+      dependencies = { readiness: { ok: false, latencyMs: clock.now().getTime() - started.getTime(), error: 'the check failed' } };
+    }
+    const result = { ready: Object.values(dependencies).every((d) => d.ok), checkedAt: started.toISOString(), dependencies };
+    last = { endedAt: clock.now().getTime(), result };
+    return result;
+  };
+  return () => {
+    if (last && clock.now().getTime() - last.endedAt < READINESS_CACHE_MS) return Promise.resolve(last.result);
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
+
+/**
+ * `GET /readyz`: 200 `{status:'ready'}` or 503 `{status:'not ready'}` for anyone (load balancers,
+ * uptime checks); with a valid `Authorization: Bearer` (any role) also `checkedAt` and each
+ * dependency. A bad credential is a 401, not a smaller answer. Without the API: not ready.
+ */
+export function readyz(api: Pick<ApiDeps, 'ops' | 'auth' | 'clock'> | undefined): Handler {
+  const readiness = api ? cachedReadiness(() => api.ops.readiness(), api.clock) : undefined;
+  return async (c) => {
+    if (!api || !readiness) return c.json({ status: 'not ready' }, 503);
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined) await resolvePrincipal(api.auth, authorization);
+    const result = await readiness();
+    const status = result.ready ? 'ready' : 'not ready';
+    const detail = authorization !== undefined ? { checkedAt: result.checkedAt, dependencies: result.dependencies } : {};
+    return c.json({ status, ...detail }, result.ready ? 200 : 503);
+  };
+}
 
 /** A readiness check over the flows' dependencies. */
 export function createReadiness(deps: FleetContext): () => Promise<Record<string, DependencyStatus>> {

@@ -209,7 +209,10 @@ describe('operations API (sandbox end to end)', () => {
   });
 
   it('reports readiness of every dependency and serves a complete OpenAPI document', async () => {
-    const ready = await fetch(`${api.url}/readyz`);
+    const anonymous = await fetch(`${api.url}/readyz`);
+    expect([anonymous.status, await anonymous.json()]).toEqual([200, { status: 'ready' }]);
+    // The detail is for a caller with a credential.
+    const ready = await fetch(`${api.url}/readyz`, { headers: { authorization: `Bearer ${api.tokens.viewer}` } });
     const body = (await ready.json()) as { status: string; dependencies: Record<string, { ok: boolean }> };
     expect(ready.status).toBe(200);
     expect(Object.entries(body.dependencies).map(([name, d]) => [name, d.ok])).toEqual([['firestore', true], ['container', true], ['gkehub', true], ['configCluster', true], ['fleetConfig', true]]);
