@@ -64,6 +64,8 @@ type ServiceImport = { metadata?: { namespace?: string; name?: string }; status?
 /** The address the data plane reports and listens on. */
 export const DATA_PLANE_ADDRESS = '127.0.0.1';
 const STATUS_RETRY_MS = 5_000;
+/** How long an idle upstream connection stays open (the load balancer's keepalive timeout). */
+const UPSTREAM_IDLE_MS = 600_000;
 
 /** Reads the config cluster once, then listens and keeps polling until `stop()`. */
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
@@ -119,7 +121,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     }
   };
 
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle upstream connections close after 600 s, as a Google load balancer's do: before the backends close them.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: UPSTREAM_IDLE_MS });
   const proxy = createProxy({ table: () => table, workloads: options.workloads, random: options.random ?? Math.random, agent, log });
   const server = createServer(proxy.handle);
   server.keepAliveTimeout = 30_000;

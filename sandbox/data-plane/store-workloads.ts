@@ -8,6 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/core/logger.ts';
 
+/** How long a workload keeps an idle connection open: longer than the data plane's 600 s (UPSTREAM_IDLE_MS). */
+const BACKEND_KEEP_ALIVE_MS = 620_000;
+
 /** One member cluster running the store workload. */
 export interface WorkloadCluster {
   name: string;
@@ -79,6 +82,10 @@ export async function startStoreWorkloads(clusters: WorkloadCluster[], log: Logg
       res.end(body);
     };
     entry.server = createServer(handle);
+    // The data plane keeps upstream connections alive, as a Google load balancer does. A backend
+    // that closes an idle one first races the proxy's next request on it (ECONNRESET or a hang-up:
+    // a 502 to the client), so backends keep them longer, as GKE's guidance for load balancers asks.
+    Object.assign(entry.server, { keepAliveTimeout: BACKEND_KEEP_ALIVE_MS, headersTimeout: BACKEND_KEEP_ALIVE_MS + 5_000 });
     await new Promise<void>((resolve, reject) => {
       entry.server.once('error', reject);
       entry.server.listen(0, '127.0.0.1', () => resolve());
