@@ -70,7 +70,6 @@ export async function runOperation<T extends FlowOutcome>(
   hooks: FlowHooks = {},
 ): Promise<Ran<T>> {
   const op = await startOperation(ctx, spec);
-  if (spec.plan) op.plan(spec.plan);
   const log = ctx.log.child({ operationId: op.id, kind: spec.kind, ...messageIdOf(spec) });
   const scope = { op, log };
   if (spec.marker && (await ctx.store.get(MARKERS, spec.marker.key))) {

@@ -59,6 +59,8 @@ export interface OperationInit {
   subject: string;
   region?: string;
   cluster?: string;
+  /** The plan, known before the run: stored with the first write, so readers see it while the run waits or works. */
+  plan?: string[];
 }
 
 /** Starts recording an operation. */
@@ -71,7 +73,7 @@ export async function startOperation(deps: { store: Store; clock: Clock; ids: Id
     ...(init.region ? { region: init.region } : {}),
     ...(init.cluster ? { cluster: init.cluster } : {}),
     trigger: redact(init.trigger),
-    plan: [],
+    plan: [...(init.plan ?? [])],
     steps: [],
     startedAt: deps.clock.now().toISOString(),
   };

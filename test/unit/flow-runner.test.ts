@@ -36,7 +36,7 @@ describe('runOperation', () => {
       await op.step('work', async () => 'ok', () => ({ detail: 'did it' }));
       return { result: 'succeeded', reason: 'all done' };
     });
-    expect(seenWhileRunning).toMatchObject({ id: 'op-0001', kind: 'test-flow', steps: [], startedAt: fleet.clock.now().toISOString() });
+    expect(seenWhileRunning).toMatchObject({ id: 'op-0001', kind: 'test-flow', plan: ['do the thing'], steps: [], startedAt: fleet.clock.now().toISOString() });
     expect(seenWhileRunning).not.toHaveProperty('result');
     const stored = await fleet.store.get(OPERATIONS, 'op-0001');
     expect(stored).toEqual(ran.record);
@@ -99,6 +99,8 @@ describe('runOperation', () => {
     expect(outcome.record).toMatchObject({ result: 'retrying', reason: `${key} is being worked on by another instance; retry later`, plan: ['the plan'] });
     expect(ran).toBe(false);
     expect(fleet.clock.now().getTime() - started).toBeGreaterThanOrEqual(30_000);
+    // The plan was readable while the run waited for the lease.
+    expect(fleet.store.docs.get(`${OPERATIONS}/${outcome.record?.id}`)).toMatchObject({ plan: ['the plan'] });
     expect(fleet.store.docs.get(`${LEASES}/${key}`)).toMatchObject({ holder: 'other-instance:op-x' });
   });
 
