@@ -48,5 +48,7 @@ async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, inciden
   const refusal = outcome.drains.refusals.filter((r) => r.ref === incident.incidentId).at(-1);
   if (incident.state === 'open' && !state?.drained && refusal) return { result: 'refused', reason: `${refusal.guard}: ${refusal.reason}` };
   const summary = state?.drained ? `${region} drained${state.restoreAt ? `; restore due at ${state.restoreAt}` : ''}` : `${region} serving`;
-  return { result: merged.changed || outcome.changed.length > 0 ? 'succeeded' : 'skipped', reason: merged.changed ? summary : `no change: ${summary}` };
+  // A redelivery whose fact was already recorded may still be the run that changes the routes.
+  const changed = merged.changed || outcome.changed.length > 0;
+  return { result: changed ? 'succeeded' : 'skipped', reason: changed ? summary : `no change: ${summary}` };
 }

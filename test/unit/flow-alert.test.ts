@@ -136,7 +136,7 @@ describe('health alerts', () => {
     expect([first.record?.result, first.threw instanceof Error]).toEqual(['retrying', true]);
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     const again = await notify(fleet, open);
-    expect(again.record?.result).toBe('succeeded');
+    expect(again.record).toMatchObject({ result: 'succeeded', reason: `${N1} drained` });
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
   });
 });
