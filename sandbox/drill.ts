@@ -86,12 +86,13 @@ export async function runFailoverDrill(ctx: DrillContext): Promise<DrillResult> 
   };
   const osakaWeight = async () =>
     (await readStoreRoute(ctx.adapters, ctx.token))?.defaultBackends.find((b) => b.name === 'store-asia-northeast2')?.weight;
+  // The run that decided: an attempt that ended 'retrying' (e.g. it waited too long for the route lease) is redelivered.
   const operationFor = (incidentId: string, what: string) =>
-    pollUntil(async () => (await listOperations(ctx.adapters)).find((o) => o.trigger.incidentId === incidentId && o.finishedAt), {
-      timeoutMs: 30_000,
-      intervalMs: 50,
-      what,
-    });
+    pollUntil(
+      async () =>
+        (await listOperations(ctx.adapters)).find((o) => o.trigger.incidentId === incidentId && o.finishedAt && o.result !== 'retrying'),
+      { timeoutMs: 60_000, intervalMs: 50, what },
+    );
   const run = Date.now().toString(36);
   const ids = { osaka: `drill-osaka-${run}`, tokyo: `drill-tokyo-${run}` };
   const notify = (spec: { id: string; state: 'open' | 'closed'; startedAt: Date; endedAt?: Date; target: typeof TOKYO }) =>

@@ -38,8 +38,8 @@ describe('alert-driven failover (sandbox end to end)', () => {
     monitoringNotification({ incidentId: id, state, startedAt, cluster: target.cluster, location: target.location, projectId: sandboxInfo().projectId });
   const operation = (incidentId: string) => pollUntil(async () => {
     const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
-    return all.find((o) => o.trigger.incidentId === incidentId && o.finishedAt);
-  }, { timeoutMs: 30_000, what: `operation for ${incidentId}` });
+    return all.find((o) => o.trigger.incidentId === incidentId && o.finishedAt && o.result !== 'retrying');
+  }, { timeoutMs: 60_000, what: `operation for ${incidentId}` });
   const bothServe = () => pollUntil(async () => {
     const w = await weights();
     return w['store-asia-northeast1'] === 50 && w['store-asia-northeast2'] === 50 ? true : undefined;
