@@ -1,15 +1,22 @@
 /**
  * Removes secrets from values before they are logged or returned: fields whose names look like
  * credentials are masked, and bearer tokens, private keys and URL credentials inside strings are cut.
+ *
+ * Every pattern runs in linear time on any input (redaction sees what outsiders send): a pattern
+ * may only start where its token starts (a word boundary or a lookbehind), its repetitions stop at
+ * characters that cannot continue it, and private keys are found by a forward scan, not by a lazy
+ * `[\s\S]*?` that rescans the rest of the text from every header.
  */
 
 const SECRET_KEY = /(token|secret|password|passwd|authorization|api[-_]?key|private[-_]?key|credential|cookie|signature|client[-_]?key|bearer)/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
-const PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
+const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
 const URL_CREDENTIALS = /\/\/([^/\s:@]+):([^/\s@]+)@/g;
 const GOOGLE_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
 const API_TOKEN = /\bfpt_[A-Za-z0-9_-]{16,}/g;
-const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
+// Starts only where a run of token characters starts (`\b` would also allow every `-eyJ` inside one run).
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 
 /** The mask written in place of a secret. */
 export const REDACTED = '[REDACTED]';
@@ -21,13 +28,29 @@ export function redact<T>(value: T): T {
 
 /** Masks secrets inside a free-form string. */
 export function redactString(text: string): string {
-  return text
-    .replace(PEM, REDACTED)
+  return redactPrivateKeys(text)
     .replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(GOOGLE_TOKEN, REDACTED)
     .replace(API_TOKEN, REDACTED)
     .replace(JWT, REDACTED)
     .replace(URL_CREDENTIALS, `//${REDACTED}@`);
+}
+
+/**
+ * Cuts each PEM private key, header to footer, in one forward pass. A header without a footer (a
+ * key cut short) is cut to the end of the text: whatever follows it is key material.
+ */
+function redactPrivateKeys(text: string): string {
+  let out = '';
+  let from = 0;
+  PEM_BEGIN.lastIndex = 0;
+  for (let begin = PEM_BEGIN.exec(text); begin; begin = PEM_BEGIN.exec(text)) {
+    out += text.slice(from, begin.index) + REDACTED;
+    PEM_END.lastIndex = PEM_BEGIN.lastIndex;
+    if (!PEM_END.exec(text)) return out;
+    from = PEM_BEGIN.lastIndex = PEM_END.lastIndex;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 function walk(value: unknown, seen: WeakSet<object>): unknown {
