@@ -17,6 +17,8 @@ import type { OperationRecord } from '../../shared/state/operations.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { uniqueName } from '../support/fleet-fixtures.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { ONBOARDING_STEPS } from '../../shared/onboarding/index.ts';
+import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
 const REGION = 'asia-east1';
 const DEADLINE = 60_000;
@@ -101,8 +103,8 @@ describe('attached on-prem cluster through the operations API (sandbox end to en
     expect(onboarded.status).toBe(200);
     expect(onboarded.body.operation).toMatchObject({ kind: 'manual-onboard', principal: 'admin@sandbox.local', region: REGION, result: 'succeeded' });
     const steps = Object.fromEntries((onboarded.body.operation?.steps ?? []).map((s) => [s.name, s.outcome]));
-    expect(steps).toMatchObject({ 'check fleet membership': 'unchanged', 'join the mesh': 'skipped', 'record cluster as onboarded': 'done', 'wait for ServiceImports on the config cluster': 'done' });
-    expect(steps).not.toHaveProperty('register fleet membership');
+    expect(steps).toMatchObject({ [ONBOARDING_STEPS.checkMembership]: 'unchanged', [ONBOARDING_STEPS.joinMesh]: 'skipped', [ONBOARDING_STEPS.recordOnboarded]: 'done', [ONBOARDING_STEPS.waitForImports]: 'done' });
+    expect(steps).not.toHaveProperty(ONBOARDING_STEPS.registerMembership);
 
     // Read through Connect Gateway from the real API server: labelled nodes and the exports.
     const nodes = await kube.list('v1', 'Node');
@@ -126,7 +128,7 @@ describe('attached on-prem cluster through the operations API (sandbox end to en
 
     const offboarded = await call('POST', '/v1/clusters/offboard', { body: { membership: membershipName } });
     expect(offboarded.status).toBe(200);
-    expect((offboarded.body.operation?.steps ?? []).map((s) => s.name)).toEqual(expect.arrayContaining(['mark cluster as leaving', 'apply Gateway and HTTPRoutes', 'keep the fleet membership', 'record cluster as removed']));
+    expect((offboarded.body.operation?.steps ?? []).map((s) => s.name)).toEqual(expect.arrayContaining([ONBOARDING_STEPS.markLeaving, ROUTE_STEPS.applyRoutes, ONBOARDING_STEPS.keepMembership, ONBOARDING_STEPS.recordRemoved]));
     expect(await backends()).toEqual(CLASSIC);
     expect((await adapters.hub.getMembership('global', id))?.state?.code).toBe('READY');
     expect(await record()).toMatchObject({ kind: 'attached', phase: 'removed', region: REGION, membership: membershipName });

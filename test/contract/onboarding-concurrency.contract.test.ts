@@ -11,6 +11,7 @@ import type { FunctionContext } from '../../functions/compose.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
+import { ONBOARDING_STEPS } from '../../shared/onboarding/index.ts';
 
 describe('onboarding under concurrency (sandbox)', () => {
   let adapters: GcpAdapters;
@@ -37,7 +38,7 @@ describe('onboarding under concurrency (sandbox)', () => {
       const all = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last' && o.finishedAt);
       return all.some((o) => o.result === 'succeeded' && o.id !== direct.id) ? all : undefined;
     }, { timeoutMs: 60_000, what: 'both instances finished' });
-    const registrations = ops.flatMap((o) => o.steps.filter((s) => s.name === 'register fleet membership'));
+    const registrations = ops.flatMap((o) => o.steps.filter((s) => s.name === ONBOARDING_STEPS.registerMembership));
     expect(registrations.filter((s) => s.detail?.endsWith(': created'))).toHaveLength(1);
     expect(registrations.filter((s) => s.detail?.endsWith(': existing'))).toHaveLength(registrations.length - 1);
     expect((await adapters.hub.getMembership('global', name))?.state?.code).toBe('READY');
@@ -61,7 +62,7 @@ describe('onboarding under concurrency (sandbox)', () => {
       // Another cluster's run may have written the route first; each cluster's own run still completes.
       const done = await pollUntil(async () => (await operationsFor(adapters, c.name)).find((o) => o.trigger.phase === 'last' && o.result === 'succeeded'),
         { timeoutMs: 120_000, what: `onboarding of ${c.name} to finish` });
-      expect(done.steps.find((s) => s.name === 'register fleet membership')?.outcome).toBe('done');
+      expect(done.steps.find((s) => s.name === ONBOARDING_STEPS.registerMembership)?.outcome).toBe('done');
       expect((await adapters.hub.getMembership('global', c.name))?.authority?.issuer).toContain(`/clusters/${c.name}`);
     }
     await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)));

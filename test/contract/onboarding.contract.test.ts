@@ -13,6 +13,8 @@ import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { injectFault } from '../support/double-admin.ts';
 import { ONBOARD_LABELS, auditEntries, createCluster, deleteCluster, operationsFor, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { ONBOARDING_STEPS } from '../../shared/onboarding/index.ts';
+import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
 const DEADLINE = 60_000;
 
@@ -67,7 +69,7 @@ describe('cluster onboarding and offboarding (sandbox end to end)', () => {
     expect(rule?.spec.trafficPolicy.loadBalancer.localityLbSetting.enabled).toBe(true);
     expect((await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'store' }))?.metadata?.labels?.['istio-injection']).toBe('enabled');
     const onboarded = await waitForOperation(adapters, name, (o) => o.trigger.phase === 'last' && o.result === 'succeeded', 'onboarding operation');
-    expect(onboarded.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['register fleet membership', 'enable fleet features', 'apply Gateway and HTTPRoutes']));
+    expect(onboarded.steps.map((s) => s.name)).toEqual(expect.arrayContaining([ONBOARDING_STEPS.registerMembership, ONBOARDING_STEPS.enableFeatures, ROUTE_STEPS.applyRoutes]));
     expect(onboarded.principal).toBe('audit-log');
 
     await deleteCluster(adapters, name, location);

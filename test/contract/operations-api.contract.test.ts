@@ -14,6 +14,7 @@ import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
 type Json = Record<string, unknown> & { code?: string; message?: string; summary?: string; result?: string; details?: Record<string, unknown>; operation?: { id: string; principal: string } };
 
@@ -102,7 +103,7 @@ describe('operations API (sandbox end to end)', () => {
 
     const detail = await call('GET', `/v1/operations/${first.body.operation?.id}`, { token: api.tokens.viewer });
     expect(detail.body).toMatchObject({ kind: 'manual-drain', principal: 'operator@sandbox.local', region: OSAKA, result: 'succeeded' });
-    expect((detail.body.steps as { name: string }[]).map((s) => s.name)).toContain('apply Gateway and HTTPRoutes');
+    expect((detail.body.steps as { name: string }[]).map((s) => s.name)).toContain(ROUTE_STEPS.applyRoutes);
     const listed = await call('GET', `/v1/operations?kind=manual-drain&region=${OSAKA}&pageSize=5`, { token: api.tokens.viewer });
     expect((listed.body.operations as { id: string }[]).map((o) => o.id)).toContain(first.body.operation?.id);
 
