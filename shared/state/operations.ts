@@ -4,10 +4,20 @@
  */
 import type { Store } from '../adapters/firestore.ts';
 import type { Clock, IdGenerator } from '../core/clock.ts';
+import { clip } from '../core/limits.ts';
 import { redact } from '../core/redact.ts';
 
 /** The collection holding operation records. */
 export const OPERATIONS = 'operations';
+
+/**
+ * Longest reason or step detail kept in a record, in characters; the rest is cut here, the one
+ * place records are written, so that no error message or outside value can push a record towards
+ * Firestore's 1 MiB document limit.
+ */
+export const MAX_RECORD_TEXT = 2_000;
+
+const brief = (text: string) => clip(text, MAX_RECORD_TEXT);
 
 /** How a run ended. */
 export type OperationResult = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'retrying';
@@ -41,7 +51,7 @@ export interface OperationRecord {
   finishedAt?: string;
 }
 
-/** Records one operation as it runs; the record is written at start and at finish. */
+/** Records one operation as it runs; the record is written at start and at finish, reasons and details cut to {@link MAX_RECORD_TEXT}. */
 export interface OperationRecorder {
   readonly id: string;
   step<T>(name: string, run: () => Promise<T>, describe?: (value: T) => { outcome?: StepRecord['outcome']; detail?: string }): Promise<T>;
@@ -87,22 +97,22 @@ export async function startOperation(deps: { store: Store; clock: Clock; ids: Id
       try {
         const value = await run();
         const d = describe?.(value) ?? {};
-        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: d.detail } : {}), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: brief(d.detail) } : {}), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
         return value;
       } catch (error) {
-        record.steps.push({ name, outcome: 'failed', detail: error instanceof Error ? error.message : String(error), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({ name, outcome: 'failed', detail: brief(error instanceof Error ? error.message : String(error)), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
         throw error;
       }
     },
     note(name, outcome, detail) {
-      record.steps.push({ name, outcome, ...(detail ? { detail } : {}), offsetMs: deps.clock.now().getTime() - opStart, elapsedMs: 0 });
+      record.steps.push({ name, outcome, ...(detail ? { detail: brief(detail) } : {}), offsetMs: deps.clock.now().getTime() - opStart, elapsedMs: 0 });
     },
     plan(lines) {
       record.plan.push(...lines);
     },
     async finish(result, reason) {
       record.result = result;
-      if (reason) record.reason = reason;
+      if (reason) record.reason = brief(reason);
       record.finishedAt = deps.clock.now().toISOString();
       await save();
       return record;
