@@ -1,6 +1,7 @@
 /** The cluster-lifecycle CloudEvent handler: decode, then the shared lifecycle flow. */
 import type { FunctionContext } from '../compose.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
+import { plainId } from '../../shared/core/limits.ts';
 import { rejectEvent } from '../../shared/core/run-operation.ts';
 import { decodeAuditCloudEvent, type IncomingCloudEvent } from './decode.ts';
 
@@ -8,7 +9,7 @@ import { decodeAuditCloudEvent, type IncomingCloudEvent } from './decode.ts';
 export async function clusterLifecycleHandler(ctx: FunctionContext, event: IncomingCloudEvent): Promise<void> {
   const decoded = decodeAuditCloudEvent(event);
   if (!decoded.ok) {
-    const trigger = { messageId: decoded.messageId, type: event.type ?? null };
+    const trigger = { messageId: decoded.messageId, type: plainId(event.type) ?? null };
     await rejectEvent(ctx.fleet, { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject: 'unknown' }, `event rejected: ${decoded.reason}`);
     return;
   }

@@ -7,6 +7,7 @@
  * characters that cannot continue it, and private keys are found by a forward scan, not by a lazy
  * `[\s\S]*?` that rescans the rest of the text from every header.
  */
+import { clip } from './limits.ts';
 
 const SECRET_KEY = /(token|secret|password|passwd|authorization|api[-_]?key|private[-_]?key|credential|cookie|signature|client[-_]?key|bearer)/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
@@ -21,9 +22,18 @@ const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0
 /** The mask written in place of a secret. */
 export const REDACTED = '[REDACTED]';
 
-/** Returns a deep copy of `value` with secrets masked. Cycles are cut, not followed. */
+/** Deepest level copied; anything below is replaced (log lines and triggers are shallow). */
+const MAX_DEPTH = 32;
+/** Longest string copied, in characters (after redaction, so that a cut never reveals part of a secret). */
+const MAX_STRING = 16 * 1024;
+
+/**
+ * Returns a deep copy of `value` with secrets masked, bounded: cycles and levels below 32 are cut,
+ * not followed, and strings are clipped to 16 KiB, so that logging an outside value cannot throw
+ * or write a line Cloud Logging would drop.
+ */
 export function redact<T>(value: T): T {
-  return walk(value, new WeakSet()) as T;
+  return walk(value, new WeakSet(), 0) as T;
 }
 
 /** Masks secrets inside a free-form string. */
@@ -53,18 +63,19 @@ function redactPrivateKeys(text: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-function walk(value: unknown, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return redactString(value);
+function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
+  if (typeof value === 'string') return clip(redactString(value), MAX_STRING);
   if (value instanceof Error) {
-    return { name: value.name, message: redactString(value.message) };
+    return { name: value.name, message: clip(redactString(value.message), MAX_STRING) };
   }
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';
+  if (depth >= MAX_DEPTH) return '[Too deep]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => walk(item, seen));
+  if (Array.isArray(value)) return value.map((item) => walk(item, seen, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null && item !== '' ? REDACTED : walk(item, seen);
+    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null && item !== '' ? REDACTED : walk(item, seen, depth + 1);
   }
   return out;
 }

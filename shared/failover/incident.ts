@@ -1,9 +1,11 @@
 /**
  * Parses Cloud Monitoring incident notifications (Pub/Sub notification channel, schema version
- * 1.2, and the channel's `version: "test"` notifications). Pure: returns a typed incident, a test
- * marker, or a clear reason the payload is not one. Lenient on fields it does not use.
+ * 1.2, and the channel's `version: "test"` notifications). Pure and total: returns a typed
+ * incident, a test marker, or a short reason the payload is not one (values in it are quoted short,
+ * never serialised whole). Lenient on fields it does not use.
  */
 import { z } from 'zod';
+import { parseBoundedJson, quote } from '../core/limits.ts';
 
 /** One incident notification: an alert opened, was renotified, or closed. */
 export interface IncidentEvent {
@@ -46,7 +48,7 @@ const labels = z
 const text = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? undefined : String(v)));
 
 const incidentSchema = z.object({
-  incident_id: z.union([z.string().trim().min(1), z.number()]).transform(String),
+  incident_id: z.union([z.string().trim().min(1).max(256), z.number()]).transform(String),
   state: z.string(),
   started_at: z.unknown(),
   ended_at: z.unknown(),
@@ -69,7 +71,7 @@ const MAX_EPOCH_SECONDS = 8.64e12;
 function epochSeconds(value: unknown, field: string): Date | string {
   const seconds = typeof value === 'number' ? value : typeof value === 'string' && EPOCH.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_EPOCH_SECONDS) {
-    return `incident.${field} must be epoch seconds, got ${JSON.stringify(value) ?? 'undefined'}`;
+    return `incident.${field} must be epoch seconds, got ${quote(value)}`;
   }
   return new Date(Math.round(seconds * 1000));
 }
@@ -90,18 +92,18 @@ export function parseIncidentNotification(payload: unknown): IncidentParseResult
     const summary = isObject(incident) && typeof incident.summary === 'string' ? incident.summary : 'test notification';
     return { ok: true, test: true, summary };
   }
-  if (version !== '1.2') return { ok: false, reason: `unknown notification version ${JSON.stringify(version) ?? '(missing)'}; expected "1.2"` };
+  if (version !== '1.2') return { ok: false, reason: `unknown notification version ${version === undefined ? '(missing)' : quote(version)}; expected "1.2"` };
   if (!isObject(incident)) return { ok: false, reason: 'notification has no incident object' };
   if (incident.incident_id === undefined || incident.incident_id === null || incident.incident_id === '') {
     return { ok: false, reason: 'incident has no incident_id' };
   }
   const parsed = incidentSchema.safeParse(incident);
   if (!parsed.success) {
-    return { ok: false, reason: `malformed incident: ${parsed.error.issues.map((i) => `incident.${i.path.join('.')} ${i.message}`).join('; ')}` };
+    return { ok: false, reason: `malformed incident: ${parsed.error.issues.slice(0, 5).map((i) => `incident.${i.path.join('.')} ${i.message}`).join('; ')}` };
   }
   const i = parsed.data;
   const state = i.state.toLowerCase();
-  if (state !== 'open' && state !== 'closed') return { ok: false, reason: `incident ${i.incident_id} has unknown state ${JSON.stringify(i.state)}` };
+  if (state !== 'open' && state !== 'closed') return { ok: false, reason: `incident ${i.incident_id} has unknown state ${quote(i.state)}` };
   const startedAt = epochSeconds(i.started_at, 'started_at');
   if (typeof startedAt === 'string') return { ok: false, reason: `incident ${i.incident_id}: ${startedAt}` };
   let endedAt: Date | null = null;
@@ -133,13 +135,8 @@ export function parseIncidentNotification(payload: unknown): IncidentParseResult
   };
 }
 
-/** Parses Pub/Sub message data (JSON bytes, after base64 decoding). */
+/** Parses Pub/Sub message data (JSON bytes, after base64 decoding), within the payload bounds. */
 export function parseIncidentMessage(data: Buffer | string): IncidentParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch (error) {
-    return { ok: false, reason: `message data is not JSON: ${(error as Error).message}` };
-  }
-  return parseIncidentNotification(json);
+  const json = parseBoundedJson(data, 'message data');
+  return json.ok ? parseIncidentNotification(json.value) : { ok: false, reason: json.reason };
 }

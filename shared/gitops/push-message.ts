@@ -11,14 +11,14 @@ export const GIT_PROVIDERS = ['github', 'gitlab', 'local'] as const;
 /** The schema of a git-push message. */
 export const gitPushMessageSchema = z.object({
   provider: z.enum(GIT_PROVIDERS),
-  repository: z.string().min(1),
-  branch: z.string().min(1),
+  repository: z.string().min(1).max(512),
+  branch: z.string().min(1).max(256),
   commit: z.string().regex(COMMIT_ID, 'must be a commit id (7-40 or 64 hexadecimal digits)').refine((c) => !/^0+$/.test(c), 'is the all-zero id of a deleted branch: nothing to apply'),
   /** The commit the branch pointed at before (informational). */
   before: z.string().optional(),
   /** The webhook delivery id (`X-GitHub-Delivery`, GitLab's `X-Gitlab-Event-UUID`). */
-  deliveryId: z.string().min(1),
-  pusher: z.string().min(1),
+  deliveryId: z.string().min(1).max(256),
+  pusher: z.string().min(1).max(256),
   /** When the receiver accepted the delivery (informational). */
   receivedAt: z.string().optional(),
 });

@@ -1,9 +1,11 @@
 /**
  * Parses Cloud Audit Log entries for GKE cluster creation and deletion, as they arrive from a Log
  * Router sink (base64 LogEntry JSON in a Pub/Sub message) or from Eventarc (the LogEntry object).
- * Pure: returns a typed event or a clear reason the entry is not one.
+ * Pure and total: returns a typed event or a short reason the entry is not one (values in it are
+ * clipped). Names that become record subjects and keys are limited in length.
  */
 import { z } from 'zod';
+import { clip, parseBoundedJson } from '../core/limits.ts';
 
 /** A cluster lifecycle event from an audit entry. */
 export interface ClusterAuditEvent {
@@ -28,6 +30,8 @@ export type AuditParseResult = { ok: true; event: ClusterAuditEvent } | { ok: fa
 
 const METHOD = /^google\.container\.(v1|v1beta1|v1alpha1)\.ClusterManager\.(CreateCluster|DeleteCluster)$/;
 const RESOURCE = /^projects\/([^/]+)\/(?:zones|locations)\/([^/]+)\/clusters\/([^/]+)$/;
+/** Longest project, location or cluster name accepted (GKE's own limits are far lower). */
+const MAX_NAME = 128;
 
 const entrySchema = z.object({
   protoPayload: z.object({
@@ -36,7 +40,7 @@ const entrySchema = z.object({
     status: z.object({ code: z.number().optional(), message: z.string().optional() }).partial().optional(),
   }),
   resource: z.object({ labels: z.record(z.string(), z.string()).optional() }).optional(),
-  operation: z.object({ id: z.string().min(1), first: z.boolean().optional(), last: z.boolean().optional() }),
+  operation: z.object({ id: z.string().min(1).max(256), first: z.boolean().optional(), last: z.boolean().optional() }),
   timestamp: z.string(),
   insertId: z.string().default(''),
 });
@@ -45,11 +49,11 @@ const entrySchema = z.object({
 export function parseClusterAuditEntry(entry: unknown): AuditParseResult {
   const parsed = entrySchema.safeParse(entry);
   if (!parsed.success) {
-    return { ok: false, reason: `not an audit log entry: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}` };
+    return { ok: false, reason: `not an audit log entry: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}` };
   }
   const e = parsed.data;
   const method = METHOD.exec(e.protoPayload.methodName);
-  if (!method) return { ok: false, reason: `method ${e.protoPayload.methodName} is not a cluster create or delete` };
+  if (!method) return { ok: false, reason: `method ${clip(e.protoPayload.methodName, 200)} is not a cluster create or delete` };
   if (e.operation.first === e.operation.last && !e.operation.first) {
     return { ok: false, reason: 'entry is neither the first nor the last of its operation' };
   }
@@ -59,6 +63,7 @@ export function parseClusterAuditEntry(entry: unknown): AuditParseResult {
   const location = labels.location ?? fromName?.[2];
   const clusterName = labels.cluster_name ?? fromName?.[3];
   if (!projectId || !location || !clusterName) return { ok: false, reason: 'entry names no project, location and cluster' };
+  if ([projectId, location, clusterName].some((name) => name.length > MAX_NAME)) return { ok: false, reason: `entry names a project, location or cluster longer than ${MAX_NAME} characters` };
   const code = e.protoPayload.status?.code ?? 0;
   return {
     ok: true,
@@ -79,13 +84,8 @@ export function parseClusterAuditEntry(entry: unknown): AuditParseResult {
   };
 }
 
-/** Parses the data of a Log Router sink message (JSON bytes, as delivered after base64 decoding). */
+/** Parses the data of a Log Router sink message (JSON bytes, as delivered after base64 decoding), within the payload bounds. */
 export function parseSinkMessage(data: Buffer | string): AuditParseResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
-  } catch (error) {
-    return { ok: false, reason: `message data is not JSON: ${(error as Error).message}` };
-  }
-  return parseClusterAuditEntry(json);
+  const json = parseBoundedJson(data, 'message data');
+  return json.ok ? parseClusterAuditEntry(json.value) : { ok: false, reason: json.reason };
 }
