@@ -51,7 +51,7 @@ const incidentSchema = z.object({
   incident_id: z.union([z.string().trim().min(1).max(256), z.number()]).transform(String),
   state: z.string(),
   started_at: z.unknown(),
-  ended_at: z.unknown(),
+  ended_at: z.unknown().optional(),
   summary: text,
   policy_name: text,
   condition_name: text,
@@ -83,7 +83,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /**
  * Parses a notification (the parsed JSON of the Pub/Sub message data). Version `1.2` gives an
  * incident; version `test` gives `{ test: true }`; anything else, or an incident without its id,
- * state or times (a close needs `ended_at`), gives a reason.
+ * state or start time, or a close without `ended_at`, gives a reason. An open incident may leave
+ * `ended_at` out altogether.
  */
 export function parseIncidentNotification(payload: unknown): IncidentParseResult {
   if (!isObject(payload)) return { ok: false, reason: 'notification is not a JSON object' };

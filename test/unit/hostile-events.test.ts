@@ -17,7 +17,7 @@ import { parseIncidentNotification } from '../../shared/failover/incident.ts';
 import { parseGitPushMessage } from '../../shared/gitops/index.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import { OPERATIONS } from '../../shared/state/operations.ts';
-import { auditEntry } from '../support/events.ts';
+import { auditEntry, incidentNotification } from '../support/events.ts';
 import { demoFleet, memoryFleet, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
 
 const TWO_MIB = 'x'.repeat(2 * 1024 * 1024);
@@ -97,6 +97,17 @@ describe('health alerts: hostile notifications are recorded and acknowledged', (
     expect(threw).toBeUndefined();
     expect(records.map((r) => r.result)).toEqual(['skipped']);
     expectSmallRecords(fleet);
+  });
+
+  it('an open incident without an ended_at key is accepted and drains its region', async () => {
+    const fleet = await demoFleet();
+    const payload = incidentNotification({ id: 'inc-no-end', state: 'open', startedAt: new Date(fleet.clock.now().getTime() - 60_000), resource: { location: TOKYO.location } });
+    delete (payload.incident as Record<string, unknown>).ended_at;
+    expect(parseIncidentNotification(payload)).toMatchObject({ ok: true, incident: { state: 'open', endedAt: null } });
+    const { threw, records } = await deliver(fleet, () => healthAlertsHandler(functionContext(fleet), pubsubEvent(JSON.stringify(payload))));
+    expect(threw).toBeUndefined();
+    expect(records.map((r) => r.result)).toEqual(['succeeded']);
+    expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 0, 'asia-northeast2': 50 });
   });
 });
 
