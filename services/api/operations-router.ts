@@ -32,12 +32,8 @@ export function operationsRouter(deps: ApiDeps) {
     // Stored times are UTC ISO strings; bounds are normalised so that string order is time order.
     const utc = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
     const filter = { kind: q.kind, region: q.region, cluster: q.cluster, since: utc(q.since), until: utc(q.until) };
-    try {
-      return c.json(await listOperations(deps.store, filter, q.pageSize, q.pageToken), 200);
-    } catch (error) {
-      if (error instanceof RangeError) throw new ApiError(400, 'invalid_argument', error.message, { field: 'pageToken' });
-      throw error;
-    }
+    // A pageToken that is not one of ours is a RequestError: 400 naming the field.
+    return c.json(await listOperations(deps.store, filter, q.pageSize, q.pageToken), 200);
   });
   const detail = createRoute({
     method: 'get', path: '/{id}', security: bearer, summary: 'One operation: trigger, principal, plan, steps and result',

@@ -3,6 +3,7 @@
  * whose opaque token is the last record's start time and id.
  */
 import type { Store } from '../adapters/firestore.ts';
+import { RequestError } from '../core/errors.ts';
 import { OPERATIONS, type OperationRecord } from './operations.ts';
 
 /** Filters of a listing; all optional. Times are ISO strings, inclusive. */
@@ -20,7 +21,7 @@ export interface OperationPage {
   nextPageToken: string | null;
 }
 
-/** Reads one page of operations. Throws a RangeError for a token that is not one of ours. */
+/** Reads one page of operations. Throws an `invalid_argument` {@link RequestError} for a token that is not one of ours. */
 export async function listOperations(store: Store, filter: OperationFilter, pageSize: number, pageToken?: string): Promise<OperationPage> {
   const equals: Record<string, string> = {};
   if (filter.kind) equals.kind = filter.kind;
@@ -45,12 +46,25 @@ function encodePageToken(value: string, id: string): string {
   return Buffer.from(JSON.stringify([value, id])).toString('base64url');
 }
 
+/** A start time as records store it (`Date.toISOString()`). */
+const START_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** An operation id, and so a valid Firestore document id (no `/`, not `.`, `..` or `__…__`). */
+const OPERATION_ID = /^(?!\.\.?$)(?!__.*__$)[A-Za-z0-9_.:-]{1,100}$/;
+
+/**
+ * The start time and id of a token. Both are checked as well as the shape: the id goes to
+ * Firestore as a document id, and one it refuses (`""`, `a/b`) would otherwise fail the query.
+ */
 function decodePageToken(token: string): { value: string; id: string } {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return { value: parsed[0], id: parsed[1] };
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    // fall through: reported below
+    parsed = undefined;
   }
-  throw new RangeError('pageToken is not a token returned by a previous page');
+  if (Array.isArray(parsed) && parsed.length === 2) {
+    const [value, id] = parsed as unknown[];
+    if (typeof value === 'string' && START_TIME.test(value) && typeof id === 'string' && OPERATION_ID.test(id)) return { value, id };
+  }
+  throw new RequestError('invalid_argument', 'pageToken is not a token returned by a previous page', { field: 'pageToken' });
 }
