@@ -7,6 +7,13 @@ import { LineCounter, parseDocument } from 'yaml';
 import { TerminalError } from '../core/errors.ts';
 import { parseFleetConfig, type FleetConfig } from './fleet-config.ts';
 
+/**
+ * Most alias expansions allowed (the yaml library's `maxAliasCount`: the uses of an anchor times
+ * the aliases inside it): a configuration may reuse values with a few anchors, while an alias bomb
+ * (aliases of aliases, growing exponentially) is refused as invalid before it is expanded.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
 /** Parses YAML text into a validated configuration, or throws one error listing every problem. */
 export function parseFleetConfigYaml(text: string, file: string): FleetConfig {
   const lineCounter = new LineCounter();
@@ -15,7 +22,15 @@ export function parseFleetConfigYaml(text: string, file: string): FleetConfig {
     const lines = doc.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
     throw new TerminalError(`invalid fleet configuration YAML:\n  - ${lines.join('\n  - ')}`);
   }
-  const result = parseFleetConfig(doc.toJS());
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml library refuses excessive alias expansion with a ReferenceError.
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    throw new TerminalError(`invalid fleet configuration YAML:\n  - ${file}: aliases expand more than ${MAX_YAML_ALIAS_COUNT} times (an alias bomb is refused)`);
+  }
+  const result = parseFleetConfig(data);
   if (result.ok) return result.config;
   const lines = result.problems.map((problem) => {
     const path = problem.slice(0, problem.indexOf(':')).split('.').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));

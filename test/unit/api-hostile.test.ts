@@ -1,9 +1,11 @@
 /**
  * Hostile input to the operations API (issue 13): what answered 5xx answers a clear 4xx — a crafted
- * `pageToken` (a document id Firestore refuses).
+ * `pageToken` (a document id Firestore refuses), a YAML alias bomb to `/v1/config/plan`.
  */
 import { describe, expect, it } from 'vitest';
-import { apiTestApp } from '../support/api-fakes.ts';
+import type { ErrorBody } from '../../services/http-errors.ts';
+import { MAX_YAML_ALIAS_COUNT } from '../../shared/config/config-file.ts';
+import { apiTestApp, EXAMPLE_CONFIG } from '../support/api-fakes.ts';
 
 const token = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -34,5 +36,26 @@ describe('GET /v1/operations with a crafted pageToken', () => {
     const second = await t.call('GET', `/v1/operations?pageSize=2&pageToken=${first.nextPageToken}`, { token: t.tokens.viewer });
     expect(second.status).toBe(200);
     expect(((await second.json()) as { operations: unknown[] }).operations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('POST /v1/config/plan with a YAML alias bomb', () => {
+  const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n');
+
+  it('answers 400 naming the aliases, not 500', async () => {
+    const t = await apiTestApp();
+    const res = await t.call('POST', '/v1/config/plan', { token: t.tokens.admin, body: { yaml: bomb } });
+    const answer = (await res.json()) as ErrorBody;
+    expect(res.status).toBe(400);
+    expect(answer.code).toBe('invalid_argument');
+    expect(answer.message).toMatch(new RegExp(`aliases expand more than ${MAX_YAML_ALIAS_COUNT} times`));
+  });
+
+  it('a configuration using a few aliases is still planned', async () => {
+    const t = await apiTestApp();
+    const withAliases = EXAMPLE_CONFIG.replace('name: store\n    namespace: store', 'name: &app store\n    namespace: *app').replace('port: 8080', 'port: &port 8080');
+    expect(withAliases).toContain('*app');
+    const res = await t.call('POST', '/v1/config/plan', { token: t.tokens.admin, body: { yaml: withAliases } });
+    expect(res.status).toBe(200);
   });
 });
