@@ -1,7 +1,7 @@
 /**
  * Wires the operations API and the Slack commands to the real flows: fleet operations over the
  * fleet context (the runner publishes each outcome to the results topic), API tokens in Firestore,
- * Google ID tokens verified for the configured audience, Slack results posted with fetch.
+ * Google ID tokens verified for the configured audience, Slack results posted with fetch (no redirects followed).
  */
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import type { Clock } from '../shared/core/clock.ts';
@@ -44,8 +44,10 @@ export function buildOperations(config: ServiceConfig, fleet: FleetContext, gcp:
     clock: shell.clock,
     log: shell.log,
     post: async (url, body) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+      // Never follow a redirect: it would re-send the result to a host the URL check never saw.
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed)' : ''}`);
     },
     responseUrlPrefixes: config.slack.responseUrlPrefixes,
     background: (task) => {
