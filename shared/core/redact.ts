@@ -1,6 +1,7 @@
 /**
  * Removes secrets from values before they are logged or returned: fields whose names look like
- * credentials are masked, and bearer tokens, private keys and URL credentials inside strings are cut.
+ * credentials are masked, and bearer tokens, private keys, URL credentials and secret-named
+ * parameters (`?token=`, `access_token=`, `key=`, `X-Goog-Signature=` …) inside strings are cut.
  *
  * Every pattern runs in linear time on any input (redaction sees what outsiders send): a pattern
  * may only start where its token starts (a word boundary or a lookbehind), its repetitions stop at
@@ -16,6 +17,10 @@ const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
 const URL_CREDENTIALS = /\/\/([^/\s:@]+):([^/\s@]+)@/g;
 const GOOGLE_TOKEN = /\bya29\.[A-Za-z0-9._-]+/g;
 const API_TOKEN = /\bfpt_[A-Za-z0-9_-]{16,}/g;
+/** `name=value` (query strings, fragments, form bodies), starting only where a run of name characters starts. */
+const PARAMETER = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)=([^&\s#"'<>,;)\]}]+)/g;
+/** Short parameter names that carry secrets without saying so (`SECRET_KEY` covers the rest). */
+const SECRET_PARAMETER = new Set(['key', 'sig', 'auth', 'pwd', 'pass']);
 // Starts only where a run of token characters starts (`\b` would also allow every `-eyJ` inside one run).
 const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 
@@ -43,7 +48,8 @@ export function redactString(text: string): string {
     .replace(GOOGLE_TOKEN, REDACTED)
     .replace(API_TOKEN, REDACTED)
     .replace(JWT, REDACTED)
-    .replace(URL_CREDENTIALS, `//${REDACTED}@`);
+    .replace(URL_CREDENTIALS, `//${REDACTED}@`)
+    .replace(PARAMETER, (pair, name: string) => (SECRET_KEY.test(name) || SECRET_PARAMETER.has(name.toLowerCase()) ? `${name}=${REDACTED}` : pair));
 }
 
 /**
