@@ -63,7 +63,11 @@ describe('built functions with an empty environment', () => {
   const hosts = new Map<string, ArtifactProcess>();
 
   beforeAll(async () => {
-    await Promise.all(TARGETS.map(async (target) => hosts.set(target, await startBuiltFunction(target, { env: {} }))));
+    // Every host that started is kept for afterAll, even when another failed to.
+    const started = await Promise.allSettled(
+      TARGETS.map(async (target) => hosts.set(target, await startBuiltFunction(target, { env: {} }))),
+    );
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
   }, 300_000);
 
   afterAll(async () => {
@@ -81,7 +85,7 @@ describe('built functions with an empty environment', () => {
     }
     const line = JSON.parse(await lineOf(host, '"invalid configuration"')) as unknown;
     expect(line).toMatchObject({ severity: 'ERROR', problems: ['FLEETPILOT_PROJECT_ID is required'] });
-    expect(host.output()).not.toMatch(/Uncaught exception|Unhandled rejection|Process exited/);
+    expect(host.output()).not.toMatch(/Uncaught exception|Unhandled rejection|Process exited|TypeError/);
   });
 
   it('deployed (NODE_ENV=production) the answer is a bare 500, and the log line still lists every problem', async () => {
