@@ -22,9 +22,10 @@ import type { FleetConfig } from '../shared/config/fleet-config.ts';
 import { systemClock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import { createConfigLoader } from '../shared/gitops/index.ts';
-import { startServices } from '../services/main.ts';
+import { startServices, type ServicesHandle } from '../services/main.ts';
+import { startBuiltServices } from './built-artifact.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
-import { startFunctions } from './local-functions.ts';
+import { startFunctions, type RunFrom } from './local-functions.ts';
 import { prepareSandboxApi, type SandboxApi } from './operations-api.ts';
 import { SANDBOX_PROJECT, writeEnvFile, type SandboxInfra } from './sandbox.ts';
 
@@ -37,6 +38,11 @@ export interface FleetpilotOptions {
   servicesPort?: number;
   /** How often the stand-in for Cloud Scheduler publishes a tick; default 5 s. */
   tickIntervalMs?: number;
+  /**
+   * Where the functions and the services run from: `source` (default), in this process; `dist`, the
+   * built artifact (rebuilt when stale) in processes of their own, exactly as deployed.
+   */
+  runFrom?: RunFrom;
 }
 
 /** fleetpilot running on the sandbox. */
@@ -82,6 +88,7 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
       projectId: SANDBOX_PROJECT.id,
       log,
       tickIntervalMs: opts.tickIntervalMs ?? 5_000,
+      from: opts.runFrom ?? 'source',
     });
     stops.push(() => functions.stop());
     const webhookSecret = randomBytes(24).toString('hex');
@@ -91,16 +98,17 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
       stateDir: infra.stateDir,
       doubleUrl: infra.doubleUrl,
     });
-    const services = await startServices(
-      {
-        ...fleetEnv,
-        ...apiSetup.env,
-        FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret,
-        PORT: String(opts.servicesPort ?? 0),
-        LOG_LEVEL: 'WARNING',
-      },
-      { hostname: '127.0.0.1', log: log.child({ component: 'services' }) },
-    );
+    const servicesEnv = {
+      ...fleetEnv,
+      ...apiSetup.env,
+      FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret,
+      PORT: String(opts.servicesPort ?? 0),
+      LOG_LEVEL: 'WARNING',
+    };
+    const services =
+      opts.runFrom === 'dist'
+        ? await startBuiltService(servicesEnv, opts.servicesPort)
+        : await startServices(servicesEnv, { hostname: '127.0.0.1', log: log.child({ component: 'services' }) });
     stops.push(() => services.close());
     const env = { ...fleetEnv, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret };
     writeEnvFile(infra.stateDir, env);
@@ -110,4 +118,10 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
     await stop();
     throw error;
   }
+}
+
+/** The built service (`npm start`, listening on all interfaces as on Cloud Run) in a process of its own. */
+async function startBuiltService(env: Record<string, string>, port = 0): Promise<ServicesHandle> {
+  const built = await startBuiltServices({ env, port, echo: true });
+  return { url: built.url, close: () => built.stop() };
 }

@@ -16,17 +16,16 @@ export interface HostedFunction {
   target: string;
   subscription: string;
   topic: string;
+  /** Where the function already listens (a built function in its own process); unset: served here. */
+  url?: string;
 }
 
-/** Serves the given (already registered) functions and bridges their subscriptions. */
+/** Serves the given functions (registered in this process, or listening at `url`) and bridges their subscriptions. */
 export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: string; log: Logger }, functions: HostedFunction[]) {
   const servers: Server[] = [];
   const subscriptions: { close(): Promise<void> }[] = [];
   for (const fn of functions) {
-    const server = getTestServer(fn.target);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const url = fn.url ?? (await serveHere(fn.target, servers));
     deps.log.info('function served', { target: fn.target, url, subscription: fn.subscription });
     subscriptions.push(deps.pubsub.subscribe(fn.subscription, (message) => push(url, fn, deps.projectId, message)));
   }
@@ -36,6 +35,14 @@ export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: st
       for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Serves a function registered in this process on a loopback port. */
+async function serveHere(target: string, servers: Server[]): Promise<string> {
+  const server = getTestServer(target);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
 async function push(url: string, fn: HostedFunction, projectId: string, message: ReceivedMessage): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The main job on the local sandbox (`npm run sandbox`): builds what it needs, starts the sandbox,
  * creates the demo fleet, prints how to look at it, and runs until Ctrl-C or SIGTERM (or exits at
- * once with `--once`), stopping every process it started.
+ * once with `--once`), stopping every process it started. With `--dist`, fleetpilot's functions and
+ * services run from the built artifact (dist/, rebuilt when stale), each in its own process, as deployed.
  */
 import { join, resolve } from 'node:path';
 import { createLogger } from '../shared/core/logger.ts';
@@ -23,6 +24,7 @@ const repoRoot = resolve(import.meta.dirname, '..');
 // No GCE metadata server exists here; without this the auth library probes for one and warns.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 const once = process.argv.includes('--once');
+const runFrom = process.argv.includes('--dist') ? 'dist' : 'source';
 const log = createLogger({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text', fields: { component: 'sandbox' } });
 
 async function main(): Promise<void> {
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
       log,
       servicesPort: 8691,
+      runFrom,
     }));
     stopFleetpilot = () => fleetpilot.stop();
     const demoStarted = new Date().toISOString();
