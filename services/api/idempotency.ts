@@ -1,9 +1,10 @@
 /**
  * `Idempotency-Key` on mutating calls: the first request with a key runs; a retry with the same
  * key and body returns the first response (with `Idempotent-Replayed: true`) instead of acting
- * twice. Keys are scoped to the principal and kept 24 hours. A first attempt that did not act
- * (4xx other than a guard's 409 refusal, or 5xx) frees its key so a retry can act; the same key
- * with a different body is refused.
+ * twice. Keys are scoped to the principal and kept 24 hours. Only outcomes the module means to
+ * replay are remembered: a success (200) or a guard's refusal (409 `refused`). A first attempt that
+ * did not act (any other 4xx, such as a failed precondition, or a 5xx) frees its key so a retry can
+ * act; the same key with a different body is refused.
  */
 import { createHash } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -17,7 +18,6 @@ import type { AuthVariables } from './auth.ts';
 export const IDEMPOTENCY = 'idempotencyKeys';
 const TTL_MS = 24 * 3600 * 1000;
 const KEY = /^[\x21-\x7e]{1,200}$/;
-const STORED = new Set([200, 409]);
 
 /** Context variables set by {@link idempotency}. */
 export interface IdempotencyVariables extends AuthVariables {
@@ -64,13 +64,22 @@ export function idempotency(deps: { store: Pick<Store, 'transaction' | 'set' | '
       await deps.store.delete(IDEMPOTENCY, id);
       throw error;
     }
-    // Only outcomes are remembered: a success or a guard's refusal. A request that was never
-    // acted on (bad input, missing role, over the limit, a failure) frees its key for a corrected retry.
-    if (!STORED.has(c.res.status)) {
+    // Only outcomes are remembered: a success or a guard's refusal. A request that was never acted
+    // on (bad input, missing role, over the limit, a failed precondition, a failure) frees its key
+    // for a corrected or later retry.
+    const body = await c.res.clone().text();
+    if (c.res.status !== 200 && !(c.res.status === 409 && codeOf(body) === 'refused')) {
       await deps.store.delete(IDEMPOTENCY, id);
       return;
     }
-    const body = await c.res.clone().text();
     await deps.store.set(IDEMPOTENCY, id, { state: 'done', fingerprint, principal, status: c.res.status, body, createdAt: now.toISOString(), expireAt: new Date(now.getTime() + TTL_MS) });
   };
+}
+
+function codeOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
 }
