@@ -26,8 +26,9 @@ export function regionsRouter(deps: ApiDeps) {
       const { region } = c.req.valid('param');
       const body = c.req.valid('json');
       const requestId = c.get('requestId');
+      const operationId = c.get('operationId');
       const result = await deps.ops.manualDrain({
-        action, region, reason: body.reason, dryRun: body.dryRun, principal: c.get('principal').id, source: 'api', ...(requestId ? { requestId } : {}),
+        action, region, reason: body.reason, dryRun: body.dryRun, principal: c.get('principal').id, source: 'api', ...(requestId ? { requestId } : {}), ...(operationId ? { operationId } : {}),
       });
       return answer(c, result);
     });

@@ -25,6 +25,8 @@ export interface ManualRequest {
   dryRun: boolean;
   /** Stable id of the request (idempotency key or chat request); a new id when absent. */
   requestId?: string;
+  /** The id to record the operation under (chosen with the idempotency key, so that a retry finds it); a new id when absent. */
+  operationId?: string;
   /** Where the request came from (`api`, `slack`). */
   source: string;
 }
@@ -53,6 +55,7 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
   }
 
   const spec = {
+    ...(request.operationId ? { id: request.operationId } : {}),
     kind: `manual-${request.action}`, delivery: 'request' as const, trigger: { source: request.source, requestId: fact.id, reason: request.reason },
     principal: request.principal, subject: `region/${request.region}`, region: request.region, plan: lines,
   };

@@ -38,7 +38,7 @@ export async function listOperations(store: Store, filter: OperationFilter, page
 }
 
 /** Reads one operation. */
-export async function getOperation(store: Store, id: string): Promise<OperationRecord | undefined> {
+export async function getOperation(store: Pick<Store, 'get'>, id: string): Promise<OperationRecord | undefined> {
   return (await store.get(OPERATIONS, id)) as OperationRecord | undefined;
 }
 

@@ -63,6 +63,12 @@ export interface OperationRecorder {
 
 /** What an operation is about: its kind, trigger, principal and subject. */
 export interface OperationInit {
+  /**
+   * The id to record the operation under when the caller chose one in advance (the API records it
+   * with the request's idempotency key, so that a retry finds the operation by the key); a fresh
+   * id otherwise.
+   */
+  id?: string;
   kind: string;
   trigger: Record<string, unknown>;
   principal: string;
@@ -76,7 +82,7 @@ export interface OperationInit {
 /** Starts recording an operation. */
 export async function startOperation(deps: { store: Store; clock: Clock; ids: IdGenerator }, init: OperationInit): Promise<OperationRecorder> {
   const record: OperationRecord = {
-    id: deps.ids(),
+    id: init.id ?? deps.ids(),
     kind: init.kind,
     principal: init.principal,
     subject: init.subject,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY, idempotency } from '../../services/api/idempotency.ts';
 import { apiRouter, jsonOk } from '../../services/api/openapi-kit.ts';
 import { toErrorResponse } from '../../services/http-errors.ts';
+import { silentLogger } from '../../shared/core/logger.ts';
 import { memoryStore } from '../support/memory-store.ts';
 
 /** An app mounted like the real one: a router whose route carries the middleware, errors mapped by the parent's onError. */
@@ -17,7 +18,7 @@ function appThrowing(thrown: unknown) {
   const route = createRoute({
     method: 'post',
     path: '/',
-    middleware: [idempotency({ store, clock: { now: () => new Date('2026-01-01T00:00:00Z') } })] as const,
+    middleware: [idempotency({ store, clock: { now: () => new Date('2026-01-01T00:00:00Z') }, log: silentLogger() })] as const,
     responses: jsonOk(z.object({ ok: z.boolean() }), 'ok'),
   });
   router.openapi(route, (c) => {
