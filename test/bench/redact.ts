@@ -25,7 +25,10 @@ const inputs: Array<[string, (size: number) => string]> = [
   ['URL credentials, no @', (n) => fill('//user:', n)],
   ['query secrets, no value end', (n) => fill('?token=', n)],
   ['key names, no =', (n) => fill('access_token_', n)],
-  ['realistic log line', (n) => fill('GET https://example.com/api?page=2&access_token=abc123 Authorization: Bearer ya29.a0AfH6SMB-token ', n)],
+  [
+    'realistic log line',
+    (n) => fill('GET https://example.com/api?page=2&access_token=abc123 Authorization: Bearer ya29.a0AfH6SMB-token ', n),
+  ],
 ];
 
 function time(text: string): number {
@@ -39,6 +42,8 @@ for (const [name, build] of inputs) {
   for (const size of [SIZE, 4 * SIZE]) {
     const text = build(size);
     const times = Array.from({ length: runs }, () => time(text)).sort((a, b) => a - b);
-    out(`  ${name.padEnd(32)} ${String(Math.round(size / 1024)).padStart(5)} KB  median ${times[times.length >> 1]!.toFixed(1).padStart(8)} ms  max ${times.at(-1)!.toFixed(1).padStart(8)} ms`);
+    out(
+      `  ${name.padEnd(32)} ${String(Math.round(size / 1024)).padStart(5)} KB  median ${times[times.length >> 1]!.toFixed(1).padStart(8)} ms  max ${times.at(-1)!.toFixed(1).padStart(8)} ms`,
+    );
   }
 }

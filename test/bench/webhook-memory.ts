@@ -48,17 +48,39 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { name: 'GitHub, bad signature, Content-Length', path: '/webhooks/github', headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, chunked: false },
-  { name: 'GitHub, bad signature, chunked', path: '/webhooks/github', headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, chunked: true },
+  {
+    name: 'GitHub, bad signature, Content-Length',
+    path: '/webhooks/github',
+    headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+    chunked: false,
+  },
+  {
+    name: 'GitHub, bad signature, chunked',
+    path: '/webhooks/github',
+    headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+    chunked: true,
+  },
   { name: 'GitHub, no signature, chunked', path: '/webhooks/github', headers: { 'x-github-event': 'push' }, chunked: true },
-  { name: 'GitLab, bad token, Content-Length', path: '/webhooks/gitlab', headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong-token' }, chunked: false },
-  { name: 'GitLab, bad token, chunked', path: '/webhooks/gitlab', headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong-token' }, chunked: true },
+  {
+    name: 'GitLab, bad token, Content-Length',
+    path: '/webhooks/gitlab',
+    headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong-token' },
+    chunked: false,
+  },
+  {
+    name: 'GitLab, bad token, chunked',
+    path: '/webhooks/gitlab',
+    headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'wrong-token' },
+    chunked: true,
+  },
 ];
 
 async function main(): Promise<void> {
   const runs = Number(process.env.RUNS ?? 3);
   out(`webhook memory: ${POSTS} concurrent posts of ${BODY_BYTES / 1024 / 1024} MiB per scenario, ${runs} run(s), a fresh server per run`);
-  out('answers: HTTP statuses; EPIPE/ECONNRESET: the server answered and closed the connection while this client was still sending, before it read the answer');
+  out(
+    'answers: HTTP statuses; EPIPE/ECONNRESET: the server answered and closed the connection while this client was still sending, before it read the answer',
+  );
   for (let run = 1; run <= runs; run++) {
     const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
@@ -77,7 +99,9 @@ async function main(): Promise<void> {
         peak = Math.max(peak, rssKb(pid));
         const statuses = count(answers.map((a) => a.status));
         const times = answers.map((a) => a.ms).sort((a, b) => a - b);
-        out(`  ${s.name.padEnd(38)} answers ${statuses}  time median ${times[times.length >> 1]!.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms  RSS before ${mb(before)}, peak ${mb(peak)} (+${mb(peak - baseline)} over the baseline)`);
+        out(
+          `  ${s.name.padEnd(38)} answers ${statuses}  time median ${times[times.length >> 1]!.toFixed(0)} ms, max ${times.at(-1)!.toFixed(0)} ms  RSS before ${mb(before)}, peak ${mb(peak)} (+${mb(peak - baseline)} over the baseline)`,
+        );
       }
     } finally {
       child.kill();

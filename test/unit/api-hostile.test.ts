@@ -22,7 +22,11 @@ describe('GET /v1/operations with a crafted pageToken', () => {
     const t = await apiTestApp();
     const res = await t.call('GET', `/v1/operations?pageToken=${encodeURIComponent(pageToken)}`, { token: t.tokens.viewer });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: 'invalid_argument', message: 'pageToken is not a token returned by a previous page', details: { field: 'pageToken' } });
+    expect(await res.json()).toEqual({
+      code: 'invalid_argument',
+      message: 'pageToken is not a token returned by a previous page',
+      details: { field: 'pageToken' },
+    });
   });
 
   it('a token from a previous page still pages', async () => {
@@ -31,7 +35,10 @@ describe('GET /v1/operations with a crafted pageToken', () => {
       await t.call('POST', '/v1/reconcile', { token: t.tokens.operator, body: {} });
       t.clock.advance(1_000);
     }
-    const first = (await (await t.call('GET', '/v1/operations?pageSize=2', { token: t.tokens.viewer })).json()) as { operations: unknown[]; nextPageToken: string };
+    const first = (await (await t.call('GET', '/v1/operations?pageSize=2', { token: t.tokens.viewer })).json()) as {
+      operations: unknown[];
+      nextPageToken: string;
+    };
     expect(first.operations).toHaveLength(2);
     const second = await t.call('GET', `/v1/operations?pageSize=2&pageToken=${first.nextPageToken}`, { token: t.tokens.viewer });
     expect(second.status).toBe(200);
@@ -40,7 +47,10 @@ describe('GET /v1/operations with a crafted pageToken', () => {
 });
 
 describe('POST /v1/config/plan with a YAML alias bomb', () => {
-  const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n');
+  const bomb = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefgh'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`),
+  ].join('\n');
 
   it('answers 400 naming the aliases, not 500', async () => {
     const t = await apiTestApp();
@@ -53,7 +63,10 @@ describe('POST /v1/config/plan with a YAML alias bomb', () => {
 
   it('a configuration using a few aliases is still planned', async () => {
     const t = await apiTestApp();
-    const withAliases = EXAMPLE_CONFIG.replace('name: store\n    namespace: store', 'name: &app store\n    namespace: *app').replace('port: 8080', 'port: &port 8080');
+    const withAliases = EXAMPLE_CONFIG.replace('name: store\n    namespace: store', 'name: &app store\n    namespace: *app').replace(
+      'port: 8080',
+      'port: &port 8080',
+    );
     expect(withAliases).toContain('*app');
     const res = await t.call('POST', '/v1/config/plan', { token: t.tokens.admin, body: { yaml: withAliases } });
     expect(res.status).toBe(200);

@@ -33,10 +33,15 @@ let messages = 0;
 /** A Pub/Sub `messagePublished` CloudEvent carrying `data` (JSON text) as base64. */
 const pubsubEvent = (json: string) => {
   const messageId = `msg-${++messages}`;
-  return { id: `ce-${messageId}`, type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(json).toString('base64'), messageId } } };
+  return {
+    id: `ce-${messageId}`,
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(json).toString('base64'), messageId } },
+  };
 };
 /** The function handlers use only the fleet context (and the git-push one its environment). */
-const functionContext = (fleet: MemoryFleet) => ({ fleet: fleet.ctx, env: { FLEETPILOT_GITOPS_CONFIG_PATH: 'fleet.yaml' } }) as Pick<FunctionContext, 'fleet'> as FunctionContext;
+const functionContext = (fleet: MemoryFleet) =>
+  ({ fleet: fleet.ctx, env: { FLEETPILOT_GITOPS_CONFIG_PATH: 'fleet.yaml' } }) as Pick<FunctionContext, 'fleet'> as FunctionContext;
 
 /** Runs a delivery as Pub/Sub would: acknowledged when it returns, redelivered when it throws. */
 async function deliver(fleet: MemoryFleet, run: () => Promise<unknown>) {
@@ -59,7 +64,11 @@ function expectSmallRecords(fleet: MemoryFleet) {
 describe('health alerts: hostile notifications are recorded and acknowledged', () => {
   it.each<[string, () => string, RegExp]>([
     ['a 10,000-deep version', () => `{"version":${deepJson(10_000)},"incident":{}}`, new RegExp(`nests deeper than ${MAX_PAYLOAD_DEPTH}`)],
-    ['a 2 MiB field', () => JSON.stringify({ version: '1.2', incident: { incident_id: 'i', summary: TWO_MIB } }), new RegExp(`larger than ${MAX_PAYLOAD_BYTES} bytes`)],
+    [
+      'a 2 MiB field',
+      () => JSON.stringify({ version: '1.2', incident: { incident_id: 'i', summary: TWO_MIB } }),
+      new RegExp(`larger than ${MAX_PAYLOAD_BYTES} bytes`),
+    ],
     ['data that is not JSON', () => '{"version": ', /not base64 JSON/],
   ])('%s', async (_name, json, reason) => {
     const fleet = await demoFleet();
@@ -84,7 +93,9 @@ describe('health alerts: hostile notifications are recorded and acknowledged', (
 
   it('a deep payload handed straight to the flow (no decoder) is recorded and acknowledged too', async () => {
     const fleet = await demoFleet();
-    const { threw, records } = await deliver(fleet, () => handleMonitoringNotification(fleet.ctx, { version: deep(10_000), incident: { incident_id: deep(10_000) } }, 'direct'));
+    const { threw, records } = await deliver(fleet, () =>
+      handleMonitoringNotification(fleet.ctx, { version: deep(10_000), incident: { incident_id: deep(10_000) } }, 'direct'),
+    );
     expect(threw).toBeUndefined();
     expect(records.map((r) => r.result)).toEqual(['skipped']);
     expectSmallRecords(fleet);
@@ -92,7 +103,11 @@ describe('health alerts: hostile notifications are recorded and acknowledged', (
 
   it('a message id that is not a short string is not copied into the record', async () => {
     const fleet = await demoFleet();
-    const event = { id: TWO_MIB, type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from('{}').toString('base64'), messageId: deep(10_000) } } };
+    const event = {
+      id: TWO_MIB,
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      data: { message: { data: Buffer.from('{}').toString('base64'), messageId: deep(10_000) } },
+    };
     const { threw, records } = await deliver(fleet, () => healthAlertsHandler(functionContext(fleet), event));
     expect(threw).toBeUndefined();
     expect(records.map((r) => r.result)).toEqual(['skipped']);
@@ -101,10 +116,17 @@ describe('health alerts: hostile notifications are recorded and acknowledged', (
 
   it('an open incident without an ended_at key is accepted and drains its region', async () => {
     const fleet = await demoFleet();
-    const payload = incidentNotification({ id: 'inc-no-end', state: 'open', startedAt: new Date(fleet.clock.now().getTime() - 60_000), resource: { location: TOKYO.location } });
+    const payload = incidentNotification({
+      id: 'inc-no-end',
+      state: 'open',
+      startedAt: new Date(fleet.clock.now().getTime() - 60_000),
+      resource: { location: TOKYO.location },
+    });
     delete (payload.incident as Record<string, unknown>).ended_at;
     expect(parseIncidentNotification(payload)).toMatchObject({ ok: true, incident: { state: 'open', endedAt: null } });
-    const { threw, records } = await deliver(fleet, () => healthAlertsHandler(functionContext(fleet), pubsubEvent(JSON.stringify(payload))));
+    const { threw, records } = await deliver(fleet, () =>
+      healthAlertsHandler(functionContext(fleet), pubsubEvent(JSON.stringify(payload))),
+    );
     expect(threw).toBeUndefined();
     expect(records.map((r) => r.result)).toEqual(['succeeded']);
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 0, 'asia-northeast2': 50 });
@@ -113,13 +135,29 @@ describe('health alerts: hostile notifications are recorded and acknowledged', (
 
 describe('cluster lifecycle: hostile audit entries are recorded and acknowledged', () => {
   const entry = (fleet: MemoryFleet, more: Record<string, unknown> = {}) => ({
-    ...auditEntry({ action: 'create', phase: 'last', project: fleet.project, location: TOKYO.location, cluster: TOKYO.name, operationId: 'operation-1', at: new Date('2025-05-01T11:59:00Z') }),
+    ...auditEntry({
+      action: 'create',
+      phase: 'last',
+      project: fleet.project,
+      location: TOKYO.location,
+      cluster: TOKYO.name,
+      operationId: 'operation-1',
+      at: new Date('2025-05-01T11:59:00Z'),
+    }),
     ...more,
   });
 
   it.each<[string, (fleet: MemoryFleet) => IncomingCloudEvent, RegExp]>([
-    ['an Eventarc entry nested 10,000 deep', (fleet) => ({ id: 'ce-1', type: 'google.cloud.audit.log.v1.written', data: entry(fleet, { labels: deep(10_000) }) }), new RegExp(`nests deeper than ${MAX_PAYLOAD_DEPTH}`)],
-    ['an Eventarc entry over the size limit', (fleet) => ({ id: 'ce-2', type: 'google.cloud.audit.log.v1.written', data: entry(fleet, { extra: TWO_MIB }) }), new RegExp(`larger than ${MAX_PAYLOAD_BYTES} bytes`)],
+    [
+      'an Eventarc entry nested 10,000 deep',
+      (fleet) => ({ id: 'ce-1', type: 'google.cloud.audit.log.v1.written', data: entry(fleet, { labels: deep(10_000) }) }),
+      new RegExp(`nests deeper than ${MAX_PAYLOAD_DEPTH}`),
+    ],
+    [
+      'an Eventarc entry over the size limit',
+      (fleet) => ({ id: 'ce-2', type: 'google.cloud.audit.log.v1.written', data: entry(fleet, { extra: TWO_MIB }) }),
+      new RegExp(`larger than ${MAX_PAYLOAD_BYTES} bytes`),
+    ],
     ['a sink message nested 10,000 deep', () => pubsubEvent(deepJson(10_000)), new RegExp(`nests deeper than ${MAX_PAYLOAD_DEPTH}`)],
   ])('%s', async (_name, event, reason) => {
     const fleet = memoryFleet();
@@ -133,7 +171,9 @@ describe('cluster lifecycle: hostile audit entries are recorded and acknowledged
   it('a 2 MiB method name or cluster name gives a short reason, not a copy', async () => {
     const fleet = memoryFleet();
     const badMethod = entry(fleet, { protoPayload: { methodName: TWO_MIB.slice(0, 400_000) } });
-    const longName = entry(fleet, { resource: { labels: { project_id: fleet.project, location: TOKYO.location, cluster_name: TWO_MIB.slice(0, 400_000) } } });
+    const longName = entry(fleet, {
+      resource: { labels: { project_id: fleet.project, location: TOKYO.location, cluster_name: TWO_MIB.slice(0, 400_000) } },
+    });
     for (const e of [badMethod, longName]) {
       const { threw, records } = await deliver(fleet, () => handleClusterAuditEntry(fleet.ctx, e, 'direct'));
       expect(threw).toBeUndefined();
@@ -158,7 +198,14 @@ describe('git pushes: hostile messages are recorded and acknowledged', () => {
   });
 
   it('names longer than any Git host allows are refused, not copied', () => {
-    const message = { provider: 'github', repository: TWO_MIB.slice(0, 100_000), branch: 'main', commit: 'c'.repeat(40), deliveryId: 'd', pusher: 'p' };
+    const message = {
+      provider: 'github',
+      repository: TWO_MIB.slice(0, 100_000),
+      branch: 'main',
+      commit: 'c'.repeat(40),
+      deliveryId: 'd',
+      pusher: 'p',
+    };
     const parsed = parseGitPushMessage(message);
     expect(parsed.ok).toBe(false);
     expect(JSON.stringify(parsed).length).toBeLessThan(500);

@@ -14,22 +14,33 @@ import { apiTestApp, type ApiTestApp } from '../support/api-fakes.ts';
 import { TOKYO } from '../support/memory-fleet.ts';
 
 const REASON = 'tokyo maintenance window';
-const drain = (t: ApiTestApp, key: string) => t.call('POST', `/v1/regions/${TOKYO.region}/drain`, { token: t.tokens.operator, body: { reason: REASON }, headers: { 'idempotency-key': key } });
-const operations = (t: ApiTestApp, kind: string) => [...t.store.docs.entries()].filter(([k, d]) => k.startsWith(`${OPERATIONS}/`) && d.kind === kind).map(([, d]) => d as unknown as OperationRecord);
-const idempotencyRecords = (t: ApiTestApp) => [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${IDEMPOTENCY}/`)).map(([, d]) => d);
+const drain = (t: ApiTestApp, key: string) =>
+  t.call('POST', `/v1/regions/${TOKYO.region}/drain`, {
+    token: t.tokens.operator,
+    body: { reason: REASON },
+    headers: { 'idempotency-key': key },
+  });
+const operations = (t: ApiTestApp, kind: string) =>
+  [...t.store.docs.entries()]
+    .filter(([k, d]) => k.startsWith(`${OPERATIONS}/`) && d.kind === kind)
+    .map(([, d]) => d as unknown as OperationRecord);
+const idempotencyRecords = (t: ApiTestApp) =>
+  [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${IDEMPOTENCY}/`)).map(([, d]) => d);
 
 /** Makes the store refuse the next `count` writes (set or delete) to the idempotency collection. */
 function failIdempotencyWrites(t: ApiTestApp, count: number) {
   let left = count;
   const set = t.store.set.bind(t.store);
   const remove = t.store.delete.bind(t.store);
-  const failing = <A extends unknown[]>(write: (collection: string, ...rest: A) => Promise<void>) => async (collection: string, ...rest: A) => {
-    if (collection === IDEMPOTENCY && left > 0) {
-      left--;
-      throw Object.assign(new Error('firestore unavailable'), { code: 14 });
-    }
-    return write(collection, ...rest);
-  };
+  const failing =
+    <A extends unknown[]>(write: (collection: string, ...rest: A) => Promise<void>) =>
+    async (collection: string, ...rest: A) => {
+      if (collection === IDEMPOTENCY && left > 0) {
+        left--;
+        throw Object.assign(new Error('firestore unavailable'), { code: 14 });
+      }
+      return write(collection, ...rest);
+    };
   t.store.set = failing(set);
   t.store.delete = failing(remove);
 }
@@ -64,11 +75,19 @@ describe('a failed bookkeeping write never hides the result', () => {
   it('a request that was refused before acting answers its own 400 even when its key cannot be freed', async () => {
     const t = await apiTestApp();
     failIdempotencyWrites(t, 1);
-    const res = await t.call('POST', `/v1/regions/${TOKYO.region}/drain`, { token: t.tokens.operator, body: { reason: 'no' }, headers: { 'idempotency-key': 'bad-1' } });
+    const res = await t.call('POST', `/v1/regions/${TOKYO.region}/drain`, {
+      token: t.tokens.operator,
+      body: { reason: 'no' },
+      headers: { 'idempotency-key': 'bad-1' },
+    });
     expect([res.status, ((await res.json()) as ErrorBody).code]).toEqual([400, 'invalid_argument']);
     // The key stays pending until its lease ends; then the corrected request acts.
     t.clock.advance(PENDING_LEASE_MS + 1);
-    const fixed = await t.call('POST', `/v1/regions/${TOKYO.region}/drain`, { token: t.tokens.operator, body: { reason: REASON }, headers: { 'idempotency-key': 'bad-1' } });
+    const fixed = await t.call('POST', `/v1/regions/${TOKYO.region}/drain`, {
+      token: t.tokens.operator,
+      body: { reason: REASON },
+      headers: { 'idempotency-key': 'bad-1' },
+    });
     expect(fixed.status).toBe(422); // a different body under the same key is still refused
     expect(await t.drained()).toEqual([]);
   });
@@ -98,7 +117,8 @@ describe('only successes and guard refusals are replayed', () => {
     const t = await apiTestApp();
     const cluster = { name: 'tokyo-2', location: 'asia-northeast1-c' };
     await t.fleet.addCluster({ ...cluster, status: 'PROVISIONING', registered: true });
-    const onboard = () => t.call('POST', '/v1/clusters/onboard', { token: t.tokens.admin, body: cluster, headers: { 'idempotency-key': 'onboard-tokyo-2' } });
+    const onboard = () =>
+      t.call('POST', '/v1/clusters/onboard', { token: t.tokens.admin, body: cluster, headers: { 'idempotency-key': 'onboard-tokyo-2' } });
     const early = await onboard();
     expect([early.status, ((await early.json()) as ErrorBody).code]).toEqual([409, 'failed_precondition']);
     expect(idempotencyRecords(t)).toEqual([]);

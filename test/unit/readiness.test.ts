@@ -28,7 +28,14 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
   const dependencies: Record<string, DependencyStatus> = { firestore: { ok: true, latencyMs: 1 }, container: { ok: true, latencyMs: 2 } };
   let checks = 0;
   const ops: FleetOps = {
-    fleet: unused, routes: unused, manualDrain: unused, reconcile: unused, onboard: unused, offboard: unused, config: unused, planConfig: unused,
+    fleet: unused,
+    routes: unused,
+    manualDrain: unused,
+    reconcile: unused,
+    onboard: unused,
+    offboard: unused,
+    config: unused,
+    planConfig: unused,
     readiness: async () => {
       checks++;
       if (check) return check();
@@ -38,9 +45,24 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
   };
   const { token } = await createApiToken(store, clock, { principal: 'token:viewer', role: 'viewer', label: 'viewer' });
   const log = silentLogger();
-  const api: ApiDeps = { ops, store, clock, log, auth: { tokens: store, idTokens: undefined, principals: {} }, limiter: createRateLimiter(1_000_000, clock) };
-  const app = createApp({ filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' }, store: memoryMarkerStore().store, publish: unused, clock, log, api });
-  const get = async (path: string, bearer?: string) => app.request(path, bearer === undefined ? {} : { headers: { authorization: `Bearer ${bearer}` } });
+  const api: ApiDeps = {
+    ops,
+    store,
+    clock,
+    log,
+    auth: { tokens: store, idTokens: undefined, principals: {} },
+    limiter: createRateLimiter(1_000_000, clock),
+  };
+  const app = createApp({
+    filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
+    store: memoryMarkerStore().store,
+    publish: unused,
+    clock,
+    log,
+    api,
+  });
+  const get = async (path: string, bearer?: string) =>
+    app.request(path, bearer === undefined ? {} : { headers: { authorization: `Bearer ${bearer}` } });
   return { get, clock, token, dependencies, checks: () => checks };
 }
 
@@ -110,7 +132,13 @@ describe('/readyz', () => {
   });
 
   it('without the operations API it is not ready', async () => {
-    const app = createApp({ filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' }, store: memoryMarkerStore().store, publish: unused, clock: testClock(), log: silentLogger() });
+    const app = createApp({
+      filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
+      store: memoryMarkerStore().store,
+      publish: unused,
+      clock: testClock(),
+      log: silentLogger(),
+    });
     expect(await body(await app.request('/readyz'))).toEqual([503, { status: 'not ready' }]);
   });
 });

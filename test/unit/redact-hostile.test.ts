@@ -14,9 +14,17 @@ const fill = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.l
 describe('redactString on hostile text', () => {
   it.each([
     ['a key cut short (no footer) is cut to the end', `config: ${KEY.slice(0, 50)}`, `config: ${REDACTED}`],
-    ['two keys and the text between them', `a ${KEY} b ${KEY.replace(/PRIVATE KEY/g, 'RSA PRIVATE KEY')} c`, `a ${REDACTED} b ${REDACTED} c`],
+    [
+      'two keys and the text between them',
+      `a ${KEY} b ${KEY.replace(/PRIVATE KEY/g, 'RSA PRIVATE KEY')} c`,
+      `a ${REDACTED} b ${REDACTED} c`,
+    ],
     ['a footer without a header is left', 'x -----END PRIVATE KEY----- y', 'x -----END PRIVATE KEY----- y'],
-    ['a certificate is not a secret', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'],
+    [
+      'a certificate is not a secret',
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    ],
   ])('%s', (_name, input, expected) => {
     expect(redactString(input)).toBe(expected);
   });
@@ -39,11 +47,31 @@ describe('redactString on hostile text', () => {
 
 describe('secrets in URLs and query strings', () => {
   it.each([
-    ['?token=', 'GET https://api.example.com/v1/things?token=abc123&page=2 failed', `GET https://api.example.com/v1/things?token=${REDACTED}&page=2 failed`],
-    ['access_token=', 'redirect to https://app.example.com/cb#access_token=Zm9vYmFy&expires_in=3600', `redirect to https://app.example.com/cb#access_token=${REDACTED}&expires_in=3600`],
-    ['key=', 'https://maps.googleapis.com/maps/api/geocode/json?address=x&key=AIzaSyA-not-a-real-key', `https://maps.googleapis.com/maps/api/geocode/json?address=x&key=${REDACTED}`],
-    ['a signed URL', 'https://storage.googleapis.com/b/o?X-Goog-Credential=sa%40p.iam&X-Goog-Signature=0badc0ffee', `https://storage.googleapis.com/b/o?X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}`],
-    ['sig=, password= and api_key= in a form body', 'user=ops&password=hunter2&api_key=k-123&sig=abc', `user=ops&password=${REDACTED}&api_key=${REDACTED}&sig=${REDACTED}`],
+    [
+      '?token=',
+      'GET https://api.example.com/v1/things?token=abc123&page=2 failed',
+      `GET https://api.example.com/v1/things?token=${REDACTED}&page=2 failed`,
+    ],
+    [
+      'access_token=',
+      'redirect to https://app.example.com/cb#access_token=Zm9vYmFy&expires_in=3600',
+      `redirect to https://app.example.com/cb#access_token=${REDACTED}&expires_in=3600`,
+    ],
+    [
+      'key=',
+      'https://maps.googleapis.com/maps/api/geocode/json?address=x&key=AIzaSyA-not-a-real-key',
+      `https://maps.googleapis.com/maps/api/geocode/json?address=x&key=${REDACTED}`,
+    ],
+    [
+      'a signed URL',
+      'https://storage.googleapis.com/b/o?X-Goog-Credential=sa%40p.iam&X-Goog-Signature=0badc0ffee',
+      `https://storage.googleapis.com/b/o?X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}`,
+    ],
+    [
+      'sig=, password= and api_key= in a form body',
+      'user=ops&password=hunter2&api_key=k-123&sig=abc',
+      `user=ops&password=${REDACTED}&api_key=${REDACTED}&sig=${REDACTED}`,
+    ],
     ['a quoted URL in JSON text', '{"url":"https://x.test/hook?secret=s3cr3t"}', `{"url":"https://x.test/hook?secret=${REDACTED}"}`],
   ])('%s', (_name, input, expected) => {
     expect(redactString(input)).toBe(expected);
@@ -61,7 +89,10 @@ describe('secrets in URLs and query strings', () => {
   it('never lets a token in a URL reach a log line', () => {
     const lines: string[] = [];
     const log = createLogger({ write: (line) => void lines.push(line) });
-    log.error('request failed', { url: 'https://api.example.com/x?access_token=s3cr3t-value', error: new Error('GET https://api.example.com/x?token=s3cr3t-value answered 500') });
+    log.error('request failed', {
+      url: 'https://api.example.com/x?access_token=s3cr3t-value',
+      error: new Error('GET https://api.example.com/x?token=s3cr3t-value answered 500'),
+    });
     expect(lines.join('\n')).not.toContain('s3cr3t-value');
   });
 

@@ -41,7 +41,12 @@ function slackPost() {
   const parsed = parseServiceEnv({ FLEETPILOT_GITOPS_REPOSITORY: 'acme/fleet-config' });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
   const fleet = memoryFleet();
-  const { slack } = buildOperations(parsed.config, fleet.ctx, { store: fleet.store }, { clock: fleet.clock, log: fleet.ctx.log, background: new Set() });
+  const { slack } = buildOperations(
+    parsed.config,
+    fleet.ctx,
+    { store: fleet.store },
+    { clock: fleet.clock, log: fleet.ctx.log, background: new Set() },
+  );
   return (url: string, body: unknown) => slack.post(url, body);
 }
 

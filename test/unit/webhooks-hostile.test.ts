@@ -47,15 +47,41 @@ function streamedBody(total: number) {
   return { stream, pulled: () => pulled };
 }
 
-const post = async (app: ReturnType<typeof createApp>, path: string, headers: Record<string, string>, body: ReadableStream<Uint8Array> | string) => {
+const post = async (
+  app: ReturnType<typeof createApp>,
+  path: string,
+  headers: Record<string, string>,
+  body: ReadableStream<Uint8Array> | string,
+) => {
   const res = await app.request(path, { method: 'POST', headers, body, duplex: 'half' });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
 const sign = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-const push = { ref: 'refs/heads/main', before: 'b'.repeat(40), after: 'c'.repeat(40), repository: { full_name: 'acme/fleet-config' }, pusher: { name: 'octocat' }, commits: [{ modified: ['fleet.yaml'] }] };
-const githubHeaders = (body: string, over: Record<string, string> = {}) => ({ 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': sign(body), ...over });
-const gitlabPush = { ref: 'refs/heads/main', before: 'b'.repeat(40), after: 'c'.repeat(40), user_username: 'u', project: { path_with_namespace: 'acme/fleet-config' }, commits: [{ modified: ['fleet.yaml'] }], total_commits_count: 1 };
+const push = {
+  ref: 'refs/heads/main',
+  before: 'b'.repeat(40),
+  after: 'c'.repeat(40),
+  repository: { full_name: 'acme/fleet-config' },
+  pusher: { name: 'octocat' },
+  commits: [{ modified: ['fleet.yaml'] }],
+};
+const githubHeaders = (body: string, over: Record<string, string> = {}) => ({
+  'content-type': 'application/json',
+  'x-github-event': 'push',
+  'x-github-delivery': crypto.randomUUID(),
+  'x-hub-signature-256': sign(body),
+  ...over,
+});
+const gitlabPush = {
+  ref: 'refs/heads/main',
+  before: 'b'.repeat(40),
+  after: 'c'.repeat(40),
+  user_username: 'u',
+  project: { path_with_namespace: 'acme/fleet-config' },
+  commits: [{ modified: ['fleet.yaml'] }],
+  total_commits_count: 1,
+};
 
 describe('webhook body limit: after the header checks, while streaming', () => {
   it('the limit is about 1 MB', () => {
@@ -79,15 +105,28 @@ describe('webhook body limit: after the header checks, while streaming', () => {
   it('GitHub with a well-formed but wrong signature: 413 after reading at most the limit plus one chunk', async () => {
     const { app } = harness();
     const body = streamedBody(25 * 1024 * 1024);
-    const res = await post(app, '/webhooks/github', { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, body.stream);
-    expect(res).toEqual({ status: 413, body: { code: 'payload_too_large', message: `request body exceeds ${DEFAULT_MAX_BODY_BYTES} bytes` } });
+    const res = await post(
+      app,
+      '/webhooks/github',
+      { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      body.stream,
+    );
+    expect(res).toEqual({
+      status: 413,
+      body: { code: 'payload_too_large', message: `request body exceeds ${DEFAULT_MAX_BODY_BYTES} bytes` },
+    });
     expect(body.pulled()).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES + CHUNK);
   });
 
   it('GitHub with a declared length over the limit: 413 without reading', async () => {
     const { app } = harness();
     const body = streamedBody(2 * 1024 * 1024);
-    const headers = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'content-length': String(2 * 1024 * 1024) };
+    const headers = {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      'content-length': String(2 * 1024 * 1024),
+    };
     expect((await post(app, '/webhooks/github', headers, body.stream)).status).toBe(413);
     expect(body.pulled()).toBe(0);
   });
@@ -116,7 +155,12 @@ describe('webhook body limit: after the header checks, while streaming', () => {
   it('GitLab with the token and an oversized chunked body: 413 after at most the limit plus one chunk', async () => {
     const { app, published } = harness();
     const body = streamedBody(25 * 1024 * 1024);
-    const res = await post(app, '/webhooks/gitlab', { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TOKEN }, body.stream);
+    const res = await post(
+      app,
+      '/webhooks/gitlab',
+      { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TOKEN },
+      body.stream,
+    );
     expect(res.status).toBe(413);
     expect(body.pulled()).toBeLessThanOrEqual(DEFAULT_MAX_BODY_BYTES + CHUNK);
     expect(published).toHaveLength(0);
@@ -125,14 +169,24 @@ describe('webhook body limit: after the header checks, while streaming', () => {
   it('GitLab: an event that is not a push is acknowledged without reading the body', async () => {
     const { app } = harness();
     const body = streamedBody(25 * 1024 * 1024);
-    const res = await post(app, '/webhooks/gitlab', { 'content-type': 'application/json', 'x-gitlab-event': 'Issue Hook', 'x-gitlab-token': TOKEN }, body.stream);
+    const res = await post(
+      app,
+      '/webhooks/gitlab',
+      { 'content-type': 'application/json', 'x-gitlab-event': 'Issue Hook', 'x-gitlab-token': TOKEN },
+      body.stream,
+    );
     expect(res.status).toBe(202);
     expect(body.pulled()).toBe(0);
   });
 
   it('GitLab: a push within the limit is still accepted', async () => {
     const { app, published } = harness();
-    const res = await post(app, '/webhooks/gitlab', { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TOKEN }, JSON.stringify(gitlabPush));
+    const res = await post(
+      app,
+      '/webhooks/gitlab',
+      { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TOKEN },
+      JSON.stringify(gitlabPush),
+    );
     expect(res.status).toBe(202);
     expect(published).toHaveLength(1);
   });
@@ -144,7 +198,12 @@ describe('GitHub replay protection keyed on the signed body', () => {
     const body = JSON.stringify(push);
     const first = await post(app, '/webhooks/github', githubHeaders(body, { 'x-github-delivery': 'delivery-1' }), body);
     const replay = await post(app, '/webhooks/github', githubHeaders(body, { 'x-github-delivery': 'delivery-2' }), body);
-    const noId = await post(app, '/webhooks/github', { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(body) }, body);
+    const noId = await post(
+      app,
+      '/webhooks/github',
+      { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(body) },
+      body,
+    );
     expect([first.status, replay.status, noId.status]).toEqual([202, 200, 200]);
     expect(replay.body).toMatchObject({ status: 'duplicate' });
     expect(published).toHaveLength(1);
