@@ -4,7 +4,9 @@
  * sandbox, so they ask over HTTP. Every request needs `Authorization: Bearer <sandbox token>`.
  *
  * - `POST /attached-clusters {id, platform: attached|onprem, zone?}` starts one (see attached-cluster.ts);
- * - `DELETE /attached-clusters/{id}` unregisters and stops one this app started (never a GKE cluster).
+ * - `DELETE /attached-clusters/{id}` unregisters and stops one this app started (never a GKE cluster);
+ * - `POST /faults/apiservers/{name}/stop` and `.../start`: fault injection, a cluster's API server goes
+ *   away (its data stays) and comes back on the same endpoint.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
@@ -53,6 +55,13 @@ export function sandboxControlApp(deps: AttachedClusterDeps): Hono {
     await stopAttachedCluster(deps, id);
     started.delete(id);
     return c.json({ removed: true });
+  });
+  app.post('/faults/apiservers/:name/:action{stop|start}', async (c) => {
+    const name = c.req.param('name');
+    if (!deps.fleet.get(name)) return c.json({ error: `cluster ${name} does not run` }, 404);
+    if (c.req.param('action') === 'stop') await deps.fleet.stopServer(name);
+    else await deps.fleet.startServer(name);
+    return c.json({ cluster: name, action: c.req.param('action') });
   });
   return app;
 }
