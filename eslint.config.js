@@ -12,7 +12,10 @@ export default tseslint.config(
     },
     rules: {
       'no-console': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       // Handlers implement async interfaces; an async function without await is not a bug here.
@@ -24,7 +27,30 @@ export default tseslint.config(
     // A flow folder's index.ts is its public surface: siblings never reach into its files.
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../routing/*', '!../routing/index.ts', '../failover/*', '!../failover/index.ts', '../mesh/*', '!../mesh/index.ts', '../onboarding/*', '!../onboarding/index.ts', '../gitops/*', '!../gitops/index.ts', '../ops/*', '!../ops/index.ts'], message: 'Import a sibling flow through its index.ts, not its internals.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../routing/*',
+                '!../routing/index.ts',
+                '../failover/*',
+                '!../failover/index.ts',
+                '../mesh/*',
+                '!../mesh/index.ts',
+                '../onboarding/*',
+                '!../onboarding/index.ts',
+                '../gitops/*',
+                '!../gitops/index.ts',
+                '../ops/*',
+                '!../ops/index.ts',
+              ],
+              message: 'Import a sibling flow through its index.ts, not its internals.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

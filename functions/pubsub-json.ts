@@ -15,10 +15,17 @@ const MAX_BASE64_CHARS = Math.ceil(MAX_PAYLOAD_BYTES / 3) * 4 + 1024;
 export function decodePubSubJson(event: { id?: string; type?: string; data?: unknown }): PubSubJson {
   const message = (event.data as { message?: { data?: unknown; messageId?: unknown } } | null | undefined)?.message;
   const messageId = plainId(message?.messageId) ?? plainId(event.id) ?? 'unknown';
-  if (event.type !== 'google.cloud.pubsub.topic.v1.messagePublished') return { ok: false, reason: `unsupported CloudEvent type ${String(plainId(event.type) ?? '(not a plain name)')}`, messageId };
+  if (event.type !== 'google.cloud.pubsub.topic.v1.messagePublished')
+    return { ok: false, reason: `unsupported CloudEvent type ${String(plainId(event.type) ?? '(not a plain name)')}`, messageId };
   if (typeof message?.data !== 'string') return { ok: false, reason: 'Pub/Sub message has no data', messageId };
-  if (message.data.length > MAX_BASE64_CHARS) return { ok: false, reason: `Pub/Sub message data is larger than ${MAX_PAYLOAD_BYTES} bytes`, messageId };
+  if (message.data.length > MAX_BASE64_CHARS)
+    return { ok: false, reason: `Pub/Sub message data is larger than ${MAX_PAYLOAD_BYTES} bytes`, messageId };
   const parsed = parseBoundedJson(Buffer.from(message.data, 'base64'), 'Pub/Sub message data');
-  if (!parsed.ok) return { ok: false, reason: parsed.reason === 'Pub/Sub message data is not JSON' ? 'Pub/Sub message data is not base64 JSON' : parsed.reason, messageId };
+  if (!parsed.ok)
+    return {
+      ok: false,
+      reason: parsed.reason === 'Pub/Sub message data is not JSON' ? 'Pub/Sub message data is not base64 JSON' : parsed.reason,
+      messageId,
+    };
   return { ok: true, payload: parsed.value, messageId };
 }

@@ -15,7 +15,11 @@ export interface ApiRequestOptions {
 export function apiRequest(base: string, method: string, path: string, opts: ApiRequestOptions = {}): Promise<Response> {
   return fetch(`${base}${path}`, {
     method,
-    headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
   });
 }
@@ -26,10 +30,19 @@ export function slackSignature(secret: string, timestamp: string, rawBody: strin
 }
 
 /** Posts a form-encoded slash command signed with `secret`, as Slack does (timestamp now unless given). */
-export function slackCommandRequest(base: string, secret: string, rawBody: string, timestamp = String(Math.floor(Date.now() / 1000))): Promise<Response> {
+export function slackCommandRequest(
+  base: string,
+  secret: string,
+  rawBody: string,
+  timestamp = String(Math.floor(Date.now() / 1000)),
+): Promise<Response> {
   return fetch(`${base}/slack/commands`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(secret, timestamp, rawBody) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(secret, timestamp, rawBody),
+    },
     body: rawBody,
   });
 }

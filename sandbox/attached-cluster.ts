@@ -55,7 +55,8 @@ export async function startAttachedCluster(deps: AttachedClusterDeps, spec: Atta
       body: JSON.stringify({ id: spec.id, endpoint: cluster.server, caPem: cluster.caPem, platform: spec.platform }),
     });
     const body = (await res.json()) as { name?: string; error?: { message?: string } };
-    if (!res.ok || !body.name) throw new Error(`registering attached cluster ${spec.id} failed: HTTP ${res.status} ${body.error?.message ?? ''}`);
+    if (!res.ok || !body.name)
+      throw new Error(`registering attached cluster ${spec.id} failed: HTTP ${res.status} ${body.error?.message ?? ''}`);
     deps.log.info('attached cluster started', { id: spec.id, platform: spec.platform, membership: body.name, server: cluster.server });
     return { id: spec.id, platform: spec.platform, membership: body.name, server: cluster.server };
   } catch (error) {

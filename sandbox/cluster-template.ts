@@ -24,7 +24,10 @@ export function templateNodes(cluster: string): KubernetesObject[] {
 
 /** Deploys the template into a just-started cluster. */
 export async function deployClusterTemplate(cluster: KubeCluster, token: string): Promise<void> {
-  const kube = createKubeAdapter(kubeConfigFor({ name: cluster.name, server: cluster.server, caPem: cluster.caPem, token }), 'cluster-template');
+  const kube = createKubeAdapter(
+    kubeConfigFor({ name: cluster.name, server: cluster.server, caPem: cluster.caPem, token }),
+    'cluster-template',
+  );
   // A fresh API server may answer 429 while its storage initialises.
   for (const obj of [...storeApplication(), ...templateNodes(cluster.name)]) {
     await withRetry(() => kube.apply(obj), { attempts: 20, baseDelayMs: 100, maxDelayMs: 1_000 });

@@ -50,7 +50,9 @@ export async function createDemoCluster(sandbox: SandboxInfra, cluster: DemoClus
         name: cluster.name,
         initialNodeCount: 3,
         // Members opt in to onboarding by label; the config cluster hosts routes and serves no traffic.
-        resourceLabels: cluster.registerAtCreation ? { env: 'demo', role: 'config' } : { env: 'demo', app: 'store', 'fleetpilot-onboard': 'true' },
+        resourceLabels: cluster.registerAtCreation
+          ? { env: 'demo', role: 'config' }
+          : { env: 'demo', app: 'store', 'fleetpilot-onboard': 'true' },
         workloadIdentityConfig: { workloadPool: `${sandbox.config.FLEETPILOT_PROJECT_ID}.svc.id.goog` },
         ...(cluster.registerAtCreation ? { fleet: { project: `projects/${sandbox.config.FLEETPILOT_PROJECT_NUMBER}` } } : {}),
       });

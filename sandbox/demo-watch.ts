@@ -18,32 +18,55 @@ export interface RouteShape {
   pinned: { path: string; backend: string }[];
 }
 
-type Route = KubernetesObject & { spec?: { rules?: { matches?: { path?: { value?: string } }[]; backendRefs?: { name: string; weight?: number }[] }[] } };
+type Route = KubernetesObject & {
+  spec?: { rules?: { matches?: { path?: { value?: string } }[]; backendRefs?: { name: string; weight?: number }[] }[] };
+};
 
 /** Reads the store HTTPRoute from the config cluster; null when it does not exist yet. */
 export async function readStoreRoute(adapters: GcpAdapters, token: string): Promise<RouteShape | null> {
   const config = await adapters.container.getCluster('asia-northeast1-b', 'mc-gw-config-cluster');
   if (!config) return null;
-  const kube = createKubeAdapter(kubeConfigFor({ name: config.name, server: endpointServer(config.endpoint), caPem: config.caCertificatePem, token }), 'demo-reader');
-  const route = await kube.get<Route>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: DEMO_APP.namespace, name: DEMO_APP.service });
+  const kube = createKubeAdapter(
+    kubeConfigFor({ name: config.name, server: endpointServer(config.endpoint), caPem: config.caCertificatePem, token }),
+    'demo-reader',
+  );
+  const route = await kube.get<Route>({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    namespace: DEMO_APP.namespace,
+    name: DEMO_APP.service,
+  });
   if (!route) return null;
   const rules = route.spec?.rules ?? [];
   const isDefault = (r: (typeof rules)[number]) => (r.matches?.[0]?.path?.value ?? '/') === '/';
   return {
     generation: route.metadata?.generation ?? 0,
-    defaultBackends: rules.filter(isDefault).flatMap((r) => (r.backendRefs ?? []).map((b) => ({ name: b.name, ...(b.weight === undefined ? {} : { weight: b.weight }) }))),
-    pinned: rules.filter((r) => !isDefault(r)).map((r) => ({ path: r.matches?.[0]?.path?.value ?? '', backend: r.backendRefs?.[0]?.name ?? '' })),
+    defaultBackends: rules
+      .filter(isDefault)
+      .flatMap((r) => (r.backendRefs ?? []).map((b) => ({ name: b.name, ...(b.weight === undefined ? {} : { weight: b.weight }) }))),
+    pinned: rules
+      .filter((r) => !isDefault(r))
+      .map((r) => ({ path: r.matches?.[0]?.path?.value ?? '', backend: r.backendRefs?.[0]?.name ?? '' })),
   };
 }
 
 /** Waits until the store route spreads over both regions and pins /tokyo and /osaka. */
 export async function waitForClassicRoute(adapters: GcpAdapters, token: string, timeoutMs: number): Promise<RouteShape> {
-  return pollUntil(async () => {
-    const shape = await readStoreRoute(adapters, token);
-    const regions = shape?.defaultBackends.map((b) => b.name).sort().join(',');
-    const pins = shape?.pinned.map((p) => p.path).sort().join(',');
-    return shape && regions === 'store-asia-northeast1,store-asia-northeast2' && pins === '/osaka,/tokyo' ? shape : undefined;
-  }, { timeoutMs, intervalMs: 250, what: 'the store HTTPRoute to reach the classic shape' });
+  return pollUntil(
+    async () => {
+      const shape = await readStoreRoute(adapters, token);
+      const regions = shape?.defaultBackends
+        .map((b) => b.name)
+        .sort()
+        .join(',');
+      const pins = shape?.pinned
+        .map((p) => p.path)
+        .sort()
+        .join(',');
+      return shape && regions === 'store-asia-northeast1,store-asia-northeast2' && pins === '/osaka,/tokyo' ? shape : undefined;
+    },
+    { timeoutMs, intervalMs: 250, what: 'the store HTTPRoute to reach the classic shape' },
+  );
 }
 
 /** Operation records, newest last. */
@@ -56,10 +79,18 @@ export async function listOperations(adapters: GcpAdapters): Promise<OperationRe
 export type ReloadProbe = () => { at: Date; generations: Record<string, number> } | undefined;
 
 /** Waits until the data plane has loaded the store route as it is now (its generation or a later one). */
-export async function waitForStoreRouteLoaded(adapters: GcpAdapters, token: string, lastReload: ReloadProbe, what: string): Promise<{ at: Date }> {
+export async function waitForStoreRouteLoaded(
+  adapters: GcpAdapters,
+  token: string,
+  lastReload: ReloadProbe,
+  what: string,
+): Promise<{ at: Date }> {
   const generation = (await readStoreRoute(adapters, token))?.generation ?? 0;
-  return pollUntil(() => {
-    const reload = lastReload();
-    return reload && (reload.generations[`${DEMO_APP.namespace}/${DEMO_APP.service}`] ?? 0) >= generation ? reload : undefined;
-  }, { timeoutMs: 10_000, intervalMs: 5, what });
+  return pollUntil(
+    () => {
+      const reload = lastReload();
+      return reload && (reload.generations[`${DEMO_APP.namespace}/${DEMO_APP.service}`] ?? 0) >= generation ? reload : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 5, what },
+  );
 }

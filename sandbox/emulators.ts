@@ -40,13 +40,16 @@ export async function startFirestoreEmulator(supervisor: ProcessSupervisor, port
 }
 
 async function waitForHttp(url: string, what: string, child: Supervised): Promise<void> {
-  const ready = pollUntil(async () => {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      return res.ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, { timeoutMs: 90_000, intervalMs: 250, what: `${what} at ${url}` });
+  const ready = pollUntil(
+    async () => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+        return res.ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 90_000, intervalMs: 250, what: `${what} at ${url}` },
+  );
   await untilExit(ready, child, what);
 }

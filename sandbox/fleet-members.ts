@@ -36,7 +36,10 @@ export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; t
     const key = `${name}@${cluster.server}`;
     let client = clients.get(key);
     if (!client) {
-      client = createKubeAdapter(kubeConfigFor({ name, server: cluster.server, caPem: cluster.caPem, token: deps.token }), 'gke-mcs-importer');
+      client = createKubeAdapter(
+        kubeConfigFor({ name, server: cluster.server, caPem: cluster.caPem, token: deps.token }),
+        'gke-mcs-importer',
+      );
       clients.set(key, client);
     }
     return client;

@@ -57,7 +57,12 @@ async function push(url: string, fn: HostedFunction, projectId: string, message:
       'ce-time': message.publishTime.toISOString(),
     },
     body: JSON.stringify({
-      message: { data: message.data.toString('base64'), attributes: message.attributes, messageId: message.id, publishTime: message.publishTime.toISOString() },
+      message: {
+        data: message.data.toString('base64'),
+        attributes: message.attributes,
+        messageId: message.id,
+        publishTime: message.publishTime.toISOString(),
+      },
       subscription: `projects/${projectId}/subscriptions/${fn.subscription}`,
       deliveryAttempt: message.deliveryAttempt,
     }),

@@ -9,6 +9,15 @@ import type { SandboxInfra } from './sandbox.ts';
 export async function startSandboxGateway(sandbox: SandboxInfra, log: Logger, port?: number) {
   const config = await sandbox.adapters.container.getCluster('asia-northeast1-b', 'mc-gw-config-cluster');
   if (!config) throw new Error('the config cluster does not exist yet');
-  const configKube = createKubeAdapter(kubeConfigFor({ name: config.name, server: endpointServer(config.endpoint), caPem: config.caCertificatePem, token: sandbox.token }), 'sandbox-gateway-controller');
-  return startDataPlane({ configKube, gateway: { name: 'external-http', namespace: 'store' }, workloads: sandbox.workloads, log: log.child({ component: 'data-plane' }), ...(port ? { port } : {}) });
+  const configKube = createKubeAdapter(
+    kubeConfigFor({ name: config.name, server: endpointServer(config.endpoint), caPem: config.caCertificatePem, token: sandbox.token }),
+    'sandbox-gateway-controller',
+  );
+  return startDataPlane({
+    configKube,
+    gateway: { name: 'external-http', namespace: 'store' },
+    workloads: sandbox.workloads,
+    log: log.child({ component: 'data-plane' }),
+    ...(port ? { port } : {}),
+  });
 }

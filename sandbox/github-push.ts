@@ -11,7 +11,17 @@ export interface WebhookAnswer {
 }
 
 /** Posts a signed push event. */
-export async function sendGithubPush(opts: { url: string; secret: string; repository: string; branch: string; commit: string; before: string; files: string[]; pusher: string; deliveryId?: string }): Promise<WebhookAnswer> {
+export async function sendGithubPush(opts: {
+  url: string;
+  secret: string;
+  repository: string;
+  branch: string;
+  commit: string;
+  before: string;
+  files: string[];
+  pusher: string;
+  deliveryId?: string;
+}): Promise<WebhookAnswer> {
   const body = JSON.stringify({
     ref: `refs/heads/${opts.branch}`,
     before: opts.before,
@@ -26,7 +36,13 @@ export async function sendGithubPush(opts: { url: string; secret: string; reposi
   const signature = `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`;
   const res = await fetch(opts.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': opts.deliveryId ?? randomUUID(), 'x-hub-signature-256': signature, 'user-agent': 'GitHub-Hookshot/sandbox' },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': opts.deliveryId ?? randomUUID(),
+      'x-hub-signature-256': signature,
+      'user-agent': 'GitHub-Hookshot/sandbox',
+    },
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -19,7 +19,14 @@ export const CONFIG_PATH = 'fleet.yaml';
 
 async function git(repoDir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run('git', ['-C', repoDir, ...args], {
-    env: { ...process.env, GIT_AUTHOR_NAME: 'platform-team', GIT_AUTHOR_EMAIL: 'platform@example.com', GIT_COMMITTER_NAME: 'platform-team', GIT_COMMITTER_EMAIL: 'platform@example.com', ...env },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'platform-team',
+      GIT_AUTHOR_EMAIL: 'platform@example.com',
+      GIT_COMMITTER_NAME: 'platform-team',
+      GIT_COMMITTER_EMAIL: 'platform@example.com',
+      ...env,
+    },
   });
   return stdout.trim();
 }
@@ -37,7 +44,11 @@ export async function ensureConfigRepo(repoDir: string, exampleFile: string): Pr
 }
 
 /** Edits the configuration with `edit` (a YAML document, comments kept), commits, and returns the commit. */
-export async function commitConfigChange(repoDir: string, message: string, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<{ commit: string; before: string }> {
+export async function commitConfigChange(
+  repoDir: string,
+  message: string,
+  edit: (doc: ReturnType<typeof parseDocument>) => void,
+): Promise<{ commit: string; before: string }> {
   const before = await git(repoDir, ['rev-parse', 'HEAD']);
   const file = join(repoDir, CONFIG_PATH);
   const doc = parseDocument(await readFile(file, 'utf8'));

@@ -215,7 +215,12 @@ async function ownCrdFiles(moduleDir: string): Promise<string[]> {
  * Returns the number of files written.
  */
 async function collectCrds(moduleDir: string, outDir: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const listed = await run('go', ['list', '-m', '-f', '{{.Path}} {{.Version}} {{.Dir}}', 'sigs.k8s.io/gateway-api', 'istio.io/api'], moduleDir, env);
+  const listed = await run(
+    'go',
+    ['list', '-m', '-f', '{{.Path}} {{.Version}} {{.Dir}}', 'sigs.k8s.io/gateway-api', 'istio.io/api'],
+    moduleDir,
+    env,
+  );
   const dirs = new Map<string, { version: string; dir: string }>();
   for (const line of listed.split('\n')) {
     const [path, version, ...rest] = line.trim().split(' ');
@@ -231,13 +236,19 @@ async function collectCrds(moduleDir: string, outDir: string, env: NodeJS.Proces
   for (const f of (await readdir(standard)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const docs = crdDocuments(await readFile(join(standard, f), 'utf8'));
     if (docs.length === 0) continue;
-    await writeFile(join(outDir, `gateway-api-${f}`), joinDocuments(`sigs.k8s.io/gateway-api ${gateway.version} config/crd/standard/${f}`, docs));
+    await writeFile(
+      join(outDir, `gateway-api-${f}`),
+      joinDocuments(`sigs.k8s.io/gateway-api ${gateway.version} config/crd/standard/${f}`, docs),
+    );
     written++;
   }
   const istioFile = join(istio.dir, 'kubernetes', 'customresourcedefinitions.gen.yaml');
   const istioDocs = crdDocuments(await readFile(istioFile, 'utf8'));
   if (istioDocs.length === 0) throw new Error(`no CustomResourceDefinition in ${istioFile}`);
-  await writeFile(join(outDir, 'istio-crds.yaml'), joinDocuments(`istio.io/api ${istio.version} kubernetes/customresourcedefinitions.gen.yaml`, istioDocs));
+  await writeFile(
+    join(outDir, 'istio-crds.yaml'),
+    joinDocuments(`istio.io/api ${istio.version} kubernetes/customresourcedefinitions.gen.yaml`, istioDocs),
+  );
   written++;
   for (const f of await ownCrdFiles(moduleDir)) {
     await copyFile(join(moduleDir, 'crds', f), join(outDir, f));

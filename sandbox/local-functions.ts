@@ -47,7 +47,9 @@ export async function startFunctions(deps: {
     throw error;
   });
   const ticker = setInterval(() => {
-    deps.adapters.pubsub.publish('ticks', { source: 'sandbox-scheduler' }).catch((error: unknown) => deps.log.warn('tick publish failed', { error }));
+    deps.adapters.pubsub
+      .publish('ticks', { source: 'sandbox-scheduler' })
+      .catch((error: unknown) => deps.log.warn('tick publish failed', { error }));
   }, deps.tickIntervalMs);
   return {
     async stop(): Promise<void> {

@@ -29,12 +29,14 @@ const log = createLogger({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const sandbox = await timed(log, 'sandbox', () => startSandbox({
-    repoRoot,
-    stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
-    log,
-    ports: { pubsub: 8681, firestore: 8682, double: 8689, control: 8692 },
-  }));
+  const sandbox = await timed(log, 'sandbox', () =>
+    startSandbox({
+      repoRoot,
+      stateDir: join(repoRoot, '.cache', 'sandbox', 'main'),
+      log,
+      ports: { pubsub: 8681, firestore: 8682, double: 8689, control: 8692 },
+    }),
+  );
   let stopping = false;
   // Stopped in reverse order of starting: the gateway, fleetpilot, then the infrastructure.
   let stopGateway: () => Promise<void> = async () => undefined;
@@ -57,36 +59,58 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   let fleetpilot: Fleetpilot;
   try {
-    fleetpilot = await timed(log, 'fleetpilot: functions, services, GitOps repository', () => startFleetpilot(sandbox, {
-      fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
-      log,
-      servicesPort: 8691,
-      runFrom,
-    }));
+    fleetpilot = await timed(log, 'fleetpilot: functions, services, GitOps repository', () =>
+      startFleetpilot(sandbox, {
+        fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
+        log,
+        servicesPort: 8691,
+        runFrom,
+      }),
+    );
     stopFleetpilot = () => fleetpilot.stop();
     const demoStarted = new Date().toISOString();
     await timed(log, 'demo fleet: create the config cluster, then Tokyo and Osaka', () => createDemoFleet(sandbox, log));
-    const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () => waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000));
+    const route = await timed(log, 'wait for fleetpilot to onboard both clusters and write the store route', () =>
+      waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000),
+    );
     // The route can be complete before both onboarding runs have recorded their last step.
-    const operations = await pollUntil(async () => {
-      const ops = (await listOperations(sandbox.adapters)).filter((o) => o.startedAt >= demoStarted && o.trigger.phase === 'last');
-      return ['mc-gw-tokyo', 'mc-gw-osaka'].every((c) => ops.some((o) => o.subject.endsWith(`/${c}`) && o.finishedAt && o.result !== 'retrying')) ? ops : undefined;
-    }, { timeoutMs: 60_000, what: 'both onboarding operations to finish' });
+    const operations = await pollUntil(
+      async () => {
+        const ops = (await listOperations(sandbox.adapters)).filter((o) => o.startedAt >= demoStarted && o.trigger.phase === 'last');
+        return ['mc-gw-tokyo', 'mc-gw-osaka'].every((c) =>
+          ops.some((o) => o.subject.endsWith(`/${c}`) && o.finishedAt && o.result !== 'retrying'),
+        )
+          ? ops
+          : undefined;
+      },
+      { timeoutMs: 60_000, what: 'both onboarding operations to finish' },
+    );
     printOnboarding(operations, demoStarted, route);
-    const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () => startSandboxGateway(sandbox, log, 8690));
+    const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () =>
+      startSandboxGateway(sandbox, log, 8690),
+    );
     stopGateway = () => gateway.stop();
     const print = (line: string) => process.stdout.write(line + '\n');
     process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
     const drill = await runFailoverDrill({
-      adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
-      lastReload: () => gateway.lastReload(), fleetConfig: () => fleetpilot.config(), print,
+      adapters: sandbox.adapters,
+      token: sandbox.token,
+      projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
+      gatewayUrl: gateway.url,
+      lastReload: () => gateway.lastReload(),
+      fleetConfig: () => fleetpilot.config(),
+      print,
     });
     printDrill(drill);
     await timed(log, 'GitOps: commit 80/20 weights and send the signed push webhook', () => gitopsChange(sandbox, fleetpilot, gateway.url));
-    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () => chatOpsDemo({
-      api: fleetpilot.api, gatewayUrl: gateway.url, print,
-      routeLoaded: (what) => waitForStoreRouteLoaded(sandbox.adapters, sandbox.token, () => gateway.lastReload(), what),
-    }));
+    await timed(log, 'chat-ops: drain and restore Osaka through the operations API', () =>
+      chatOpsDemo({
+        api: fleetpilot.api,
+        gatewayUrl: gateway.url,
+        print,
+        routeLoaded: (what) => waitForStoreRouteLoaded(sandbox.adapters, sandbox.token, () => gateway.lastReload(), what),
+      }),
+    );
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -102,7 +126,10 @@ function printOnboarding(operations: OperationRecord[], since: string, route: Ro
   for (const op of operations.filter((o) => o.startedAt >= since && o.kind === 'cluster-lifecycle' && o.trigger.phase === 'last')) {
     const total = op.finishedAt ? Date.parse(op.finishedAt) - Date.parse(op.startedAt) : 0;
     lines.push(`  ${op.subject}  ${op.result ?? 'running'} in ${total} ms${op.reason ? ` — ${op.reason}` : ''}`);
-    for (const step of op.steps) lines.push(`    ${String(step.elapsedMs).padStart(6)} ms  ${step.outcome.padEnd(9)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`);
+    for (const step of op.steps)
+      lines.push(
+        `    ${String(step.elapsedMs).padStart(6)} ms  ${step.outcome.padEnd(9)} ${step.name}${step.detail ? `: ${step.detail}` : ''}`,
+      );
   }
   lines.push('', 'store HTTPRoute on mc-gw-config-cluster:');
   lines.push(`  default rule: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`);
@@ -112,32 +139,54 @@ function printOnboarding(operations: OperationRecord[], since: string, route: Ro
 
 async function gitopsChange(sandbox: SandboxInfra, fleetpilot: Fleetpilot, gatewayUrl: string): Promise<void> {
   const { gitops } = fleetpilot;
-  const { commit, before } = await commitConfigChange(gitops.repoDir, 'store: shift baseline weights to 80/20', setRegionWeights({ 'asia-northeast1': 80, 'asia-northeast2': 20 }));
-  const answer = await sendGithubPush({ url: `${fleetpilot.servicesUrl}/webhooks/github`, secret: gitops.webhookSecret, repository: SANDBOX_REPOSITORY, branch: 'main', commit, before, files: [CONFIG_PATH], pusher: 'platform-team' });
-  const route = await pollUntil(async () => {
-    const r = await readStoreRoute(sandbox.adapters, sandbox.token);
-    return r?.defaultBackends.find((b) => b.name === 'store-asia-northeast1')?.weight === 80 ? r : undefined;
-  }, { timeoutMs: 60_000, what: 'the 80/20 weights on the route' });
+  const { commit, before } = await commitConfigChange(
+    gitops.repoDir,
+    'store: shift baseline weights to 80/20',
+    setRegionWeights({ 'asia-northeast1': 80, 'asia-northeast2': 20 }),
+  );
+  const answer = await sendGithubPush({
+    url: `${fleetpilot.servicesUrl}/webhooks/github`,
+    secret: gitops.webhookSecret,
+    repository: SANDBOX_REPOSITORY,
+    branch: 'main',
+    commit,
+    before,
+    files: [CONFIG_PATH],
+    pusher: 'platform-team',
+  });
+  const route = await pollUntil(
+    async () => {
+      const r = await readStoreRoute(sandbox.adapters, sandbox.token);
+      return r?.defaultBackends.find((b) => b.name === 'store-asia-northeast1')?.weight === 80 ? r : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the 80/20 weights on the route' },
+  );
   const traffic = await sendTraffic({ url: gatewayUrl, host: 'store.example.com', path: '/', count: 1000, concurrency: 20 });
-  process.stdout.write([
-    '',
-    `GitOps: commit ${commit.slice(0, 12)} pushed; webhook answered ${answer.status} (${String(answer.body.status)})`,
-    `  default rule now: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`,
-    `  1000 requests → ${Object.entries(traffic.byCluster).map(([c, n]) => `${c} ${n}`).join(', ')}`,
-    '  try it yourself: npm run gitops:push -- asia-northeast1=50 asia-northeast2=50',
-    '',
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      `GitOps: commit ${commit.slice(0, 12)} pushed; webhook answered ${answer.status} (${String(answer.body.status)})`,
+      `  default rule now: ${route.defaultBackends.map((b) => `${b.name} (weight ${b.weight ?? 1})`).join(', ')}`,
+      `  1000 requests → ${Object.entries(traffic.byCluster)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}`,
+      '  try it yourself: npm run gitops:push -- asia-northeast1=50 asia-northeast2=50',
+      '',
+    ].join('\n') + '\n',
+  );
 }
 
 function printDrill(d: DrillResult): void {
   const f = d.failover;
-  process.stdout.write([
-    '',
-    `Time to failover: ${f.totalToReloadMs} ms from alert published to the data plane serving the drained route`,
-    `  delivery ${f.deliveryMs} ms + decision ${f.decisionMs} ms + route write ${f.writeMs} ms + data-plane reload ${f.reloadMs} ms; last Osaka response ${f.lastOsakaResponseMs} ms after the alert`,
-    `Time to restore: ${(d.restoreMs / 1000).toFixed(1)} s after the close (hold-down ${d.holdDownSeconds} s from safety.holdDownSeconds, then the next tick)`,
-    '',
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      `Time to failover: ${f.totalToReloadMs} ms from alert published to the data plane serving the drained route`,
+      `  delivery ${f.deliveryMs} ms + decision ${f.decisionMs} ms + route write ${f.writeMs} ms + data-plane reload ${f.reloadMs} ms; last Osaka response ${f.lastOsakaResponseMs} ms after the alert`,
+      `Time to restore: ${(d.restoreMs / 1000).toFixed(1)} s after the close (hold-down ${d.holdDownSeconds} s from safety.holdDownSeconds, then the next tick)`,
+      '',
+    ].join('\n') + '\n',
+  );
 }
 
 function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: number): void {

@@ -50,45 +50,64 @@ export function createMcsImporter(deps: McsImporterDeps) {
     const members = await deps.members();
     const exports = new Map<string, { namespace: string; name: string; clusters: string[]; ports: ServicePort[] }>();
     // Members are read and written concurrently: a pass over a large fleet must stay short.
-    await Promise.all(members.map(async (member) => {
-      for (const exp of await member.kube.list(MCS, 'ServiceExport')) {
-        const namespace = exp.metadata?.namespace ?? 'default';
-        const name = exp.metadata?.name ?? '';
-        const service = await member.kube.get<Service>({ apiVersion: 'v1', kind: 'Service', namespace, name });
-        if (!service) continue;
-        const key = `${namespace}/${name}`;
-        const entry = exports.get(key) ?? { namespace, name, clusters: [], ports: service.spec?.ports ?? [] };
-        entry.clusters.push(member.name);
-        exports.set(key, entry);
-      }
-    }));
+    await Promise.all(
+      members.map(async (member) => {
+        for (const exp of await member.kube.list(MCS, 'ServiceExport')) {
+          const namespace = exp.metadata?.namespace ?? 'default';
+          const name = exp.metadata?.name ?? '';
+          const service = await member.kube.get<Service>({ apiVersion: 'v1', kind: 'Service', namespace, name });
+          if (!service) continue;
+          const key = `${namespace}/${name}`;
+          const entry = exports.get(key) ?? { namespace, name, clusters: [], ports: service.spec?.ports ?? [] };
+          entry.clusters.push(member.name);
+          exports.set(key, entry);
+        }
+      }),
+    );
     const now = deps.clock.now().getTime();
     for (const key of exports.keys()) if (!firstSeen.has(key)) firstSeen.set(key, now);
     for (const key of [...firstSeen.keys()]) if (!exports.has(key)) firstSeen.delete(key);
 
-    await Promise.all(members.map(async (member) => {
-      const namespaces = new Set((await member.kube.list('v1', 'Namespace')).map((n) => n.metadata?.name));
-      // Read the member's imports once and write only what differs: a pass stays cheap in big fleets.
-      const existing = new Map((await member.kube.list<ServiceImport>(MCS, 'ServiceImport', undefined, `${IMPORTER_LABEL}=mcs-importer`))
-        .map((i) => [`${i.metadata?.namespace}/${i.metadata?.name}`, i]));
-      for (const [key, exp] of exports) {
-        if ((firstSeen.get(key) ?? now) + deps.delayMs > now || !namespaces.has(exp.namespace)) continue;
-        const ref = { apiVersion: MCS, kind: 'ServiceImport', namespace: exp.namespace, name: exp.name };
-        const spec = { type: 'ClusterSetIP', ips: [clusterSetIp(key)], ports: exp.ports.map(importPort) };
-        const status = { clusters: [...exp.clusters].sort().map((cluster) => ({ cluster })) };
-        const live = existing.get(key);
-        if (!live || !isDeepStrictEqual(live.spec, spec)) {
-          await member.kube.apply({ apiVersion: MCS, kind: 'ServiceImport', metadata: { name: exp.name, namespace: exp.namespace, labels: { [IMPORTER_LABEL]: 'mcs-importer' } }, spec });
-          if (!live) deps.log.info('mcs importer: ServiceImport created', { cluster: member.name, serviceImport: key, exporters: exp.clusters });
+    await Promise.all(
+      members.map(async (member) => {
+        const namespaces = new Set((await member.kube.list('v1', 'Namespace')).map((n) => n.metadata?.name));
+        // Read the member's imports once and write only what differs: a pass stays cheap in big fleets.
+        const existing = new Map(
+          (await member.kube.list<ServiceImport>(MCS, 'ServiceImport', undefined, `${IMPORTER_LABEL}=mcs-importer`)).map((i) => [
+            `${i.metadata?.namespace}/${i.metadata?.name}`,
+            i,
+          ]),
+        );
+        for (const [key, exp] of exports) {
+          if ((firstSeen.get(key) ?? now) + deps.delayMs > now || !namespaces.has(exp.namespace)) continue;
+          const ref = { apiVersion: MCS, kind: 'ServiceImport', namespace: exp.namespace, name: exp.name };
+          const spec = { type: 'ClusterSetIP', ips: [clusterSetIp(key)], ports: exp.ports.map(importPort) };
+          const status = { clusters: [...exp.clusters].sort().map((cluster) => ({ cluster })) };
+          const live = existing.get(key);
+          if (!live || !isDeepStrictEqual(live.spec, spec)) {
+            await member.kube.apply({
+              apiVersion: MCS,
+              kind: 'ServiceImport',
+              metadata: { name: exp.name, namespace: exp.namespace, labels: { [IMPORTER_LABEL]: 'mcs-importer' } },
+              spec,
+            });
+            if (!live)
+              deps.log.info('mcs importer: ServiceImport created', { cluster: member.name, serviceImport: key, exporters: exp.clusters });
+          }
+          if (!isDeepStrictEqual(live?.status, status)) await member.kube.patchStatus(ref, 'serviceimports', status);
         }
-        if (!isDeepStrictEqual(live?.status, status)) await member.kube.patchStatus(ref, 'serviceimports', status);
-      }
-      for (const [key, imp] of existing) {
-        if (exports.has(key)) continue;
-        await member.kube.delete({ apiVersion: MCS, kind: 'ServiceImport', namespace: imp.metadata?.namespace ?? '', name: imp.metadata?.name ?? '' });
-        deps.log.info('mcs importer: ServiceImport removed', { cluster: member.name, serviceImport: key });
-      }
-    }));
+        for (const [key, imp] of existing) {
+          if (exports.has(key)) continue;
+          await member.kube.delete({
+            apiVersion: MCS,
+            kind: 'ServiceImport',
+            namespace: imp.metadata?.namespace ?? '',
+            name: imp.metadata?.name ?? '',
+          });
+          deps.log.info('mcs importer: ServiceImport removed', { cluster: member.name, serviceImport: key });
+        }
+      }),
+    );
   };
 
   const loop = (intervalMs: number): void => {
@@ -115,7 +134,12 @@ export function createMcsImporter(deps: McsImporterDeps) {
 }
 
 function importPort(port: ServicePort): ServicePort {
-  return { port: port.port, protocol: port.protocol ?? 'TCP', ...(port.name ? { name: port.name } : {}), ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}) };
+  return {
+    port: port.port,
+    protocol: port.protocol ?? 'TCP',
+    ...(port.name ? { name: port.name } : {}),
+    ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
+  };
 }
 
 /** A stable virtual IP per imported service, as GKE allocates one per ServiceImport. */

@@ -30,7 +30,16 @@ export function monitoringNotification(spec: IncidentSpec): Record<string, unkno
       summary: `Request error ratio for ${spec.cluster} ${spec.state === 'open' ? 'is above' : 'returned below'} the threshold of 0.05.`,
       apigee_url: '',
       observed_value: spec.state === 'open' ? '0.412' : '0.003',
-      resource: { type: 'k8s_container', labels: { project_id: spec.projectId, location: spec.location, cluster_name: spec.cluster, namespace_name: 'store', container_name: 'store' } },
+      resource: {
+        type: 'k8s_container',
+        labels: {
+          project_id: spec.projectId,
+          location: spec.location,
+          cluster_name: spec.cluster,
+          namespace_name: 'store',
+          container_name: 'store',
+        },
+      },
       resource_type_display_name: 'Kubernetes Container',
       resource_id: '',
       resource_display_name: spec.cluster,

@@ -34,10 +34,25 @@ export interface SandboxApi {
 }
 
 /** Creates the tokens and returns the services' environment for the API and Slack. */
-export async function prepareSandboxApi(opts: { store: Store; clock: Clock; stateDir: string; doubleUrl: string }): Promise<{ env: Record<string, string>; finish(url: string): SandboxApi }> {
+export async function prepareSandboxApi(opts: {
+  store: Store;
+  clock: Clock;
+  stateDir: string;
+  doubleUrl: string;
+}): Promise<{ env: Record<string, string>; finish(url: string): SandboxApi }> {
   const roles = Object.keys(SANDBOX_PRINCIPALS) as Role[];
-  const tokens = Object.fromEntries(await Promise.all(roles.map(async (role) =>
-    [role, (await createApiToken(opts.store, opts.clock, { principal: SANDBOX_PRINCIPALS[role].email, role, label: `sandbox ${role}` })).token] as const))) as Record<Role, string>;
+  const tokens = Object.fromEntries(
+    await Promise.all(
+      roles.map(
+        async (role) =>
+          [
+            role,
+            (await createApiToken(opts.store, opts.clock, { principal: SANDBOX_PRINCIPALS[role].email, role, label: `sandbox ${role}` }))
+              .token,
+          ] as const,
+      ),
+    ),
+  ) as Record<Role, string>;
   const tokensFile = join(opts.stateDir, 'api-tokens.json');
   writeFileSync(tokensFile, JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
   const slackSigningSecret = randomBytes(24).toString('hex');

@@ -25,8 +25,13 @@ export function which(command: string): string | undefined {
 /** Lists everything the sandbox needs that this machine lacks (empty when all is there). */
 export function checkPrerequisites(): Missing[] {
   const missing: Missing[] = [];
-  if (!which('go')) missing.push({ what: 'Go toolchain (builds kube-apiserver)', install: 'install Go >= 1.24 (https://go.dev/doc/install or apt-get install golang)' });
-  if (!which('java')) missing.push({ what: 'Java >= 11 (runs the Pub/Sub and Firestore emulators)', install: 'apt-get install openjdk-17-jre-headless' });
+  if (!which('go'))
+    missing.push({
+      what: 'Go toolchain (builds kube-apiserver)',
+      install: 'install Go >= 1.24 (https://go.dev/doc/install or apt-get install golang)',
+    });
+  if (!which('java'))
+    missing.push({ what: 'Java >= 11 (runs the Pub/Sub and Firestore emulators)', install: 'apt-get install openjdk-17-jre-headless' });
   const gcloud = which('gcloud');
   if (!gcloud) {
     missing.push({ what: 'gcloud CLI (starts the emulators)', install: 'install the Google Cloud CLI (apt-get install google-cloud-cli)' });
@@ -34,10 +39,16 @@ export function checkPrerequisites(): Missing[] {
     const sdkRoot = join(dirname(realpathSync(gcloud)), '..');
     const platform = (dir: string) => [join(sdkRoot, 'platform', dir), join('/usr/lib/google-cloud-sdk/platform', dir)].some(existsSync);
     if (!platform('pubsub-emulator')) {
-      missing.push({ what: 'Pub/Sub emulator', install: 'gcloud components install pubsub-emulator beta (or apt-get install google-cloud-cli-pubsub-emulator)' });
+      missing.push({
+        what: 'Pub/Sub emulator',
+        install: 'gcloud components install pubsub-emulator beta (or apt-get install google-cloud-cli-pubsub-emulator)',
+      });
     }
     if (!platform('cloud-firestore-emulator')) {
-      missing.push({ what: 'Firestore emulator', install: 'gcloud components install cloud-firestore-emulator (or apt-get install google-cloud-cli-firestore-emulator)' });
+      missing.push({
+        what: 'Firestore emulator',
+        install: 'gcloud components install cloud-firestore-emulator (or apt-get install google-cloud-cli-firestore-emulator)',
+      });
     }
   }
   return missing;

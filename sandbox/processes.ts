@@ -43,7 +43,10 @@ export class ProcessSupervisor {
   private readonly started: Record_[] = [];
   private readonly stateFile: string;
 
-  constructor(private readonly stateDir: string, private readonly log: Logger) {
+  constructor(
+    private readonly stateDir: string,
+    private readonly log: Logger,
+  ) {
     mkdirSync(join(stateDir, 'logs'), { recursive: true });
     this.stateFile = join(stateDir, 'processes.json');
     process.once('exit', () => this.killAllSync());
@@ -104,14 +107,16 @@ export class ProcessSupervisor {
 
   /** Stops every child: SIGTERM to each group, then SIGKILL after a grace period. */
   async stopAll(graceMs = 5_000): Promise<void> {
-    await Promise.all([...this.children.keys()].map((pid) => {
-      const entry = this.children.get(pid)!;
-      const exited = new Promise<void>((resolve) => {
-        if (entry.child.exitCode !== null || entry.child.signalCode !== null) resolve();
-        else entry.child.once('exit', () => resolve());
-      });
-      return this.stopOne(pid, exited, graceMs);
-    }));
+    await Promise.all(
+      [...this.children.keys()].map((pid) => {
+        const entry = this.children.get(pid)!;
+        const exited = new Promise<void>((resolve) => {
+          if (entry.child.exitCode !== null || entry.child.signalCode !== null) resolve();
+          else entry.child.once('exit', () => resolve());
+        });
+        return this.stopOne(pid, exited, graceMs);
+      }),
+    );
     // Children of a group leader (Java under gcloud) may outlive it; take the whole group.
     this.killAllSync();
   }
@@ -147,7 +152,8 @@ export async function untilExit<T>(ready: Promise<T>, child: Supervised, what: s
   let settled = false;
   const died = new Promise<never>((_resolve, reject) => {
     void child.exited.then((code) => {
-      if (!settled) reject(new Error(`${what} exited (code ${code}) before it was ready; see logs/${child.name}.log in the sandbox state directory`));
+      if (!settled)
+        reject(new Error(`${what} exited (code ${code}) before it was ready; see logs/${child.name}.log in the sandbox state directory`));
     });
   });
   ready.catch(() => undefined);

@@ -81,17 +81,23 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
     return supervisor.survivors();
   };
   try {
-    const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () => ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }));
+    const kube = await timed(log, 'kube-apiserver build (cached after the first run)', () =>
+      ensureKubeSandbox({ repoRoot: opts.repoRoot, log: (m, f) => log.info(m, f) }),
+    );
     const token = `sandbox-${randomBytes(24).toString('hex')}`;
     await assertPortsFree([opts.ports?.pubsub, opts.ports?.firestore, opts.ports?.double, opts.ports?.control]);
     const [pubsubPort, firestorePort, doublePort] = await Promise.all([
-      opts.ports?.pubsub || freePort(), opts.ports?.firestore || freePort(), opts.ports?.double || freePort(),
+      opts.ports?.pubsub || freePort(),
+      opts.ports?.firestore || freePort(),
+      opts.ports?.double || freePort(),
     ]);
-    const [pubsub, firestore, fleet] = await timed(log, 'emulators and etcd', () => Promise.all([
-      startPubSubEmulator(supervisor, pubsubPort, SANDBOX_PROJECT.id),
-      startFirestoreEmulator(supervisor, firestorePort),
-      KubeFleet.start({ supervisor, binary: kube.binary, crdDirs: kube.crdDirs, stateDir: opts.stateDir, token, log }),
-    ]));
+    const [pubsub, firestore, fleet] = await timed(log, 'emulators and etcd', () =>
+      Promise.all([
+        startPubSubEmulator(supervisor, pubsubPort, SANDBOX_PROJECT.id),
+        startFirestoreEmulator(supervisor, firestorePort),
+        KubeFleet.start({ supervisor, binary: kube.binary, crdDirs: kube.crdDirs, stateDir: opts.stateDir, token, log }),
+      ]),
+    );
     const env: Record<string, string> = {
       FLEETPILOT_PROJECT_ID: SANDBOX_PROJECT.id,
       FLEETPILOT_PROJECT_NUMBER: SANDBOX_PROJECT.number,
@@ -139,15 +145,42 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     fleet.writeKubeconfig(kubeconfigPath);
     const doubleUrl = `http://127.0.0.1:${doublePort}`;
-    const attachedDeps = { fleet, workloads, hub: adapters.hub, token, doubleUrl, kubeconfigPath, log: log.child({ component: 'attached-clusters' }) };
+    const attachedDeps = {
+      fleet,
+      workloads,
+      hub: adapters.hub,
+      token,
+      doubleUrl,
+      kubeconfigPath,
+      log: log.child({ component: 'attached-clusters' }),
+    };
     const control = await listen(sandboxControlApp(attachedDeps).fetch, opts.ports?.control ?? 0);
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
     const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
-    const importer = startImporter({ adapters, fleet, token, log: log.child({ component: 'mcs-importer' }), delayMs: opts.importDelayMs ?? 1_000 });
+    const importer = startImporter({
+      adapters,
+      fleet,
+      token,
+      log: log.child({ component: 'mcs-importer' }),
+      delayMs: opts.importDelayMs ?? 1_000,
+    });
     cleanups.push(() => importer.stop());
     writeEnvFile(opts.stateDir, env);
-    return { env, config, token, kubeconfigPath, doubleUrl, controlUrl, fleet, adapters, workloads, stateDir: opts.stateDir, stop, killNow: () => supervisor.killAllSync() };
+    return {
+      env,
+      config,
+      token,
+      kubeconfigPath,
+      doubleUrl,
+      controlUrl,
+      fleet,
+      adapters,
+      workloads,
+      stateDir: opts.stateDir,
+      stop,
+      killNow: () => supervisor.killAllSync(),
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -156,7 +189,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
 
 /** Writes `env` to `STATE_DIR/env` (mode 0600), for `source` in a shell. */
 export function writeEnvFile(stateDir: string, env: Record<string, string>): void {
-  writeFileSync(join(stateDir, 'env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    join(stateDir, 'env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
 }
 
 function listen(fetch: (req: Request) => Response | Promise<Response>, port: number): Promise<ServerType> {
@@ -172,6 +211,8 @@ async function assertPortsFree(ports: (number | undefined)[]): Promise<void> {
   const busy: number[] = [];
   for (const port of ports) if (port && !(await portIsFree(port))) busy.push(port);
   if (busy.length > 0) {
-    throw new Error(`loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`);
+    throw new Error(
+      `loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`,
+    );
   }
 }

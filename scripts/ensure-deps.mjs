@@ -20,7 +20,9 @@ if (have !== want) {
     // `npm install --no-save` rather than `npm ci`: npm 11 leaves other platforms' optional
     // packages (rollup's) out of the lock file and `npm ci` then refuses it as out of sync.
     // The locked versions are still the ones installed, and the lock file is not rewritten.
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   } catch {
     process.stderr.write('npm install failed: check network access to the npm registry and the messages above.\n');
     process.exit(1);

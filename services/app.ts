@@ -42,7 +42,15 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.slack) app.route('/slack', slackRouter(deps.slack));
   if (deps.api) {
     const api = deps.api;
-    app.use('/v1/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${API_MAX_BODY_BYTES} bytes`); } }));
+    app.use(
+      '/v1/*',
+      bodyLimit({
+        maxSize: API_MAX_BODY_BYTES,
+        onError: () => {
+          throw new ApiError(413, 'payload_too_large', `request bodies are limited to ${API_MAX_BODY_BYTES} bytes`);
+        },
+      }),
+    );
     app.use('/v1/*', authenticate(api.auth));
     app.use('/v1/*', rateLimit(api.limiter));
     app.route('/v1/fleet', fleetRouter(api));
@@ -54,9 +62,15 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     app.route('/v1/operations', operationsRouter(api));
     app.route('/v1/config', configRouter(api));
   } else {
-    app.all('/v1/*', () => { throw new ApiError(503, 'unavailable', 'the operations API is not configured in this deployment'); });
+    app.all('/v1/*', () => {
+      throw new ApiError(503, 'unavailable', 'the operations API is not configured in this deployment');
+    });
   }
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API token (fpt_…) or a Google-signed ID token whose audience is this service' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (fpt_…) or a Google-signed ID token whose audience is this service',
+  });
   documentOtherRoutes(app.openAPIRegistry);
   app.doc('/openapi.json', OPENAPI_INFO);
 

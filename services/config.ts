@@ -23,19 +23,31 @@ export const serviceEnvSchema = z.object({
   FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
   FLEETPILOT_API_AUDIENCE: z.url('must be the service URL Google ID tokens are issued for').optional(),
   FLEETPILOT_ID_TOKEN_CERTS_URL: z.url('must be a URL serving PEM certificates').optional(),
-  FLEETPILOT_API_PRINCIPALS: pairs(/^[^\s=,@]+@[^\s=,@]+$/, 'EMAIL', (v) => parseRole(v) !== undefined, 'viewer|operator|admin').default(''),
+  FLEETPILOT_API_PRINCIPALS: pairs(/^[^\s=,@]+@[^\s=,@]+$/, 'EMAIL', (v) => parseRole(v) !== undefined, 'viewer|operator|admin').default(
+    '',
+  ),
   FLEETPILOT_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   FLEETPILOT_SLACK_SIGNING_SECRET: secret('Slack signing secret'),
   FLEETPILOT_SLACK_USERS: pairs(/^[UW][A-Z0-9]{2,}$/, 'SLACK_USER_ID', (v) => /^[^\s=,@]+@[^\s=,@]+$/.test(v), 'EMAIL').default(''),
-  FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: z.string().regex(/^https?:\/\/[^,\s]+\/(,https?:\/\/[^,\s]+\/)*$/, 'must be comma-separated URL prefixes ending in /').default(DEFAULT_RESPONSE_URL_PREFIXES.join(',')),
+  FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: z
+    .string()
+    .regex(/^https?:\/\/[^,\s]+\/(,https?:\/\/[^,\s]+\/)*$/, 'must be comma-separated URL prefixes ending in /')
+    .default(DEFAULT_RESPONSE_URL_PREFIXES.join(',')),
 });
 
 /** A `KEY=VALUE,KEY=VALUE` list whose keys and values are checked. */
 function pairs(key: RegExp, keyName: string, value: (v: string) => boolean, valueName: string) {
-  return z.string().refine((text) => text.split(',').filter(Boolean).every((pair) => {
-    const [k, v, ...rest] = pair.split('=');
-    return rest.length === 0 && k !== undefined && v !== undefined && key.test(k.trim()) && value(v.trim());
-  }), `must be comma-separated ${keyName}=${valueName} pairs`);
+  return z.string().refine(
+    (text) =>
+      text
+        .split(',')
+        .filter(Boolean)
+        .every((pair) => {
+          const [k, v, ...rest] = pair.split('=');
+          return rest.length === 0 && k !== undefined && v !== undefined && key.test(k.trim()) && value(v.trim());
+        }),
+    `must be comma-separated ${keyName}=${valueName} pairs`,
+  );
 }
 
 /** Parses a checked `KEY=VALUE,…` list into a map (keys lower-cased when `lower`). */
@@ -72,9 +84,15 @@ export function parseServiceEnv(env: Record<string, string | undefined>): Servic
       port: e.PORT,
       github: e.FLEETPILOT_GITHUB_WEBHOOK_SECRET ? { secret: e.FLEETPILOT_GITHUB_WEBHOOK_SECRET } : undefined,
       gitlab: e.FLEETPILOT_GITLAB_WEBHOOK_TOKEN ? { token: e.FLEETPILOT_GITLAB_WEBHOOK_TOKEN } : undefined,
-      filter: { repository: e.FLEETPILOT_GITOPS_REPOSITORY, branch: e.FLEETPILOT_GITOPS_BRANCH, configPath: e.FLEETPILOT_GITOPS_CONFIG_PATH },
+      filter: {
+        repository: e.FLEETPILOT_GITOPS_REPOSITORY,
+        branch: e.FLEETPILOT_GITOPS_BRANCH,
+        configPath: e.FLEETPILOT_GITOPS_CONFIG_PATH,
+      },
       api: {
-        audience: e.FLEETPILOT_API_AUDIENCE, certsUrl: e.FLEETPILOT_ID_TOKEN_CERTS_URL, ratePerMinute: e.FLEETPILOT_API_RATE_LIMIT_PER_MINUTE,
+        audience: e.FLEETPILOT_API_AUDIENCE,
+        certsUrl: e.FLEETPILOT_ID_TOKEN_CERTS_URL,
+        ratePerMinute: e.FLEETPILOT_API_RATE_LIMIT_PER_MINUTE,
         principals: pairMap(e.FLEETPILOT_API_PRINCIPALS, true) as Record<string, Role>,
       },
       slack: {

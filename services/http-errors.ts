@@ -43,18 +43,37 @@ const CODES: Partial<Record<number, string>> = {
   503: 'unavailable',
 };
 
-const PROBLEM_STATUS: Record<RequestProblem, ContentfulStatusCode> = { invalid_argument: 400, not_found: 404, failed_precondition: 409, conflict: 409 };
+const PROBLEM_STATUS: Record<RequestProblem, ContentfulStatusCode> = {
+  invalid_argument: 400,
+  not_found: 404,
+  failed_precondition: 409,
+  conflict: 409,
+};
 
 /** Most issues reported for one invalid input; the rest are counted, not listed. */
 const MAX_ISSUES = 20;
 
 /** Maps a thrown value to a status and body. `internal` is true for failures nobody anticipated. */
-export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; internal: boolean; headers?: Record<string, string> } {
+export function toErrorResponse(error: unknown): {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  internal: boolean;
+  headers?: Record<string, string>;
+} {
   if (error instanceof ApiError) {
-    return { status: error.status, body: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) }, internal: false, ...(error.headers ? { headers: error.headers } : {}) };
+    return {
+      status: error.status,
+      body: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      internal: false,
+      ...(error.headers ? { headers: error.headers } : {}),
+    };
   }
   if (error instanceof RequestError) {
-    return { status: PROBLEM_STATUS[error.problem], body: { code: error.problem, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) }, internal: false };
+    return {
+      status: PROBLEM_STATUS[error.problem],
+      body: { code: error.problem, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) },
+      internal: false,
+    };
   }
   if (error instanceof HTTPException) {
     const code = CODES[error.status] ?? (error.status >= 500 ? 'internal' : 'bad_request');
@@ -64,7 +83,11 @@ export function toErrorResponse(error: unknown): { status: ContentfulStatusCode;
     const issues = error.issues.slice(0, MAX_ISSUES).map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
     const first = issues[0];
     const message = first ? `invalid request: ${first.path}: ${first.message}` : 'invalid request';
-    return { status: 400, body: { code: 'invalid_argument', message, details: { issues, issueCount: error.issues.length } }, internal: false };
+    return {
+      status: 400,
+      body: { code: 'invalid_argument', message, details: { issues, issueCount: error.issues.length } },
+      internal: false,
+    };
   }
   return { status: 500, body: { code: 'internal', message: 'internal error' }, internal: true };
 }

@@ -45,13 +45,23 @@ export async function startServices(env: Record<string, string | undefined>, opt
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: shared.env.LOG_LEVEL, fields: { component: 'services' } });
   if (!config.github && !config.gitlab) log.warn('no webhook secret configured: every webhook delivery will be refused');
-  if (Object.keys(config.api.principals).length === 0 && !config.api.audience) log.info('operations API: API tokens only (no ID-token audience or principals configured)');
+  if (Object.keys(config.api.principals).length === 0 && !config.api.audience)
+    log.info('operations API: API tokens only (no ID-token audience or principals configured)');
 
   const gcp = await createGcpAdapters(shared.env, { clock, log });
   const background = new Set<Promise<unknown>>();
   const operations = buildOperations(config, createFleetContext(shared.env, gcp, log), gcp, { clock, log, background });
   const publish: PublishGitPush = (payload, attributes) => gcp.pubsub.publish('gitPushes', payload, attributes);
-  const app = createApp({ github: config.github, gitlab: config.gitlab, filter: config.filter, store: gcp.store, publish, clock, log, ...operations });
+  const app = createApp({
+    github: config.github,
+    gitlab: config.gitlab,
+    filter: config.filter,
+    store: gcp.store,
+    publish,
+    clock,
+    log,
+    ...operations,
+  });
   return serveApp(app, {
     port: config.port,
     hostname: options.hostname ?? '0.0.0.0',
@@ -65,7 +75,10 @@ export async function startServices(env: Record<string, string | undefined>, opt
 }
 
 /** Serves `app` with @hono/node-server until `close()`; `onClose` runs after the server stopped (or failed to listen). */
-export async function serveApp(app: { fetch: (request: Request) => Response | Promise<Response> }, options: { port: number; hostname: string; log: Logger; onClose?: () => Promise<void> }): Promise<ServicesHandle> {
+export async function serveApp(
+  app: { fetch: (request: Request) => Response | Promise<Response> },
+  options: { port: number; hostname: string; log: Logger; onClose?: () => Promise<void> },
+): Promise<ServicesHandle> {
   const server = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname });
   try {
     await once(server, 'listening');

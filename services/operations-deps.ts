@@ -20,7 +20,12 @@ import { slackOpsFrom } from './slack/fleet-ops.ts';
 const POST_TIMEOUT_MS = 10_000;
 
 /** The API's and the Slack commands' dependencies. `background` collects Slack tasks still running. */
-export function buildOperations(config: ServiceConfig, fleet: FleetContext, gcp: Pick<GcpAdapters, 'store'>, shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> }): { api: ApiDeps; slack: SlackDeps } {
+export function buildOperations(
+  config: ServiceConfig,
+  fleet: FleetContext,
+  gcp: Pick<GcpAdapters, 'store'>,
+  shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> },
+): { api: ApiDeps; slack: SlackDeps } {
   const ops = createFleetOps(fleet, createReadiness(fleet));
   const principals: Record<string, Role> = config.api.principals;
   const api: ApiDeps = {
@@ -28,7 +33,9 @@ export function buildOperations(config: ServiceConfig, fleet: FleetContext, gcp:
     store: gcp.store,
     auth: {
       tokens: gcp.store,
-      idTokens: config.api.audience ? googleIdTokenVerifier({ audience: config.api.audience, ...(config.api.certsUrl ? { certsUrl: config.api.certsUrl } : {}) }) : undefined,
+      idTokens: config.api.audience
+        ? googleIdTokenVerifier({ audience: config.api.audience, ...(config.api.certsUrl ? { certsUrl: config.api.certsUrl } : {}) })
+        : undefined,
       principals,
     },
     limiter: createRateLimiter(config.api.ratePerMinute, shell.clock),
@@ -45,9 +52,18 @@ export function buildOperations(config: ServiceConfig, fleet: FleetContext, gcp:
     log: shell.log,
     post: async (url, body) => {
       // Never follow a redirect: it would re-send the result to a host the URL check never saw.
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+      });
       await res.body?.cancel();
-      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed)' : ''}`);
+      if (!res.ok)
+        throw new Error(
+          `response_url answered HTTP ${res.status}${res.status >= 300 && res.status < 400 ? ' (a redirect, not followed)' : ''}`,
+        );
     },
     responseUrlPrefixes: config.slack.responseUrlPrefixes,
     background: (task) => {

@@ -17,7 +17,10 @@ export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger)
     store: adapters.store,
     kubeFor: createKubeFactory(env, adapters.tokens),
     // The applied GitOps revision in Firestore; the file only until the first push is applied.
-    config: createConfigLoader({ store: adapters.store, ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}) }),
+    config: createConfigLoader({
+      store: adapters.store,
+      ...(env.FLEETPILOT_FLEET_CONFIG_FILE ? { fallbackFile: env.FLEETPILOT_FLEET_CONFIG_FILE } : {}),
+    }),
     results: (record) => publishResult(adapters.pubsub, record),
     clock: systemClock,
     sleep: realSleep,

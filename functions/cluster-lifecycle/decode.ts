@@ -23,7 +23,8 @@ const AUDIT = 'google.cloud.audit.log.v1.written';
 export function decodeAuditCloudEvent(event: IncomingCloudEvent): DecodedEvent {
   const id = plainId(event.id) ?? 'unknown';
   if (event.type === AUDIT) {
-    if (typeof event.data !== 'object' || event.data === null) return { ok: false, reason: 'Eventarc audit-log event without a LogEntry object', messageId: id };
+    if (typeof event.data !== 'object' || event.data === null)
+      return { ok: false, reason: 'Eventarc audit-log event without a LogEntry object', messageId: id };
     const problem = boundsProblem(event.data, 'Eventarc audit-log entry');
     return problem ? { ok: false, reason: problem, messageId: id } : { ok: true, entry: event.data, messageId: id };
   }

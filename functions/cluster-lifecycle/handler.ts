@@ -10,7 +10,11 @@ export async function clusterLifecycleHandler(ctx: FunctionContext, event: Incom
   const decoded = decodeAuditCloudEvent(event);
   if (!decoded.ok) {
     const trigger = { messageId: decoded.messageId, type: plainId(event.type) ?? null };
-    await rejectEvent(ctx.fleet, { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject: 'unknown' }, `event rejected: ${decoded.reason}`);
+    await rejectEvent(
+      ctx.fleet,
+      { kind: 'cluster-lifecycle', trigger, principal: 'audit-log', subject: 'unknown' },
+      `event rejected: ${decoded.reason}`,
+    );
     return;
   }
   await handleClusterAuditEntry(ctx.fleet, decoded.entry, decoded.messageId);

@@ -10,7 +10,11 @@ export async function gitPushHandler(ctx: FunctionContext, event: { id?: string;
   const decoded = decodePubSubJson(event);
   const parsed = decoded.ok ? parseGitPushMessage(decoded.payload) : decoded;
   if (!parsed.ok) {
-    await rejectEvent(ctx.fleet, { kind: 'git-push', trigger: { messageId: decoded.messageId }, principal: 'git', subject: 'unknown' }, `message rejected: ${parsed.reason}`);
+    await rejectEvent(
+      ctx.fleet,
+      { kind: 'git-push', trigger: { messageId: decoded.messageId }, principal: 'git', subject: 'unknown' },
+      `message rejected: ${parsed.reason}`,
+    );
     return;
   }
   const flow = { ...ctx.fleet, ...gitProvider(ctx), configPath: ctx.env.FLEETPILOT_GITOPS_CONFIG_PATH };
@@ -19,7 +23,8 @@ export async function gitPushHandler(ctx: FunctionContext, event: { id?: string;
 
 function gitProvider(ctx: FunctionContext) {
   const env = ctx.env;
-  if (!env.FLEETPILOT_GITOPS_SOURCE) throw new Error('FLEETPILOT_GITOPS_SOURCE is not set: the git-push function cannot read configurations');
+  if (!env.FLEETPILOT_GITOPS_SOURCE)
+    throw new Error('FLEETPILOT_GITOPS_SOURCE is not set: the git-push function cannot read configurations');
   return createGitProvider({
     provider: env.FLEETPILOT_GITOPS_SOURCE,
     store: ctx.adapters.store,

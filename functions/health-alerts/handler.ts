@@ -8,5 +8,10 @@ import { decodePubSubJson } from '../pubsub-json.ts';
 export async function healthAlertsHandler(ctx: FunctionContext, event: { id?: string; type?: string; data?: unknown }): Promise<void> {
   const decoded = decodePubSubJson(event);
   if (decoded.ok) await handleMonitoringNotification(ctx.fleet, decoded.payload, decoded.messageId);
-  else await rejectEvent(ctx.fleet, { kind: 'health-alert', trigger: { messageId: decoded.messageId }, principal: 'cloud-monitoring', subject: 'unknown' }, `event rejected: ${decoded.reason}`);
+  else
+    await rejectEvent(
+      ctx.fleet,
+      { kind: 'health-alert', trigger: { messageId: decoded.messageId }, principal: 'cloud-monitoring', subject: 'unknown' },
+      `event rejected: ${decoded.reason}`,
+    );
 }

@@ -80,14 +80,22 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const reconcileStatus = async (live: LiveGateway, current: RouteTable): Promise<void> => {
     const desired = desiredGatewayStatus({
-      generation: live.metadata.generation ?? 0, listeners: live.spec.listeners.map((l) => l.name),
-      attachedRoutes: current.attachedRoutes, address: DATA_PLANE_ADDRESS, live: live.status, now: clock.now(),
+      generation: live.metadata.generation ?? 0,
+      listeners: live.spec.listeners.map((l) => l.name),
+      attachedRoutes: current.attachedRoutes,
+      address: DATA_PLANE_ADDRESS,
+      live: live.status,
+      now: clock.now(),
     });
     if (statusCurrent(live.status, desired) || clock.now().getTime() < statusRetryAt) return;
     try {
       await configKube.patchStatus(gatewayRef, 'gateways', desired as unknown as Record<string, unknown>);
       counters.statusWrites++;
-      log.info('gateway status written', { gateway: `${gateway.namespace}/${gateway.name}`, generation: live.metadata.generation, attachedRoutes: current.attachedRoutes });
+      log.info('gateway status written', {
+        gateway: `${gateway.namespace}/${gateway.name}`,
+        generation: live.metadata.generation,
+        attachedRoutes: current.attachedRoutes,
+      });
     } catch (error) {
       statusRetryAt = clock.now().getTime() + STATUS_RETRY_MS;
       log.warn('gateway status write failed', { gateway: `${gateway.namespace}/${gateway.name}`, error });
@@ -105,8 +113,15 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       // A Gateway that is positively absent serves nothing.
       const next = buildRouteTable({ ...gateway, listeners: live?.spec.listeners ?? [] }, routes, imports.map(importedService));
       const attached = new Set(next.routes);
-      const generations = Object.fromEntries(routes.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.generation ?? 0] as const).filter(([key]) => attached.has(key)));
-      const version = createHash('sha256').update(JSON.stringify({ next, generations, gateway: live?.metadata.generation ?? null })).digest('hex').slice(0, 16);
+      const generations = Object.fromEntries(
+        routes
+          .map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.generation ?? 0] as const)
+          .filter(([key]) => attached.has(key)),
+      );
+      const version = createHash('sha256')
+        .update(JSON.stringify({ next, generations, gateway: live?.metadata.generation ?? null }))
+        .digest('hex')
+        .slice(0, 16);
       if (version !== reload?.version) {
         table = next;
         reload = { at: clock.now(), version, routes: next.routes.length, generations };

@@ -73,10 +73,14 @@ export function statusCurrent(live: Partial<GatewayStatus> | undefined, desired:
   const shape = (s: Partial<GatewayStatus>) => ({
     addresses: (s.addresses ?? []).map((a) => ({ type: a.type ?? 'IPAddress', value: a.value })),
     conditions: conditions(s.conditions),
-    listeners: [...(s.listeners ?? [])].sort((a, b) => a.name.localeCompare(b.name)).map((l) => ({
-      name: l.name, attachedRoutes: l.attachedRoutes, conditions: conditions(l.conditions),
-      supportedKinds: (l.supportedKinds ?? []).map((k) => ({ group: k.group ?? 'gateway.networking.k8s.io', kind: k.kind })),
-    })),
+    listeners: [...(s.listeners ?? [])]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((l) => ({
+        name: l.name,
+        attachedRoutes: l.attachedRoutes,
+        conditions: conditions(l.conditions),
+        supportedKinds: (l.supportedKinds ?? []).map((k) => ({ group: k.group ?? 'gateway.networking.k8s.io', kind: k.kind })),
+      })),
   });
   return isDeepStrictEqual(shape(live), shape(desired));
 }

@@ -63,7 +63,8 @@ export interface RouteTable {
 }
 
 /** Where one request goes. */
-export type PickResult = { cluster: string; serviceImport: string; namespace: string; route: string } | { error: 'no-route' | 'no-backend' };
+export type PickResult =
+  { cluster: string; serviceImport: string; namespace: string; route: string } | { error: 'no-route' | 'no-backend' };
 
 /** Compiles the routes attached to `gateway` and the ServiceImports into a {@link RouteTable}. */
 export function buildRouteTable(gateway: TableGateway, routes: HttpRoute[], imports: ImportedService[]): RouteTable {
@@ -113,7 +114,12 @@ function entriesOf(route: HttpRoute, rule: HttpRouteRule, clustersOf: Map<string
   const backends = (rule.backendRefs ?? []).map((ref): TableBackend => {
     const ns = ref.namespace ?? namespace;
     const isImport = ref.group === MCS_GROUP && ref.kind === 'ServiceImport';
-    return { namespace: ns, name: ref.name, weight: ref.weight ?? 1, clusters: isImport ? (clustersOf.get(`${ns}/${ref.name}`) ?? []) : [] };
+    return {
+      namespace: ns,
+      name: ref.name,
+      weight: ref.weight ?? 1,
+      clusters: isImport ? (clustersOf.get(`${ns}/${ref.name}`) ?? []) : [],
+    };
   });
   const matches = rule.matches?.length ? rule.matches : [{ path: { type: 'PathPrefix' as const, value: '/' } }];
   return matches.flatMap((match) => {
@@ -128,8 +134,13 @@ function entriesOf(route: HttpRoute, rule: HttpRouteRule, clustersOf: Map<string
 /** The listeners `route` attaches to; `undefined` when the Gateway's listeners are unknown. */
 function attachingListeners(gateway: TableGateway, route: HttpRoute): string[] | undefined {
   const namespace = route.metadata.namespace;
-  const refs = (route.spec.parentRefs ?? []).filter((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP
-    && (ref.kind ?? 'Gateway') === 'Gateway' && (ref.namespace ?? namespace) === gateway.namespace && ref.name === gateway.name);
+  const refs = (route.spec.parentRefs ?? []).filter(
+    (ref) =>
+      (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP &&
+      (ref.kind ?? 'Gateway') === 'Gateway' &&
+      (ref.namespace ?? namespace) === gateway.namespace &&
+      ref.name === gateway.name,
+  );
   if (refs.length === 0) return [];
   if (!gateway.listeners) return undefined;
   const allowed = gateway.listeners.filter((l) => {
@@ -138,7 +149,11 @@ function attachingListeners(gateway: TableGateway, route: HttpRoute): string[] |
     return from === 'All' || (from === 'Same' && namespace === gateway.namespace);
   });
   const port = (ref: object): unknown => (ref as { port?: unknown }).port;
-  return allowed.filter((l) => refs.some((ref) => (!ref.sectionName || ref.sectionName === l.name) && (port(ref) === undefined || port(ref) === l.port))).map((l) => l.name);
+  return allowed
+    .filter((l) =>
+      refs.some((ref) => (!ref.sectionName || ref.sectionName === l.name) && (port(ref) === undefined || port(ref) === l.port)),
+    )
+    .map((l) => l.name);
 }
 
 function routeOrder(a: HttpRoute, b: HttpRoute): number {

@@ -35,11 +35,14 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Sends `count` requests with at most `concurrency` in flight, and tallies the answers. */
 export async function sendTraffic(options: TrafficOptions): Promise<TrafficResult> {
   const base = new URL(options.url);
-  if (!LOOPBACK.has(base.hostname) || base.protocol !== 'http:') throw new Error(`sendTraffic only targets loopback http URLs, got ${options.url}`);
+  if (!LOOPBACK.has(base.hostname) || base.protocol !== 'http:')
+    throw new Error(`sendTraffic only targets loopback http URLs, got ${options.url}`);
   const count = options.count;
   const concurrency = options.concurrency ?? 20;
-  if (!Number.isInteger(count) || count < 0 || count > TRAFFIC_LIMITS.count) throw new Error(`count must be an integer from 0 to ${TRAFFIC_LIMITS.count}`);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > TRAFFIC_LIMITS.concurrency) throw new Error(`concurrency must be an integer from 1 to ${TRAFFIC_LIMITS.concurrency}`);
+  if (!Number.isInteger(count) || count < 0 || count > TRAFFIC_LIMITS.count)
+    throw new Error(`count must be an integer from 0 to ${TRAFFIC_LIMITS.count}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > TRAFFIC_LIMITS.concurrency)
+    throw new Error(`concurrency must be an integer from 1 to ${TRAFFIC_LIMITS.concurrency}`);
   const target = new URL(options.path ?? '/', base);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const result: TrafficResult = { total: 0, byCluster: {}, errors: 0, statuses: {}, elapsedMs: 0 };
@@ -79,7 +82,11 @@ function once(target: URL, host: string, agent: Agent, timeoutMs: number): Promi
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         const header = res.headers[CLUSTER_HEADER];
-        resolve({ status: String(status), ok: status >= 200 && status < 300, cluster: clusterOf(Buffer.concat(chunks)) ?? (typeof header === 'string' ? header : undefined) });
+        resolve({
+          status: String(status),
+          ok: status >= 200 && status < 300,
+          cluster: clusterOf(Buffer.concat(chunks)) ?? (typeof header === 'string' ? header : undefined),
+        });
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));

@@ -16,7 +16,10 @@ export function adminRoutes(state: DoubleState): Hono {
     const rule = parseFaultRule(await readJsonObject(c));
     state.faults.push(rule);
     state.deps.log.info('google double: fault queued', {
-      method: rule.method, pathPattern: rule.pathPattern.source, status: rule.status, count: rule.remaining,
+      method: rule.method,
+      pathPattern: rule.pathPattern.source,
+      status: rule.status,
+      count: rule.remaining,
     });
     return c.json({ queued: state.faults.length });
   });

@@ -26,8 +26,10 @@ export interface AttachedClusterRequest {
 export function parseAttachedClusterRequest(body: JsonObject): AttachedClusterRequest {
   const { id, endpoint, caPem, platform } = body;
   if (typeof id !== 'string' || !MEMBERSHIP_ID_RE.test(id)) throw invalidArgument('id must be a RFC 1123 label of at most 63 characters.');
-  if (typeof endpoint !== 'string' || !/^https:\/\/[^/\s]+:\d{1,5}$/.test(endpoint)) throw invalidArgument('endpoint must be https://HOST:PORT.');
-  if (typeof caPem !== 'string' || !caPem.includes('-----BEGIN CERTIFICATE-----')) throw invalidArgument('caPem must be a PEM certificate.');
+  if (typeof endpoint !== 'string' || !/^https:\/\/[^/\s]+:\d{1,5}$/.test(endpoint))
+    throw invalidArgument('endpoint must be https://HOST:PORT.');
+  if (typeof caPem !== 'string' || !caPem.includes('-----BEGIN CERTIFICATE-----'))
+    throw invalidArgument('caPem must be a PEM certificate.');
   if (platform !== 'attached' && platform !== 'onprem') throw invalidArgument('platform must be attached or onprem.');
   return { id, target: { platform, server: endpoint, caPem } };
 }
@@ -41,12 +43,22 @@ export function attachedClusterRoutes(state: DoubleState): Hono {
     if (state.memberships.has(key)) throw alreadyExists(membershipName(state.deps.projectId, ATTACHED_LOCATION, id));
     const now = state.deps.clock();
     const rec: MembershipRecord = {
-      id, location: ATTACHED_LOCATION, uniqueId: state.deps.newId(), state: 'READY',
-      labels: {}, createTime: now, updateTime: now, attached: target,
+      id,
+      location: ATTACHED_LOCATION,
+      uniqueId: state.deps.newId(),
+      state: 'READY',
+      labels: {},
+      createTime: now,
+      updateTime: now,
+      attached: target,
       description: target.platform === 'onprem' ? 'on-prem cluster registered with Connect' : 'attached cluster registered with Connect',
     };
     state.memberships.set(key, rec);
-    state.deps.log.info('google double: attached cluster registered', { membership: membershipName(state.deps.projectId, ATTACHED_LOCATION, id), platform: target.platform, server: target.server });
+    state.deps.log.info('google double: attached cluster registered', {
+      membership: membershipName(state.deps.projectId, ATTACHED_LOCATION, id),
+      platform: target.platform,
+      server: target.server,
+    });
     return c.json(renderMembership(rec, state));
   });
   return app;

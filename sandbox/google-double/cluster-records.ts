@@ -84,7 +84,10 @@ export function registerSelf(state: DoubleState, rec: ClusterRecord): void {
   if (rec.fleetProject === undefined) return;
   const { projectId, projectNumber, log } = state.deps;
   if (!state.isProject(rec.fleetProject.replace(/^projects\//, ''))) {
-    log.warn('google double: fleet host project is not simulated; skipping registration', { cluster: rec.name, fleetProject: rec.fleetProject });
+    log.warn('google double: fleet host project is not simulated; skipping registration', {
+      cluster: rec.name,
+      fleetProject: rec.fleetProject,
+    });
     return;
   }
   const key = membershipKey('global', rec.name);

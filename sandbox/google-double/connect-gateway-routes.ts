@@ -32,7 +32,8 @@ export function gatewayTarget(state: DoubleState, location: string, id: string):
   if (membership === undefined || membership.state === 'CREATING' || membership.state === 'DELETING') return undefined;
   if (membership.attached !== undefined) return { server: membership.attached.server, caPem: membership.attached.caPem };
   const link = membership.resourceLink !== undefined ? parseGkeResourceLink(membership.resourceLink) : undefined;
-  const cluster = link !== undefined && state.isProject(link.project) ? state.clusters.get(clusterKey(link.location, link.name)) : undefined;
+  const cluster =
+    link !== undefined && state.isProject(link.project) ? state.clusters.get(clusterKey(link.location, link.name)) : undefined;
   if (cluster?.status !== 'RUNNING' || cluster.endpoint === undefined || cluster.caCertificateBase64 === undefined) return undefined;
   return { server: `https://${cluster.endpoint}`, caPem: Buffer.from(cluster.caCertificateBase64, 'base64').toString('utf8') };
 }
@@ -44,7 +45,10 @@ export function connectGatewayRoutes(state: DoubleState): Hono {
     requireProject(state, param(c, 'number'));
     const target = gatewayTarget(state, param(c, 'l'), param(c, 'id'));
     if (target === undefined) {
-      throw new GoogleApiError(404, `Connect Gateway has no connection to membership projects/${param(c, 'number')}/locations/${param(c, 'l')}/memberships/${param(c, 'id')}.`);
+      throw new GoogleApiError(
+        404,
+        `Connect Gateway has no connection to membership projects/${param(c, 'number')}/locations/${param(c, 'l')}/memberships/${param(c, 'id')}.`,
+      );
     }
     const url = new URL(c.req.url);
     const path = url.pathname.replace(PREFIX, '') || '/';
@@ -60,7 +64,13 @@ export function connectGatewayRoutes(state: DoubleState): Hono {
   return app;
 }
 
-function forward(state: DoubleState, target: GatewayTarget, c: Context, pathAndQuery: string, body: Buffer | undefined): Promise<IncomingMessage> {
+function forward(
+  state: DoubleState,
+  target: GatewayTarget,
+  c: Context,
+  pathAndQuery: string,
+  body: Buffer | undefined,
+): Promise<IncomingMessage> {
   const server = new URL(target.server);
   const headers: Record<string, string> = { authorization: `Bearer ${state.deps.token}` };
   for (const name of ['content-type', 'accept'] as const) {
@@ -69,7 +79,10 @@ function forward(state: DoubleState, target: GatewayTarget, c: Context, pathAndQ
   }
   if (body !== undefined) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: server.hostname, port: server.port, path: pathAndQuery, method: c.req.method, headers, ca: target.caPem }, resolve);
+    const req = httpsRequest(
+      { host: server.hostname, port: server.port, path: pathAndQuery, method: c.req.method, headers, ca: target.caPem },
+      resolve,
+    );
     req.once('error', (error) => reject(new GoogleApiError(503, `Connect Gateway could not reach the cluster: ${error.message}`)));
     req.end(body);
   });

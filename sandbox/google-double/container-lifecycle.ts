@@ -50,8 +50,12 @@ async function publish(state: DoubleState, entry: LogEntry): Promise<void> {
 
 function newOp(state: DoubleState, type: ContainerOpRecord['operationType'], rec: ClusterRecord): ContainerOpRecord {
   const op: ContainerOpRecord = {
-    name: state.newOperationId(), location: rec.location, operationType: type, status: 'RUNNING',
-    clusterName: rec.name, startTime: state.deps.clock(),
+    name: state.newOperationId(),
+    location: rec.location,
+    operationType: type,
+    status: 'RUNNING',
+    clusterName: rec.name,
+    startTime: state.deps.clock(),
   };
   state.containerOps.set(op.name, op);
   return op;
@@ -59,23 +63,38 @@ function newOp(state: DoubleState, type: ContainerOpRecord['operationType'], rec
 
 function auditCall(state: DoubleState, rec: ClusterRecord, op: ContainerOpRecord, call: CallInfo) {
   return {
-    projectId: state.deps.projectId, clusterName: rec.name, location: rec.location,
-    method: op.operationType === 'CREATE_CLUSTER' ? 'CreateCluster' as const : 'DeleteCluster' as const,
-    operationId: op.name, viaZonesPath: call.viaZonesPath, principalEmail: state.deps.principalEmail,
+    projectId: state.deps.projectId,
+    clusterName: rec.name,
+    location: rec.location,
+    method: op.operationType === 'CREATE_CLUSTER' ? ('CreateCluster' as const) : ('DeleteCluster' as const),
+    operationId: op.name,
+    viaZonesPath: call.viaZonesPath,
+    principalEmail: state.deps.principalEmail,
     ...(call.userAgent !== undefined ? { userAgent: call.userAgent } : {}),
     ...(call.callerIp !== undefined ? { callerIp: call.callerIp } : {}),
   };
 }
 
 async function runOperation(
-  state: DoubleState, rec: ClusterRecord, op: ContainerOpRecord, call: CallInfo,
-  work: () => Promise<void>, onError: (message: string) => void,
+  state: DoubleState,
+  rec: ClusterRecord,
+  op: ContainerOpRecord,
+  call: CallInfo,
+  work: () => Promise<void>,
+  onError: (message: string) => void,
 ): Promise<void> {
   const ctx = { projectId: state.deps.projectId, projectNumber: state.deps.projectNumber };
   const base = auditCall(state, rec, op, call);
-  await publish(state, buildFirstAuditEntry({
-    ...base, request: call.request, response: renderContainerOp(op, ctx), timestamp: op.startTime, insertId: state.deps.newId(),
-  }));
+  await publish(
+    state,
+    buildFirstAuditEntry({
+      ...base,
+      request: call.request,
+      response: renderContainerOp(op, ctx),
+      timestamp: op.startTime,
+      insertId: state.deps.newId(),
+    }),
+  );
   let error: { code: number; message: string } | undefined;
   try {
     await work();
@@ -87,9 +106,15 @@ async function runOperation(
   op.status = 'DONE';
   op.endTime = state.deps.clock();
   if (error !== undefined) op.error = error;
-  await publish(state, buildLastAuditEntry({
-    ...base, timestamp: op.endTime, insertId: state.deps.newId(), ...(error !== undefined ? { error } : {}),
-  }));
+  await publish(
+    state,
+    buildLastAuditEntry({
+      ...base,
+      timestamp: op.endTime,
+      insertId: state.deps.newId(),
+      ...(error !== undefined ? { error } : {}),
+    }),
+  );
 }
 
 /** Accepts `CreateCluster`: 409 if the cluster exists; returns the RUNNING operation. */
@@ -102,17 +127,26 @@ export function acceptCreate(state: DoubleState, location: string, cluster: unkn
   const rec = newClusterRecord(state, location, req);
   state.clusters.set(key, rec);
   const op = newOp(state, 'CREATE_CLUSTER', rec);
-  state.runInBackground(`create ${key}`, () => runOperation(state, rec, op, call, async () => {
-    const cp = await state.deps.provisioner.provision({ name: rec.name, location: rec.location });
-    rec.endpoint = cp.endpoint;
-    rec.caCertificateBase64 = Buffer.from(cp.caCertificatePem, 'utf8').toString('base64');
-    await state.waitUntil(op.startTime.getTime() + state.deps.operationDelayMs);
-    rec.status = 'RUNNING';
-    registerSelf(state, rec);
-  }, (message) => {
-    rec.status = 'ERROR';
-    rec.statusMessage = message;
-  }));
+  state.runInBackground(`create ${key}`, () =>
+    runOperation(
+      state,
+      rec,
+      op,
+      call,
+      async () => {
+        const cp = await state.deps.provisioner.provision({ name: rec.name, location: rec.location });
+        rec.endpoint = cp.endpoint;
+        rec.caCertificateBase64 = Buffer.from(cp.caCertificatePem, 'utf8').toString('base64');
+        await state.waitUntil(op.startTime.getTime() + state.deps.operationDelayMs);
+        rec.status = 'RUNNING';
+        registerSelf(state, rec);
+      },
+      (message) => {
+        rec.status = 'ERROR';
+        rec.statusMessage = message;
+      },
+    ),
+  );
   return op;
 }
 
@@ -124,21 +158,32 @@ export function acceptDelete(state: DoubleState, location: string, name: string,
     throw new GoogleApiError(404, `Not found: projects/${state.deps.projectId}/locations/${location}/clusters/${name}.`);
   }
   if (rec.status === 'PROVISIONING' || rec.status === 'STOPPING') {
-    const running = [...state.containerOps.values()].find((o) => o.status === 'RUNNING' && o.clusterName === name && o.location === location);
+    const running = [...state.containerOps.values()].find(
+      (o) => o.status === 'RUNNING' && o.clusterName === name && o.location === location,
+    );
     throw failedPrecondition(`Cluster is running incompatible operation ${running?.name ?? ''}.`);
   }
   rec.status = 'STOPPING';
   delete rec.statusMessage;
   const op = newOp(state, 'DELETE_CLUSTER', rec);
-  state.runInBackground(`delete ${key}`, () => runOperation(state, rec, op, call, async () => {
-    await state.deps.provisioner.deprovision({ name: rec.name, location: rec.location });
-    await state.waitUntil(op.startTime.getTime() + state.deps.operationDelayMs);
-    state.clusters.delete(key);
-    unregisterSelf(state, rec);
-  }, (message) => {
-    rec.status = 'ERROR';
-    rec.statusMessage = message;
-  }));
+  state.runInBackground(`delete ${key}`, () =>
+    runOperation(
+      state,
+      rec,
+      op,
+      call,
+      async () => {
+        await state.deps.provisioner.deprovision({ name: rec.name, location: rec.location });
+        await state.waitUntil(op.startTime.getTime() + state.deps.operationDelayMs);
+        state.clusters.delete(key);
+        unregisterSelf(state, rec);
+      },
+      (message) => {
+        rec.status = 'ERROR';
+        rec.statusMessage = message;
+      },
+    ),
+  );
   return op;
 }
 
@@ -156,9 +201,10 @@ export async function seedCluster(state: DoubleState, input: SeedClusterInput): 
   const rec = newClusterRecord(state, input.location, req);
   state.clusters.set(key, rec);
   try {
-    const cp = input.endpoint !== undefined && input.caCertificatePem !== undefined
-      ? { endpoint: input.endpoint, caCertificatePem: input.caCertificatePem }
-      : await state.deps.provisioner.provision({ name: rec.name, location: rec.location });
+    const cp =
+      input.endpoint !== undefined && input.caCertificatePem !== undefined
+        ? { endpoint: input.endpoint, caCertificatePem: input.caCertificatePem }
+        : await state.deps.provisioner.provision({ name: rec.name, location: rec.location });
     rec.endpoint = cp.endpoint;
     rec.caCertificateBase64 = Buffer.from(cp.caCertificatePem, 'utf8').toString('base64');
   } catch (err) {

@@ -57,7 +57,9 @@ export function renderCluster(rec: ClusterRecord, ctx: ContainerRenderContext): 
     servicesIpv4Cidr: '34.118.224.0/20',
     locations: [...rec.locations],
     resourceLabels: { ...rec.resourceLabels },
-    labelFingerprint: fnv1a(JSON.stringify(Object.entries(rec.resourceLabels).sort())).toString(16).padStart(8, '0'),
+    labelFingerprint: fnv1a(JSON.stringify(Object.entries(rec.resourceLabels).sort()))
+      .toString(16)
+      .padStart(8, '0'),
     ...(rec.privateClusterConfig !== undefined ? { privateClusterConfig: rec.privateClusterConfig } : {}),
     workloadIdentityConfig: { workloadPool: rec.workloadPool },
     selfLink: `https://container.googleapis.com/v1/${clusterLinkPath(ctx.projectId, rec.location, rec.name)}`,
@@ -97,14 +99,18 @@ export function renderContainerOp(op: ContainerOpRecord, ctx: ContainerRenderCon
     startTime: op.startTime.toISOString(),
     ...(op.endTime !== undefined ? { endTime: op.endTime.toISOString() } : {}),
     location: op.location,
-    ...(op.error !== undefined
-      ? { statusMessage: op.error.message, error: { code: op.error.code, message: op.error.message } }
-      : {}),
+    ...(op.error !== undefined ? { statusMessage: op.error.message, error: { code: op.error.code, message: op.error.message } } : {}),
   };
 }
 
 const CLUSTER_STATUS: Readonly<Record<string, number>> = {
-  STATUS_UNSPECIFIED: 0, PROVISIONING: 1, RUNNING: 2, RECONCILING: 3, STOPPING: 4, ERROR: 5, DEGRADED: 6,
+  STATUS_UNSPECIFIED: 0,
+  PROVISIONING: 1,
+  RUNNING: 2,
+  RECONCILING: 3,
+  STOPPING: 4,
+  ERROR: 5,
+  DEGRADED: 6,
 };
 const OP_STATUS: Readonly<Record<string, number>> = { STATUS_UNSPECIFIED: 0, PENDING: 1, RUNNING: 2, DONE: 3, ABORTING: 4 };
 const OP_TYPE: Readonly<Record<string, number>> = { TYPE_UNSPECIFIED: 0, CREATE_CLUSTER: 1, DELETE_CLUSTER: 2 };

@@ -6,9 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { acceptCreate, acceptDelete } from './container-lifecycle.ts';
-import {
-  clusterEnumsAsInts, clusterKey, operationEnumsAsInts, renderCluster, renderContainerOp,
-} from './container-model.ts';
+import { clusterEnumsAsInts, clusterKey, operationEnumsAsInts, renderCluster, renderContainerOp } from './container-model.ts';
 import { GoogleApiError } from './errors.ts';
 import { callerOf, param, readJsonObject, requireProject, wantsIntEnums } from './http-helpers.ts';
 import type { ContainerOpRecord } from './records.ts';

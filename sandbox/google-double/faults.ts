@@ -54,7 +54,10 @@ export function parseFaultRule(body: unknown): FaultRule {
  * Consumes one matching fault, if any, and returns the error to send; removes exhausted rules.
  */
 export function takeFault(
-  rules: FaultRule[], method: string, path: string, query = '',
+  rules: FaultRule[],
+  method: string,
+  path: string,
+  query = '',
 ): { status: number; body: GoogleErrorBody } | undefined {
   const index = rules.findIndex(
     (r) => (r.method === '*' || r.method === method.toUpperCase()) && r.pathPattern.test(path) && (r.queryPattern?.test(query) ?? true),

@@ -61,8 +61,12 @@ export function featureRoutes(state: DoubleState): Hono {
     const body = await readJsonObject(c);
     const now = state.deps.clock();
     const rec: FeatureRecord = {
-      id, resourceState: 'ENABLING', spec: specOf(body['spec']), labels: stringMap(body['labels'], 'labels'),
-      createTime: now, updateTime: now,
+      id,
+      resourceState: 'ENABLING',
+      spec: specOf(body['spec']),
+      labels: stringMap(body['labels'], 'labels'),
+      createTime: now,
+      updateTime: now,
     };
     state.features.set(id, rec);
     return c.json(renderHubOp(state.startHubOp('global', 'create', featureName(id), finish(rec))));

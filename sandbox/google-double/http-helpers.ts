@@ -52,7 +52,10 @@ export function callerOf(c: Context): { userAgent?: string; callerIp?: string } 
 /** Parses `updateMask` (comma separated, required). */
 export function updateMaskOf(c: Context): string[] {
   const mask = c.req.query('updateMask') ?? c.req.query('update_mask') ?? '';
-  const paths = mask.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const paths = mask
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (paths.length === 0) throw invalidArgument('update_mask is required and must name at least one field.');
   return paths;
 }

@@ -35,8 +35,7 @@ export function parseGkeResourceLink(link: string): GkeClusterLink | undefined {
 /** True when the linked cluster exists in the double. */
 export function linkedClusterExists(state: DoubleState, link: string): boolean {
   const parsed = parseGkeResourceLink(link);
-  return parsed !== undefined && state.isProject(parsed.project)
-    && state.clusters.has(clusterKey(parsed.location, parsed.name));
+  return parsed !== undefined && state.isProject(parsed.project) && state.clusters.has(clusterKey(parsed.location, parsed.name));
 }
 
 /** Full membership name (project id form). */
@@ -56,16 +55,18 @@ export function renderMembership(m: MembershipRecord, state: DoubleState): JsonO
     out['endpoint'] = attachedEndpoint(m, projectId);
   }
   out['state'] = { code: m.state };
-  out['authority'] = m.issuer !== undefined
-    ? { issuer: m.issuer, workloadIdentityPool: `${projectId}.svc.id.goog`, identityProvider: m.issuer }
-    : {};
+  out['authority'] =
+    m.issuer !== undefined ? { issuer: m.issuer, workloadIdentityPool: `${projectId}.svc.id.goog`, identityProvider: m.issuer } : {};
   out['createTime'] = m.createTime.toISOString();
   out['updateTime'] = m.updateTime.toISOString();
   out['uniqueId'] = m.uniqueId;
   const link = m.resourceLink !== undefined ? parseGkeResourceLink(m.resourceLink) : undefined;
   if (link !== undefined) {
     out['monitoringConfig'] = {
-      projectId: link.project, location: link.location, cluster: link.name, kubernetesMetricsPrefix: 'kubernetes.io',
+      projectId: link.project,
+      location: link.location,
+      cluster: link.name,
+      kubernetesMetricsPrefix: 'kubernetes.io',
     };
   }
   return out;
@@ -78,12 +79,20 @@ export function renderMembership(m: MembershipRecord, state: DoubleState): JsonO
  */
 export function attachedEndpoint(m: MembershipRecord, projectId: string): JsonObject {
   const kubernetesMetadata = {
-    kubernetesApiServerVersion: 'v1.36.3', nodeProviderId: m.attached?.platform === 'onprem' ? 'baremetal' : 'generic',
-    nodeCount: 2, vcpuCount: 8, memoryMb: 32768, updateTime: m.updateTime.toISOString(),
+    kubernetesApiServerVersion: 'v1.36.3',
+    nodeProviderId: m.attached?.platform === 'onprem' ? 'baremetal' : 'generic',
+    nodeCount: 2,
+    vcpuCount: 8,
+    memoryMb: 32768,
+    updateTime: m.updateTime.toISOString(),
   };
   if (m.attached?.platform !== 'onprem') return { kubernetesMetadata };
   return {
-    onPremCluster: { resourceLink: `//gkeonprem.googleapis.com/projects/${projectId}/locations/${m.location}/bareMetalClusters/${m.id}`, adminCluster: false, clusterType: 'USER' },
+    onPremCluster: {
+      resourceLink: `//gkeonprem.googleapis.com/projects/${projectId}/locations/${m.location}/bareMetalClusters/${m.id}`,
+      adminCluster: false,
+      clusterType: 'USER',
+    },
     kubernetesMetadata,
   };
 }

@@ -31,11 +31,30 @@ export function identityRoutes(now: () => Date): { certs: Hono; mint: Hono } {
   });
   app.post('/_double/id-tokens', async (c) => {
     const parsed = MintRequest.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) return c.json({ error: { code: 400, message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), status: 'INVALID_ARGUMENT' } }, 400);
+    if (!parsed.success)
+      return c.json(
+        {
+          error: {
+            code: 400,
+            message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            status: 'INVALID_ARGUMENT',
+          },
+        },
+        400,
+      );
     const { email, audience, emailVerified, expiresInSeconds } = parsed.data;
     const issuedAt = Math.floor(now().getTime() / 1000);
     const header = b64url({ alg: 'RS256', kid, typ: 'JWT' });
-    const payload = b64url({ iss: 'https://accounts.google.com', aud: audience, azp: audience, sub: `sandbox-${email}`, email, email_verified: emailVerified, iat: issuedAt, exp: issuedAt + expiresInSeconds });
+    const payload = b64url({
+      iss: 'https://accounts.google.com',
+      aud: audience,
+      azp: audience,
+      sub: `sandbox-${email}`,
+      email,
+      email_verified: emailVerified,
+      iat: issuedAt,
+      exp: issuedAt + expiresInSeconds,
+    });
     const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
     return c.json({ idToken: `${header}.${payload}.${signature}` });
   });

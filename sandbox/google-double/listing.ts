@@ -60,18 +60,21 @@ const TERM_RE = /^([A-Za-z_][\w.]*)\s*(!=|=|:)\s*(?:"([^"]*)"|(\S+))$/;
 /** True when `resource` matches every `AND`ed term of `filter` (empty filter matches all). */
 export function matchesFilter(resource: JsonObject, filter: string | undefined): boolean {
   if (filter === undefined || filter.trim() === '') return true;
-  return filter.trim().split(/\s+AND\s+/).every((term) => {
-    const m = TERM_RE.exec(term.trim());
-    if (m === null) throw invalidArgument(`Unsupported filter expression: ${term}`);
-    const [, path = '', op, quoted, bare] = m;
-    const expected = quoted ?? bare ?? '';
-    const actual = lookup(resource, path);
-    if (op === ':') {
-      if (expected === '*') return actual !== undefined;
-      if (Array.isArray(actual)) return actual.some((v) => scalar(v) === expected);
-      return scalar(actual)?.includes(expected) ?? false;
-    }
-    const equal = scalar(actual) === expected;
-    return op === '=' ? equal : !equal;
-  });
+  return filter
+    .trim()
+    .split(/\s+AND\s+/)
+    .every((term) => {
+      const m = TERM_RE.exec(term.trim());
+      if (m === null) throw invalidArgument(`Unsupported filter expression: ${term}`);
+      const [, path = '', op, quoted, bare] = m;
+      const expected = quoted ?? bare ?? '';
+      const actual = lookup(resource, path);
+      if (op === ':') {
+        if (expected === '*') return actual !== undefined;
+        if (Array.isArray(actual)) return actual.some((v) => scalar(v) === expected);
+        return scalar(actual)?.includes(expected) ?? false;
+      }
+      const equal = scalar(actual) === expected;
+      return op === '=' ? equal : !equal;
+    });
 }

@@ -4,12 +4,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.ts';
-import {
-  param, readJsonObject, requireProject, stringMap, updateMaskOf,
-} from './http-helpers.ts';
-import {
-  MEMBERSHIP_ID_RE, membershipKey, membershipName, parseGkeResourceLink, renderHubOp, renderMembership,
-} from './hub-model.ts';
+import { param, readJsonObject, requireProject, stringMap, updateMaskOf } from './http-helpers.ts';
+import { MEMBERSHIP_ID_RE, membershipKey, membershipName, parseGkeResourceLink, renderHubOp, renderMembership } from './hub-model.ts';
 import { matchesFilter, paginate } from './listing.ts';
 import type { MembershipRecord } from './records.ts';
 import type { DoubleState } from './state.ts';
@@ -82,8 +78,13 @@ export function membershipRoutes(state: DoubleState): Hono {
     const issuer = issuerOf(body);
     const now = state.deps.clock();
     const rec: MembershipRecord = {
-      id, location, uniqueId: state.deps.newId(), state: 'CREATING',
-      labels: stringMap(body['labels'], 'labels'), createTime: now, updateTime: now,
+      id,
+      location,
+      uniqueId: state.deps.newId(),
+      state: 'CREATING',
+      labels: stringMap(body['labels'], 'labels'),
+      createTime: now,
+      updateTime: now,
       ...(resourceLink !== undefined ? { resourceLink } : {}),
       ...(issuer !== undefined ? { issuer } : {}),
       ...(typeof body['description'] === 'string' ? { description: body['description'] } : {}),

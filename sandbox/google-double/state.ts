@@ -11,9 +11,7 @@ import { seedCluster, type SeedClusterInput } from './container-lifecycle.ts';
 import { renderCluster, renderContainerOp } from './container-model.ts';
 import type { FaultRule } from './faults.ts';
 import { renderFeature, renderHubOp, renderMembership } from './hub-model.ts';
-import type {
-  ClusterRecord, ContainerOpRecord, FeatureRecord, HubOpRecord, MembershipRecord,
-} from './records.ts';
+import type { ClusterRecord, ContainerOpRecord, FeatureRecord, HubOpRecord, MembershipRecord } from './records.ts';
 import type { GoogleDoubleDeps, JsonObject } from './types.ts';
 
 /** Deps with defaults applied. */
@@ -68,7 +66,10 @@ export class DoubleState {
     const op: HubOpRecord = {
       id,
       name: `projects/${this.deps.projectId}/locations/${location}/operations/${id}`,
-      location, verb, target, createTime,
+      location,
+      verb,
+      target,
+      createTime,
       doneAt: createTime.getTime() + this.deps.operationDelayMs,
       done: false,
       complete,

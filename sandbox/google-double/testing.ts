@@ -15,7 +15,12 @@ export interface ManualClock {
 /** A clock starting at `start` that only moves when told to. */
 export function manualClock(start = '2025-01-15T09:00:00.000Z'): ManualClock {
   let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (ms) => { t += ms; } };
+  return {
+    now: () => new Date(t),
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 /** Deterministic ids: `00000001`, `00000002`, ... (hex, so they look like Google's). */
@@ -30,9 +35,11 @@ export function sequentialIds(): () => string {
 /** A logger that keeps what it is told. */
 export function recordingLogger(): Logger & { lines: { level: string; msg: string; fields?: Record<string, unknown> }[] } {
   const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>): void => {
-    lines.push({ level, msg, ...(fields !== undefined ? { fields } : {}) });
-  };
+  const at =
+    (level: string) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      lines.push({ level, msg, ...(fields !== undefined ? { fields } : {}) });
+    };
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -69,7 +76,9 @@ export class FakeProvisioner implements ClusterProvisioner {
   /** Installs a gate and returns the function that opens it. */
   hold(): () => void {
     let open = (): void => undefined;
-    this.gate = new Promise<void>((resolve) => { open = resolve; });
+    this.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     return open;
   }
 }

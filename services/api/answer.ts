@@ -11,7 +11,11 @@ import { ApiError } from '../http-errors.ts';
 export function answer(c: Context, result: ManualResult) {
   if (result.result === 'refused') {
     throw new ApiError(409, 'refused', result.summary, {
-      summary: result.summary, guard: result.refusal?.guard ?? null, reason: result.refusal?.reason ?? null, plan: result.plan, operationId: result.operation?.id ?? null,
+      summary: result.summary,
+      guard: result.refusal?.guard ?? null,
+      reason: result.refusal?.reason ?? null,
+      plan: result.plan,
+      operationId: result.operation?.id ?? null,
     });
   }
   return c.json(result, 200);

@@ -30,15 +30,28 @@ const challenge = { 'WWW-Authenticate': 'Bearer realm="fleetpilot"' };
 /** Resolves the caller; throws 401 when there is no acceptable credential. */
 export async function resolvePrincipal(deps: AuthDeps, authorization: string | undefined): Promise<Principal> {
   const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
-  if (!match) throw unauthenticated(authorization ? 'Authorization must be "Bearer TOKEN"' : 'missing credentials: send Authorization: Bearer TOKEN (an API token or a Google ID token)');
+  if (!match)
+    throw unauthenticated(
+      authorization
+        ? 'Authorization must be "Bearer TOKEN"'
+        : 'missing credentials: send Authorization: Bearer TOKEN (an API token or a Google ID token)',
+    );
   const credential = match[1]!;
   if (JWT.test(credential)) {
-    if (!deps.idTokens) throw unauthenticated('Google ID tokens are not accepted by this deployment (no audience configured); use an API token');
+    if (!deps.idTokens)
+      throw unauthenticated('Google ID tokens are not accepted by this deployment (no audience configured); use an API token');
     let email: string;
     try {
       ({ email } = await deps.idTokens(credential));
     } catch (error) {
-      if (error instanceof IdTokenRejected && error.unavailable) throw new ApiError(503, 'unavailable', 'ID tokens cannot be verified right now (Google certificates unavailable); retry, or use an API token', undefined, { 'Retry-After': '5' });
+      if (error instanceof IdTokenRejected && error.unavailable)
+        throw new ApiError(
+          503,
+          'unavailable',
+          'ID tokens cannot be verified right now (Google certificates unavailable); retry, or use an API token',
+          undefined,
+          { 'Retry-After': '5' },
+        );
       if (error instanceof IdTokenRejected) throw unauthenticated(error.message);
       throw error;
     }
@@ -64,7 +77,12 @@ export function requireRole(required: Role): MiddlewareHandler<{ Variables: Auth
   return async (c, next) => {
     const principal = c.get('principal');
     if (!grants(principal.role, required)) {
-      throw new ApiError(403, 'permission_denied', `${c.req.method} ${c.req.path} needs the ${required} role; ${principal.id} is ${principal.role}`, { required, role: principal.role });
+      throw new ApiError(
+        403,
+        'permission_denied',
+        `${c.req.method} ${c.req.path} needs the ${required} role; ${principal.id} is ${principal.role}`,
+        { required, role: principal.role },
+      );
     }
     await next();
   };

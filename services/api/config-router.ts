@@ -8,30 +8,46 @@ import type { ApiDeps } from './deps.ts';
 import { apiRouter, bearer, commonErrors, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
 import { ManualResultSchema } from './schemas.ts';
 
-const ConfigViewSchema = z.object({
-  source: z.enum(['git', 'file']),
-  revision: z.object({ commit: z.string(), committedAt: z.string(), appliedAt: z.string(), path: z.string().nullable() }).nullable(),
-  config: z.record(z.string(), z.unknown()),
-}).openapi('ConfigView');
+const ConfigViewSchema = z
+  .object({
+    source: z.enum(['git', 'file']),
+    revision: z.object({ commit: z.string(), committedAt: z.string(), appliedAt: z.string(), path: z.string().nullable() }).nullable(),
+    config: z.record(z.string(), z.unknown()),
+  })
+  .openapi('ConfigView');
 
-const PlanConfigBody = z.object({
-  yaml: z.string().min(1).max(60_000).openapi({ description: 'The proposed fleet.yaml' }),
-}).strict().openapi('ConfigPlanRequest');
+const PlanConfigBody = z
+  .object({
+    yaml: z.string().min(1).max(60_000).openapi({ description: 'The proposed fleet.yaml' }),
+  })
+  .strict()
+  .openapi('ConfigPlanRequest');
 
 /** `/v1/config` routes. */
 export function configRouter(deps: ApiDeps) {
   const app = apiRouter();
   const view = createRoute({
-    method: 'get', path: '/', security: bearer, summary: 'The configuration in force and its Git revision',
+    method: 'get',
+    path: '/',
+    security: bearer,
+    summary: 'The configuration in force and its Git revision',
     middleware: [requireRole('viewer')] as const,
     responses: { ...jsonOk(ConfigViewSchema, 'The applied configuration'), ...commonErrors },
   });
   app.openapi(view, async (c) => c.json(await deps.ops.config(), 200));
   const plan = createRoute({
-    method: 'post', path: '/plan', security: bearer, summary: 'Validate a proposed configuration and show the route changes it would make (nothing is applied)',
+    method: 'post',
+    path: '/plan',
+    security: bearer,
+    summary: 'Validate a proposed configuration and show the route changes it would make (nothing is applied)',
     middleware: [requireRole('admin')] as const,
     request: { body: jsonBody(PlanConfigBody) },
-    responses: { ...jsonOk(ManualResultSchema, 'The plan; `details.problems` of a 400 name each invalid line'), ...commonErrors, 413: mutationErrors[413], 415: mutationErrors[415] },
+    responses: {
+      ...jsonOk(ManualResultSchema, 'The plan; `details.problems` of a 400 name each invalid line'),
+      ...commonErrors,
+      413: mutationErrors[413],
+      415: mutationErrors[415],
+    },
   });
   app.openapi(plan, async (c) => c.json(await deps.ops.planConfig(c.req.valid('json').yaml), 200));
   return app;

@@ -7,45 +7,82 @@ import { RoutePreviewSchema } from './schemas.ts';
 
 const nullable = z.string().nullable();
 
-const ClusterSchema = z.object({
-  projectId: z.string(), location: z.string(), name: z.string(), region: z.string(),
-  kind: z.enum(['gke', 'attached']).openapi({ description: 'gke: in the Container API; attached: an attached or on-prem cluster reached through Connect Gateway' }),
-  phase: z.enum(['onboarding', 'onboarded', 'leaving', 'removed', 'skipped', 'failed', 'not-onboarded']),
-  reason: nullable,
-  status: nullable.openapi({ description: 'Container API status of a GKE cluster; the membership state of an attached cluster' }),
-  membership: nullable, membershipState: nullable, updatedAt: nullable, operationId: nullable,
-}).openapi('Cluster');
+const ClusterSchema = z
+  .object({
+    projectId: z.string(),
+    location: z.string(),
+    name: z.string(),
+    region: z.string(),
+    kind: z
+      .enum(['gke', 'attached'])
+      .openapi({ description: 'gke: in the Container API; attached: an attached or on-prem cluster reached through Connect Gateway' }),
+    phase: z.enum(['onboarding', 'onboarded', 'leaving', 'removed', 'skipped', 'failed', 'not-onboarded']),
+    reason: nullable,
+    status: nullable.openapi({ description: 'Container API status of a GKE cluster; the membership state of an attached cluster' }),
+    membership: nullable,
+    membershipState: nullable,
+    updatedAt: nullable,
+    operationId: nullable,
+  })
+  .openapi('Cluster');
 
-const RegionSchema = z.object({
-  region: z.string(), serving: z.boolean(), drained: z.boolean(), cause: z.enum(['alert', 'manual']).nullable(),
-  since: nullable, restoreAt: nullable, frozenUntil: nullable, clusters: z.array(z.string()),
-  openIncidents: z.array(z.object({ incidentId: z.string(), region: z.string(), openedAt: z.string(), closedAt: z.string().optional() })),
-  manualHold: z.object({ id: z.string(), region: z.string(), action: z.enum(['drain', 'restore']), at: z.string(), by: z.string(), reason: z.string() }).nullable(),
-  traffic: z.record(z.string(), z.number()),
-}).openapi('Region');
+const RegionSchema = z
+  .object({
+    region: z.string(),
+    serving: z.boolean(),
+    drained: z.boolean(),
+    cause: z.enum(['alert', 'manual']).nullable(),
+    since: nullable,
+    restoreAt: nullable,
+    frozenUntil: nullable,
+    clusters: z.array(z.string()),
+    openIncidents: z.array(z.object({ incidentId: z.string(), region: z.string(), openedAt: z.string(), closedAt: z.string().optional() })),
+    manualHold: z
+      .object({
+        id: z.string(),
+        region: z.string(),
+        action: z.enum(['drain', 'restore']),
+        at: z.string(),
+        by: z.string(),
+        reason: z.string(),
+      })
+      .nullable(),
+    traffic: z.record(z.string(), z.number()),
+  })
+  .openapi('Region');
 
 const FleetSchema = z.object({ clusters: z.array(ClusterSchema), regions: z.array(RegionSchema), observedAt: z.string() }).openapi('Fleet');
 
-const get = <T extends z.ZodType>(path: string, summary: string, schema: T) => createRoute({
-  method: 'get', path, summary, security: bearer, middleware: [requireRole('viewer')] as const,
-  responses: { ...jsonOk(schema, summary), ...commonErrors },
-});
+const get = <T extends z.ZodType>(path: string, summary: string, schema: T) =>
+  createRoute({
+    method: 'get',
+    path,
+    summary,
+    security: bearer,
+    middleware: [requireRole('viewer')] as const,
+    responses: { ...jsonOk(schema, summary), ...commonErrors },
+  });
 
 /** `GET /v1/fleet`, `/v1/fleet/clusters`, `/v1/fleet/regions`. */
 export function fleetRouter(deps: ApiDeps) {
   const app = apiRouter();
   app.openapi(get('/', 'Clusters and regions of the fleet', FleetSchema), async (c) => c.json(await deps.ops.fleet(), 200));
-  app.openapi(get('/clusters', 'Clusters with membership state, region and onboarding phase', z.object({ clusters: z.array(ClusterSchema) })),
-    async (c) => c.json({ clusters: (await deps.ops.fleet()).clusters }, 200));
-  app.openapi(get('/regions', 'Regions with serving/drained state, open incidents and manual holds', z.object({ regions: z.array(RegionSchema) })),
-    async (c) => c.json({ regions: (await deps.ops.fleet()).regions }, 200));
+  app.openapi(
+    get('/clusters', 'Clusters with membership state, region and onboarding phase', z.object({ clusters: z.array(ClusterSchema) })),
+    async (c) => c.json({ clusters: (await deps.ops.fleet()).clusters }, 200),
+  );
+  app.openapi(
+    get('/regions', 'Regions with serving/drained state, open incidents and manual holds', z.object({ regions: z.array(RegionSchema) })),
+    async (c) => c.json({ regions: (await deps.ops.fleet()).regions }, 200),
+  );
   return app;
 }
 
 /** `GET /v1/routes`: for each service, the rendered HTTPRoute, the live one and the difference. */
 export function routesRouter(deps: ApiDeps) {
   const app = apiRouter();
-  app.openapi(get('/', 'Rendered vs live HTTPRoute of every service', z.object({ routes: z.array(RoutePreviewSchema) })),
-    async (c) => c.json({ routes: await deps.ops.routes() }, 200));
+  app.openapi(get('/', 'Rendered vs live HTTPRoute of every service', z.object({ routes: z.array(RoutePreviewSchema) })), async (c) =>
+    c.json({ routes: await deps.ops.routes() }, 200),
+  );
   return app;
 }

@@ -60,7 +60,10 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
       c.set('operationId', undefined);
       return next();
     }
-    if (!KEY.test(key)) throw new ApiError(400, 'invalid_argument', 'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces', { field: 'Idempotency-Key' });
+    if (!KEY.test(key))
+      throw new ApiError(400, 'invalid_argument', 'Idempotency-Key must be 1 to 200 printable ASCII characters without spaces', {
+        field: 'Idempotency-Key',
+      });
     const principal = c.get('principal').id;
     const id = sha(`${principal}\n${key}`);
     const fingerprint = sha(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
@@ -70,7 +73,15 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
     const at = (ms: number) => new Date(now.getTime() + ms);
     // Each attempt records its operation under its own id: a failed attempt's record is never overwritten.
     const operationId = `${requestId}-${randomBytes(4).toString('hex')}`;
-    const pending = { state: 'pending', fingerprint, principal, operationId, createdAt: now.toISOString(), leaseUntil: at(PENDING_LEASE_MS).toISOString(), expireAt: at(TTL_MS) };
+    const pending = {
+      state: 'pending',
+      fingerprint,
+      principal,
+      operationId,
+      createdAt: now.toISOString(),
+      leaseUntil: at(PENDING_LEASE_MS).toISOString(),
+      expireAt: at(TTL_MS),
+    };
 
     // Firestore's TTL deletes expired records only eventually: a record older than 24 hours is free.
     const claim = await deps.store.transaction(async (tx) => {
@@ -82,8 +93,12 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
     });
     if (claim.held) {
       const held = claim.held;
-      if (held.fingerprint !== fingerprint) throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
-      if (held.state !== 'done') throw new ApiError(409, 'conflict', 'a request with this Idempotency-Key is still in progress; retry later', undefined, { 'Retry-After': '2' });
+      if (held.fingerprint !== fingerprint)
+        throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request; use a new key');
+      if (held.state !== 'done')
+        throw new ApiError(409, 'conflict', 'a request with this Idempotency-Key is still in progress; retry later', undefined, {
+          'Retry-After': '2',
+        });
       c.header('Idempotent-Replayed', 'true');
       return c.json(JSON.parse(String(held.body)) as unknown, held.status as ContentfulStatusCode);
     }
@@ -107,7 +122,11 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
       // back here, so failures are normally freed by the status check below. Only a thrown value
       // that is not an Error (or app.onError itself failing) arrives here: without this the key
       // would stay pending until its lease ends.
-      await deps.store.delete(IDEMPOTENCY, id).catch((cleanup: unknown) => log.error('idempotency key not freed after a failure; it is free again when its lease ends', { error: cleanup }));
+      await deps.store
+        .delete(IDEMPOTENCY, id)
+        .catch((cleanup: unknown) =>
+          log.error('idempotency key not freed after a failure; it is free again when its lease ends', { error: cleanup }),
+        );
       throw error;
     }
     await save(c, deps, log, id, c.res, pending);
@@ -117,12 +136,20 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
 /** A pending record whose request had its time: it died, or its outcome could not be saved. */
 function leaseOver(record: DocData, now: Date): boolean {
   if (record.state !== 'pending') return false;
-  const until = typeof record.leaseUntil === 'string' ? Date.parse(record.leaseUntil) : Date.parse(String(record.createdAt)) + PENDING_LEASE_MS;
+  const until =
+    typeof record.leaseUntil === 'string' ? Date.parse(record.leaseUntil) : Date.parse(String(record.createdAt)) + PENDING_LEASE_MS;
   return !(until > now.getTime());
 }
 
 /** Remembers `res` when it is an outcome to replay, frees the key otherwise; a failure to do either is logged, never answered. */
-async function save(c: Context, deps: IdempotencyDeps, log: Logger, id: string, res: Response, pending: Record<string, unknown>): Promise<void> {
+async function save(
+  c: Context,
+  deps: IdempotencyDeps,
+  log: Logger,
+  id: string,
+  res: Response,
+  pending: Record<string, unknown>,
+): Promise<void> {
   const body = await res.clone().text();
   const remember = res.status === 200 || (res.status === 409 && codeOf(body) === 'refused');
   try {
@@ -131,7 +158,12 @@ async function save(c: Context, deps: IdempotencyDeps, log: Logger, id: string, 
   } catch (error) {
     // The answer stands: it says what the action did. The key stays pending until its lease ends;
     // a retry then finds the operation by the key (or acts, when the request never recorded one).
-    log.error('idempotency record not saved; the answer stands, and a retry after the lease finds the operation', { error, status: res.status, method: c.req.method, path: c.req.path });
+    log.error('idempotency record not saved; the answer stands, and a retry after the lease finds the operation', {
+      error,
+      status: res.status,
+      method: c.req.method,
+      path: c.req.path,
+    });
   }
 }
 

@@ -7,11 +7,15 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { IdempotencyVariables } from './idempotency.ts';
 
 /** The body of every error response. */
-export const ErrorSchema = z.object({
-  code: z.string().openapi({ example: 'permission_denied' }),
-  message: z.string().openapi({ example: 'POST /v1/regions/asia-northeast2/drain needs the operator role; viewer@example.com is viewer' }),
-  details: z.record(z.string(), z.unknown()).optional(),
-}).openapi('Error');
+export const ErrorSchema = z
+  .object({
+    code: z.string().openapi({ example: 'permission_denied' }),
+    message: z
+      .string()
+      .openapi({ example: 'POST /v1/regions/asia-northeast2/drain needs the operator role; viewer@example.com is viewer' }),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('Error');
 
 const error = (description: string) => ({ content: { 'application/json': { schema: ErrorSchema } }, description });
 
@@ -39,7 +43,15 @@ export const bearer = [{ bearerAuth: [] }];
 
 /** The optional `Idempotency-Key` header of mutating routes. */
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().openapi({ description: 'Retries with the same key return the first result instead of acting twice (24 h).', example: 'drain-osaka-2026-11-22T03:00' }),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      description: 'Retries with the same key return the first result instead of acting twice (24 h).',
+      example: 'drain-osaka-2026-11-22T03:00',
+    }),
 });
 
 /** Context of the API routers. */

@@ -47,7 +47,13 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<{ Variables: 
     const principal = c.get('principal');
     const wait = limiter.take(principal.id);
     if (wait > 0) {
-      throw new ApiError(429, 'resource_exhausted', `rate limit exceeded for ${principal.id}; retry in ${wait} s`, { retryAfterSeconds: wait }, { 'Retry-After': String(wait) });
+      throw new ApiError(
+        429,
+        'resource_exhausted',
+        `rate limit exceeded for ${principal.id}; retry in ${wait} s`,
+        { retryAfterSeconds: wait },
+        { 'Retry-After': String(wait) },
+      );
     }
     await next();
   };

@@ -83,10 +83,13 @@ export function createReadiness(deps: FleetContext): () => Promise<Record<string
       firestore: () => deps.store.get('health', 'probe'),
       container: () => deps.container.listClusters('-'),
       gkehub: async () => deps.hub.listMemberships((await config).fleet.membershipLocation, 1),
-      configCluster: async () => (await configClusterKube(deps, await config)).get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }),
+      configCluster: async () =>
+        (await configClusterKube(deps, await config)).get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }),
       fleetConfig: () => config,
     };
-    return Object.fromEntries(await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await timed(probe, () => deps.clock.now())] as const)));
+    return Object.fromEntries(
+      await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await timed(probe, () => deps.clock.now())] as const)),
+    );
   };
 }
 
@@ -94,7 +97,12 @@ async function timed(probe: () => Promise<unknown>, now: () => Date): Promise<De
   const started = now().getTime();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([probe(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS); })]);
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS);
+      }),
+    ]);
     return { ok: true, latencyMs: now().getTime() - started };
   } catch (error) {
     return { ok: false, latencyMs: now().getTime() - started, error: describe(error) };

@@ -16,11 +16,22 @@ export function regionsRouter(deps: ApiDeps) {
   const app = apiRouter();
   for (const action of ['drain', 'restore'] as const) {
     const route = createRoute({
-      method: 'post', path: `/{region}/${action}`, security: bearer,
-      summary: action === 'drain' ? 'Drain a region (manual hold until a manual restore)' : 'Restore a region (lifts manual holds and open alerts\' drains)',
+      method: 'post',
+      path: `/{region}/${action}`,
+      security: bearer,
+      summary:
+        action === 'drain'
+          ? 'Drain a region (manual hold until a manual restore)'
+          : "Restore a region (lifts manual holds and open alerts' drains)",
       middleware: [requireRole('operator'), idempotency(deps)] as const,
       request: { params: RegionParam, headers: IdempotencyHeader, body: jsonBody(action === 'drain' ? DrainBody : RestoreBody) },
-      responses: { ...jsonOk(ManualResultSchema, 'The plan (dry run) or the outcome, with a one-line summary; a guard refusal answers 409 (code refused, details.guard)'), ...mutationErrors },
+      responses: {
+        ...jsonOk(
+          ManualResultSchema,
+          'The plan (dry run) or the outcome, with a one-line summary; a guard refusal answers 409 (code refused, details.guard)',
+        ),
+        ...mutationErrors,
+      },
     });
     app.openapi(route, async (c) => {
       const { region } = c.req.valid('param');
@@ -28,7 +39,14 @@ export function regionsRouter(deps: ApiDeps) {
       const requestId = c.get('requestId');
       const operationId = c.get('operationId');
       const result = await deps.ops.manualDrain({
-        action, region, reason: body.reason, dryRun: body.dryRun, principal: c.get('principal').id, source: 'api', ...(requestId ? { requestId } : {}), ...(operationId ? { operationId } : {}),
+        action,
+        region,
+        reason: body.reason,
+        dryRun: body.dryRun,
+        principal: c.get('principal').id,
+        source: 'api',
+        ...(requestId ? { requestId } : {}),
+        ...(operationId ? { operationId } : {}),
       });
       return answer(c, result);
     });

@@ -11,78 +11,130 @@ export const RegionParam = z.object({
 });
 
 /** Body of a manual drain. */
-export const DrainBody = z.object({
-  reason,
-  dryRun: z.boolean().default(false).openapi({ description: 'Return the plan without applying it' }),
-}).strict().openapi('DrainRequest');
+export const DrainBody = z
+  .object({
+    reason,
+    dryRun: z.boolean().default(false).openapi({ description: 'Return the plan without applying it' }),
+  })
+  .strict()
+  .openapi('DrainRequest');
 
 /** Body of a manual restore. */
 export const RestoreBody = DrainBody.openapi('RestoreRequest');
 
 /** Body of reconcile. */
-export const ReconcileBody = z.object({ dryRun: z.boolean().default(false) }).strict().openapi('ReconcileRequest');
+export const ReconcileBody = z
+  .object({ dryRun: z.boolean().default(false) })
+  .strict()
+  .openapi('ReconcileRequest');
 
 /**
  * A cluster by location and name, or an existing fleet membership: of a GKE cluster, or of an
  * attached or on-prem cluster, which also needs the `region` its traffic is counted in.
  */
-export const ClusterBody = z.object({
-  location: z.string().regex(/^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/, 'must be a GKE location such as asia-northeast1-b').optional(),
-  name: z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a GKE cluster name').optional(),
-  membership: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/memberships\/[^/]+$/, 'must be projects/PROJECT/locations/LOCATION/memberships/ID').optional(),
-  region: region.optional().openapi({ description: 'Attached and on-prem memberships only: the region where the cluster\'s traffic is counted (required to onboard one)', example: 'asia-east1' }),
-  dryRun: z.boolean().default(false),
-}).strict().refine((b) => (b.membership !== undefined) !== (b.location !== undefined && b.name !== undefined) && (b.membership === undefined || (b.location === undefined && b.name === undefined)), {
-  message: 'give either location and name, or membership', path: ['membership'],
-}).refine((b) => b.region === undefined || b.membership !== undefined, {
-  message: 'region is given only with membership (an attached or on-prem cluster)', path: ['region'],
-}).openapi('ClusterRequest');
+export const ClusterBody = z
+  .object({
+    location: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/, 'must be a GKE location such as asia-northeast1-b')
+      .optional(),
+    name: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a GKE cluster name')
+      .optional(),
+    membership: z
+      .string()
+      .regex(/^projects\/[^/]+\/locations\/[^/]+\/memberships\/[^/]+$/, 'must be projects/PROJECT/locations/LOCATION/memberships/ID')
+      .optional(),
+    region: region
+      .optional()
+      .openapi({
+        description: "Attached and on-prem memberships only: the region where the cluster's traffic is counted (required to onboard one)",
+        example: 'asia-east1',
+      }),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .refine(
+    (b) =>
+      (b.membership !== undefined) !== (b.location !== undefined && b.name !== undefined) &&
+      (b.membership === undefined || (b.location === undefined && b.name === undefined)),
+    {
+      message: 'give either location and name, or membership',
+      path: ['membership'],
+    },
+  )
+  .refine((b) => b.region === undefined || b.membership !== undefined, {
+    message: 'region is given only with membership (an attached or on-prem cluster)',
+    path: ['region'],
+  })
+  .openapi('ClusterRequest');
 
 /** Body of `/v1/plan`: the dry run of any mutating call. */
-export const PlanBody = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('drain'), region: RegionParam.shape.region, reason }).strict(),
-  z.object({ action: z.literal('restore'), region: RegionParam.shape.region, reason }).strict(),
-  z.object({ action: z.literal('reconcile') }).strict(),
-]).openapi('PlanRequest');
+export const PlanBody = z
+  .discriminatedUnion('action', [
+    z.object({ action: z.literal('drain'), region: RegionParam.shape.region, reason }).strict(),
+    z.object({ action: z.literal('restore'), region: RegionParam.shape.region, reason }).strict(),
+    z.object({ action: z.literal('reconcile') }).strict(),
+  ])
+  .openapi('PlanRequest');
 
 const Route = z.record(z.string(), z.unknown()).nullable();
 
 /** One service's rendered and live route. */
-export const RoutePreviewSchema = z.object({
-  service: z.string(),
-  namespace: z.string(),
-  rendered: Route,
-  live: Route,
-  diff: z.array(z.string()),
-  explanation: z.array(z.string()),
-  problems: z.array(z.string()),
-  shares: z.object({ live: z.record(z.string(), z.number()), rendered: z.record(z.string(), z.number()) }),
-  trafficMoved: z.number(),
-}).openapi('RoutePreview');
+export const RoutePreviewSchema = z
+  .object({
+    service: z.string(),
+    namespace: z.string(),
+    rendered: Route,
+    live: Route,
+    diff: z.array(z.string()),
+    explanation: z.array(z.string()),
+    problems: z.array(z.string()),
+    shares: z.object({ live: z.record(z.string(), z.number()), rendered: z.record(z.string(), z.number()) }),
+    trafficMoved: z.number(),
+  })
+  .openapi('RoutePreview');
 
 /** An operation record. */
-export const OperationSchema = z.object({
-  id: z.string(),
-  kind: z.string(),
-  trigger: z.record(z.string(), z.unknown()),
-  principal: z.string(),
-  subject: z.string(),
-  region: z.string().optional(),
-  cluster: z.string().optional(),
-  plan: z.array(z.string()),
-  steps: z.array(z.object({ name: z.string(), outcome: z.enum(['done', 'unchanged', 'skipped', 'failed']), detail: z.string().optional(), offsetMs: z.number(), elapsedMs: z.number() })),
-  result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'retrying']).optional(),
-  reason: z.string().optional(),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-}).openapi('Operation');
+export const OperationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    trigger: z.record(z.string(), z.unknown()),
+    principal: z.string(),
+    subject: z.string(),
+    region: z.string().optional(),
+    cluster: z.string().optional(),
+    plan: z.array(z.string()),
+    steps: z.array(
+      z.object({
+        name: z.string(),
+        outcome: z.enum(['done', 'unchanged', 'skipped', 'failed']),
+        detail: z.string().optional(),
+        offsetMs: z.number(),
+        elapsedMs: z.number(),
+      }),
+    ),
+    result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'retrying']).optional(),
+    reason: z.string().optional(),
+    startedAt: z.string(),
+    finishedAt: z.string().optional(),
+  })
+  .openapi('Operation');
 
 /** The answer to every mutating call. */
-export const ManualResultSchema = z.object({
-  result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'planned']),
-  summary: z.string().openapi({ example: 'asia-northeast2 drained (manual hold) by oncall@example.com (store: 50% of default traffic moves): bad deploy' }),
-  plan: z.array(z.string()),
-  refusal: z.object({ guard: z.string(), reason: z.string() }).optional(),
-  operation: OperationSchema.optional(),
-  routes: z.array(RoutePreviewSchema).optional(),
-}).openapi('ManualResult');
+export const ManualResultSchema = z
+  .object({
+    result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'planned']),
+    summary: z
+      .string()
+      .openapi({
+        example: 'asia-northeast2 drained (manual hold) by oncall@example.com (store: 50% of default traffic moves): bad deploy',
+      }),
+    plan: z.array(z.string()),
+    refusal: z.object({ guard: z.string(), reason: z.string() }).optional(),
+    operation: OperationSchema.optional(),
+    routes: z.array(RoutePreviewSchema).optional(),
+  })
+  .openapi('ManualResult');

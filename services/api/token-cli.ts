@@ -16,7 +16,11 @@ import { createApiToken, revokeApiToken } from './tokens.ts';
 export async function tokenCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { principal: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, revoke: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { principal: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, revoke: { type: 'string' } },
+      strict: true,
+    }));
   } catch (error) {
     out(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
@@ -39,7 +43,11 @@ export async function tokenCli(argv: string[], env: Record<string, string | unde
       out((await revokeApiToken(adapters.store, values.revoke)) ? 'revoked' : 'no such token');
       return 0;
     }
-    const { token, id } = await createApiToken(adapters.store, systemClock, { principal: values.principal!, role: role!, ...(values.label ? { label: values.label } : {}) });
+    const { token, id } = await createApiToken(adapters.store, systemClock, {
+      principal: values.principal!,
+      role: role!,
+      ...(values.label ? { label: values.label } : {}),
+    });
     out(`token for ${values.principal} (${role}), id ${id}; shown once, only its hash is stored:`);
     out(token);
     return 0;

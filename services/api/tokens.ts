@@ -25,10 +25,20 @@ export function hashToken(token: string): string {
 }
 
 /** Creates a token for `grant`; returns the token, which is never stored or shown again. */
-export async function createApiToken(store: Store, clock: Clock, grant: TokenGrant & { label?: string }): Promise<{ token: string; id: string }> {
+export async function createApiToken(
+  store: Store,
+  clock: Clock,
+  grant: TokenGrant & { label?: string },
+): Promise<{ token: string; id: string }> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const id = hashToken(token);
-  await store.set(API_TOKENS, id, { principal: grant.principal, role: grant.role, label: grant.label ?? null, createdAt: clock.now().toISOString(), revoked: false });
+  await store.set(API_TOKENS, id, {
+    principal: grant.principal,
+    role: grant.role,
+    label: grant.label ?? null,
+    createdAt: clock.now().toISOString(),
+    revoked: false,
+  });
   return { token, id: id.slice(0, 12) };
 }
 

@@ -13,24 +13,53 @@ import type { SlackOpResult, SlackOps } from './deps.ts';
 export function slackOpsFrom(ops: FleetOps): SlackOps {
   return {
     status: async () => statusMessage(await userFacing(ops.fleet())),
-    drain: async (principal, input) => resultMessage(await userFacing(ops.manualDrain({ action: 'drain', region: input.region, reason: input.reason, dryRun: input.dryRun, requestId: input.requestId, principal: principal.id, source: 'slack' }))),
-    restore: async (principal, input) => resultMessage(await userFacing(ops.manualDrain({
-      action: 'restore', region: input.region, reason: input.reason || `restore requested in Slack by ${principal.id}`, dryRun: input.dryRun, requestId: input.requestId, principal: principal.id, source: 'slack',
-    }))),
+    drain: async (principal, input) =>
+      resultMessage(
+        await userFacing(
+          ops.manualDrain({
+            action: 'drain',
+            region: input.region,
+            reason: input.reason,
+            dryRun: input.dryRun,
+            requestId: input.requestId,
+            principal: principal.id,
+            source: 'slack',
+          }),
+        ),
+      ),
+    restore: async (principal, input) =>
+      resultMessage(
+        await userFacing(
+          ops.manualDrain({
+            action: 'restore',
+            region: input.region,
+            reason: input.reason || `restore requested in Slack by ${principal.id}`,
+            dryRun: input.dryRun,
+            requestId: input.requestId,
+            principal: principal.id,
+            source: 'slack',
+          }),
+        ),
+      ),
   };
 }
 
 /** One line per region, and the clusters that are not onboarded or not healthy. */
 export function statusMessage(view: FleetView): SlackOpResult {
   const drained = view.regions.filter((r) => r.drained);
-  const summary = drained.length === 0
-    ? `all ${view.regions.length} regions serving`
-    : `${drained.length} of ${view.regions.length} regions drained: ${drained.map((r) => r.region).join(', ')}`;
+  const summary =
+    drained.length === 0
+      ? `all ${view.regions.length} regions serving`
+      : `${drained.length} of ${view.regions.length} regions drained: ${drained.map((r) => r.region).join(', ')}`;
   const lines = view.regions.map((r) => {
-    const traffic = Object.entries(r.traffic).map(([service, share]) => `${service} ${Math.round(share * 100)}%`).join(', ');
+    const traffic = Object.entries(r.traffic)
+      .map(([service, share]) => `${service} ${Math.round(share * 100)}%`)
+      .join(', ');
     const state = r.drained
       ? `drained (${r.cause === 'manual' && r.manualHold ? `manual hold by ${r.manualHold.by}: ${r.manualHold.reason}` : `alert${r.restoreAt ? `, restore at ${r.restoreAt}` : ''}`})`
-      : r.serving ? 'serving' : 'no serving cluster';
+      : r.serving
+        ? 'serving'
+        : 'no serving cluster';
     const incidents = r.openIncidents.length > 0 ? `; open incidents: ${r.openIncidents.map((i) => i.incidentId).join(', ')}` : '';
     return `• ${r.region}: ${state}${traffic ? ` — ${traffic}` : ''}; clusters: ${r.clusters.join(', ') || 'none'}${incidents}`;
   });

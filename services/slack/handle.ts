@@ -70,7 +70,9 @@ export async function handleCommand(deps: SlackDeps, request: SignedCommand): Pr
   const principal: Principal = { id: principalId, role, via: 'slack' };
   const requestId = slackRequestId(request.signature);
   log.info('slack command handled', { ...fields, outcome: 'started', requestId });
-  deps.background(runOperation(deps, log, { ...fields, requestId }, request.responseUrl, () => startOperation(deps, principal, command, requestId)));
+  deps.background(
+    runOperation(deps, log, { ...fields, requestId }, request.responseUrl, () => startOperation(deps, principal, command, requestId)),
+  );
   return ephemeral(`Working on it: ${SLACK_COMMAND} ${name}${region ? ` ${region}` : ''}`);
 }
 
@@ -110,7 +112,11 @@ async function runOperation(
     await deps.post(responseUrl, message);
   } catch (error) {
     // The error's message may quote the URL, whose path is a credential: log its name and the host only.
-    log.error('slack response not delivered', { ...fields, host: hostOf(responseUrl), errorName: error instanceof Error ? error.name : typeof error });
+    log.error('slack response not delivered', {
+      ...fields,
+      host: hostOf(responseUrl),
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
   }
 }
 

@@ -10,12 +10,7 @@ export const SLACK_MAX_SKEW_SECONDS = 300;
 
 /** Why a request was refused. None of them carries the secret or the presented signature. */
 export type SlackRejection =
-  | 'missing-signature'
-  | 'malformed-signature'
-  | 'missing-timestamp'
-  | 'invalid-timestamp'
-  | 'stale-timestamp'
-  | 'signature-mismatch';
+  'missing-signature' | 'malformed-signature' | 'missing-timestamp' | 'invalid-timestamp' | 'stale-timestamp' | 'signature-mismatch';
 
 /** The outcome of {@link verifySlackRequest}. */
 export type SlackVerification = { ok: true } | { ok: false; reason: SlackRejection };

@@ -53,13 +53,27 @@ export function githubRouter(deps: WebhookDeps): Hono {
     // Cheap checks first: nothing is read from a sender that cannot have signed the body.
     const signature = c.req.header('x-hub-signature-256')?.trim();
     if (!signature || !SIGNATURE.test(signature)) {
-      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: Boolean(signature), reason: 'missing or malformed' });
-      throw new ApiError(401, 'unauthenticated', signature ? 'X-Hub-Signature-256 must be sha256= followed by 64 hexadecimal digits' : 'missing X-Hub-Signature-256 header');
+      deps.log.warn('webhook signature rejected', {
+        component: 'webhooks',
+        provider: 'github',
+        signaturePresent: Boolean(signature),
+        reason: 'missing or malformed',
+      });
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        signature ? 'X-Hub-Signature-256 must be sha256= followed by 64 hexadecimal digits' : 'missing X-Hub-Signature-256 header',
+      );
     }
     const raw = await readLimitedBody(c.req.raw, deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const text = await authenticate(secret, raw, signature);
     if (text === undefined) {
-      deps.log.warn('webhook signature rejected', { component: 'webhooks', provider: 'github', signaturePresent: true, reason: 'does not match the body' });
+      deps.log.warn('webhook signature rejected', {
+        component: 'webhooks',
+        provider: 'github',
+        signaturePresent: true,
+        reason: 'does not match the body',
+      });
       throw new ApiError(401, 'unauthenticated', 'X-Hub-Signature-256 does not match the body');
     }
 
@@ -82,7 +96,8 @@ export function githubRouter(deps: WebhookDeps): Hono {
       deleted: push.deleted === true,
       pusher: push.pusher.name || 'unknown',
       commits,
-      truncated: commits === undefined || commits.length >= GITHUB_COMMIT_LIST_CAP || commits.some(capped) || push.forced === true || created,
+      truncated:
+        commits === undefined || commits.length >= GITHUB_COMMIT_LIST_CAP || commits.some(capped) || push.forced === true || created,
     });
   });
   return router;

@@ -37,9 +37,7 @@ export interface PushFilter {
 }
 
 /** The verdict: relevant (and on what basis), or not and why. */
-export type Relevance =
-  | { relevant: true; basis: 'files' | 'unknown-files' }
-  | { relevant: false; reason: string };
+export type Relevance = { relevant: true; basis: 'files' | 'unknown-files' } | { relevant: false; reason: string };
 
 /** True for the all-zero object id Git uses for "no commit" (branch created or deleted). */
 export function isZeroSha(sha: string): boolean {

@@ -31,7 +31,11 @@ export interface ClusterInfo {
 }
 
 /** Builds the client for real Google Cloud (no endpoint) or a local REST double. */
-export function createClusterManagerClient(opts: { endpoint?: string; tokens: AccessTokenSource; projectId: string }): ClusterManagerClient {
+export function createClusterManagerClient(opts: {
+  endpoint?: string;
+  tokens: AccessTokenSource;
+  projectId: string;
+}): ClusterManagerClient {
   if (!opts.endpoint) return new ClusterManagerClient({ authClient: opts.tokens.authClient, projectId: opts.projectId });
   const url = new URL(opts.endpoint);
   return new ClusterManagerClient({

@@ -97,7 +97,10 @@ export function createStore(deps: StoreDeps): Store {
       await doc(collection, id).delete();
     },
     query: async (collection, q) => {
-      let query = firestore.collection(prefix + collection).orderBy(q.orderBy, 'desc').orderBy(FieldPath.documentId(), 'desc');
+      let query = firestore
+        .collection(prefix + collection)
+        .orderBy(q.orderBy, 'desc')
+        .orderBy(FieldPath.documentId(), 'desc');
       for (const [field, value] of Object.entries(q.equals ?? {})) query = query.where(field, '==', value);
       if (q.from !== undefined) query = query.where(q.orderBy, '>=', q.from);
       if (q.to !== undefined) query = query.where(q.orderBy, '<=', q.to);

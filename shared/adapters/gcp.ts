@@ -40,7 +40,9 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
     projectId: env.FLEETPILOT_PROJECT_ID,
     databaseId: env.FLEETPILOT_FIRESTORE_DATABASE,
     ignoreUndefinedProperties: true,
-    ...(env.FIRESTORE_EMULATOR_HOST ? { host: env.FIRESTORE_EMULATOR_HOST, ssl: false, customHeaders: { Authorization: 'Bearer owner' } } : {}),
+    ...(env.FIRESTORE_EMULATOR_HOST
+      ? { host: env.FIRESTORE_EMULATOR_HOST, ssl: false, customHeaders: { Authorization: 'Bearer owner' } }
+      : {}),
   });
   const clusterManager = createClusterManagerClient({
     ...(env.FLEETPILOT_CONTAINER_ENDPOINT ? { endpoint: env.FLEETPILOT_CONTAINER_ENDPOINT } : {}),
@@ -53,7 +55,11 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
     pubsub: createPubSubAdapter({ pubsub: pubsubClient, topology, log: deps.log }),
     store: createStore({ firestore, clock: deps.clock }),
     container: createContainerAdapter(clusterManager, env.FLEETPILOT_PROJECT_ID),
-    hub: createGkeHubAdapter({ authClient: tokens.authClient, baseUrl: env.FLEETPILOT_GKEHUB_ENDPOINT, projectId: env.FLEETPILOT_PROJECT_ID }),
+    hub: createGkeHubAdapter({
+      authClient: tokens.authClient,
+      baseUrl: env.FLEETPILOT_GKEHUB_ENDPOINT,
+      projectId: env.FLEETPILOT_PROJECT_ID,
+    }),
     async close() {
       await Promise.allSettled([pubsubClient.close(), firestore.terminate(), clusterManager.close()]);
     },

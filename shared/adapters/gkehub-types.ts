@@ -57,7 +57,11 @@ export function workloadIdentityIssuer(projectId: string, location: string, clus
 /** Compares resource links, accepting the `zones/` spelling some callers still produce. */
 export function sameResourceLink(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b) return false;
-  const norm = (link: string) => link.replace('/zones/', '/locations/').replace(/^https?:/, '').toLowerCase();
+  const norm = (link: string) =>
+    link
+      .replace('/zones/', '/locations/')
+      .replace(/^https?:/, '')
+      .toLowerCase();
   return norm(a) === norm(b);
 }
 

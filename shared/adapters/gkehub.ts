@@ -38,10 +38,16 @@ export function createGkeHubAdapter(deps: GkeHubDeps): GkeHubAdapter {
   const project = `projects/${deps.projectId}`;
   const featuresPath = `${project}/locations/global/features`;
 
-  const call = async <T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, params?: Record<string, string | number | undefined>, data?: unknown): Promise<T> => {
+  const call = async <T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    params?: Record<string, string | number | undefined>,
+    data?: unknown,
+  ): Promise<T> => {
     const url = new URL(`${base}/${path}`);
     for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const send = async () => (await deps.authClient.request<T>({ url: url.toString(), method, ...(data === undefined ? {} : { data }), retry: false })).data;
+    const send = async () =>
+      (await deps.authClient.request<T>({ url: url.toString(), method, ...(data === undefined ? {} : { data }), retry: false })).data;
     // Reads are idempotent: a reset connection or a 5xx is retried a few times before it counts.
     return method === 'GET' ? withRetry(send, { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 }) : send();
   };
@@ -49,16 +55,19 @@ export function createGkeHubAdapter(deps: GkeHubDeps): GkeHubAdapter {
   const wait = async <T>(op: HubOperation): Promise<T> => {
     const done = op.done
       ? op
-      : await pollUntil(async () => {
-          const current = await call<HubOperation>('GET', op.name);
-          return current.done ? current : undefined;
-        }, { timeoutMs: deps.operationTimeoutMs ?? 120_000, intervalMs: deps.pollIntervalMs ?? 200, what: `GKE Hub operation ${op.name}` });
+      : await pollUntil(
+          async () => {
+            const current = await call<HubOperation>('GET', op.name);
+            return current.done ? current : undefined;
+          },
+          { timeoutMs: deps.operationTimeoutMs ?? 120_000, intervalMs: deps.pollIntervalMs ?? 200, what: `GKE Hub operation ${op.name}` },
+        );
     if (done.error) {
       throw Object.assign(new Error(`GKE Hub operation ${op.name} failed: ${done.error.message ?? 'unknown error'}`), {
         code: done.error.code,
       });
     }
-    const { '@type': _type, ...response } = (done.response ?? {});
+    const { '@type': _type, ...response } = done.response ?? {};
     return response as T;
   };
 
@@ -78,7 +87,10 @@ export function createGkeHubAdapter(deps: GkeHubDeps): GkeHubAdapter {
       let pageToken: string | undefined;
       do {
         const page = await call<{ resources?: Membership[]; nextPageToken?: string; unreachable?: string[] }>(
-          'GET', `${project}/locations/${location}/memberships`, { pageSize, pageToken });
+          'GET',
+          `${project}/locations/${location}/memberships`,
+          { pageSize, pageToken },
+        );
         if (page.unreachable && page.unreachable.length > 0) {
           throw new Error(`membership list is incomplete: unreachable ${page.unreachable.join(', ')}`);
         }

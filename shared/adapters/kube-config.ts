@@ -23,12 +23,14 @@ export interface ClusterAccess {
 export function kubeConfigFor(access: ClusterAccess): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{
-      name: access.name,
-      server: access.server,
-      skipTLSVerify: access.server.startsWith('http://'),
-      ...(access.caPem ? { caData: Buffer.from(access.caPem).toString('base64') } : {}),
-    }],
+    clusters: [
+      {
+        name: access.name,
+        server: access.server,
+        skipTLSVerify: access.server.startsWith('http://'),
+        ...(access.caPem ? { caData: Buffer.from(access.caPem).toString('base64') } : {}),
+      },
+    ],
     users: [{ name: 'fleetpilot', token: access.token }],
     contexts: [{ name: access.name, cluster: access.name, user: 'fleetpilot' }],
     currentContext: access.name,

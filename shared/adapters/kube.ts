@@ -3,7 +3,15 @@
  * apply with a fixed field manager (skipped when a dry run shows nothing would change), or a JSON
  * merge patch. A 404 on delete is success; optimistic-concurrency conflicts are retried by re-reading.
  */
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { TerminalError, httpStatusOf, isNotFound } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
@@ -25,7 +33,12 @@ export interface WriteResult<T extends KubernetesObject = KubernetesObject> {
 /** The Kubernetes operations fleetpilot needs. */
 export interface KubeAdapter {
   get<T extends KubernetesObject = KubernetesObject>(ref: ObjectRef): Promise<T | null>;
-  list<T extends KubernetesObject = KubernetesObject>(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<T[]>;
+  list<T extends KubernetesObject = KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<T[]>;
   /** Server-side apply as the field manager; no write when the result would equal the live object. */
   apply<T extends KubernetesObject>(desired: T): Promise<WriteResult<T>>;
   /** JSON merge patch. */
@@ -63,7 +76,11 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
       return await api.patch<T>(desired, undefined, dryRun ? 'All' : undefined, fieldManager, true, PatchStrategy.ServerSideApply);
     } catch (error) {
       if (httpStatusOf(error) === 422 || httpStatusOf(error) === 400) {
-        throw new TerminalError(`Kubernetes rejected ${describe(desired)}: ${messageOf(error)}`, { status: httpStatusOf(error) }, { cause: error });
+        throw new TerminalError(
+          `Kubernetes rejected ${describe(desired)}: ${messageOf(error)}`,
+          { status: httpStatusOf(error) },
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -89,17 +106,21 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
       return (await api.patch(body, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch)) as never;
     },
     async update(ref, mutate) {
-      return withRetry(async () => {
-        const live = await get<never>(ref);
-        if (!live) return null;
-        const next = mutate(structuredClone(live));
-        if (next === null || isDeepStrictEqual(next, live)) return { changed: false, object: live };
-        return { changed: true, object: (await api.replace(next, undefined, undefined, fieldManager)) as never };
-      }, { attempts: 8, baseDelayMs: 20, retryable: (error) => httpStatusOf(error) === 409 });
+      return withRetry(
+        async () => {
+          const live = await get<never>(ref);
+          if (!live) return null;
+          const next = mutate(structuredClone(live));
+          if (next === null || isDeepStrictEqual(next, live)) return { changed: false, object: live };
+          return { changed: true, object: (await api.replace(next, undefined, undefined, fieldManager)) as never };
+        },
+        { attempts: 8, baseDelayMs: 20, retryable: (error) => httpStatusOf(error) === 409 },
+      );
     },
     async patchStatus(ref, plural, status) {
       const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') : ['', ref.apiVersion];
-      if (!group || !version || !ref.namespace) throw new TerminalError(`patchStatus needs a namespaced custom resource, got ${ref.apiVersion} ${ref.kind}`);
+      if (!group || !version || !ref.namespace)
+        throw new TerminalError(`patchStatus needs a namespaced custom resource, got ${ref.apiVersion} ${ref.kind}`);
       await custom.patchNamespacedCustomObjectStatus(
         { group, version, namespace: ref.namespace, plural, name: ref.name, body: { status }, fieldManager },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -131,9 +152,10 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
 function withConciseErrors(adapter: KubeAdapter): KubeAdapter {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(adapter) as [string, (...args: unknown[]) => Promise<unknown>][]) {
-    wrapped[name] = (...args: unknown[]) => fn(...args).catch((error: unknown) => {
-      throw conciseError(error);
-    });
+    wrapped[name] = (...args: unknown[]) =>
+      fn(...args).catch((error: unknown) => {
+        throw conciseError(error);
+      });
   }
   return wrapped as unknown as KubeAdapter;
 }
@@ -174,6 +196,6 @@ function messageOf(error: unknown): string {
       return body;
     }
   }
-  if (body && typeof body === 'object' && 'message' in body) return String((body).message);
+  if (body && typeof body === 'object' && 'message' in body) return String(body.message);
   return error instanceof Error ? error.message : String(error);
 }

@@ -49,9 +49,7 @@ export function createPubSubAdapter(deps: PubSubAdapterDeps): PubSubAdapter {
       await ignoreExists(() =>
         pubsub.topic(topicName(spec.topic)).createSubscription(spec.name, {
           ackDeadlineSeconds: spec.ackDeadlineSeconds,
-          ...(spec.maxDeliveryAttempts
-            ? { deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: spec.maxDeliveryAttempts } }
-            : {}),
+          ...(spec.maxDeliveryAttempts ? { deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: spec.maxDeliveryAttempts } } : {}),
           retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
         }),
       );

@@ -28,12 +28,18 @@ export function parseFleetConfigYaml(text: string, file: string): FleetConfig {
   } catch (error) {
     // The yaml library refuses excessive alias expansion with a ReferenceError.
     if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
-    throw new TerminalError(`invalid fleet configuration YAML:\n  - ${file}: aliases expand more than ${MAX_YAML_ALIAS_COUNT} times (an alias bomb is refused)`);
+    throw new TerminalError(
+      `invalid fleet configuration YAML:\n  - ${file}: aliases expand more than ${MAX_YAML_ALIAS_COUNT} times (an alias bomb is refused)`,
+    );
   }
   const result = parseFleetConfig(data);
   if (result.ok) return result.config;
   const lines = result.problems.map((problem) => {
-    const path = problem.slice(0, problem.indexOf(':')).split('.').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const path = problem
+      .slice(0, problem.indexOf(':'))
+      .split('.')
+      .filter(Boolean)
+      .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
     const node = path.length > 0 ? doc.getIn(path, true) : undefined;
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     return range ? `${file}:${lineCounter.linePos(range[0]).line}: ${problem}` : `${file}: ${problem}`;

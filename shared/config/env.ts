@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:8085');
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:8085');
 const baseUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:8089' })
   .transform((url) => url.replace(/\/+$/, ''));
@@ -33,37 +31,45 @@ export const gitopsVariables = {
   FLEETPILOT_GITOPS_API_URL: baseUrl,
   FLEETPILOT_GITOPS_REPO_DIR: z.string().min(1),
   /** The fleet configuration file inside the repository. */
-  FLEETPILOT_GITOPS_CONFIG_PATH: z.string().regex(/^[^\s].*[^/]$|^[^\s/]$/, 'must be a file path inside the repository').default('fleet.yaml'),
+  FLEETPILOT_GITOPS_CONFIG_PATH: z
+    .string()
+    .regex(/^[^\s].*[^/]$|^[^\s/]$/, 'must be a file path inside the repository')
+    .default('fleet.yaml'),
 };
 
 /** The environment variables fleetpilot reads, with their validation. */
-export const envSchema = z
-  .object({
-    FLEETPILOT_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
-    FLEETPILOT_PROJECT_NUMBER: z.string().regex(/^\d{1,20}$/, 'must be digits').optional(),
-    FLEETPILOT_CONTAINER_ENDPOINT: baseUrl.optional(),
-    FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
-    FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
-    FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
-    /** Base URL of Connect Gateway (a local double in the sandbox); Google's hosts when unset. */
-    FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: baseUrl.optional(),
-    FLEETPILOT_FIELD_MANAGER: name.default('fleetpilot'),
-    FLEETPILOT_TOPIC_PREFIX: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes').default('fleetpilot-'),
-    FLEETPILOT_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
-    PUBSUB_EMULATOR_HOST: hostPort.optional(),
-    FIRESTORE_EMULATOR_HOST: hostPort.optional(),
-    /** The fleet configuration YAML (until GitOps revisions in Firestore take over). */
-    FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
-    /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
-    FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
-    FLEETPILOT_GITOPS_SOURCE: gitopsVariables.FLEETPILOT_GITOPS_SOURCE.optional(),
-    FLEETPILOT_GITOPS_REPOSITORY: gitopsVariables.FLEETPILOT_GITOPS_REPOSITORY.optional(),
-    FLEETPILOT_GITOPS_TOKEN: gitopsVariables.FLEETPILOT_GITOPS_TOKEN.optional(),
-    FLEETPILOT_GITOPS_API_URL: gitopsVariables.FLEETPILOT_GITOPS_API_URL.optional(),
-    FLEETPILOT_GITOPS_REPO_DIR: gitopsVariables.FLEETPILOT_GITOPS_REPO_DIR.optional(),
-    FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
-    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
-  });
+export const envSchema = z.object({
+  FLEETPILOT_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id'),
+  FLEETPILOT_PROJECT_NUMBER: z
+    .string()
+    .regex(/^\d{1,20}$/, 'must be digits')
+    .optional(),
+  FLEETPILOT_CONTAINER_ENDPOINT: baseUrl.optional(),
+  FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
+  FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
+  /** Base URL of Connect Gateway (a local double in the sandbox); Google's hosts when unset. */
+  FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: baseUrl.optional(),
+  FLEETPILOT_FIELD_MANAGER: name.default('fleetpilot'),
+  FLEETPILOT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes')
+    .default('fleetpilot-'),
+  FLEETPILOT_FIRESTORE_DATABASE: z.string().min(1).default('(default)'),
+  PUBSUB_EMULATOR_HOST: hostPort.optional(),
+  FIRESTORE_EMULATOR_HOST: hostPort.optional(),
+  /** The fleet configuration YAML (until GitOps revisions in Firestore take over). */
+  FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
+  /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
+  FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
+  FLEETPILOT_GITOPS_SOURCE: gitopsVariables.FLEETPILOT_GITOPS_SOURCE.optional(),
+  FLEETPILOT_GITOPS_REPOSITORY: gitopsVariables.FLEETPILOT_GITOPS_REPOSITORY.optional(),
+  FLEETPILOT_GITOPS_TOKEN: gitopsVariables.FLEETPILOT_GITOPS_TOKEN.optional(),
+  FLEETPILOT_GITOPS_API_URL: gitopsVariables.FLEETPILOT_GITOPS_API_URL.optional(),
+  FLEETPILOT_GITOPS_REPO_DIR: gitopsVariables.FLEETPILOT_GITOPS_REPO_DIR.optional(),
+  FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
+});
 
 /**
  * Rules that relate variables to each other. Checked on the raw values, so they are reported
@@ -77,7 +83,9 @@ function crossFieldProblems(env: Record<string, string>): string[] {
     problems.push('FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double');
   }
   if (env.FLEETPILOT_KUBE_ACCESS === 'connect-gateway' && !env.FLEETPILOT_PROJECT_NUMBER) {
-    problems.push('FLEETPILOT_PROJECT_NUMBER is required when FLEETPILOT_KUBE_ACCESS=connect-gateway (Connect Gateway URLs use the project number)');
+    problems.push(
+      'FLEETPILOT_PROJECT_NUMBER is required when FLEETPILOT_KUBE_ACCESS=connect-gateway (Connect Gateway URLs use the project number)',
+    );
   }
   if (env.FLEETPILOT_GITOPS_SOURCE === 'local' && !env.FLEETPILOT_GITOPS_REPO_DIR) {
     problems.push('FLEETPILOT_GITOPS_REPO_DIR is required when FLEETPILOT_GITOPS_SOURCE=local');
@@ -102,8 +110,14 @@ export type VariablesResult<T> = { ok: true; value: T } | { ok: false; problems:
  * the cross-variable `rules`, and lists every problem at once as `VARIABLE message`, sorted and
  * without repeats. Messages come from the schemas, never from the values, so no secret is echoed.
  */
-export function parseVariables<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, rules: (env: Record<string, string>) => string[] = () => []): VariablesResult<z.output<S>> {
-  const cleaned = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+export function parseVariables<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  rules: (env: Record<string, string>) => string[] = () => [],
+): VariablesResult<z.output<S>> {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
   const result = schema.safeParse(cleaned);
   const crossField = rules(cleaned);
   if (result.success && crossField.length === 0) return { ok: true, value: result.data };
@@ -133,7 +147,10 @@ export function loadEnv(env: Record<string, string | undefined>): Env {
 /** Raised at startup when the environment is invalid. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(message: string, readonly problems: string[]) {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
     super(message);
   }
 }

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 
-const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
 const weight = z.number().int().min(0).max(1_000_000);
 const region = z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as asia-northeast1');
 
@@ -33,7 +35,9 @@ export const serviceSchema = z.object({
 export const localityLbSchema = z.union([
   z.object({ failover: z.array(z.object({ from: region, to: region })).min(1) }),
   z.object({ failoverPriority: z.array(z.string().min(1)).min(1) }),
-  z.object({ distribute: z.array(z.object({ from: z.string().min(1), to: z.record(z.string(), z.number().int().min(0).max(100)) })).min(1) }),
+  z.object({
+    distribute: z.array(z.object({ from: z.string().min(1), to: z.record(z.string(), z.number().int().min(0).max(100)) })).min(1),
+  }),
 ]);
 
 /** A service in the multi-cluster mesh. */
@@ -43,8 +47,14 @@ export const meshServiceSchema = z.object({
   outlierDetection: z
     .object({
       consecutive5xxErrors: z.number().int().min(1).default(5),
-      interval: z.string().regex(/^\d+(ms|s|m)$/).default('10s'),
-      baseEjectionTime: z.string().regex(/^\d+(ms|s|m)$/).default('30s'),
+      interval: z
+        .string()
+        .regex(/^\d+(ms|s|m)$/)
+        .default('10s'),
+      baseEjectionTime: z
+        .string()
+        .regex(/^\d+(ms|s|m)$/)
+        .default('30s'),
       maxEjectionPercent: z.number().int().min(0).max(100).default(100),
     })
     .prefault({}),
@@ -64,7 +74,10 @@ export const fleetConfigSchema = z.object({
       .object({
         name: dnsLabel.default('external-http'),
         namespace: dnsLabel.default('gateway'),
-        className: z.string().regex(/-mc$/, 'must be a multi-cluster GatewayClass (ends in -mc)').default('gke-l7-global-external-managed-mc'),
+        className: z
+          .string()
+          .regex(/-mc$/, 'must be a multi-cluster GatewayClass (ends in -mc)')
+          .default('gke-l7-global-external-managed-mc'),
         /** Create the Gateway when absent (never modify an existing one). */
         create: z.boolean().default(true),
       })
@@ -92,7 +105,9 @@ export const fleetConfigSchema = z.object({
       /** A region is restored only this long after its last incident closed. */
       holdDownSeconds: z.number().int().min(0).max(86_400).default(300),
       /** At most `maxDrains` automatic drains of one region per `windowSeconds`; then it is frozen and reported. */
-      flapBudget: z.object({ maxDrains: z.number().int().min(1).default(3), windowSeconds: z.number().int().min(60).default(3600) }).prefault({}),
+      flapBudget: z
+        .object({ maxDrains: z.number().int().min(1).default(3), windowSeconds: z.number().int().min(60).default(3600) })
+        .prefault({}),
       /** Paths pinned to a drained region: keep serving them, or send them to the nearest healthy region. */
       pinnedPathsOnDrain: z.enum(['keep', 'nearest-healthy']).default('keep'),
     })
@@ -138,9 +153,13 @@ function semanticProblems(config: FleetConfig): string[] {
     if (svc.defaultWeight === 0 && weights.every((w) => w === 0)) {
       problems.push(`services.${i}: every weight is 0 (defaultWeight and regionWeights): the default rule would send no traffic`);
     }
-    if (weights.length > 16) problems.push(`services.${i}.regionWeights: ${weights.length} regions exceed the 16 backendRefs a rule can hold`);
+    if (weights.length > 16)
+      problems.push(`services.${i}.regionWeights: ${weights.length} regions exceed the 16 backendRefs a rule can hold`);
     // One default rule plus one rule per pinned path; Gateway API allows 16 rules per route.
-    if (svc.pinnedPaths.length + 1 > 16) problems.push(`services.${i}.pinnedPaths: ${svc.pinnedPaths.length} pinned paths exceed the 15 an HTTPRoute can hold beside its default rule`);
+    if (svc.pinnedPaths.length + 1 > 16)
+      problems.push(
+        `services.${i}.pinnedPaths: ${svc.pinnedPaths.length} pinned paths exceed the 15 an HTTPRoute can hold beside its default rule`,
+      );
   });
   return problems;
 }

@@ -39,7 +39,11 @@ export function resultMessage(record: OperationRecord): ResultMessage {
 
 /** Publishes `record`'s outcome; attributes let subscribers filter by kind and result. */
 export async function publishResult(pubsub: Pick<PubSubAdapter, 'publish'>, record: OperationRecord): Promise<void> {
-  await pubsub.publish('results', resultMessage(record), { kind: record.kind, result: record.result ?? 'unknown', principal: record.principal });
+  await pubsub.publish('results', resultMessage(record), {
+    kind: record.kind,
+    result: record.result ?? 'unknown',
+    principal: record.principal,
+  });
 }
 
 /** A one-line summary of a finished operation, for the results topic and chat. */

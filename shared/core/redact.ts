@@ -10,7 +10,8 @@
  */
 import { clip } from './limits.ts';
 
-const SECRET_KEY = /(token|secret|password|passwd|authorization|api[-_]?key|private[-_]?key|credential|cookie|signature|client[-_]?key|bearer)/i;
+const SECRET_KEY =
+  /(token|secret|password|passwd|authorization|api[-_]?key|private[-_]?key|credential|cookie|signature|client[-_]?key|bearer)/i;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
@@ -49,7 +50,9 @@ export function redactString(text: string): string {
     .replace(API_TOKEN, REDACTED)
     .replace(JWT, REDACTED)
     .replace(URL_CREDENTIALS, `//${REDACTED}@`)
-    .replace(PARAMETER, (pair, name: string) => (SECRET_KEY.test(name) || SECRET_PARAMETER.has(name.toLowerCase()) ? `${name}=${REDACTED}` : pair));
+    .replace(PARAMETER, (pair, name: string) =>
+      SECRET_KEY.test(name) || SECRET_PARAMETER.has(name.toLowerCase()) ? `${name}=${REDACTED}` : pair,
+    );
 }
 
 /**

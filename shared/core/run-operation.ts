@@ -7,7 +7,13 @@
  */
 import { MARKERS } from '../adapters/firestore.ts';
 import { withLease } from '../state/leases.ts';
-import { startOperation, type OperationInit, type OperationRecord, type OperationRecorder, type OperationResult } from '../state/operations.ts';
+import {
+  startOperation,
+  type OperationInit,
+  type OperationRecord,
+  type OperationRecorder,
+  type OperationResult,
+} from '../state/operations.ts';
 import type { Needs } from './context.ts';
 import { isRetryable } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -112,7 +118,13 @@ export async function rejectEvent(ctx: RunnerContext, spec: Omit<OperationSpec, 
   return ran.record;
 }
 
-async function end<T extends FlowOutcome>(ctx: RunnerContext, spec: OperationSpec, scope: FlowScope, outcome: T | undefined, ending: FlowOutcome = outcome!): Promise<Ran<T>> {
+async function end<T extends FlowOutcome>(
+  ctx: RunnerContext,
+  spec: OperationSpec,
+  scope: FlowScope,
+  outcome: T | undefined,
+  ending: FlowOutcome = outcome!,
+): Promise<Ran<T>> {
   const record = await scope.op.finish(ending.result, ending.reason);
   const severity = ending.result === 'failed' ? 'error' : ending.result === 'refused' ? 'warn' : 'info';
   scope.log[severity]('operation finished', { result: ending.result, reason: ending.reason });

@@ -26,23 +26,49 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
   const unknown = { kind: KIND, trigger, principal: PRINCIPAL, subject: 'unknown' };
   if (!parsed.ok) return rejectEvent(ctx, unknown, `notification rejected: ${parsed.reason}`);
   if ('test' in parsed) {
-    return rejectEvent(ctx, { ...unknown, trigger: { ...trigger, test: true }, subject: 'test' }, 'test notification: recognised, nothing drained');
+    return rejectEvent(
+      ctx,
+      { ...unknown, trigger: { ...trigger, test: true }, subject: 'test' },
+      'test notification: recognised, nothing drained',
+    );
   }
   const incident = parsed.incident;
-  Object.assign(trigger, { incidentId: incident.incidentId, state: incident.state, startedAt: incident.startedAt.toISOString(), endedAt: incident.endedAt?.toISOString() ?? null, policy: incident.policyName });
+  Object.assign(trigger, {
+    incidentId: incident.incidentId,
+    state: incident.state,
+    startedAt: incident.startedAt.toISOString(),
+    endedAt: incident.endedAt?.toISOString() ?? null,
+    policy: incident.policyName,
+  });
   const records = await listClusterRecords(ctx.store);
   // An attached cluster's location is its membership's (`global`); the region it was onboarded for is what counts.
-  const mapped = mapIncidentToRegion(incident, records.map((r) => ({ name: r.name, location: r.location, region: recordKind(r) === 'attached' ? r.region : regionOf(r.location) })));
+  const mapped = mapIncidentToRegion(
+    incident,
+    records.map((r) => ({ name: r.name, location: r.location, region: recordKind(r) === 'attached' ? r.region : regionOf(r.location) })),
+  );
   if (!mapped.ok) return rejectEvent(ctx, unknown, `incident not mapped to a region: ${mapped.reason}`);
   const region = mapped.region;
-  const spec = { kind: KIND, delivery: 'pubsub' as const, trigger: { ...trigger, region, via: mapped.via }, principal: PRINCIPAL, subject: `region/${region}`, region };
+  const spec = {
+    kind: KIND,
+    delivery: 'pubsub' as const,
+    trigger: { ...trigger, region, via: mapped.via },
+    principal: PRINCIPAL,
+    subject: `region/${region}`,
+    region,
+  };
   return (await runOperation(ctx, spec, ({ op }) => drainOrRestore(ctx, op, incident, region))).record;
 }
 
 /** Merges the incident as a fact and renders routes from the derived drains. */
 async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, incident: IncidentEvent, region: string): Promise<FlowOutcome> {
-  const merged = await op.step(FAILOVER_STEPS.recordIncident(incident.state), () => updateFacts(ctx.store, (facts) => mergeIncident(facts, incident, region)),
-    (m) => ({ outcome: m.changed ? 'done' : 'unchanged', detail: m.changed ? `incident ${incident.incidentId} ${incident.state}` : 'already known (renotification or duplicate)' }));
+  const merged = await op.step(
+    FAILOVER_STEPS.recordIncident(incident.state),
+    () => updateFacts(ctx.store, (facts) => mergeIncident(facts, incident, region)),
+    (m) => ({
+      outcome: m.changed ? 'done' : 'unchanged',
+      detail: m.changed ? `incident ${incident.incidentId} ${incident.state}` : 'already known (renotification or duplicate)',
+    }),
+  );
   const outcome = await updateRoutes(ctx, op, await ctx.config());
   const state = outcome.drains.regions[region];
   const refusal = outcome.drains.refusals.filter((r) => r.ref === incident.incidentId).at(-1);

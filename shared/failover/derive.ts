@@ -62,7 +62,15 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
   const isFrozen = (r: Replayed, t: number) => r.frozen !== undefined && t < r.frozen.until;
 
   const refuse = (region: string, t: number, refusal: GuardRefusal, cause: DrainCause, ref: string) => {
-    refusals.push({ region, at: iso(t), guard: refusal.guard, reason: refusal.reason, ...(refusal.services ? { services: refusal.services } : {}), cause, ref });
+    refusals.push({
+      region,
+      at: iso(t),
+      guard: refusal.guard,
+      reason: refusal.reason,
+      ...(refusal.services ? { services: refusal.services } : {}),
+      cause,
+      ref,
+    });
   };
 
   const drain = (r: Replayed, cause: DrainCause, t: number) => {
@@ -73,7 +81,13 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
     const r = state(region);
     r.waiting = true;
     if (r.frozen && isFrozen(r, t)) {
-      refuse(region, t, { guard: 'flap-budget', reason: `${region} is frozen until ${iso(r.frozen.until)}: ${r.frozen.reason}` }, 'alert', ref);
+      refuse(
+        region,
+        t,
+        { guard: 'flap-budget', reason: `${region} is frozen until ${iso(r.frozen.until)}: ${r.frozen.reason}` },
+        'alert',
+        ref,
+      );
       return;
     }
     const unsafe = neverZeroRefusal(region, drainedNow(), services, policy.minHealthyRegions);
@@ -149,7 +163,9 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
   for (let m = queue.shift(); m !== undefined; m = queue.shift()) step(m);
 
   const result = [...regions].map(([region, r]): [string, RegionDrainState] => {
-    const openIncidents = openAt(region, now).map((f) => f.incidentId).sort();
+    const openIncidents = openAt(region, now)
+      .map((f) => f.incidentId)
+      .sort();
     const last = lastCloseAt(regionFacts(facts, region), now);
     const lifting = r.drained && r.cause === 'alert' && openIncidents.length === 0 && last !== undefined;
     return [

@@ -18,7 +18,10 @@ export async function readFacts(store: Store): Promise<FleetFacts> {
 }
 
 /** Applies `merge` to the stored facts in a transaction; writes only when something changed. */
-export async function updateFacts(store: Store, merge: (facts: FleetFacts) => { facts: FleetFacts; changed: boolean }): Promise<{ facts: FleetFacts; changed: boolean }> {
+export async function updateFacts(
+  store: Store,
+  merge: (facts: FleetFacts) => { facts: FleetFacts; changed: boolean },
+): Promise<{ facts: FleetFacts; changed: boolean }> {
   return store.transaction(async (tx) => {
     const current = ((await tx.get(FAILOVER, FACTS))?.regions ?? {}) as FleetFacts;
     const result = merge(current);
@@ -29,10 +32,16 @@ export async function updateFacts(store: Store, merge: (facts: FleetFacts) => { 
 
 /** Stores the derived state as last rendered into routes. */
 export async function writeDrainSnapshot(store: Store, state: FleetDrainState, at: Date, operationId: string): Promise<void> {
-  await store.set(FAILOVER, STATE, JSON.parse(JSON.stringify({ ...state, renderedAt: at.toISOString(), operationId })) as Record<string, unknown>);
+  await store.set(
+    FAILOVER,
+    STATE,
+    JSON.parse(JSON.stringify({ ...state, renderedAt: at.toISOString(), operationId })) as Record<string, unknown>,
+  );
 }
 
 /** The last derived state, if any. */
-export async function readDrainSnapshot(store: Store): Promise<(FleetDrainState & { renderedAt: string; operationId: string }) | undefined> {
+export async function readDrainSnapshot(
+  store: Store,
+): Promise<(FleetDrainState & { renderedAt: string; operationId: string }) | undefined> {
   return (await store.get(FAILOVER, STATE)) as (FleetDrainState & { renderedAt: string; operationId: string }) | undefined;
 }

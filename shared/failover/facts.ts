@@ -98,7 +98,14 @@ function manualKey(f: ManualFact): string {
 export function mergeManual(facts: FleetFacts, fact: ManualFact): MergeResult {
   const ms = Date.parse(fact.at);
   if (Number.isNaN(ms)) throw new RangeError(`manual ${fact.action} ${fact.id} has an invalid time ${JSON.stringify(fact.at)}`);
-  const incoming: ManualFact = { id: fact.id, region: fact.region, action: fact.action, at: new Date(ms).toISOString(), by: fact.by, reason: fact.reason };
+  const incoming: ManualFact = {
+    id: fact.id,
+    region: fact.region,
+    action: fact.action,
+    at: new Date(ms).toISOString(),
+    by: fact.by,
+    reason: fact.reason,
+  };
   let existing: ManualFact | undefined;
   for (const rf of Object.values(facts)) existing ??= rf.manual.find((m) => m.id === fact.id);
   if (existing && manualKey(existing) <= manualKey(incoming)) return { facts, changed: false };

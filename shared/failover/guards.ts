@@ -17,7 +17,12 @@ export interface GuardRefusal {
  * `max(1, minHealthyRegions)` serving regions (its regions, minus those drained, minus this one).
  * The guard is `last-serving-region` when some service would keep none, else `min-healthy-regions`.
  */
-export function neverZeroRefusal(region: string, drained: ReadonlySet<string>, services: readonly ServiceRegions[], minHealthyRegions: number): GuardRefusal | undefined {
+export function neverZeroRefusal(
+  region: string,
+  drained: ReadonlySet<string>,
+  services: readonly ServiceRegions[],
+  minHealthyRegions: number,
+): GuardRefusal | undefined {
   const required = Math.max(1, minHealthyRegions);
   const short: { name: string; left: number }[] = [];
   for (const service of services) {
@@ -28,7 +33,9 @@ export function neverZeroRefusal(region: string, drained: ReadonlySet<string>, s
   }
   if (short.length === 0) return undefined;
   short.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const phrases = short.map(({ name, left }) => (left === 0 ? `${name} with no serving region` : `${name} with ${left} serving region${left === 1 ? '' : 's'}`));
+  const phrases = short.map(({ name, left }) =>
+    left === 0 ? `${name} with no serving region` : `${name} with ${left} serving region${left === 1 ? '' : 's'}`,
+  );
   return {
     guard: short.some((s) => s.left === 0) ? 'last-serving-region' : 'min-healthy-regions',
     reason: `draining ${region} would leave ${phrases.join(', ')}${required > 1 ? ` (minimum ${required})` : ''}`,

@@ -29,9 +29,7 @@ export interface IncidentEvent {
 
 /** The result of {@link parseIncidentNotification}. */
 export type IncidentParseResult =
-  | { ok: true; incident: IncidentEvent }
-  | { ok: true; test: true; summary: string }
-  | { ok: false; reason: string };
+  { ok: true; incident: IncidentEvent } | { ok: true; test: true; summary: string } | { ok: false; reason: string };
 
 /** Label maps keep string values; numbers and booleans become strings; anything else is dropped. */
 const labels = z
@@ -45,7 +43,10 @@ const labels = z
     }
     return out;
   });
-const text = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? undefined : String(v)));
+const text = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? undefined : String(v)));
 
 const incidentSchema = z.object({
   incident_id: z.union([z.string().trim().min(1).max(256), z.number()]).transform(String),
@@ -93,14 +94,21 @@ export function parseIncidentNotification(payload: unknown): IncidentParseResult
     const summary = isObject(incident) && typeof incident.summary === 'string' ? incident.summary : 'test notification';
     return { ok: true, test: true, summary };
   }
-  if (version !== '1.2') return { ok: false, reason: `unknown notification version ${version === undefined ? '(missing)' : quote(version)}; expected "1.2"` };
+  if (version !== '1.2')
+    return { ok: false, reason: `unknown notification version ${version === undefined ? '(missing)' : quote(version)}; expected "1.2"` };
   if (!isObject(incident)) return { ok: false, reason: 'notification has no incident object' };
   if (incident.incident_id === undefined || incident.incident_id === null || incident.incident_id === '') {
     return { ok: false, reason: 'incident has no incident_id' };
   }
   const parsed = incidentSchema.safeParse(incident);
   if (!parsed.success) {
-    return { ok: false, reason: `malformed incident: ${parsed.error.issues.slice(0, 5).map((i) => `incident.${i.path.join('.')} ${i.message}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `malformed incident: ${parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `incident.${i.path.join('.')} ${i.message}`)
+        .join('; ')}`,
+    };
   }
   const i = parsed.data;
   const state = i.state.toLowerCase();
@@ -112,7 +120,11 @@ export function parseIncidentNotification(payload: unknown): IncidentParseResult
     if (i.ended_at === undefined || i.ended_at === null) return { ok: false, reason: `closed incident ${i.incident_id} has no ended_at` };
     const ended = epochSeconds(i.ended_at, 'ended_at');
     if (typeof ended === 'string') return { ok: false, reason: `incident ${i.incident_id}: ${ended}` };
-    if (ended < startedAt) return { ok: false, reason: `incident ${i.incident_id} ended (${ended.toISOString()}) before it started (${startedAt.toISOString()})` };
+    if (ended < startedAt)
+      return {
+        ok: false,
+        reason: `incident ${i.incident_id} ended (${ended.toISOString()}) before it started (${startedAt.toISOString()})`,
+      };
     endedAt = ended;
   }
   return {

@@ -3,7 +3,16 @@
  * derive the drain state (with its safety guards) by replaying the facts in time order.
  */
 export { deriveDrains } from './derive.ts';
-export type { DeriveInput, DrainCause, DrainPolicy, FleetDrainState, Guard, Refusal, RegionDrainState, ServiceRegions } from './drain-state.ts';
+export type {
+  DeriveInput,
+  DrainCause,
+  DrainPolicy,
+  FleetDrainState,
+  Guard,
+  Refusal,
+  RegionDrainState,
+  ServiceRegions,
+} from './drain-state.ts';
 export { compareManual, mergeIncident, mergeManual, regionFacts } from './facts.ts';
 export type { FleetFacts, IncidentFact, ManualFact, MergeResult, RegionFacts } from './facts.ts';
 export { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';

@@ -39,7 +39,14 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
   const snapshot = await readSnapshot(deps);
   requireKnownRegion(snapshot, request.region);
   const before = planFleet(snapshot);
-  const fact: ManualFact = { id: request.requestId ?? deps.ids(), region: request.region, action: request.action, at: snapshot.now.toISOString(), by: request.principal, reason: request.reason };
+  const fact: ManualFact = {
+    id: request.requestId ?? deps.ids(),
+    region: request.region,
+    action: request.action,
+    at: snapshot.now.toISOString(),
+    by: request.principal,
+    reason: request.reason,
+  };
   const after = planFleet(snapshot, mergeManual(snapshot.facts, fact).facts);
   const refusal = refusalOf(after, fact.id);
   const lines = planLines(before, after, request);
@@ -49,44 +56,86 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
   if (request.dryRun) {
     const summary = refusal
       ? `dry run: ${verb} ${request.region} would be refused by ${refusal.guard}: ${refusal.reason}`
-      : unchanged ? `dry run: ${verb} ${request.region} changes nothing (${describeRegion(before.drains.regions[request.region])})`
+      : unchanged
+        ? `dry run: ${verb} ${request.region} changes nothing (${describeRegion(before.drains.regions[request.region])})`
         : `dry run: would ${verb} ${request.region}${movedSuffix(after)}`;
-    return { result: refusal ? 'refused' : 'planned', summary, plan: lines, ...(refusal ? { refusal: { guard: refusal.guard, reason: refusal.reason } } : {}), routes: after.routes };
+    return {
+      result: refusal ? 'refused' : 'planned',
+      summary,
+      plan: lines,
+      ...(refusal ? { refusal: { guard: refusal.guard, reason: refusal.reason } } : {}),
+      routes: after.routes,
+    };
   }
 
   const spec = {
     ...(request.operationId ? { id: request.operationId } : {}),
-    kind: `manual-${request.action}`, delivery: 'request' as const, trigger: { source: request.source, requestId: fact.id, reason: request.reason },
-    principal: request.principal, subject: `region/${request.region}`, region: request.region, plan: lines,
+    kind: `manual-${request.action}`,
+    delivery: 'request' as const,
+    trigger: { source: request.source, requestId: fact.id, reason: request.reason },
+    principal: request.principal,
+    subject: `region/${request.region}`,
+    region: request.region,
+    plan: lines,
   };
-  const refused = (r: { guard: string; reason: string }) => ({ result: 'refused' as const, reason: `${r.guard}: ${r.reason}`, summary: `${verb} ${request.region} refused by ${r.guard}: ${r.reason}`, refusal: { guard: r.guard, reason: r.reason } });
-  const { record, outcome } = await runOperation(deps, spec, async ({ op }): Promise<FlowOutcome & { summary: string; refusal?: { guard: string; reason: string } }> => {
-    if (refusal) {
-      op.note(FAILOVER_STEPS.checkGuards, 'failed', `${refusal.guard}: ${refusal.reason}`);
-      return refused(refusal);
-    }
-    if (unchanged) {
-      const state = describeRegion(before.drains.regions[request.region]);
-      return { result: 'skipped', reason: `nothing to change: ${state}`, summary: `${verb} ${request.region}: nothing to change (${state})` };
-    }
-    await op.step(FAILOVER_STEPS.recordManual(request.action), () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
-      (m) => ({ outcome: m.changed ? 'done' : 'unchanged', detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}` }));
-    const rendered = await updateRoutes(deps, op, snapshot.config);
-    // Another writer may have changed the facts since the plan: the render inside the lease decides.
-    const late = rendered.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
-    if (late) return refused(late);
-    const state = rendered.drains.regions[request.region];
-    const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
-    return { result: 'succeeded', reason: summary, summary };
+  const refused = (r: { guard: string; reason: string }) => ({
+    result: 'refused' as const,
+    reason: `${r.guard}: ${r.reason}`,
+    summary: `${verb} ${request.region} refused by ${r.guard}: ${r.reason}`,
+    refusal: { guard: r.guard, reason: r.reason },
   });
+  const { record, outcome } = await runOperation(
+    deps,
+    spec,
+    async ({ op }): Promise<FlowOutcome & { summary: string; refusal?: { guard: string; reason: string } }> => {
+      if (refusal) {
+        op.note(FAILOVER_STEPS.checkGuards, 'failed', `${refusal.guard}: ${refusal.reason}`);
+        return refused(refusal);
+      }
+      if (unchanged) {
+        const state = describeRegion(before.drains.regions[request.region]);
+        return {
+          result: 'skipped',
+          reason: `nothing to change: ${state}`,
+          summary: `${verb} ${request.region}: nothing to change (${state})`,
+        };
+      }
+      await op.step(
+        FAILOVER_STEPS.recordManual(request.action),
+        () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
+        (m) => ({
+          outcome: m.changed ? 'done' : 'unchanged',
+          detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}`,
+        }),
+      );
+      const rendered = await updateRoutes(deps, op, snapshot.config);
+      // Another writer may have changed the facts since the plan: the render inside the lease decides.
+      const late = rendered.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
+      if (late) return refused(late);
+      const state = rendered.drains.regions[request.region];
+      const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
+      return { result: 'succeeded', reason: summary, summary };
+    },
+  );
   const ended = outcome!;
-  return { result: ended.result === 'failed' ? 'failed' : ended.result, summary: ended.summary, plan: lines, ...(ended.refusal ? { refusal: ended.refusal } : {}), operation: record };
+  return {
+    result: ended.result === 'failed' ? 'failed' : ended.result,
+    summary: ended.summary,
+    plan: lines,
+    ...(ended.refusal ? { refusal: ended.refusal } : {}),
+    operation: record,
+  };
 }
 
 /** Refuses a region no service, cluster or fact knows, naming the ones that exist. */
 export function requireKnownRegion(snapshot: FleetSnapshot, region: string): void {
-  const known = new Set([...snapshot.observed.clusters.map((c) => c.region), ...snapshot.config.services.flatMap((s) => Object.keys(s.regionWeights)), ...Object.keys(snapshot.facts)]);
-  if (!known.has(region)) throw new RequestError('not_found', `region ${region} is not part of the fleet`, { knownRegions: [...known].sort() });
+  const known = new Set([
+    ...snapshot.observed.clusters.map((c) => c.region),
+    ...snapshot.config.services.flatMap((s) => Object.keys(s.regionWeights)),
+    ...Object.keys(snapshot.facts),
+  ]);
+  if (!known.has(region))
+    throw new RequestError('not_found', `region ${region} is not part of the fleet`, { knownRegions: [...known].sort() });
 }
 
 function isNoop(action: ManualRequest['action'], before: RegionDrainState | undefined, after: RegionDrainState | undefined): boolean {

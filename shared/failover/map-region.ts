@@ -33,11 +33,18 @@ export const REGION_SOURCES: readonly Source[] = [
 ];
 
 /** The region named by one label value, or a note explaining why it names none. */
-function regionFrom(source: Source, value: string, location: string | undefined, clusters: readonly PlacedCluster[]): { region: string } | { note: string } {
+function regionFrom(
+  source: Source,
+  value: string,
+  location: string | undefined,
+  clusters: readonly PlacedCluster[],
+): { region: string } | { note: string } {
   if (source.kind === 'cluster') {
     const found = clusterRegion(clusters, value, location);
     if (!found.ok) return { note: `${source.via} ${found.reason}` };
-    return REGION.test(found.region) ? { region: found.region } : { note: `cluster ${value} has location ${found.region}, which is not a region` };
+    return REGION.test(found.region)
+      ? { region: found.region }
+      : { note: `cluster ${value} has location ${found.region}, which is not a region` };
   }
   const region = regionOf(value);
   return REGION.test(region) ? { region } : { note: `${source.via} ${JSON.stringify(value)} is not a region or zone` };

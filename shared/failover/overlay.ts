@@ -4,7 +4,11 @@ import type { FleetDrainState } from './drain-state.ts';
 
 /** The drained regions of a state. */
 export function drainedRegions(state: FleetDrainState): Set<string> {
-  return new Set(Object.values(state.regions).filter((r) => r.drained).map((r) => r.region));
+  return new Set(
+    Object.values(state.regions)
+      .filter((r) => r.drained)
+      .map((r) => r.region),
+  );
 }
 
 /** The overlay {@link renderHttpRoute} applies for a state. */

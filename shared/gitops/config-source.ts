@@ -25,11 +25,17 @@ export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<
     const applied = await readAppliedConfig(options.store);
     if (applied) {
       if (cached?.commit !== applied.commit) {
-        cached = { commit: applied.commit, config: parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`) };
+        cached = {
+          commit: applied.commit,
+          config: parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`),
+        };
       }
       return cached.config;
     }
-    if (!options.fallbackFile) throw new Error('no configuration revision has been applied and no fallback file is set (FLEETPILOT_FLEET_CONFIG_FILE): fleetpilot has no fleet configuration');
+    if (!options.fallbackFile)
+      throw new Error(
+        'no configuration revision has been applied and no fallback file is set (FLEETPILOT_FLEET_CONFIG_FILE): fleetpilot has no fleet configuration',
+      );
     return loadFile(options.fallbackFile);
   };
 }

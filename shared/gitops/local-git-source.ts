@@ -17,7 +17,8 @@ export interface LocalGitSourceOptions {
 }
 
 /** Output that means "this commit or this file does not exist". */
-const MISSING = /does not exist|exists on disk, but not in|invalid object name|unknown revision|bad revision|bad object|not a valid object name|ambiguous argument|not a tree object/i;
+const MISSING =
+  /does not exist|exists on disk, but not in|invalid object name|unknown revision|bad revision|bad object|not a valid object name|ambiguous argument|not a tree object/i;
 
 /** Reads files from a local Git repository. */
 export function localGitSource(options: LocalGitSourceOptions): ConfigSource {
@@ -39,13 +40,24 @@ export function localGitSource(options: LocalGitSourceOptions): ConfigSource {
 
 function run(binary: string, args: string[], cwd: string, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(binary, args, { cwd, encoding: 'utf8', maxBuffer: 8 * 1024 * 1024, timeout: 15_000, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      const firstLine = (stderr || error.message).trim().split('\n')[0] ?? '';
-      const code = (error as { code?: unknown }).code;
-      if (MISSING.test(stderr)) return reject(new TerminalError(`${what}: not found (${firstLine})`, { what }));
-      if (code === 'ENOENT' || /not a git repository/i.test(stderr)) return reject(new TerminalError(`${what}: ${firstLine}`, { what }));
-      reject(new TransientError(`${what}: git failed (${firstLine})`, { what }, { cause: error }));
-    });
+    execFile(
+      binary,
+      args,
+      {
+        cwd,
+        encoding: 'utf8',
+        maxBuffer: 8 * 1024 * 1024,
+        timeout: 15_000,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        const firstLine = (stderr || error.message).trim().split('\n')[0] ?? '';
+        const code = (error as { code?: unknown }).code;
+        if (MISSING.test(stderr)) return reject(new TerminalError(`${what}: not found (${firstLine})`, { what }));
+        if (code === 'ENOENT' || /not a git repository/i.test(stderr)) return reject(new TerminalError(`${what}: ${firstLine}`, { what }));
+        reject(new TransientError(`${what}: git failed (${firstLine})`, { what }, { cause: error }));
+      },
+    );
   });
 }

@@ -49,13 +49,19 @@ export const COMMIT_ID = /^([0-9a-f]{7,40}|[0-9a-f]{64})$/i;
 
 /** Refuses anything but a hexadecimal commit id (no refs, no options, no injection). */
 export function assertCommitSha(commit: string): void {
-  if (!COMMIT_ID.test(commit)) throw new TerminalError(`not a commit id: ${JSON.stringify(commit.slice(0, 80))} (expected 7-40 or 64 hexadecimal digits)`);
+  if (!COMMIT_ID.test(commit))
+    throw new TerminalError(`not a commit id: ${JSON.stringify(commit.slice(0, 80))} (expected 7-40 or 64 hexadecimal digits)`);
 }
 
 /** Refuses absolute paths, `..` segments and control characters in a repository file path. */
 export function assertRepoPath(path: string): void {
   const segments = path.split('/');
-  if (path === '' || path.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..') || [...path].some((c) => c.charCodeAt(0) < 0x20)) {
+  if (
+    path === '' ||
+    path.startsWith('/') ||
+    segments.some((s) => s === '' || s === '.' || s === '..') ||
+    [...path].some((c) => c.charCodeAt(0) < 0x20)
+  ) {
     throw new TerminalError(`not a repository file path: ${JSON.stringify(path.slice(0, 200))}`);
   }
 }
@@ -72,7 +78,12 @@ async function errorDetail(response: Response): Promise<string> {
   let detail = text;
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    detail = typeof body.message === 'string' ? body.message : typeof body.error === 'string' ? body.error : JSON.stringify(body.message ?? body.error ?? '');
+    detail =
+      typeof body.message === 'string'
+        ? body.message
+        : typeof body.error === 'string'
+          ? body.error
+          : JSON.stringify(body.message ?? body.error ?? '');
   } catch {
     // not JSON: keep the text
   }

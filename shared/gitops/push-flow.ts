@@ -33,13 +33,25 @@ export interface GitPushOptions {
 }
 
 /** Handles one git-push message; throws only for failures Pub/Sub should redeliver. */
-export async function handleGitPush(ctx: GitPushContext, message: GitPushMessage, messageId: string, options: GitPushOptions = {}): Promise<OperationRecord> {
+export async function handleGitPush(
+  ctx: GitPushContext,
+  message: GitPushMessage,
+  messageId: string,
+  options: GitPushOptions = {},
+): Promise<OperationRecord> {
   const commit = message.commit;
   const spec = {
     kind: 'git-push',
     delivery: 'pubsub' as const,
     finalAttempt: options.finalAttempt ?? false,
-    trigger: { source: message.provider, repository: message.repository, branch: message.branch, commit, deliveryId: message.deliveryId, messageId },
+    trigger: {
+      source: message.provider,
+      repository: message.repository,
+      branch: message.branch,
+      commit,
+      deliveryId: message.deliveryId,
+      messageId,
+    },
     principal: `git:${message.pusher}`,
     subject: `config/${message.repository}`,
   };
@@ -52,21 +64,45 @@ export async function handleGitPush(ctx: GitPushContext, message: GitPushMessage
 /** Fetch, validate, record, apply if newer, render; every ending reported as a commit status. */
 async function applyPush(ctx: GitPushContext, { op, log }: FlowScope, commit: string): Promise<FlowOutcome> {
   const configPath = ctx.configPath;
-  const report = (state: Parameters<typeof reportStatus>[3], description: string) => reportStatus(ctx.status, log, commit, state, description);
+  const report = (state: Parameters<typeof reportStatus>[3], description: string) =>
+    reportStatus(ctx.status, log, commit, state, description);
   await report('pending', `fleetpilot is validating ${configPath}`);
-  const fetched = await op.step(GITOPS_STEPS.fetch(configPath, shortSha(commit)), () => ctx.source.fetch(commit, configPath),
-    (f) => ({ detail: `committed by ${f.author} at ${f.committedAt}` }));
-  const revision = { commit, author: fetched.author, committedAt: fetched.committedAt, receivedAt: ctx.clock.now().toISOString(), path: configPath, yaml: fetched.text };
+  const fetched = await op.step(
+    GITOPS_STEPS.fetch(configPath, shortSha(commit)),
+    () => ctx.source.fetch(commit, configPath),
+    (f) => ({ detail: `committed by ${f.author} at ${f.committedAt}` }),
+  );
+  const revision = {
+    commit,
+    author: fetched.author,
+    committedAt: fetched.committedAt,
+    receivedAt: ctx.clock.now().toISOString(),
+    path: configPath,
+    yaml: fetched.text,
+  };
   const validation = validateConfigText(fetched.text, configPath);
   if (!validation.ok) {
-    await op.step(GITOPS_STEPS.recordRejected, () => recordRevision(ctx.store, { ...revision, status: 'rejected', problems: validation.problems }),
-      () => ({ detail: validation.problems.join('; ') }));
+    await op.step(
+      GITOPS_STEPS.recordRejected,
+      () => recordRevision(ctx.store, { ...revision, status: 'rejected', problems: validation.problems }),
+      () => ({ detail: validation.problems.join('; ') }),
+    );
     op.plan(validation.problems.map((p) => `rejected: ${p}`));
     await report('failure', validation.problems[0] ?? 'invalid configuration');
     return { result: 'refused', reason: `invalid configuration; live routes untouched: ${validation.problems.join('; ')}` };
   }
-  const decision = await op.step(GITOPS_STEPS.recordRevision, () => applyIfNewer(ctx.store, revision),
-    (d) => ({ outcome: d.applied && !d.alreadyApplied ? 'done' : 'unchanged', detail: d.applied ? (d.alreadyApplied ? 'already applied' : `replaces ${d.previous?.commit ?? 'no applied revision'}`) : `superseded by ${d.current?.commit}` }));
+  const decision = await op.step(
+    GITOPS_STEPS.recordRevision,
+    () => applyIfNewer(ctx.store, revision),
+    (d) => ({
+      outcome: d.applied && !d.alreadyApplied ? 'done' : 'unchanged',
+      detail: d.applied
+        ? d.alreadyApplied
+          ? 'already applied'
+          : `replaces ${d.previous?.commit ?? 'no applied revision'}`
+        : `superseded by ${d.current?.commit}`,
+    }),
+  );
   if (!decision.applied) {
     const newer = decision.current?.commit ?? 'unknown';
     await report('success', `superseded by ${shortSha(newer)}`);

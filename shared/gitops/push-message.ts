@@ -13,7 +13,10 @@ export const gitPushMessageSchema = z.object({
   provider: z.enum(GIT_PROVIDERS),
   repository: z.string().min(1).max(512),
   branch: z.string().min(1).max(256),
-  commit: z.string().regex(COMMIT_ID, 'must be a commit id (7-40 or 64 hexadecimal digits)').refine((c) => !/^0+$/.test(c), 'is the all-zero id of a deleted branch: nothing to apply'),
+  commit: z
+    .string()
+    .regex(COMMIT_ID, 'must be a commit id (7-40 or 64 hexadecimal digits)')
+    .refine((c) => !/^0+$/.test(c), 'is the all-zero id of a deleted branch: nothing to apply'),
   /** The commit the branch pointed at before (informational). */
   before: z.string().optional(),
   /** The webhook delivery id (`X-GitHub-Delivery`, GitLab's `X-Gitlab-Event-UUID`). */

@@ -31,7 +31,13 @@ export function validateConfigText(text: string, file: string): Validation {
 }
 
 /** Sets a commit status; a failure is logged, never thrown. */
-export async function reportStatus(reporter: CommitStatusReporter, log: Logger, commit: string, state: CommitState, description: string): Promise<void> {
+export async function reportStatus(
+  reporter: CommitStatusReporter,
+  log: Logger,
+  commit: string,
+  state: CommitState,
+  description: string,
+): Promise<void> {
   try {
     await reporter.report(commit, state, description);
   } catch (error) {
@@ -43,7 +49,12 @@ export async function reportStatus(reporter: CommitStatusReporter, log: Logger, 
  * Renders routes from `config` (the pushed commit's). If a newer commit was applied while this one
  * rendered, renders once more from that one, so the live routes never end on an older revision.
  */
-export async function renderRoutes(deps: RoutesContext, op: OperationRecorder, config: FleetConfig, commit: string): Promise<RoutesOutcome & { drains?: FleetDrainState }> {
+export async function renderRoutes(
+  deps: RoutesContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  commit: string,
+): Promise<RoutesOutcome & { drains?: FleetDrainState }> {
   const outcome = await updateRoutes(deps, op, config);
   const applied = await readAppliedConfig(deps.store);
   if (!applied || applied.commit === commit) return outcome;
@@ -56,10 +67,14 @@ export async function renderRoutes(deps: RoutesContext, op: OperationRecorder, c
 /** One line for the commit status and the operation's reason. */
 export function routesSummary(commit: string, outcome: RoutesOutcome & { drains?: FleetDrainState }, alreadyApplied: boolean): string {
   const head = `${alreadyApplied ? 'already applied' : 'applied'} ${shortSha(commit)}`;
-  const changes = outcome.changed.length === 0 ? 'routes already match' : `${outcome.changed.length} route change${outcome.changed.length === 1 ? '' : 's'}`;
+  const changes =
+    outcome.changed.length === 0
+      ? 'routes already match'
+      : `${outcome.changed.length} route change${outcome.changed.length === 1 ? '' : 's'}`;
   const parts = [`${head}: ${changes}`];
   const drained = outcome.drains ? [...drainedRegions(outcome.drains)].sort() : [];
   if (drained.length > 0) parts.push(`kept drained: ${drained.join(', ')}`);
-  if (outcome.problems.length > 0) parts.push(`${outcome.problems.length} route problem${outcome.problems.length === 1 ? '' : 's'}: ${outcome.problems[0]}`);
+  if (outcome.problems.length > 0)
+    parts.push(`${outcome.problems.length} route problem${outcome.problems.length === 1 ? '' : 's'}: ${outcome.problems[0]}`);
   return parts.join('; ');
 }

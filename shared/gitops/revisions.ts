@@ -85,10 +85,17 @@ export async function applyIfNewer(store: Store, revision: RevisionInput & { yam
       return { applied: false, alreadyApplied: false, current: ref(current) };
     }
     const previous = current ? await tx.get(CONFIG_REVISIONS, current.commit) : undefined;
-    const applied: AppliedConfig = { commit: revision.commit, committedAt: revision.committedAt, yaml: revision.yaml, appliedAt: revision.receivedAt, path: revision.path };
+    const applied: AppliedConfig = {
+      commit: revision.commit,
+      committedAt: revision.committedAt,
+      yaml: revision.yaml,
+      appliedAt: revision.receivedAt,
+      path: revision.path,
+    };
     tx.set(FLEET_CONFIG, APPLIED_ID, plain(applied));
     tx.set(CONFIG_REVISIONS, revision.commit, plain({ ...revision, status: 'applied' }));
-    if (current && previous) tx.set(CONFIG_REVISIONS, current.commit, plain({ ...previous, status: 'superseded', supersededBy: revision.commit }));
+    if (current && previous)
+      tx.set(CONFIG_REVISIONS, current.commit, plain({ ...previous, status: 'superseded', supersededBy: revision.commit }));
     return { applied: true, alreadyApplied: false, current: ref(applied), ...(current ? { previous: ref(current) } : {}) };
   });
 }

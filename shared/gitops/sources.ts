@@ -44,8 +44,15 @@ export function githubSource(options: GithubSourceOptions): ConfigSource {
       const where = `${path} at ${shortSha(commit)} in ${options.repository}`;
       const filePath = path.split('/').map(encodeURIComponent).join('/');
       const [file, info] = await Promise.all([
-        providerRequest(fetchImpl, `${base}/repos/${repo}/contents/${filePath}?ref=${commit}`, { headers }, `GitHub file ${where}`).then((r) => readJson(r, `GitHub file ${where}`)),
-        providerRequest(fetchImpl, `${base}/repos/${repo}/commits/${commit}`, { headers }, `GitHub commit ${shortSha(commit)} in ${options.repository}`).then((r) => readJson(r, 'GitHub commit')),
+        providerRequest(fetchImpl, `${base}/repos/${repo}/contents/${filePath}?ref=${commit}`, { headers }, `GitHub file ${where}`).then(
+          (r) => readJson(r, `GitHub file ${where}`),
+        ),
+        providerRequest(
+          fetchImpl,
+          `${base}/repos/${repo}/commits/${commit}`,
+          { headers },
+          `GitHub commit ${shortSha(commit)} in ${options.repository}`,
+        ).then((r) => readJson(r, 'GitHub commit')),
       ]);
       const content = file as { type?: unknown; encoding?: unknown; content?: unknown };
       if (Array.isArray(file) || content.type !== 'file') throw new TerminalError(`GitHub file ${where}: not a file`);
@@ -83,9 +90,18 @@ export function gitlabSource(options: GitlabSourceOptions): ConfigSource {
       assertRepoPath(path);
       const where = `${path} at ${shortSha(commit)} in ${options.project}`;
       const [file, info] = await Promise.all([
-        providerRequest(fetchImpl, `${base}/projects/${project}/repository/files/${encodeURIComponent(path)}/raw?ref=${commit}`, { headers }, `GitLab file ${where}`).then((r) => r.text()),
-        providerRequest(fetchImpl, `${base}/projects/${project}/repository/commits/${commit}`, { headers: { ...headers, Accept: 'application/json' } }, `GitLab commit ${shortSha(commit)} in ${options.project}`)
-          .then((r) => readJson(r, 'GitLab commit')),
+        providerRequest(
+          fetchImpl,
+          `${base}/projects/${project}/repository/files/${encodeURIComponent(path)}/raw?ref=${commit}`,
+          { headers },
+          `GitLab file ${where}`,
+        ).then((r) => r.text()),
+        providerRequest(
+          fetchImpl,
+          `${base}/projects/${project}/repository/commits/${commit}`,
+          { headers: { ...headers, Accept: 'application/json' } },
+          `GitLab commit ${shortSha(commit)} in ${options.project}`,
+        ).then((r) => readJson(r, 'GitLab commit')),
       ]);
       const commitInfo = info as { author_name?: unknown; committed_date?: unknown };
       return {
@@ -99,13 +115,15 @@ export function gitlabSource(options: GitlabSourceOptions): ConfigSource {
 
 /** The `owner/repo` part of GitHub API paths, validated. */
 export function githubRepoPath(repository: string): string {
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) throw new TerminalError(`not a GitHub repository (owner/repo): ${JSON.stringify(repository)}`);
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository))
+    throw new TerminalError(`not a GitHub repository (owner/repo): ${JSON.stringify(repository)}`);
   return repository.split('/').map(encodeURIComponent).join('/');
 }
 
 /** The URL-encoded GitLab project id (`group%2Fproject`), validated. */
 export function gitlabProjectId(project: string): string {
-  if (!/^(\d+|[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+)$/.test(project)) throw new TerminalError(`not a GitLab project (group/project or id): ${JSON.stringify(project)}`);
+  if (!/^(\d+|[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+)$/.test(project))
+    throw new TerminalError(`not a GitLab project (group/project or id): ${JSON.stringify(project)}`);
   return encodeURIComponent(project);
 }
 

@@ -45,11 +45,16 @@ export function githubStatus(options: GithubStatusOptions): CommitStatusReporter
   return {
     async report(commit, state, description) {
       assertCommitSha(commit);
-      await providerRequest(fetchImpl, `${base}/repos/${repo}/statuses/${commit}`, {
-        method: 'POST',
-        headers: { ...githubHeaders(options.token), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ state, description: statusDescription(description), context: options.context ?? STATUS_CONTEXT }),
-      }, `GitHub status of ${shortSha(commit)} in ${options.repository}`);
+      await providerRequest(
+        fetchImpl,
+        `${base}/repos/${repo}/statuses/${commit}`,
+        {
+          method: 'POST',
+          headers: { ...githubHeaders(options.token), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ state, description: statusDescription(description), context: options.context ?? STATUS_CONTEXT }),
+        },
+        `GitHub status of ${shortSha(commit)} in ${options.repository}`,
+      );
     },
   };
 }
@@ -74,11 +79,20 @@ export function gitlabStatus(options: GitlabStatusOptions): CommitStatusReporter
     async report(commit, state, description) {
       assertCommitSha(commit);
       try {
-        await providerRequest(fetchImpl, `${base}/projects/${project}/statuses/${commit}`, {
-          method: 'POST',
-          headers: { 'PRIVATE-TOKEN': options.token, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ state: GITLAB_STATE[state], name: options.name ?? STATUS_CONTEXT, description: statusDescription(description) }),
-        }, `GitLab status of ${shortSha(commit)} in ${options.project}`);
+        await providerRequest(
+          fetchImpl,
+          `${base}/projects/${project}/statuses/${commit}`,
+          {
+            method: 'POST',
+            headers: { 'PRIVATE-TOKEN': options.token, 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              state: GITLAB_STATE[state],
+              name: options.name ?? STATUS_CONTEXT,
+              description: statusDescription(description),
+            }),
+          },
+          `GitLab status of ${shortSha(commit)} in ${options.project}`,
+        );
       } catch (error) {
         // GitLab refuses to set a status to the state it already has (a redelivered push): nothing to do.
         if (error instanceof Error && /Cannot transition status/i.test(error.message)) return;
@@ -101,7 +115,13 @@ export interface RecordedCommitStatus {
 export function recordedStatus(store: Store, clock: Clock = systemClock): CommitStatusReporter {
   return {
     async report(commit, state, description) {
-      const status: RecordedCommitStatus = { commit, state, description: statusDescription(description), context: STATUS_CONTEXT, reportedAt: clock.now().toISOString() };
+      const status: RecordedCommitStatus = {
+        commit,
+        state,
+        description: statusDescription(description),
+        context: STATUS_CONTEXT,
+        reportedAt: clock.now().toISOString(),
+      };
       await store.set(COMMIT_STATUSES, commit, { ...status });
     },
   };

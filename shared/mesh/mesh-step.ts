@@ -39,17 +39,34 @@ async function otherMeshClusters(deps: MeshContext, exclude: string): Promise<Me
 export async function addClusterToMesh(deps: MeshContext, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const self = await meshCluster(deps, cluster);
-  await op.step(MESH_STEPS.labelAndRules, () => ensureMeshServices(self, config.mesh.services),
-    (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already in place' }));
+  await op.step(
+    MESH_STEPS.labelAndRules,
+    () => ensureMeshServices(self, config.mesh.services),
+    (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already in place' }),
+  );
   const others = await otherMeshClusters(deps, cluster.name);
-  await op.step(MESH_STEPS.exchangeSecrets, () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: TOKEN_TTL_SECONDS, clock: deps.clock }),
-    (s) => ({ outcome: s.created.length > 0 ? 'done' : 'unchanged', detail: `created ${s.created.length}, unchanged ${s.unchanged.length}` }));
+  await op.step(
+    MESH_STEPS.exchangeSecrets,
+    () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: TOKEN_TTL_SECONDS, clock: deps.clock }),
+    (s) => ({
+      outcome: s.created.length > 0 ? 'done' : 'unchanged',
+      detail: `created ${s.created.length}, unchanged ${s.unchanged.length}`,
+    }),
+  );
 }
 
 /** Removes a deleted cluster's remote secrets from every other mesh cluster. */
-export async function removeClusterFromMesh(deps: MeshContext, op: OperationRecorder, config: FleetConfig, clusterName: string): Promise<void> {
+export async function removeClusterFromMesh(
+  deps: MeshContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  clusterName: string,
+): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const others = await otherMeshClusters(deps, clusterName);
-  await op.step(MESH_STEPS.removeSecrets, () => removeRemoteSecrets(clusterName, others),
-    (removed) => ({ outcome: removed.length > 0 ? 'done' : 'unchanged', detail: removed.join(', ') || 'none present' }));
+  await op.step(
+    MESH_STEPS.removeSecrets,
+    () => removeRemoteSecrets(clusterName, others),
+    (removed) => ({ outcome: removed.length > 0 ? 'done' : 'unchanged', detail: removed.join(', ') || 'none present' }),
+  );
 }

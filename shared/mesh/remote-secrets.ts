@@ -8,7 +8,14 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { Clock } from '../core/clock.ts';
 import { isTokenReusable } from './jwt.ts';
-import { ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT, remoteSecretName, remoteSecretToken, renderReaderObjects, renderRemoteSecret } from './render.ts';
+import {
+  ISTIO_NAMESPACE,
+  READER_SERVICE_ACCOUNT,
+  remoteSecretName,
+  remoteSecretToken,
+  renderReaderObjects,
+  renderRemoteSecret,
+} from './render.ts';
 
 /** A cluster of the mesh and how to reach it. */
 export interface MeshCluster {
@@ -50,18 +57,21 @@ export async function applyMeshReader(cluster: MeshCluster): Promise<{ serviceAc
  * Puts `newCluster`'s remote secret in every other cluster and every other cluster's remote secret
  * in `newCluster`. Idempotent: nothing is written while the stored tokens are still fresh.
  */
-export async function ensureRemoteSecrets(newCluster: MeshCluster, others: MeshCluster[], opts: RemoteSecretOptions): Promise<RemoteSecretSummary> {
+export async function ensureRemoteSecrets(
+  newCluster: MeshCluster,
+  others: MeshCluster[],
+  opts: RemoteSecretOptions,
+): Promise<RemoteSecretSummary> {
   const peers = others.filter((c) => c.name !== newCluster.name);
   const summary: RemoteSecretSummary = { created: [], unchanged: [] };
   if (peers.length === 0) return summary;
   const newToken = await readerToken(newCluster, peers, opts);
-  const outcomes = await Promise.all(peers.map(async (peer) => {
-    const peerToken = await readerToken(peer, [newCluster], opts);
-    return [
-      await applySecret(newCluster, newToken, peer),
-      await applySecret(peer, peerToken, newCluster),
-    ];
-  }));
+  const outcomes = await Promise.all(
+    peers.map(async (peer) => {
+      const peerToken = await readerToken(peer, [newCluster], opts);
+      return [await applySecret(newCluster, newToken, peer), await applySecret(peer, peerToken, newCluster)];
+    }),
+  );
   for (const { key, changed } of outcomes.flat()) (changed ? summary.created : summary.unchanged).push(key);
   return summary;
 }
@@ -69,9 +79,13 @@ export async function ensureRemoteSecrets(newCluster: MeshCluster, others: MeshC
 /** Deletes `clusterName`'s remote secret from every other cluster; returns the `SECRET@CLUSTER` removed. */
 export async function removeRemoteSecrets(clusterName: string, others: MeshCluster[]): Promise<string[]> {
   const name = remoteSecretName(clusterName);
-  const removed = await Promise.all(others
-    .filter((c) => c.name !== clusterName)
-    .map(async (c) => ((await c.kube.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ISTIO_NAMESPACE, name })) ? `${name}@${c.name}` : null)));
+  const removed = await Promise.all(
+    others
+      .filter((c) => c.name !== clusterName)
+      .map(async (c) =>
+        (await c.kube.delete({ apiVersion: 'v1', kind: 'Secret', namespace: ISTIO_NAMESPACE, name })) ? `${name}@${c.name}` : null,
+      ),
+  );
   return removed.filter((r): r is string => r !== null);
 }
 
@@ -80,7 +94,12 @@ async function readerToken(source: MeshCluster, targets: MeshCluster[], opts: Re
   const { serviceAccountUid } = await applyMeshReader(source);
   const criteria = { now: opts.clock.now(), ttlSeconds: opts.tokenTtlSeconds, serviceAccountUid };
   for (const target of targets) {
-    const stored = await target.kube.get<V1Secret>({ apiVersion: 'v1', kind: 'Secret', namespace: ISTIO_NAMESPACE, name: remoteSecretName(source.name) });
+    const stored = await target.kube.get<V1Secret>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: ISTIO_NAMESPACE,
+      name: remoteSecretName(source.name),
+    });
     const token = stored ? remoteSecretToken(stored, source.name) : null;
     if (token && isTokenReusable(token, criteria)) return token;
   }

@@ -3,7 +3,14 @@
  * DestinationRules with outlier detection and locality load balancing, and the remote secrets
  * (with the reader identity behind them) that `istioctl create-remote-secret` would produce.
  */
-import type { KubernetesObject, V1ClusterRole, V1ClusterRoleBinding, V1Namespace, V1Secret, V1ServiceAccount } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1Namespace,
+  V1Secret,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import type { MeshServiceConfig } from '../config/fleet-config.ts';
 
@@ -76,7 +83,11 @@ export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
  * in a drained region spread evenly over the healthy ones. With nothing drained (or nothing healthy,
  * which the never-zero guard prevents) it is the configured rule.
  */
-export function renderDrainedDestinationRule(svc: MeshServiceConfig, meshRegions: readonly string[], drained: ReadonlySet<string>): DestinationRule {
+export function renderDrainedDestinationRule(
+  svc: MeshServiceConfig,
+  meshRegions: readonly string[],
+  drained: ReadonlySet<string>,
+): DestinationRule {
   const regions = [...new Set(meshRegions)].sort();
   const healthy = regions.filter((r) => !drained.has(r));
   const base = renderDestinationRule(svc);
@@ -87,7 +98,13 @@ export function renderDrainedDestinationRule(svc: MeshServiceConfig, meshRegions
     return Object.fromEntries(healthy.map((r, i) => [`${r}/*`, share + (i === 0 ? 100 - share * healthy.length : 0)]));
   };
   const distribute = regions.map((from) => ({ from: `${from}/*`, to: even(from) }));
-  return { ...base, spec: { ...base.spec, trafficPolicy: { ...base.spec.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, distribute } } } } };
+  return {
+    ...base,
+    spec: {
+      ...base.spec,
+      trafficPolicy: { ...base.spec.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, distribute } } },
+    },
+  };
 }
 
 /** `istio-remote-secret-CLUSTER`. */
@@ -128,7 +145,10 @@ export function remoteSecretToken(secret: V1Secret, cluster: string): string | n
   const text = secret.stringData?.[cluster] ?? decodeBase64(secret.data?.[cluster]);
   if (!text) return null;
   try {
-    const kubeconfig = parse(text) as { contexts?: { name?: string; context?: { user?: string } }[]; users?: { name?: string; user?: { token?: unknown } }[] } | null;
+    const kubeconfig = parse(text) as {
+      contexts?: { name?: string; context?: { user?: string } }[];
+      users?: { name?: string; user?: { token?: unknown } }[];
+    } | null;
     const userName = kubeconfig?.contexts?.find((c) => c.name === cluster)?.context?.user ?? cluster;
     const token = kubeconfig?.users?.find((u) => u.name === userName)?.user?.token;
     return typeof token === 'string' && token.length > 0 ? token : null;

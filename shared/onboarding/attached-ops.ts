@@ -27,17 +27,32 @@ export interface ClusterTarget {
  * Onboarding of an attached cluster: the membership must be READY, the region is required (where
  * its traffic is counted) and must be an allowed location of the policy.
  */
-export function attachedOnboardTarget(deps: OnboardContext, config: FleetConfig, membership: Membership, region: string | undefined): ClusterTarget {
+export function attachedOnboardTarget(
+  deps: OnboardContext,
+  config: FleetConfig,
+  membership: Membership,
+  region: string | undefined,
+): ClusterTarget {
   const platform = membershipPlatform(membership);
   if (region === undefined) {
-    throw new RequestError('invalid_argument', `region is required to onboard ${platform} cluster ${membership.name}: it is not in the Container API, so the request says where its traffic is counted`);
+    throw new RequestError(
+      'invalid_argument',
+      `region is required to onboard ${platform} cluster ${membership.name}: it is not in the Container API, so the request says where its traffic is counted`,
+    );
   }
   if (membership.state?.code !== 'READY') {
-    throw new RequestError('failed_precondition', `membership ${membership.name} is ${membership.state?.code ?? 'in no state'}; only a READY membership can be onboarded`);
+    throw new RequestError(
+      'failed_precondition',
+      `membership ${membership.name} is ${membership.state?.code ?? 'in no state'}; only a READY membership can be onboarded`,
+    );
   }
   const cluster = attachedCluster(config.fleet.project, membership.name, region);
-  const decision = evaluatePolicy({ projectId: cluster.projectId, location: region, name: cluster.name, resourceLabels: {} }, { ...config, onboarding: { ...config.onboarding, matchLabels: {} } });
-  if (!decision.eligible) throw new RequestError('failed_precondition', `${platform} cluster ${cluster.name} cannot be onboarded: ${decision.reason}`);
+  const decision = evaluatePolicy(
+    { projectId: cluster.projectId, location: region, name: cluster.name, resourceLabels: {} },
+    { ...config, onboarding: { ...config.onboarding, matchLabels: {} } },
+  );
+  if (!decision.eligible)
+    throw new RequestError('failed_precondition', `${platform} cluster ${cluster.name} cannot be onboarded: ${decision.reason}`);
   return {
     name: cluster.name,
     subject: `${cluster.projectId}/${cluster.location}/${cluster.name}`,
@@ -57,19 +72,31 @@ export function attachedOnboardTarget(deps: OnboardContext, config: FleetConfig,
  * Offboarding of an attached cluster fleetpilot onboarded. Works from its record, so a cluster
  * whose owner already unregistered the membership can still be taken out of routing.
  */
-export async function attachedOffboardTarget(deps: OnboardContext, config: FleetConfig, membershipName: string, membership: Membership | null): Promise<ClusterTarget> {
+export async function attachedOffboardTarget(
+  deps: OnboardContext,
+  config: FleetConfig,
+  membershipName: string,
+  membership: Membership | null,
+): Promise<ClusterTarget> {
   const cluster = attachedCluster(config.fleet.project, membership?.name ?? membershipName, 'unknown');
   const record = await readClusterRecord(deps.store, cluster);
   if (!record || record.kind !== 'attached') {
-    throw new RequestError(membership ? 'failed_precondition' : 'not_found', membership
-      ? `${membershipPlatform(membership)} cluster ${cluster.name} was never onboarded by fleetpilot; there is nothing to offboard`
-      : `membership ${membershipName} does not exist`);
+    throw new RequestError(
+      membership ? 'failed_precondition' : 'not_found',
+      membership
+        ? `${membershipPlatform(membership)} cluster ${cluster.name} was never onboarded by fleetpilot; there is nothing to offboard`
+        : `membership ${membershipName} does not exist`,
+    );
   }
   return {
     name: record.name,
     subject: `${record.projectId}/${record.location}/${record.name}`,
     region: record.region,
-    plan: [`take ${record.name} out of routing (${record.region})`, `keep its fleet membership ${record.membership ?? membershipName}: its owner registered it`, `record ${record.name} as removed`],
+    plan: [
+      `take ${record.name} out of routing (${record.region})`,
+      `keep its fleet membership ${record.membership ?? membershipName}: its owner registered it`,
+      `record ${record.name} as removed`,
+    ],
     run: (op) => offboardAttached(deps, op, config, record),
   };
 }

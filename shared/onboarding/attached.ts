@@ -24,7 +24,8 @@ export interface AttachedCluster {
 }
 
 /** Why an attached cluster is not part of the mesh (recorded as a skipped step). */
-export const ATTACHED_MESH_SKIP = 'remote secrets need an API server that the other mesh clusters reach directly; an attached cluster is reached only through Connect Gateway, so fleetpilot does not wire it into the mesh';
+export const ATTACHED_MESH_SKIP =
+  'remote secrets need an API server that the other mesh clusters reach directly; an attached cluster is reached only through Connect Gateway, so fleetpilot does not wire it into the mesh';
 
 /** The attached cluster a membership names, counted in `region`. */
 export function attachedCluster(projectId: string, membership: string, region: string): AttachedCluster {
@@ -35,7 +36,13 @@ export function attachedCluster(projectId: string, membership: string, region: s
 /** The attached cluster of a record, or undefined for a GKE record or one without a membership. */
 export function attachedClusterOf(record: ClusterRecord): AttachedCluster | undefined {
   if (record.kind !== 'attached' || !record.membership) return undefined;
-  return { projectId: record.projectId, location: record.location, name: record.name, region: record.region, membership: record.membership };
+  return {
+    projectId: record.projectId,
+    location: record.location,
+    name: record.name,
+    region: record.region,
+    membership: record.membership,
+  };
 }
 
 /**
@@ -44,8 +51,16 @@ export function attachedClusterOf(record: ClusterRecord): AttachedCluster | unde
  */
 export function attachedClusterInfo(cluster: AttachedCluster): ClusterInfo {
   return {
-    projectId: cluster.projectId, location: cluster.location, name: cluster.name, status: 'RUNNING', endpoint: '', caCertificatePem: '',
-    resourceLabels: {}, fleetMembership: cluster.membership, privateEndpointOnly: true, selfLink: '',
+    projectId: cluster.projectId,
+    location: cluster.location,
+    name: cluster.name,
+    status: 'RUNNING',
+    endpoint: '',
+    caCertificatePem: '',
+    resourceLabels: {},
+    fleetMembership: cluster.membership,
+    privateEndpointOnly: true,
+    selfLink: '',
   };
 }
 

@@ -49,7 +49,13 @@ const entrySchema = z.object({
 export function parseClusterAuditEntry(entry: unknown): AuditParseResult {
   const parsed = entrySchema.safeParse(entry);
   if (!parsed.success) {
-    return { ok: false, reason: `not an audit log entry: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `not an audit log entry: ${parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'} ${i.message}`)
+        .join('; ')}`,
+    };
   }
   const e = parsed.data;
   const method = METHOD.exec(e.protoPayload.methodName);
@@ -63,7 +69,8 @@ export function parseClusterAuditEntry(entry: unknown): AuditParseResult {
   const location = labels.location ?? fromName?.[2];
   const clusterName = labels.cluster_name ?? fromName?.[3];
   if (!projectId || !location || !clusterName) return { ok: false, reason: 'entry names no project, location and cluster' };
-  if ([projectId, location, clusterName].some((name) => name.length > MAX_NAME)) return { ok: false, reason: `entry names a project, location or cluster longer than ${MAX_NAME} characters` };
+  if ([projectId, location, clusterName].some((name) => name.length > MAX_NAME))
+    return { ok: false, reason: `entry names a project, location or cluster longer than ${MAX_NAME} characters` };
   const code = e.protoPayload.status?.code ?? 0;
   return {
     ok: true,

@@ -48,9 +48,13 @@ export async function onboardCluster(deps: ClusterOpsContext, request: ClusterRe
   }
   const cluster = resolved.cluster;
   if (request.region !== undefined) {
-    throw new RequestError('invalid_argument', `region is only for attached and on-prem clusters; ${cluster.name} is a GKE cluster in ${regionOf(cluster.location)}`);
+    throw new RequestError(
+      'invalid_argument',
+      `region is only for attached and on-prem clusters; ${cluster.name} is a GKE cluster in ${regionOf(cluster.location)}`,
+    );
   }
-  if (cluster.status !== 'RUNNING' && cluster.status !== 'RECONCILING') throw new RequestError('failed_precondition', `cluster ${cluster.name} is ${cluster.status}; only a running cluster can be onboarded`);
+  if (cluster.status !== 'RUNNING' && cluster.status !== 'RECONCILING')
+    throw new RequestError('failed_precondition', `cluster ${cluster.name} is ${cluster.status}; only a running cluster can be onboarded`);
   const decision = evaluatePolicy(cluster, { ...config, onboarding: { ...config.onboarding, matchLabels: {} } });
   if (!decision.eligible) throw new RequestError('failed_precondition', `cluster ${cluster.name} cannot be onboarded: ${decision.reason}`);
   return runTarget(deps, request, 'manual-onboard', 'onboard', {
@@ -70,22 +74,50 @@ export async function onboardCluster(deps: ClusterOpsContext, request: ClusterRe
 
 /** Takes a cluster out of routing; a GKE cluster also out of the fleet (membership, remote secrets). */
 export async function offboardCluster(deps: ClusterOpsContext, request: ClusterRequest): Promise<ManualResult> {
-  if (request.region !== undefined) throw new RequestError('invalid_argument', 'region is only given to onboard an attached cluster; offboarding uses the region it was onboarded for');
+  if (request.region !== undefined)
+    throw new RequestError(
+      'invalid_argument',
+      'region is only given to onboard an attached cluster; offboarding uses the region it was onboarded for',
+    );
   const snapshot = await readSnapshot(deps);
   const resolved = await resolveCluster(deps, snapshot.config, request.cluster);
-  const target = resolved.kind === 'attached'
-    ? await attachedOffboardTarget(deps, snapshot.config, resolved.name, resolved.membership)
-    : gkeOffboardTarget(deps, snapshot.config, resolved.cluster);
+  const target =
+    resolved.kind === 'attached'
+      ? await attachedOffboardTarget(deps, snapshot.config, resolved.name, resolved.membership)
+      : gkeOffboardTarget(deps, snapshot.config, resolved.cluster);
   const without: RoutingObservation = { ...snapshot.observed, clusters: snapshot.observed.clusters.filter((c) => c.name !== target.name) };
   const before = routedServices(snapshot.config, snapshot.observed);
-  const orphaned = routedServices(snapshot.config, without).filter((s, i) => s.regions.length === 0 && before[i]!.regions.length > 0).map((s) => s.name);
+  const orphaned = routedServices(snapshot.config, without)
+    .filter((s, i) => s.regions.length === 0 && before[i]!.regions.length > 0)
+    .map((s) => s.name);
   if (orphaned.length > 0) {
     const reason = `offboarding ${target.name} would leave ${orphaned.join(', ')} with no serving region`;
     const refusal = { guard: 'last-serving-region', reason };
-    if (request.dryRun) return { result: 'refused', summary: `dry run: offboard ${target.subject} would be refused by last-serving-region: ${reason}`, plan: target.plan, refusal };
-    const spec = { kind: 'manual-offboard', delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region, plan: target.plan };
+    if (request.dryRun)
+      return {
+        result: 'refused',
+        summary: `dry run: offboard ${target.subject} would be refused by last-serving-region: ${reason}`,
+        plan: target.plan,
+        refusal,
+      };
+    const spec = {
+      kind: 'manual-offboard',
+      delivery: 'request' as const,
+      trigger: { source: request.source },
+      principal: request.principal,
+      subject: target.subject,
+      cluster: target.subject,
+      region: target.region,
+      plan: target.plan,
+    };
     const { record } = await runOperation(deps, spec, async () => ({ result: 'refused', reason: `last-serving-region: ${reason}` }));
-    return { result: 'refused', summary: `offboard ${target.subject} refused by last-serving-region: ${reason}`, plan: target.plan, refusal, operation: record };
+    return {
+      result: 'refused',
+      summary: `offboard ${target.subject} refused by last-serving-region: ${reason}`,
+      plan: target.plan,
+      refusal,
+      operation: record,
+    };
   }
   return runTarget(deps, request, 'manual-offboard', 'offboard', target);
 }
@@ -95,19 +127,37 @@ function gkeOffboardTarget(deps: ClusterOpsContext, config: FleetConfig, cluster
     name: cluster.name,
     subject: `${cluster.projectId}/${cluster.location}/${cluster.name}`,
     region: regionOf(cluster.location),
-    plan: [`take ${cluster.name} out of routing`, `remove its fleet membership (only if it names this cluster)`, 'remove its remote secrets from the mesh', `record ${cluster.name} as removed`],
+    plan: [
+      `take ${cluster.name} out of routing`,
+      `remove its fleet membership (only if it names this cluster)`,
+      'remove its remote secrets from the mesh',
+      `record ${cluster.name} as removed`,
+    ],
     // Offboarding on request removes the fleet wiring now, as a confirmed deletion does.
     run: (op) => offboard(deps, op, config, cluster, null),
   };
 }
 
 /** Plans (dry run) or runs `target` under its cluster lease, recording the operation. */
-async function runTarget(deps: ClusterOpsContext, request: ClusterRequest, kind: 'manual-onboard' | 'manual-offboard', verb: string, target: ClusterTarget): Promise<ManualResult> {
+async function runTarget(
+  deps: ClusterOpsContext,
+  request: ClusterRequest,
+  kind: 'manual-onboard' | 'manual-offboard',
+  verb: string,
+  target: ClusterTarget,
+): Promise<ManualResult> {
   if (request.dryRun) return { result: 'planned', summary: `dry run: would ${verb} ${target.subject}`, plan: target.plan };
   const summary = `${target.subject} ${verb}ed by ${request.principal}`;
   const spec = {
-    kind, delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: target.subject, cluster: target.subject, region: target.region,
-    lease: { key: `cluster:${target.subject}`, ttlMs: 120_000, waitMs: 30_000 }, plan: target.plan,
+    kind,
+    delivery: 'request' as const,
+    trigger: { source: request.source },
+    principal: request.principal,
+    subject: target.subject,
+    cluster: target.subject,
+    region: target.region,
+    lease: { key: `cluster:${target.subject}`, ttlMs: 120_000, waitMs: 30_000 },
+    plan: target.plan,
   };
   const { record } = await runOperation(deps, spec, async ({ op }) => {
     await target.run(op);
@@ -125,8 +175,16 @@ async function resolveCluster(deps: ClusterOpsContext, config: FleetConfig, sele
     if (!membership || membershipKind(membership) === 'attached') return { kind: 'attached', name: selector.membership, membership };
     const link = membership.endpoint?.gkeCluster?.resourceLink;
     const gke = link ? /\/projects\/([^/]+)\/(?:locations|zones)\/([^/]+)\/clusters\/([^/]+)$/.exec(link) : null;
-    if (!gke) throw new RequestError('failed_precondition', `membership ${selector.membership} names no GKE cluster (resource link ${link ?? 'missing'})`);
-    if (gke[1] !== config.fleet.project) throw new RequestError('failed_precondition', `membership ${selector.membership} names a cluster in project ${gke[1]}; only ${config.fleet.project} is reachable`);
+    if (!gke)
+      throw new RequestError(
+        'failed_precondition',
+        `membership ${selector.membership} names no GKE cluster (resource link ${link ?? 'missing'})`,
+      );
+    if (gke[1] !== config.fleet.project)
+      throw new RequestError(
+        'failed_precondition',
+        `membership ${selector.membership} names a cluster in project ${gke[1]}; only ${config.fleet.project} is reachable`,
+      );
     return resolveCluster(deps, config, { location: gke[2]!, name: gke[3]! });
   }
   const cluster = await deps.container.getCluster(selector.location, selector.name);

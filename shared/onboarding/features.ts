@@ -39,10 +39,19 @@ export async function ensureFleetFeatures(
     }
   }
   const usable = (f: Feature | null) => featureUsable(f);
-  await pollUntil(async () => {
-    const [a, b] = await Promise.all([hub.getFeature('multiclusterservicediscovery'), hub.getFeature('multiclusteringress')]);
-    return usable(a) && usable(b) ? true : undefined;
-  }, { timeoutMs, intervalMs: 250, clock: deps.clock, ...(deps.sleep ? { sleep: deps.sleep } : {}), what: 'fleet features to become usable' }).catch((error: unknown) => {
+  await pollUntil(
+    async () => {
+      const [a, b] = await Promise.all([hub.getFeature('multiclusterservicediscovery'), hub.getFeature('multiclusteringress')]);
+      return usable(a) && usable(b) ? true : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      clock: deps.clock,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      what: 'fleet features to become usable',
+    },
+  ).catch((error: unknown) => {
     throw new TransientError(error instanceof Error ? error.message : String(error));
   });
   return { multiclusterservicediscovery: mcs ? 'ok' : 'created', multiclusteringress: mciOutcome, warnings };

@@ -24,14 +24,27 @@ export type LifecycleContext = RunnerContext & OnboardContext;
 /** Handles one audit-log entry (already decoded from its transport); throws only for what Pub/Sub should redeliver. */
 export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unknown, messageId: string): Promise<OperationRecord> {
   const parsed = parseClusterAuditEntry(entry);
-  if (!parsed.ok) return rejectEvent(ctx, { kind: KIND, trigger: { source: 'audit-log', messageId }, principal: 'audit-log', subject: 'unknown' }, `entry rejected: ${parsed.reason}`);
+  if (!parsed.ok)
+    return rejectEvent(
+      ctx,
+      { kind: KIND, trigger: { source: 'audit-log', messageId }, principal: 'audit-log', subject: 'unknown' },
+      `entry rejected: ${parsed.reason}`,
+    );
   const event = parsed.event;
   const ref = { projectId: event.projectId, location: event.location, name: event.clusterName };
   const subject = `${ref.projectId}/${ref.location}/${ref.name}`;
   const spec: OperationSpec = {
     kind: KIND,
     delivery: 'pubsub',
-    trigger: { source: 'audit-log', messageId, action: event.action, phase: event.phase, operationId: event.operationId, apiVersion: event.apiVersion, timestamp: event.timestamp },
+    trigger: {
+      source: 'audit-log',
+      messageId,
+      action: event.action,
+      phase: event.phase,
+      operationId: event.operationId,
+      apiVersion: event.apiVersion,
+      timestamp: event.timestamp,
+    },
     principal: 'audit-log',
     subject,
     cluster: subject,
@@ -45,7 +58,13 @@ export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unkn
       const record = await readClusterRecord(ctx.store, ref);
       if (record?.phase !== 'onboarding') return;
       const reason = error instanceof Error ? error.message : String(error);
-      await writeClusterRecord(ctx.store, { ...record, phase: 'failed', reason, updatedAt: ctx.clock.now().toISOString(), operationId: op.id });
+      await writeClusterRecord(ctx.store, {
+        ...record,
+        phase: 'failed',
+        reason,
+        updatedAt: ctx.clock.now().toISOString(),
+        operationId: op.id,
+      });
     },
   });
   return ran.record;
@@ -56,23 +75,45 @@ const KIND = 'cluster-lifecycle';
 async function converge(deps: LifecycleContext, op: OperationRecorder, event: ClusterAuditEvent): Promise<FlowOutcome> {
   const ref = { projectId: event.projectId, location: event.location, name: event.clusterName };
   const config = await deps.config();
-  if (event.action === 'create' && event.phase === 'first') return { result: 'skipped', reason: 'creation accepted; onboarding waits for the last entry' };
+  if (event.action === 'create' && event.phase === 'first')
+    return { result: 'skipped', reason: 'creation accepted; onboarding waits for the last entry' };
   if (event.action === 'create' && !event.ok) {
-    await writeClusterRecord(deps.store, { ...ref, region: regionOf(ref.location), phase: 'failed', reason: event.statusMessage ?? 'creation failed', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
+    await writeClusterRecord(deps.store, {
+      ...ref,
+      region: regionOf(ref.location),
+      phase: 'failed',
+      reason: event.statusMessage ?? 'creation failed',
+      updatedAt: deps.clock.now().toISOString(),
+      operationId: op.id,
+    });
     return { result: 'skipped', reason: `cluster creation failed: ${event.statusMessage ?? 'unknown error'}` };
   }
   // The event only says where to look; the Container API says what is true (null = confirmed gone).
-  const live = await op.step(ONBOARDING_STEPS.readCluster, () => deps.container.getCluster(ref.location, ref.name), (c) => ({ detail: c ? `status ${c.status}` : 'not found (deleted)' }));
+  const live = await op.step(
+    ONBOARDING_STEPS.readCluster,
+    () => deps.container.getCluster(ref.location, ref.name),
+    (c) => ({ detail: c ? `status ${c.status}` : 'not found (deleted)' }),
+  );
   if (!live || live.status === 'STOPPING') {
     await offboard(deps, op, config, ref, live);
-    return { result: 'succeeded', reason: live ? 'cluster is being deleted: taken out of routing' : 'cluster is deleted: removed from the fleet' };
+    return {
+      result: 'succeeded',
+      reason: live ? 'cluster is being deleted: taken out of routing' : 'cluster is deleted: removed from the fleet',
+    };
   }
   if (live.status !== 'RUNNING' && live.status !== 'RECONCILING') {
     return { result: 'skipped', reason: `cluster status is ${live.status}; nothing to do until it runs` };
   }
   const decision = evaluatePolicy(live, config);
   if (!decision.eligible) {
-    await writeClusterRecord(deps.store, { ...ref, region: regionOf(ref.location), phase: 'skipped', reason: decision.reason, updatedAt: deps.clock.now().toISOString(), operationId: op.id });
+    await writeClusterRecord(deps.store, {
+      ...ref,
+      region: regionOf(ref.location),
+      phase: 'skipped',
+      reason: decision.reason,
+      updatedAt: deps.clock.now().toISOString(),
+      operationId: op.id,
+    });
     return { result: 'skipped', reason: `policy: ${decision.reason}` };
   }
   await onboard(deps, op, config, live);

@@ -21,13 +21,21 @@ const REGION_LABEL = 'topology.kubernetes.io/region';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 /** Applies every member object for `cluster` in `region`. */
-export async function ensureMemberObjects(kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }): Promise<MemberOutcome> {
+export async function ensureMemberObjects(
+  kube: KubeAdapter,
+  config: FleetConfig,
+  cluster: { name: string; location: string; region: string },
+): Promise<MemberOutcome> {
   const outcome: MemberOutcome = { changed: [], unchanged: 0, missingServices: [], labelledNodes: [] };
   for (const service of config.services) {
     // One desired Namespace for every step: fleetpilot's field manager owns all its labels at once,
     // so applying it here must carry the mesh injection label that the mesh step sets.
     const meshNamespace = config.mesh.services.some((m) => m.namespace === service.namespace);
-    const ns = await kube.apply(meshNamespace ? renderMeshNamespace(service.namespace) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
+    const ns = await kube.apply(
+      meshNamespace
+        ? renderMeshNamespace(service.namespace)
+        : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } },
+    );
     if (ns.changed) outcome.changed.push(`Namespace ${service.namespace}`);
     const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
     if (!appService) {
@@ -35,7 +43,13 @@ export async function ensureMemberObjects(kube: KubeAdapter, config: FleetConfig
       outcome.missingServices.push(`${service.namespace}/${service.name}`);
       continue;
     }
-    const objects = renderMemberObjects({ service, appService, cluster: cluster.name, region: cluster.region, perClusterServices: config.onboarding.perClusterServices });
+    const objects = renderMemberObjects({
+      service,
+      appService,
+      cluster: cluster.name,
+      region: cluster.region,
+      perClusterServices: config.onboarding.perClusterServices,
+    });
     for (const obj of objects) {
       const result = await kube.apply(obj);
       if (result.changed) outcome.changed.push(describe(obj));

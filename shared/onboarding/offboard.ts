@@ -22,7 +22,13 @@ export interface ClusterRef {
 }
 
 /** Takes a deleting (or deleted) cluster out of routing; removes its fleet wiring when it is gone. */
-export async function offboard(deps: OnboardContext, op: OperationRecorder, config: FleetConfig, ref: ClusterRef, live: ClusterInfo | null): Promise<void> {
+export async function offboard(
+  deps: OnboardContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  ref: ClusterRef,
+  live: ClusterInfo | null,
+): Promise<void> {
   const existing = await readClusterRecord(deps.store, ref);
   const record: ClusterRecord = {
     ...(existing ?? { ...ref, region: regionOf(ref.location) }),
@@ -37,13 +43,18 @@ export async function offboard(deps: OnboardContext, op: OperationRecorder, conf
   if (live) return; // Still being deleted: its fleet wiring goes once the deletion is confirmed.
 
   const membershipId = existing?.membership?.split('/').pop() ?? membershipIdFor(ref);
-  await op.step(ONBOARDING_STEPS.removeMembership, async () => {
-    const membership = await deps.hub.getMembership(config.fleet.membershipLocation, membershipId);
-    if (!membership) return 'absent';
-    // Never delete a membership that names another cluster (a same-named re-registration).
-    if (!sameResourceLink(membership.endpoint?.gkeCluster?.resourceLink, gkeResourceLink(ref.projectId, ref.location, ref.name))) return 'not ours';
-    return (await deps.hub.deleteMembership(membership.name)) ? 'deleted' : 'absent';
-  }, (outcome) => ({ outcome: outcome === 'deleted' ? 'done' : 'unchanged', detail: `membership ${membershipId}: ${outcome}` }));
+  await op.step(
+    ONBOARDING_STEPS.removeMembership,
+    async () => {
+      const membership = await deps.hub.getMembership(config.fleet.membershipLocation, membershipId);
+      if (!membership) return 'absent';
+      // Never delete a membership that names another cluster (a same-named re-registration).
+      if (!sameResourceLink(membership.endpoint?.gkeCluster?.resourceLink, gkeResourceLink(ref.projectId, ref.location, ref.name)))
+        return 'not ours';
+      return (await deps.hub.deleteMembership(membership.name)) ? 'deleted' : 'absent';
+    },
+    (outcome) => ({ outcome: outcome === 'deleted' ? 'done' : 'unchanged', detail: `membership ${membershipId}: ${outcome}` }),
+  );
   await removeClusterFromMesh(deps, op, config, ref.name);
   await op.step(ONBOARDING_STEPS.recordRemoved, () => writeClusterRecord(deps.store, record));
 }

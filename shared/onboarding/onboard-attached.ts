@@ -15,26 +15,53 @@ import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
 
 /** Onboards an attached cluster whose membership exists and is READY. */
-export async function onboardAttached(deps: OnboardContext, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
-  const base = { projectId: cluster.projectId, location: cluster.location, name: cluster.name, region: cluster.region, kind: 'attached' as const, membership: cluster.membership };
+export async function onboardAttached(
+  deps: OnboardContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  cluster: AttachedCluster,
+): Promise<void> {
+  const base = {
+    projectId: cluster.projectId,
+    location: cluster.location,
+    name: cluster.name,
+    region: cluster.region,
+    kind: 'attached' as const,
+    membership: cluster.membership,
+  };
   const previous = await readClusterRecord(deps.store, cluster);
   if (previous?.phase !== 'onboarded') {
     await writeClusterRecord(deps.store, { ...base, phase: 'onboarding', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
   }
-  await op.step(ONBOARDING_STEPS.checkMembership, async () => {
-    const membership = await deps.hub.getMembership(cluster.location, cluster.name);
-    if (!membership) throw new TerminalError(`membership ${cluster.membership} no longer exists`);
-    if (membership.state?.code !== 'READY') throw new TransientError(`membership ${cluster.membership} is ${membership.state?.code ?? 'in no state'}; onboarding needs it READY`);
-    return membership;
-  }, (m) => ({ outcome: 'unchanged', detail: `${m.name}: ${membershipPlatform(m)} cluster, READY; registered by its owner and left as it is` }));
+  await op.step(
+    ONBOARDING_STEPS.checkMembership,
+    async () => {
+      const membership = await deps.hub.getMembership(cluster.location, cluster.name);
+      if (!membership) throw new TerminalError(`membership ${cluster.membership} no longer exists`);
+      if (membership.state?.code !== 'READY')
+        throw new TransientError(
+          `membership ${cluster.membership} is ${membership.state?.code ?? 'in no state'}; onboarding needs it READY`,
+        );
+      return membership;
+    },
+    (m) => ({
+      outcome: 'unchanged',
+      detail: `${m.name}: ${membershipPlatform(m)} cluster, READY; registered by its owner and left as it is`,
+    }),
+  );
   await enableFleetFeatures(deps, op, config);
   const kube = await attachedKube(deps, cluster);
   // No zone: the region given is all fleetpilot knows, and an on-prem node has no cloud zone.
   const members = await applyMemberObjects(op, kube, config, { name: cluster.name, location: cluster.region, region: cluster.region });
   if (config.mesh.services.length > 0) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', ATTACHED_MESH_SKIP);
-  await op.step(ONBOARDING_STEPS.recordOnboarded, () => writeClusterRecord(deps.store, {
-    ...base, phase: 'onboarded', updatedAt: deps.clock.now().toISOString(), operationId: op.id,
-  }));
+  await op.step(ONBOARDING_STEPS.recordOnboarded, () =>
+    writeClusterRecord(deps.store, {
+      ...base,
+      phase: 'onboarded',
+      updatedAt: deps.clock.now().toISOString(),
+      operationId: op.id,
+    }),
+  );
   await waitForImports(deps, op, config, cluster.region, members.missingServices);
   await updateRoutes(deps, op, config);
 }
@@ -43,12 +70,27 @@ export async function onboardAttached(deps: OnboardContext, op: OperationRecorde
  * Takes an attached cluster out of routing and records it as removed. Its membership stays: the
  * cluster's owner registered it, and the cluster keeps running. The mesh is not touched.
  */
-export async function offboardAttached(deps: OnboardContext, op: OperationRecorder, config: FleetConfig, existing: ClusterRecord): Promise<void> {
-  const record: ClusterRecord = { ...existing, kind: 'attached', phase: 'removed', updatedAt: deps.clock.now().toISOString(), operationId: op.id };
+export async function offboardAttached(
+  deps: OnboardContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  existing: ClusterRecord,
+): Promise<void> {
+  const record: ClusterRecord = {
+    ...existing,
+    kind: 'attached',
+    phase: 'removed',
+    updatedAt: deps.clock.now().toISOString(),
+    operationId: op.id,
+  };
   if (existing.phase !== 'leaving' && existing.phase !== 'removed') {
     await op.step(ONBOARDING_STEPS.markLeaving, () => writeClusterRecord(deps.store, { ...record, phase: 'leaving' }));
   }
   await updateRoutes(deps, op, config);
-  op.note(ONBOARDING_STEPS.keepMembership, 'unchanged', `${existing.membership ?? existing.name}: registered by the cluster's owner; fleetpilot never deletes it`);
+  op.note(
+    ONBOARDING_STEPS.keepMembership,
+    'unchanged',
+    `${existing.membership ?? existing.name}: registered by the cluster's owner; fleetpilot never deletes it`,
+  );
   await op.step(ONBOARDING_STEPS.recordRemoved, () => writeClusterRecord(deps.store, record));
 }

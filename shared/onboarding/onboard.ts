@@ -37,50 +37,106 @@ export async function onboard(deps: OnboardContext, op: OperationRecorder, confi
   if (previous?.phase !== 'onboarded') {
     await writeClusterRecord(deps.store, { ...base, phase: 'onboarding', updatedAt: deps.clock.now().toISOString(), operationId: op.id });
   }
-  const { membership } = await op.step(ONBOARDING_STEPS.registerMembership, () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
-    (o) => ({ outcome: o.action === 'created' || o.action === 'issuer-fixed' ? 'done' : 'unchanged', detail: `${o.membership.name}: ${o.action}` }));
+  const { membership } = await op.step(
+    ONBOARDING_STEPS.registerMembership,
+    () => ensureMembership(deps.hub, cluster, config.fleet.membershipLocation),
+    (o) => ({
+      outcome: o.action === 'created' || o.action === 'issuer-fixed' ? 'done' : 'unchanged',
+      detail: `${o.membership.name}: ${o.action}`,
+    }),
+  );
   await enableFleetFeatures(deps, op, config);
   const kube = await deps.kubeFor(cluster, membership.name.split('/').pop());
   const members = await applyMemberObjects(op, kube, config, base);
   await addClusterToMesh(deps, op, config, cluster);
-  await op.step(ONBOARDING_STEPS.recordOnboarded, () => writeClusterRecord(deps.store, {
-    ...base, phase: 'onboarded', membership: membership.name, updatedAt: deps.clock.now().toISOString(), operationId: op.id,
-  }));
+  await op.step(ONBOARDING_STEPS.recordOnboarded, () =>
+    writeClusterRecord(deps.store, {
+      ...base,
+      phase: 'onboarded',
+      membership: membership.name,
+      updatedAt: deps.clock.now().toISOString(),
+      operationId: op.id,
+    }),
+  );
   await waitForImports(deps, op, config, region, members.missingServices);
   await updateRoutes(deps, op, config);
 }
 
 /** The fleet features step, shared by GKE and attached onboarding. */
-export async function enableFleetFeatures(deps: Needs<'hub' | 'clock' | 'sleep'>, op: OperationRecorder, config: FleetConfig): Promise<void> {
-  await op.step(ONBOARDING_STEPS.enableFeatures, () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
-    (o) => ({ outcome: o.warnings.length > 0 ? 'failed' : 'done', detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; ') }));
+export async function enableFleetFeatures(
+  deps: Needs<'hub' | 'clock' | 'sleep'>,
+  op: OperationRecorder,
+  config: FleetConfig,
+): Promise<void> {
+  await op.step(
+    ONBOARDING_STEPS.enableFeatures,
+    () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
+    (o) => ({
+      outcome: o.warnings.length > 0 ? 'failed' : 'done',
+      detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; '),
+    }),
+  );
 }
 
 /** The member objects step (namespaces, derived Services, ServiceExports, node topology labels). */
-export function applyMemberObjects(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }): Promise<MemberOutcome> {
-  return op.step(ONBOARDING_STEPS.memberObjects, () => ensureMemberObjects(kube, config, cluster),
-    (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }));
+export function applyMemberObjects(
+  op: OperationRecorder,
+  kube: KubeAdapter,
+  config: FleetConfig,
+  cluster: { name: string; location: string; region: string },
+): Promise<MemberOutcome> {
+  return op.step(
+    ONBOARDING_STEPS.memberObjects,
+    () => ensureMemberObjects(kube, config, cluster),
+    (o) => ({ outcome: o.changed.length + o.labelledNodes.length > 0 ? 'done' : 'unchanged', detail: describeMembers(o) }),
+  );
 }
 
 /** Readiness gate: routes include a region only once its ServiceImport exists on the config cluster. */
-export async function waitForImports(deps: Needs<'container' | 'kubeFor' | 'clock' | 'sleep' | 'importWaitMs'>, op: OperationRecorder, config: FleetConfig, region: string, missing: string[]): Promise<void> {
-  const wanted = config.services.filter((s) => !missing.includes(`${s.namespace}/${s.name}`)).map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
+export async function waitForImports(
+  deps: Needs<'container' | 'kubeFor' | 'clock' | 'sleep' | 'importWaitMs'>,
+  op: OperationRecorder,
+  config: FleetConfig,
+  region: string,
+  missing: string[],
+): Promise<void> {
+  const wanted = config.services
+    .filter((s) => !missing.includes(`${s.namespace}/${s.name}`))
+    .map((s) => `${s.namespace}/${regionalServiceName(s.name, region)}`);
   if (wanted.length === 0) return;
   const kube = await configClusterKube(deps, config);
-  const present = async () => new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
-  await op.step(ONBOARDING_STEPS.waitForImports, async () => {
-    try {
-      await pollUntil(async () => {
-        const have = await present();
-        return wanted.every((w) => have.has(w)) ? true : undefined;
-      }, { timeoutMs: deps.importWaitMs, intervalMs: 200, clock: deps.clock, sleep: deps.sleep, what: `ServiceImports ${wanted.join(', ')}` });
-      return true;
-    } catch {
-      return false;
-    }
-  }, (ready) => ready
-    ? { detail: wanted.join(', ') }
-    : { outcome: 'skipped', detail: `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear` });
+  const present = async () =>
+    new Set((await kube.list('net.gke.io/v1', 'ServiceImport')).map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`));
+  await op.step(
+    ONBOARDING_STEPS.waitForImports,
+    async () => {
+      try {
+        await pollUntil(
+          async () => {
+            const have = await present();
+            return wanted.every((w) => have.has(w)) ? true : undefined;
+          },
+          {
+            timeoutMs: deps.importWaitMs,
+            intervalMs: 200,
+            clock: deps.clock,
+            sleep: deps.sleep,
+            what: `ServiceImports ${wanted.join(', ')}`,
+          },
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    (ready) =>
+      ready
+        ? { detail: wanted.join(', ') }
+        : {
+            outcome: 'skipped',
+            detail: `not yet present after ${deps.importWaitMs} ms: ${wanted.join(', ')}; the tick adds the region once they appear`,
+          },
+  );
 }
 
 function describeMembers(o: MemberOutcome): string {

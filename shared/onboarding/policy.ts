@@ -6,7 +6,10 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 export type PolicyDecision = { eligible: true } | { eligible: false; reason: string };
 
 /** Decides whether `cluster` matches the onboarding policy of `config`. */
-export function evaluatePolicy(cluster: Pick<ClusterInfo, 'projectId' | 'location' | 'name' | 'resourceLabels'>, config: FleetConfig): PolicyDecision {
+export function evaluatePolicy(
+  cluster: Pick<ClusterInfo, 'projectId' | 'location' | 'name' | 'resourceLabels'>,
+  config: FleetConfig,
+): PolicyDecision {
   const { onboarding, fleet } = config;
   const projects = onboarding.allowedProjects.length > 0 ? onboarding.allowedProjects : [fleet.project];
   if (!projects.includes(cluster.projectId)) {

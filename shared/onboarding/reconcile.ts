@@ -49,35 +49,79 @@ export async function reconcileFleet(deps: ReconcileContext, op: OperationRecord
  * cluster the gateway cannot reach is recorded as a failed step and does not hold up the others or
  * the routes (which do not depend on reaching it).
  */
-async function reconcileAttached(deps: ReconcileContext, op: OperationRecorder, config: FleetConfig, cluster: AttachedCluster): Promise<void> {
+async function reconcileAttached(
+  deps: ReconcileContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  cluster: AttachedCluster,
+): Promise<void> {
   const membership = await deps.hub.getMembership(cluster.location, cluster.name);
   if (membership?.state?.code !== 'READY') {
-    op.note(ONBOARDING_STEPS.memberObjectsOf(cluster.name), 'skipped', `membership ${cluster.membership} is ${membership ? membership.state?.code ?? 'in no state' : 'gone'}`);
+    op.note(
+      ONBOARDING_STEPS.memberObjectsOf(cluster.name),
+      'skipped',
+      `membership ${cluster.membership} is ${membership ? (membership.state?.code ?? 'in no state') : 'gone'}`,
+    );
     return;
   }
   try {
-    await memberObjectsStep(op, await attachedKube(deps, cluster), config, { name: cluster.name, location: cluster.region, region: cluster.region });
+    await memberObjectsStep(op, await attachedKube(deps, cluster), config, {
+      name: cluster.name,
+      location: cluster.region,
+      region: cluster.region,
+    });
   } catch (error) {
     deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
   }
 }
 
-function memberObjectsStep(op: OperationRecorder, kube: KubeAdapter, config: FleetConfig, cluster: { name: string; location: string; region: string }) {
-  return op.step(ONBOARDING_STEPS.memberObjectsOf(cluster.name), () => ensureMemberObjects(kube, config, cluster),
-    (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', ...(o.changed.length > 0 ? { detail: o.changed.join(', ') } : {}) }));
+function memberObjectsStep(
+  op: OperationRecorder,
+  kube: KubeAdapter,
+  config: FleetConfig,
+  cluster: { name: string; location: string; region: string },
+) {
+  return op.step(
+    ONBOARDING_STEPS.memberObjectsOf(cluster.name),
+    () => ensureMemberObjects(kube, config, cluster),
+    (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', ...(o.changed.length > 0 ? { detail: o.changed.join(', ') } : {}) }),
+  );
 }
 
 /** Reconcile now on a person's request; a dry run shows what the route render would change. */
-export async function reconcileNow(deps: ReconcileContext & RunnerContext, request: { principal: string; dryRun: boolean; source: string }): Promise<ManualResult> {
+export async function reconcileNow(
+  deps: ReconcileContext & RunnerContext,
+  request: { principal: string; dryRun: boolean; source: string },
+): Promise<ManualResult> {
   if (request.dryRun) {
     const plan = planFleet(await readSnapshot(deps));
-    const lines = [...plan.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)), ...describeTrafficMoved(plan.routes)];
-    return { result: 'planned', summary: lines.length > 0 ? `dry run: reconcile would change ${lines.length} route line(s)` : 'dry run: routes already match; reconcile changes nothing', plan: lines, routes: plan.routes };
+    const lines = [
+      ...plan.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)),
+      ...describeTrafficMoved(plan.routes),
+    ];
+    return {
+      result: 'planned',
+      summary:
+        lines.length > 0
+          ? `dry run: reconcile would change ${lines.length} route line(s)`
+          : 'dry run: routes already match; reconcile changes nothing',
+      plan: lines,
+      routes: plan.routes,
+    };
   }
-  const spec = { kind: 'reconcile', delivery: 'request' as const, trigger: { source: request.source }, principal: request.principal, subject: 'fleet' };
+  const spec = {
+    kind: 'reconcile',
+    delivery: 'request' as const,
+    trigger: { source: request.source },
+    principal: request.principal,
+    subject: 'fleet',
+  };
   const { record } = await runOperation(deps, spec, async ({ op }) => {
     const changed = await reconcileFleet(deps, op, await deps.config());
-    return { result: 'succeeded', reason: `reconciled by ${request.principal}: ${changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE}` };
+    return {
+      result: 'succeeded',
+      reason: `reconciled by ${request.principal}: ${changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE}`,
+    };
   });
   return { result: 'succeeded', summary: record.reason ?? '', plan: record.plan, operation: record };
 }

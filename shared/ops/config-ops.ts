@@ -23,7 +23,9 @@ export async function readConfigView(deps: FleetContext): Promise<ConfigView> {
   const [applied, config] = await Promise.all([readAppliedConfig(deps.store), deps.config()]);
   return {
     source: applied ? 'git' : 'file',
-    revision: applied ? { commit: applied.commit, committedAt: applied.committedAt, appliedAt: applied.appliedAt, path: applied.path ?? null } : null,
+    revision: applied
+      ? { commit: applied.commit, committedAt: applied.committedAt, appliedAt: applied.appliedAt, path: applied.path ?? null }
+      : null,
     config,
   };
 }
@@ -31,7 +33,10 @@ export async function readConfigView(deps: FleetContext): Promise<ConfigView> {
 /** Plans a proposed configuration: every problem named by line and path, or the route changes it would make. */
 export async function planConfigChange(deps: FleetContext, yaml: string, file = 'fleet.yaml'): Promise<ManualResult> {
   const validation = validateConfigText(yaml, file);
-  if (!validation.ok) throw new RequestError('invalid_argument', `the configuration is invalid: ${validation.problems[0] ?? 'unknown problem'}`, { problems: validation.problems });
+  if (!validation.ok)
+    throw new RequestError('invalid_argument', `the configuration is invalid: ${validation.problems[0] ?? 'unknown problem'}`, {
+      problems: validation.problems,
+    });
   const snapshot = await readSnapshot(deps);
   const plan = planFleet({ ...snapshot, config: validation.config });
   // Each problem already names its service (the route planner prefixes it, once).
@@ -40,11 +45,22 @@ export async function planConfigChange(deps: FleetContext, yaml: string, file = 
     ...plan.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)),
     ...describeTrafficMoved(plan.routes),
     ...problems.map((p) => `refused: ${p}`),
-    ...Object.values(plan.drains.regions).filter((r) => r.drained).map((r) => `${r.region} stays drained (${r.cause ?? 'alert'})`),
+    ...Object.values(plan.drains.regions)
+      .filter((r) => r.drained)
+      .map((r) => `${r.region} stays drained (${r.cause ?? 'alert'})`),
   ];
   const changes = plan.routes.reduce((n, r) => n + r.diff.length, 0);
-  const summary = problems.length > 0
-    ? `dry run: the configuration would be refused by the route planner: ${problems[0]}`
-    : changes > 0 ? `dry run: the configuration would change ${changes} route line(s)${describeTrafficMoved(plan.routes).length > 0 ? ` (${describeTrafficMoved(plan.routes).join('; ')})` : ''}` : 'dry run: the configuration changes no route';
-  return { result: problems.length > 0 ? 'refused' : 'planned', summary, plan: lines, ...(problems.length > 0 ? { refusal: { guard: 'route-planner', reason: problems[0]! } } : {}), routes: plan.routes };
+  const summary =
+    problems.length > 0
+      ? `dry run: the configuration would be refused by the route planner: ${problems[0]}`
+      : changes > 0
+        ? `dry run: the configuration would change ${changes} route line(s)${describeTrafficMoved(plan.routes).length > 0 ? ` (${describeTrafficMoved(plan.routes).join('; ')})` : ''}`
+        : 'dry run: the configuration changes no route';
+  return {
+    result: problems.length > 0 ? 'refused' : 'planned',
+    summary,
+    plan: lines,
+    ...(problems.length > 0 ? { refusal: { guard: 'route-planner', reason: problems[0]! } } : {}),
+    routes: plan.routes,
+  };
 }

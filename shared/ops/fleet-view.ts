@@ -65,11 +65,18 @@ export interface FleetView {
 export function recordView(r: ClusterRecord, containerStatus: string | null, membershipState: string | null): ClusterView {
   const kind = recordKind(r);
   return {
-    projectId: r.projectId, location: r.location, name: r.name, region: r.region, kind, phase: r.phase, reason: r.reason ?? null,
+    projectId: r.projectId,
+    location: r.location,
+    name: r.name,
+    region: r.region,
+    kind,
+    phase: r.phase,
+    reason: r.reason ?? null,
     status: kind === 'attached' ? membershipState : containerStatus,
     membership: r.membership ?? null,
     membershipState,
-    updatedAt: r.updatedAt, operationId: r.operationId ?? null,
+    updatedAt: r.updatedAt,
+    operationId: r.operationId ?? null,
   };
 }
 
@@ -81,12 +88,27 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   const memberships = await deps.hub.listMemberships('-');
   const membershipState = new Map(memberships.map((m) => [m.name, m.state?.code ?? null]));
   const liveById = new Map(live.map((c) => [clusterRecordId(c), c]));
-  const clusters: ClusterView[] = records.map((r) => recordView(r, liveById.get(clusterRecordId(r))?.status ?? null, r.membership ? membershipState.get(r.membership) ?? null : null));
+  const clusters: ClusterView[] = records.map((r) =>
+    recordView(r, liveById.get(clusterRecordId(r))?.status ?? null, r.membership ? (membershipState.get(r.membership) ?? null) : null),
+  );
   const recorded = new Set(records.map(clusterRecordId));
   for (const c of live) {
     if (recorded.has(clusterRecordId(c))) continue;
     const membership = c.fleetMembership ?? null;
-    clusters.push({ projectId: c.projectId, location: c.location, name: c.name, region: regionOf(c.location), kind: 'gke', phase: 'not-onboarded', reason: null, status: c.status, membership, membershipState: membership ? membershipState.get(membership) ?? null : null, updatedAt: null, operationId: null });
+    clusters.push({
+      projectId: c.projectId,
+      location: c.location,
+      name: c.name,
+      region: regionOf(c.location),
+      kind: 'gke',
+      phase: 'not-onboarded',
+      reason: null,
+      status: c.status,
+      membership,
+      membershipState: membership ? (membershipState.get(membership) ?? null) : null,
+      updatedAt: null,
+      operationId: null,
+    });
   }
   clusters.sort((a, b) => clusterRecordId(a).localeCompare(clusterRecordId(b)));
 
@@ -96,8 +118,10 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   const regions = Object.values(plan.drains.regions).map((state): RegionView => {
     const members = placed.filter((c) => c.region === state.region);
     const facts = regionFacts(snapshot.facts, state.region);
-    const hold = state.drained && state.cause === 'manual' ? facts.manual.filter((m) => m.action === 'drain').at(-1) ?? null : null;
-    const traffic = Object.fromEntries(plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]));
+    const hold = state.drained && state.cause === 'manual' ? (facts.manual.filter((m) => m.action === 'drain').at(-1) ?? null) : null;
+    const traffic = Object.fromEntries(
+      plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]),
+    );
     return {
       region: state.region,
       serving: !state.drained && members.some((c) => c.phase === 'serving'),

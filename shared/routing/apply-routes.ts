@@ -31,7 +31,11 @@ export interface RoutingReads {
 }
 
 /** Reads clusters (Container, fleetpilot's records) and ServiceImports (config cluster). */
-export async function readRoutingInputs(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }): Promise<RoutingReads> {
+export async function readRoutingInputs(deps: {
+  container: ContainerAdapter;
+  store: Store;
+  configKube: KubeAdapter;
+}): Promise<RoutingReads> {
   // A complete list or an error: a failed read must never look like "every cluster is gone".
   const [clusters, records, imports] = await Promise.all([
     deps.container.listClusters('-'),
@@ -44,11 +48,17 @@ export async function readRoutingInputs(deps: { container: ContainerAdapter; sto
 /** What routing may use, from the reads (pure). */
 export function routingObservation(reads: RoutingReads, config: FleetConfig): RoutingObservation {
   const status = new Map(reads.clusters.map((c) => [clusterRecordId(c), c.status]));
-  return { clusters: routableClusters(reads.records, status, config), imports: new Set(reads.imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)) };
+  return {
+    clusters: routableClusters(reads.records, status, config),
+    imports: new Set(reads.imports.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)),
+  };
 }
 
 /** Reads and observes in one step. */
-export async function observeRouting(deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter }, config: FleetConfig): Promise<RoutingObservation> {
+export async function observeRouting(
+  deps: { container: ContainerAdapter; store: Store; configKube: KubeAdapter },
+  config: FleetConfig,
+): Promise<RoutingObservation> {
   return routingObservation(await readRoutingInputs(deps), config);
 }
 
@@ -58,25 +68,45 @@ export async function observeRouting(deps: { container: ContainerAdapter; store:
  * attached cluster is not in the Container API: its phase alone decides, in the region it was
  * onboarded for.
  */
-export function routableClusters(records: readonly ClusterRecord[], status: ReadonlyMap<string, string>, config: FleetConfig): ObservedCluster[] {
+export function routableClusters(
+  records: readonly ClusterRecord[],
+  status: ReadonlyMap<string, string>,
+  config: FleetConfig,
+): ObservedCluster[] {
   const clusters: ObservedCluster[] = [];
   for (const record of records) {
     if (record.phase !== 'onboarded' && record.phase !== 'leaving') continue;
     if (record.projectId !== config.fleet.project && !config.onboarding.allowedProjects.includes(record.projectId)) continue;
     if (recordKind(record) === 'attached') {
-      clusters.push({ name: record.name, location: record.location, region: record.region, phase: record.phase === 'onboarded' ? 'serving' : 'leaving', kind: 'attached' });
+      clusters.push({
+        name: record.name,
+        location: record.location,
+        region: record.region,
+        phase: record.phase === 'onboarded' ? 'serving' : 'leaving',
+        kind: 'attached',
+      });
       continue;
     }
     const current = status.get(clusterRecordId(record));
     if (current === undefined) continue; // confirmed gone: a complete list does not hold it
     const serving = record.phase === 'onboarded' && current === 'RUNNING';
-    clusters.push({ name: record.name, location: record.location, region: regionOf(record.location), phase: serving ? 'serving' : 'leaving' });
+    clusters.push({
+      name: record.name,
+      location: record.location,
+      region: regionOf(record.location),
+      phase: serving ? 'serving' : 'leaving',
+    });
   }
   return clusters;
 }
 
 /** Applies the Gateway (when configured and absent) and every service's HTTPRoute. */
-export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConfig, observed: RoutingObservation, drain: DrainOverlay = NO_DRAIN): Promise<RoutesOutcome> {
+export async function reconcileRoutes(
+  configKube: KubeAdapter,
+  config: FleetConfig,
+  observed: RoutingObservation,
+  drain: DrainOverlay = NO_DRAIN,
+): Promise<RoutesOutcome> {
   const outcome: RoutesOutcome = { changed: [], explanation: [], problems: [] };
   const gw = config.fleet.gateway;
   if (gw.create) {
@@ -100,7 +130,10 @@ export async function reconcileRoutes(configKube: KubeAdapter, config: FleetConf
     const live = await configKube.get<HttpRoute>(ref);
     await ensureNamespace(configKube, service.namespace);
     const result = await configKube.apply(plan.route);
-    if (result.changed) outcome.changed.push(...describeRouteChange(live, plan.route).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`));
+    if (result.changed)
+      outcome.changed.push(
+        ...describeRouteChange(live, plan.route).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`),
+      );
   }
   return outcome;
 }

@@ -4,7 +4,17 @@
  */
 export { GATEWAY_API_VERSION, ROUTE_LIMITS, SERVICE_IMPORT, pathProblem, weightProblem } from './http-route.ts';
 export type { Gateway, HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch, HttpRouteRule, ParentRef } from './http-route.ts';
-export { MANAGED_BY, MANAGED_BY_LABEL, MAX_LABEL_LENGTH, SERVICE_LABEL, boundedName, clusterServiceName, importKey, regionOf, regionalServiceName } from './names.ts';
+export {
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  MAX_LABEL_LENGTH,
+  SERVICE_LABEL,
+  boundedName,
+  clusterServiceName,
+  importKey,
+  regionOf,
+  regionalServiceName,
+} from './names.ts';
 export { clusterKey, clusterRegion } from './cluster-region.ts';
 export type { ClusterRegion, PlacedCluster } from './cluster-region.ts';
 export type { ObservedCluster, RoutingObservation } from './observation.ts';

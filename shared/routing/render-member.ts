@@ -54,7 +54,12 @@ export function renderMemberObjects(input: MemberObjectsInput): KubernetesObject
   const metadata = (name: string) => ({ name, namespace: service.namespace, labels: { ...labels } });
   const exportOf = (name: string): KubernetesObject => ({ apiVersion: MCS_API_VERSION, kind: 'ServiceExport', metadata: metadata(name) });
   const serviceOf = (name: string): KubernetesObject =>
-    ({ apiVersion: 'v1', kind: 'Service', metadata: metadata(name), spec: { selector: { ...selector }, ports: copiedPorts.map((p) => ({ ...p })) } }) as KubernetesObject;
+    ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: metadata(name),
+      spec: { selector: { ...selector }, ports: copiedPorts.map((p) => ({ ...p })) },
+    }) as KubernetesObject;
 
   const names = [regionalServiceName(service.name, region)];
   if (perClusterServices) names.push(clusterServiceName(service.name, cluster));

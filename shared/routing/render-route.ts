@@ -46,7 +46,12 @@ export interface GatewayRef {
  * regional ServiceImport exists; pinned paths render only when their cluster (or region) is ready.
  * The result does not depend on the order of `observed.clusters`.
  */
-export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, observed: RoutingObservation, drain: DrainOverlay = NO_DRAIN): RoutePlan {
+export function renderHttpRoute(
+  service: ServiceConfig,
+  gateway: GatewayRef,
+  observed: RoutingObservation,
+  drain: DrainOverlay = NO_DRAIN,
+): RoutePlan {
   const problems = configProblems(service);
   const regions = observeRegions(service, observed);
   const ready = regions.filter((r) => r.ready);
@@ -69,17 +74,34 @@ export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, obs
   } else if (ready.every((r) => r.weight === 0)) {
     head.push(`default rule omitted: every ready region of ${service.name} has weight 0 (${ready.map((r) => r.region).join(', ')})`);
   } else {
-    head.push(`default rule: ${ready.map((r) => `${r.region} weight ${effective(r)}${drain.drained.has(r.region) ? ` (drained; baseline ${r.weight})` : ''} (${count(r.serving.length, 'cluster')})`).join(', ')}`);
-    rules.push(rule('/', ready.map((r) => backend(r.importName, service.port, effective(r)))));
+    head.push(
+      `default rule: ${ready.map((r) => `${r.region} weight ${effective(r)}${drain.drained.has(r.region) ? ` (drained; baseline ${r.weight})` : ''} (${count(r.serving.length, 'cluster')})`).join(', ')}`,
+    );
+    rules.push(
+      rule(
+        '/',
+        ready.map((r) => backend(r.importName, service.port, effective(r))),
+      ),
+    );
   }
   if (ready.length > ROUTE_LIMITS.backendRefsPerRule) {
-    problems.push(`${service.name}: ${ready.length} ready regions exceed the ${ROUTE_LIMITS.backendRefsPerRule} backendRefs a rule can hold`);
+    problems.push(
+      `${service.name}: ${ready.length} ready regions exceed the ${ROUTE_LIMITS.backendRefsPerRule} backendRefs a rule can hold`,
+    );
   }
   if (problems.length > 0) {
-    return { route: null, explanation: [`no HTTPRoute rendered for ${service.name}: it would break Gateway API limits`, ...head, ...details], problems };
+    return {
+      route: null,
+      explanation: [`no HTTPRoute rendered for ${service.name}: it would break Gateway API limits`, ...head, ...details],
+      problems,
+    };
   }
   if (rules.length === 0) {
-    return { route: null, explanation: [...head, `no rule of ${service.name} can render: a live route stays as it is`, ...details], problems };
+    return {
+      route: null,
+      explanation: [...head, `no rule of ${service.name} can render: a live route stays as it is`, ...details],
+      problems,
+    };
   }
   const route: HttpRoute = {
     apiVersion: GATEWAY_API_VERSION,
@@ -95,7 +117,13 @@ export function renderHttpRoute(service: ServiceConfig, gateway: GatewayRef, obs
 }
 
 /** Rules of the pinned paths that can render, in configuration order; explains each into `lines`. */
-function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regions: RegionState[], lines: string[], drain: DrainOverlay): HttpRouteRule[] {
+function pinnedRules(
+  service: ServiceConfig,
+  observed: RoutingObservation,
+  regions: RegionState[],
+  lines: string[],
+  drain: DrainOverlay,
+): HttpRouteRule[] {
   const clusters = clusterPhases(observed.clusters);
   const rules: HttpRouteRule[] = [];
   // A pin into a drained region keeps serving (`keep`) or follows the nearest healthy region.
@@ -119,7 +147,8 @@ function pinnedRules(service: ServiceConfig, observed: RoutingObservation, regio
         // A pin names a cluster by name only: when that name is in several regions, no drain moves it.
         const placed = clusterRegion(observed.clusters, pin.cluster);
         const moved = redirect(placed.ok ? placed.region : undefined, target);
-        if (!moved) lines.push(placed.ok || drain.pinnedPathsOnDrain === 'keep' ? target : `${target} (not redirected on drains: ${placed.reason})`);
+        if (!moved)
+          lines.push(placed.ok || drain.pinnedPathsOnDrain === 'keep' ? target : `${target} (not redirected on drains: ${placed.reason})`);
         rules.push(rule(pin.path, [moved ?? backend(name, service.port, 1)]));
       }
     } else if (pin.region && !pin.cluster) {

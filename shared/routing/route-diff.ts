@@ -48,7 +48,10 @@ export function routeTrafficShares(route: HttpRoute): Record<string, number> {
 }
 
 function setChange(noun: string, before: string[], after: string[]): string[] {
-  return [...before.filter((x) => !after.includes(x)).map((x) => `- ${noun} ${x}`), ...after.filter((x) => !before.includes(x)).map((x) => `+ ${noun} ${x}`)];
+  return [
+    ...before.filter((x) => !after.includes(x)).map((x) => `- ${noun} ${x}`),
+    ...after.filter((x) => !before.includes(x)).map((x) => `+ ${noun} ${x}`),
+  ];
 }
 
 function ruleChange(old: NormalRule, rule: NormalRule): string[] {

@@ -11,7 +11,9 @@ export function configProblems(service: ServiceConfig): string[] {
   const name = service.name;
   const rules = service.pinnedPaths.length + 1;
   if (rules > ROUTE_LIMITS.rules) {
-    problems.push(`${name}: ${service.pinnedPaths.length} pinned paths and the default rule make ${rules} rules, more than the ${ROUTE_LIMITS.rules} an HTTPRoute can hold`);
+    problems.push(
+      `${name}: ${service.pinnedPaths.length} pinned paths and the default rule make ${rules} rules, more than the ${ROUTE_LIMITS.rules} an HTTPRoute can hold`,
+    );
   }
   if (service.hostnames.length > ROUTE_LIMITS.hostnames) {
     problems.push(`${name}: ${service.hostnames.length} hostnames exceed the ${ROUTE_LIMITS.hostnames} an HTTPRoute can hold`);
@@ -25,7 +27,8 @@ export function configProblems(service: ServiceConfig): string[] {
   for (const pin of service.pinnedPaths) {
     const issue = pathProblem(pin.path);
     if (issue) problems.push(`${name}: pinned path ${pin.path} ${issue}`);
-    if (Boolean(pin.cluster) === Boolean(pin.region)) problems.push(`${name}: pinned path ${pin.path} must name exactly one of cluster or region`);
+    if (Boolean(pin.cluster) === Boolean(pin.region))
+      problems.push(`${name}: pinned path ${pin.path} must name exactly one of cluster or region`);
   }
   return problems;
 }

@@ -34,7 +34,20 @@ export async function readSnapshot(deps: SnapshotContext): Promise<FleetSnapshot
   const [reads, facts, routes] = await Promise.all([
     readRoutingInputs({ container: deps.container, store: deps.store, configKube }),
     readFacts(deps.store),
-    Promise.all(config.services.map(async (s) => [s.name, await configKube.get<HttpRoute>({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: s.namespace, name: s.name })] as const)),
+    Promise.all(
+      config.services.map(
+        async (s) =>
+          [
+            s.name,
+            await configKube.get<HttpRoute>({
+              apiVersion: 'gateway.networking.k8s.io/v1',
+              kind: 'HTTPRoute',
+              namespace: s.namespace,
+              name: s.name,
+            }),
+          ] as const,
+      ),
+    ),
   ]);
   return { config, observed: routingObservation(reads, config), facts, live: new Map(routes), reads, now: deps.clock.now() };
 }

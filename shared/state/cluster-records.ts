@@ -49,7 +49,10 @@ export function clusterRecordId(c: { projectId: string; location: string; name: 
 }
 
 /** Reads a cluster record. */
-export async function readClusterRecord(store: Store, c: { projectId: string; location: string; name: string }): Promise<ClusterRecord | undefined> {
+export async function readClusterRecord(
+  store: Store,
+  c: { projectId: string; location: string; name: string },
+): Promise<ClusterRecord | undefined> {
   return (await store.get(CLUSTERS, clusterRecordId(c))) as ClusterRecord | undefined;
 }
 

@@ -39,7 +39,8 @@ export async function withLease<T>(
 async function tryAcquire(deps: { store: Store; clock: Clock }, key: string, holder: string, ttlMs: number): Promise<boolean> {
   // A plain read first: waiters poll a held lease without opening transactions that contend with the holder's.
   const peek = await deps.store.get(LEASES, key);
-  if (peek && peek.holder !== holder && peek.expireAt instanceof Timestamp && peek.expireAt.toMillis() > deps.clock.now().getTime()) return false;
+  if (peek && peek.holder !== holder && peek.expireAt instanceof Timestamp && peek.expireAt.toMillis() > deps.clock.now().getTime())
+    return false;
   // A free lease is taken by an atomic create: exactly one of many waiters wins, and none of them
   // holds a transaction lock (under load, racing lease transactions deadlock in the emulator).
   if (!peek) return deps.store.createIfAbsent(LEASES, key, { holder, expireAt: Timestamp.fromMillis(deps.clock.now().getTime() + ttlMs) });

@@ -29,8 +29,12 @@ export async function listOperations(store: Store, filter: OperationFilter, page
   if (filter.cluster) equals.cluster = filter.cluster;
   const after = pageToken ? decodePageToken(pageToken) : undefined;
   const docs = await store.query(OPERATIONS, {
-    equals, orderBy: 'startedAt', limit: pageSize,
-    ...(filter.since ? { from: filter.since } : {}), ...(filter.until ? { to: filter.until } : {}), ...(after ? { after } : {}),
+    equals,
+    orderBy: 'startedAt',
+    limit: pageSize,
+    ...(filter.since ? { from: filter.since } : {}),
+    ...(filter.until ? { to: filter.until } : {}),
+    ...(after ? { after } : {}),
   });
   const operations = docs as unknown as OperationRecord[];
   const last = operations.at(-1);

@@ -80,7 +80,10 @@ export interface OperationInit {
 }
 
 /** Starts recording an operation. */
-export async function startOperation(deps: { store: Store; clock: Clock; ids: IdGenerator }, init: OperationInit): Promise<OperationRecorder> {
+export async function startOperation(
+  deps: { store: Store; clock: Clock; ids: IdGenerator },
+  init: OperationInit,
+): Promise<OperationRecorder> {
   const record: OperationRecord = {
     id: init.id ?? deps.ids(),
     kind: init.kind,
@@ -103,15 +106,33 @@ export async function startOperation(deps: { store: Store; clock: Clock; ids: Id
       try {
         const value = await run();
         const d = describe?.(value) ?? {};
-        record.steps.push({ name, outcome: d.outcome ?? 'done', ...(d.detail ? { detail: brief(d.detail) } : {}), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({
+          name,
+          outcome: d.outcome ?? 'done',
+          ...(d.detail ? { detail: brief(d.detail) } : {}),
+          offsetMs: started - opStart,
+          elapsedMs: deps.clock.now().getTime() - started,
+        });
         return value;
       } catch (error) {
-        record.steps.push({ name, outcome: 'failed', detail: brief(error instanceof Error ? error.message : String(error)), offsetMs: started - opStart, elapsedMs: deps.clock.now().getTime() - started });
+        record.steps.push({
+          name,
+          outcome: 'failed',
+          detail: brief(error instanceof Error ? error.message : String(error)),
+          offsetMs: started - opStart,
+          elapsedMs: deps.clock.now().getTime() - started,
+        });
         throw error;
       }
     },
     note(name, outcome, detail) {
-      record.steps.push({ name, outcome, ...(detail ? { detail: brief(detail) } : {}), offsetMs: deps.clock.now().getTime() - opStart, elapsedMs: 0 });
+      record.steps.push({
+        name,
+        outcome,
+        ...(detail ? { detail: brief(detail) } : {}),
+        offsetMs: deps.clock.now().getTime() - opStart,
+        elapsedMs: 0,
+      });
     },
     plan(lines) {
       record.plan.push(...lines);

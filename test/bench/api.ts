@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   out('starting a fresh sandbox with the classic fleet');
   const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-api'), log, importDelayMs: 500 });
   try {
-    const fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), log, tickIntervalMs: 5_000 });
+    const fleetpilot = await startFleetpilot(sandbox, {
+      fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
+      log,
+      tickIntervalMs: 5_000,
+    });
     try {
       await createDemoFleet(sandbox, log);
       await waitForClassicRoute(sandbox.adapters, sandbox.token, 180_000);
@@ -52,7 +56,10 @@ async function main(): Promise<void> {
 
 async function measure(api: SandboxApi): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
-  const req = (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) => () => apiRequest(api.url, method, path, { token, body, headers });
+  const req =
+    (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) =>
+    () =>
+      apiRequest(api.url, method, path, { token, body, headers });
   const series = async (count: number, make: (i: number) => () => Promise<Response>) => {
     const ms: number[] = [];
     for (let i = 0; i < count; i++) ms.push(await timed(make(i)));
@@ -63,25 +70,52 @@ async function measure(api: SandboxApi): Promise<void> {
   out(`  GET /v1/routes               ${stats(await series(30, () => req('GET', '/v1/routes', api.tokens.viewer)))}`);
   out(`  GET /v1/operations?pageSize=20 ${stats(await series(30, () => req('GET', '/v1/operations?pageSize=20', api.tokens.viewer)))}`);
   out('\nwrites (operator token):');
-  out(`  dry-run drain                ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench', dryRun: true })))}`);
+  out(
+    `  dry-run drain                ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench', dryRun: true })))}`,
+  );
   const drains: number[] = [];
   const restores: number[] = [];
   for (let i = 0; i < 10; i++) {
-    drains.push(await timed(req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: `bench ${i}` }, { 'idempotency-key': `bench-drain-${Date.now()}-${i}` })));
+    drains.push(
+      await timed(
+        req(
+          'POST',
+          '/v1/regions/asia-northeast2/drain',
+          api.tokens.operator,
+          { reason: `bench ${i}` },
+          { 'idempotency-key': `bench-drain-${Date.now()}-${i}` },
+        ),
+      ),
+    );
     restores.push(await timed(req('POST', '/v1/regions/asia-northeast2/restore', api.tokens.operator, { reason: `bench ${i}` })));
   }
   out(`  drain (route written)        ${stats(drains)}`);
   out(`  restore (route written)      ${stats(restores)}`);
   const key = `bench-replay-${Date.now()}`;
-  await timed(req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key }));
-  out(`  idempotent replay            ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key })))}`);
+  await timed(
+    req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key }),
+  );
+  out(
+    `  idempotent replay            ${stats(await series(20, () => req('POST', '/v1/regions/asia-northeast2/drain', api.tokens.operator, { reason: 'bench replay' }, { 'idempotency-key': key })))}`,
+  );
   await timed(req('POST', '/v1/regions/asia-northeast2/restore', api.tokens.operator, { reason: 'bench done' }));
   out('\nSlack (signed /fleet status; the result is posted afterwards):');
-  out(`  acknowledgement              ${stats(await series(20, (i) => () => {
-    const body = new URLSearchParams({ command: '/fleet', text: 'status', user_id: 'U0VIEWER', response_url: `${api.slackResponsePrefix}responses/bench-${i}` }).toString();
-    return slackCommandRequest(api.url, api.slackSigningSecret, body);
-  }))}`);
-  out(`\nbench process RSS (sandbox services in-process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB more than before the calls)`);
+  out(
+    `  acknowledgement              ${stats(
+      await series(20, (i) => () => {
+        const body = new URLSearchParams({
+          command: '/fleet',
+          text: 'status',
+          user_id: 'U0VIEWER',
+          response_url: `${api.slackResponsePrefix}responses/bench-${i}`,
+        }).toString();
+        return slackCommandRequest(api.url, api.slackSigningSecret, body);
+      }),
+    )}`,
+  );
+  out(
+    `\nbench process RSS (sandbox services in-process): ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (${((process.memoryUsage().rss - rssBefore) / 2 ** 20).toFixed(0)} MiB more than before the calls)`,
+  );
 }
 
 main().catch((error: unknown) => {

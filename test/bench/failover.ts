@@ -22,10 +22,19 @@ const RUNS = 3;
 
 async function main(): Promise<void> {
   out('starting a fresh sandbox with the classic fleet');
-  const sandbox = await startSandbox({ repoRoot, stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-failover'), log, importDelayMs: 500 });
+  const sandbox = await startSandbox({
+    repoRoot,
+    stateDir: join(repoRoot, '.cache', 'sandbox', 'bench-failover'),
+    log,
+    importDelayMs: 500,
+  });
   let results: DrillResult[];
   try {
-    const fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'), log, tickIntervalMs: 1_000 });
+    const fleetpilot = await startFleetpilot(sandbox, {
+      fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
+      log,
+      tickIntervalMs: 1_000,
+    });
     try {
       results = await drills(sandbox, fleetpilot);
     } finally {
@@ -41,9 +50,13 @@ async function main(): Promise<void> {
   out(`  delivery         ${col((r) => r.failover.deliveryMs)}   (Pub/Sub push to the function)`);
   out(`  decision         ${col((r) => r.failover.decisionMs)}   (record the incident, observe, derive the drains)`);
   out(`  route write      ${col((r) => r.failover.writeMs)}   (server-side apply on the config cluster)`);
-  out(`  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms; negative when a concurrent tick wrote the drained route before the alert's own write)`);
+  out(
+    `  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms; negative when a concurrent tick wrote the drained route before the alert's own write)`,
+  );
   out(`  last Osaka answer ${col((r) => r.failover.lastOsakaResponseMs)} after the alert`);
-  out(`time to restore after the close: ${col((r) => r.restoreMs)} (hold-down ${results[0]?.holdDownSeconds ?? '?'} s from safety.holdDownSeconds, tick every 1 s)`);
+  out(
+    `time to restore after the close: ${col((r) => r.restoreMs)} (hold-down ${results[0]?.holdDownSeconds ?? '?'} s from safety.holdDownSeconds, tick every 1 s)`,
+  );
 }
 
 async function drills(sandbox: SandboxInfra, fleetpilot: Fleetpilot): Promise<DrillResult[]> {
@@ -54,10 +67,17 @@ async function drills(sandbox: SandboxInfra, fleetpilot: Fleetpilot): Promise<Dr
   try {
     for (let i = 1; i <= RUNS; i++) {
       out(`\ndrill ${i} of ${RUNS}`);
-      results.push(await runFailoverDrill({
-        adapters: sandbox.adapters, token: sandbox.token, projectId: sandbox.config.FLEETPILOT_PROJECT_ID, gatewayUrl: gateway.url,
-        lastReload: () => gateway.lastReload(), fleetConfig: () => fleetpilot.config(), print: out,
-      }));
+      results.push(
+        await runFailoverDrill({
+          adapters: sandbox.adapters,
+          token: sandbox.token,
+          projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
+          gatewayUrl: gateway.url,
+          lastReload: () => gateway.lastReload(),
+          fleetConfig: () => fleetpilot.config(),
+          print: out,
+        }),
+      );
     }
   } finally {
     await gateway.stop();

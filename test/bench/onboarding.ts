@@ -19,27 +19,60 @@ process.env.LOG_LEVEL ??= 'WARNING';
 const log = createLogger({ format: 'text', level: 'WARNING', fields: { component: 'bench' } });
 const progress = (message: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
 
-const REGIONS = ['us-east1', 'us-west1', 'us-central1', 'europe-west1', 'europe-west2', 'europe-west3', 'europe-west4', 'asia-south1', 'asia-east1', 'australia-southeast1'];
+const REGIONS = [
+  'us-east1',
+  'us-west1',
+  'us-central1',
+  'europe-west1',
+  'europe-west2',
+  'europe-west3',
+  'europe-west4',
+  'asia-south1',
+  'asia-east1',
+  'australia-southeast1',
+];
 
-interface Sample { cluster: string; auditToRouteMs: number; steps: string }
+interface Sample {
+  cluster: string;
+  auditToRouteMs: number;
+  steps: string;
+}
 
 async function onboardBatch(sandbox: SandboxInfra, clusters: { name: string; location: string }[]): Promise<Sample[]> {
   const since = new Date().toISOString();
-  await Promise.all(clusters.map(async (c) => {
-    const op = await sandbox.adapters.container.createCluster(c.location, { name: c.name, resourceLabels: { 'fleetpilot-onboard': 'true', app: 'store' } });
-    await sandbox.adapters.container.waitForOperation(c.location, op.split('/').pop()!, 300_000);
-  }));
+  await Promise.all(
+    clusters.map(async (c) => {
+      const op = await sandbox.adapters.container.createCluster(c.location, {
+        name: c.name,
+        resourceLabels: { 'fleetpilot-onboard': 'true', app: 'store' },
+      });
+      await sandbox.adapters.container.waitForOperation(c.location, op.split('/').pop()!, 300_000);
+    }),
+  );
   progress(`${clusters.length} cluster(s) running; waiting for fleetpilot to route them`);
   const wanted = clusters.map((c) => `store-${c.location.replace(/-[a-z]$/, '')}`);
-  await pollUntil(async () => {
-    const names = (await readStoreRoute(sandbox.adapters, sandbox.token))?.defaultBackends.map((b) => b.name) ?? [];
-    return wanted.every((w) => names.includes(w)) ? true : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 100, what: 'every region in the route' });
-  const ops = await pollUntil(async () => {
-    const done = (await listOperations(sandbox.adapters)).filter((o) => o.startedAt >= since && o.trigger.phase === 'last' && o.result === 'succeeded');
-    return clusters.every((c) => done.some((o) => o.subject.endsWith(`/${c.name}`))) ? done : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 250, what: 'every onboarding operation' });
-  return clusters.map((c) => sample(ops.find((o) => o.subject.endsWith(`/${c.name}`))!, c.name));
+  await pollUntil(
+    async () => {
+      const names = (await readStoreRoute(sandbox.adapters, sandbox.token))?.defaultBackends.map((b) => b.name) ?? [];
+      return wanted.every((w) => names.includes(w)) ? true : undefined;
+    },
+    { timeoutMs: 600_000, intervalMs: 100, what: 'every region in the route' },
+  );
+  const ops = await pollUntil(
+    async () => {
+      const done = (await listOperations(sandbox.adapters)).filter(
+        (o) => o.startedAt >= since && o.trigger.phase === 'last' && o.result === 'succeeded',
+      );
+      return clusters.every((c) => done.some((o) => o.subject.endsWith(`/${c.name}`))) ? done : undefined;
+    },
+    { timeoutMs: 600_000, intervalMs: 250, what: 'every onboarding operation' },
+  );
+  return clusters.map((c) =>
+    sample(
+      ops.find((o) => o.subject.endsWith(`/${c.name}`))!,
+      c.name,
+    ),
+  );
 }
 
 function sample(op: OperationRecord, cluster: string): Sample {
@@ -56,7 +89,9 @@ function report(title: string, samples: Sample[]): void {
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   process.stdout.write(`\n${title}\n`);
   for (const s of samples) process.stdout.write(`  ${s.cluster.padEnd(16)} ${String(s.auditToRouteMs).padStart(6)} ms   (${s.steps})\n`);
-  process.stdout.write(`  last audit entry → route applied: min ${sorted[0]} ms, median ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${sorted.at(-1)} ms\n`);
+  process.stdout.write(
+    `  last audit entry → route applied: min ${sorted[0]} ms, median ${pct(0.5)} ms, p90 ${pct(0.9)} ms, max ${sorted.at(-1)} ms\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -69,7 +104,13 @@ async function main(): Promise<void> {
       progress('config cluster ready; onboarding one cluster');
       report('one cluster', await onboardBatch(sandbox, [{ name: 'bench-single', location: 'asia-northeast1-c' }]));
       progress('onboarding ten clusters created at once');
-      report('ten clusters at once', await onboardBatch(sandbox, REGIONS.map((r, i) => ({ name: `bench-${i}`, location: `${r}-b` }))));
+      report(
+        'ten clusters at once',
+        await onboardBatch(
+          sandbox,
+          REGIONS.map((r, i) => ({ name: `bench-${i}`, location: `${r}-b` })),
+        ),
+      );
     } finally {
       await fleetpilot.stop();
     }

@@ -21,7 +21,10 @@ describe('Connect Gateway (sandbox)', () => {
     const cluster = (await adapters.container.getCluster(TOKYO.location, TOKYO.name))!;
     const membership = (await adapters.hub.getMembership('global', TOKYO.name))!;
     // A private cluster: only Connect Gateway reaches it, whatever FLEETPILOT_KUBE_ACCESS says.
-    viaGateway = await createKubeFactory(loadEnv(sandboxInfo().env), adapters.tokens)({ ...cluster, privateEndpointOnly: true }, membership.name);
+    viaGateway = await createKubeFactory(loadEnv(sandboxInfo().env), adapters.tokens)(
+      { ...cluster, privateEndpointOnly: true },
+      membership.name,
+    );
   });
   afterAll(async () => adapters.close());
 
@@ -31,7 +34,12 @@ describe('Connect Gateway (sandbox)', () => {
     onTestFailed(async () => void (await viaGateway.delete(ref)));
     expect((await viaGateway.get({ apiVersion: 'v1', kind: 'Namespace', name: 'store' }))?.metadata?.name).toBe('store');
 
-    const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'store', labels: { probe: name } }, data: { via: 'connect-gateway' } };
+    const desired = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'store', labels: { probe: name } },
+      data: { via: 'connect-gateway' },
+    };
     expect((await viaGateway.apply(desired)).changed).toBe(true);
     expect((await viaGateway.apply(desired)).changed).toBe(false);
     const direct = await kubeFor(adapters, TOKYO.location, TOKYO.name);
@@ -44,12 +52,16 @@ describe('Connect Gateway (sandbox)', () => {
     expect(await direct.get(ref)).toBeNull();
   });
 
-  it('needs the Google token and answers 404 in Google\'s shape for a membership it cannot reach', async () => {
+  it("needs the Google token and answers 404 in Google's shape for a membership it cannot reach", async () => {
     const { doubleUrl, projectNumber, token } = sandboxInfo();
     const base = `${doubleUrl}/v1/projects/${projectNumber}/locations/global/gkeMemberships`;
     expect((await fetch(`${base}/${TOKYO.name}/api/v1/namespaces/store`)).status).toBe(401);
     const ok = await fetch(`${base}/${TOKYO.name}/api/v1/namespaces/store`, { headers: { authorization: `Bearer ${token}` } });
-    expect([ok.status, ok.headers.get('content-type'), ((await ok.json()) as { kind: string }).kind]).toEqual([200, 'application/json', 'Namespace']);
+    expect([ok.status, ok.headers.get('content-type'), ((await ok.json()) as { kind: string }).kind]).toEqual([
+      200,
+      'application/json',
+      'Namespace',
+    ]);
     const missing = await fetch(`${base}/no-such-membership/api/v1/namespaces`, { headers: { authorization: `Bearer ${token}` } });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });

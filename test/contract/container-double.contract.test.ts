@@ -51,7 +51,9 @@ describe('Container adapter (Google API double)', () => {
     const kube = await kubeFor(adapters, location, name);
     const namespaces = (await kube.list('v1', 'Namespace')).map((n) => n.metadata?.name);
     expect(namespaces).toContain('kube-system');
-    expect(await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'serviceexports.net.gke.io' })).not.toBeNull();
+    expect(
+      await kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'serviceexports.net.gke.io' }),
+    ).not.toBeNull();
 
     expect(cluster!.fleetMembership).toBeTruthy();
     const membership = await adapters.hub.getMembership('global', cluster!.fleetMembership!.split('/').pop()!);
@@ -60,10 +62,13 @@ describe('Container adapter (Google API double)', () => {
   });
 
   it('published first and last audit entries for the creation, sharing one operation id', async () => {
-    const creation = await pollUntil(() => {
-      const c = events.filter((e) => e.action === 'create');
-      return c.length >= 2 ? c : undefined;
-    }, { timeoutMs: 20_000, what: 'two create audit entries' });
+    const creation = await pollUntil(
+      () => {
+        const c = events.filter((e) => e.action === 'create');
+        return c.length >= 2 ? c : undefined;
+      },
+      { timeoutMs: 20_000, what: 'two create audit entries' },
+    );
     expect(creation.map((e) => e.phase).sort()).toEqual(['first', 'last']);
     expect(new Set(creation.map((e) => e.operationId)).size).toBe(1);
     expect(creation.every((e) => e.ok && e.location === location && e.projectId === sandboxInfo().projectId)).toBe(true);
@@ -76,10 +81,13 @@ describe('Container adapter (Google API double)', () => {
     await adapters.container.waitForOperation(location, op!.split('/').pop()!);
     expect(await adapters.container.getCluster(location, name)).toBeNull();
     expect(await adapters.container.deleteCluster(location, name)).toBeNull();
-    const deletion = await pollUntil(() => {
-      const d = events.filter((e) => e.action === 'delete');
-      return d.length >= 2 ? d : undefined;
-    }, { timeoutMs: 20_000, what: 'two delete audit entries' });
+    const deletion = await pollUntil(
+      () => {
+        const d = events.filter((e) => e.action === 'delete');
+        return d.length >= 2 ? d : undefined;
+      },
+      { timeoutMs: 20_000, what: 'two delete audit entries' },
+    );
     expect(deletion.map((e) => e.phase).sort()).toEqual(['first', 'last']);
   });
 
@@ -88,7 +96,10 @@ describe('Container adapter (Google API double)', () => {
     const probe = `probe-${name}`;
     // Three failures: as many as the adapter's own retries of a read.
     await injectFault({ method: 'GET', pathPattern: `clusters/${probe}$`, status: 503, count: 3 });
-    const failure = await adapters.container.getCluster('asia-northeast1-b', probe).then(() => undefined, (e: unknown) => e);
+    const failure = await adapters.container.getCluster('asia-northeast1-b', probe).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeDefined();
     expect(isRetryable(failure)).toBe(true);
     // Once the API answers, a missing cluster is a confirmed absence.

@@ -21,10 +21,22 @@ const CONFIG = { location: 'asia-northeast1-b', name: 'mc-gw-config-cluster' };
 const GATEWAY = { name: 'external-http', namespace: 'store' };
 const GATEWAY_REF = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', ...GATEWAY };
 const HOST = 'store.example.com';
-const log = createLogger({ format: 'text', level: 'NOTICE', fields: { component: 'data-plane-contract' }, write: (line) => process.stderr.write(line + '\n') });
+const log = createLogger({
+  format: 'text',
+  level: 'NOTICE',
+  fields: { component: 'data-plane-contract' },
+  write: (line) => process.stderr.write(line + '\n'),
+});
 
 function ownRoute(name: string, namespace: string, host: string, weights: { ne1: number; ne2: number }): HttpRoute {
-  const backend = (region: string, weight: number) => ({ group: 'net.gke.io', kind: 'ServiceImport', namespace: 'store', name: `store-${region}`, port: 8080, weight });
+  const backend = (region: string, weight: number) => ({
+    group: 'net.gke.io',
+    kind: 'ServiceImport',
+    namespace: 'store',
+    name: `store-${region}`,
+    port: 8080,
+    weight,
+  });
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
@@ -41,8 +53,13 @@ function ownRoute(name: string, namespace: string, host: string, weights: { ne1:
 function evenDefaultRule(plane: DataPlane): string | undefined {
   const rule = plane.table().entries.find((e) => e.route === 'store/store' && e.path.value === '/');
   const weights = new Set(rule?.backends.map((b) => b.weight));
-  const clusters = rule?.backends.flatMap((b) => b.clusters).sort().join(',');
-  return rule?.backends.length === 2 && weights.size === 1 && !weights.has(0) && clusters === 'mc-gw-osaka,mc-gw-tokyo' ? plane.lastReload()?.version : undefined;
+  const clusters = rule?.backends
+    .flatMap((b) => b.clusters)
+    .sort()
+    .join(',');
+  return rule?.backends.length === 2 && weights.size === 1 && !weights.has(0) && clusters === 'mc-gw-osaka,mc-gw-tokyo'
+    ? plane.lastReload()?.version
+    : undefined;
 }
 
 describe('local data plane on the sandbox config cluster', () => {
@@ -57,7 +74,13 @@ describe('local data plane on the sandbox config cluster', () => {
   beforeAll(async () => {
     adapters = await sandboxAdapters();
     kube = await kubeFor(adapters, CONFIG.location, CONFIG.name, 'data-plane-contract');
-    workloads = await startStoreWorkloads([{ name: 'mc-gw-tokyo', zone: 'asia-northeast1-b' }, { name: 'mc-gw-osaka', zone: 'asia-northeast2-b' }], log);
+    workloads = await startStoreWorkloads(
+      [
+        { name: 'mc-gw-tokyo', zone: 'asia-northeast1-b' },
+        { name: 'mc-gw-osaka', zone: 'asia-northeast2-b' },
+      ],
+      log,
+    );
     const configKube = await kubeFor(adapters, CONFIG.location, CONFIG.name, 'fleetpilot-data-plane');
     plane = await startDataPlane({ configKube, gateway: GATEWAY, workloads, log, pollIntervalMs: 100 });
   });
@@ -70,12 +93,18 @@ describe('local data plane on the sandbox config cluster', () => {
   });
 
   it('programs the shared Gateway: address 127.0.0.1, Accepted and Programmed for its generation', async () => {
-    const live = await pollUntil(async () => {
-      const gw = await kube.get<Gateway & { status?: GatewayStatus }>(GATEWAY_REF);
-      const programmed = gw?.status?.conditions?.find((c) => c.type === 'Programmed');
-      return gw?.status?.addresses?.some((a) => a.value === '127.0.0.1') && programmed?.status === 'True'
-        && programmed.observedGeneration === gw.metadata.generation ? gw : undefined;
-    }, { timeoutMs: 15_000, what: 'the Gateway status to show the data plane' });
+    const live = await pollUntil(
+      async () => {
+        const gw = await kube.get<Gateway & { status?: GatewayStatus }>(GATEWAY_REF);
+        const programmed = gw?.status?.conditions?.find((c) => c.type === 'Programmed');
+        return gw?.status?.addresses?.some((a) => a.value === '127.0.0.1') &&
+          programmed?.status === 'True' &&
+          programmed.observedGeneration === gw.metadata.generation
+          ? gw
+          : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the Gateway status to show the data plane' },
+    );
     expect(live.status?.conditions.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
     expect(live.status?.listeners.map((l) => l.name)).toEqual(live.spec.listeners.map((l) => l.name));
   });
@@ -83,13 +112,21 @@ describe('local data plane on the sandbox config cluster', () => {
   it('splits / between both clusters, and pins /tokyo and /osaka to their cluster', async () => {
     await waitForClassicRoute(adapters, sandboxInfo().token, 30_000);
     // Other test files may drain a region of store/store meanwhile: measure only under an even table.
-    const spread = await pollUntil(async () => {
-      const before = evenDefaultRule(plane);
-      if (!before) return undefined;
-      const result = await sendTraffic({ url: plane.url, host: HOST, path: '/', count: 1_000, concurrency: 20 });
-      return plane.lastReload()?.version === before ? result : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 250, what: 'a traffic run while store/store splits evenly' });
-    log.notice('data plane throughput', { requests: spread.total, elapsedMs: spread.elapsedMs, requestsPerSecond: Math.round(spread.total / (spread.elapsedMs / 1000)), byCluster: spread.byCluster });
+    const spread = await pollUntil(
+      async () => {
+        const before = evenDefaultRule(plane);
+        if (!before) return undefined;
+        const result = await sendTraffic({ url: plane.url, host: HOST, path: '/', count: 1_000, concurrency: 20 });
+        return plane.lastReload()?.version === before ? result : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, what: 'a traffic run while store/store splits evenly' },
+    );
+    log.notice('data plane throughput', {
+      requests: spread.total,
+      elapsedMs: spread.elapsedMs,
+      requestsPerSecond: Math.round(spread.total / (spread.elapsedMs / 1000)),
+      byCluster: spread.byCluster,
+    });
     expect(spread).toMatchObject({ total: 1_000, errors: 0 });
     for (const cluster of ['mc-gw-tokyo', 'mc-gw-osaka']) {
       expect(spread.byCluster[cluster]).toBeGreaterThanOrEqual(350);
@@ -109,10 +146,13 @@ describe('local data plane on the sandbox config cluster', () => {
       const started = Date.now();
       const { object } = await kube.apply(ownRoute('dp-route', routeNamespace, ownHost, weights));
       const generation = object.metadata.generation;
-      const reload = await pollUntil(() => {
-        const last = plane.lastReload();
-        return last && last.generations[key] === generation ? last : undefined;
-      }, { timeoutMs: 10_000, intervalMs: 5, what: `the data plane to load ${key} generation ${generation}` });
+      const reload = await pollUntil(
+        () => {
+          const last = plane.lastReload();
+          return last && last.generations[key] === generation ? last : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 5, what: `the data plane to load ${key} generation ${generation}` },
+      );
       return { reload, latencyMs: reload.at.getTime() - started };
     };
 
@@ -125,10 +165,13 @@ describe('local data plane on the sandbox config cluster', () => {
     log.notice('data plane reload latency', { createdMs: created.latencyMs, weightChangeMs: drained.latencyMs, pollIntervalMs: 100 });
     expect(drained.latencyMs).toBeLessThan(5_000);
 
-    await pollUntil(async () => {
-      const status = (await kube.get<Gateway & { status?: GatewayStatus }>(GATEWAY_REF))?.status;
-      return (status?.listeners ?? []).some((l) => l.attachedRoutes >= 2) ? true : undefined;
-    }, { timeoutMs: 10_000, what: 'the Gateway listener to count the new route' });
+    await pollUntil(
+      async () => {
+        const status = (await kube.get<Gateway & { status?: GatewayStatus }>(GATEWAY_REF))?.status;
+        return (status?.listeners ?? []).some((l) => l.attachedRoutes >= 2) ? true : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the Gateway listener to count the new route' },
+    );
   });
 
   it('answers 503 for a host no route serves', async () => {

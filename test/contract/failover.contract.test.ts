@@ -32,18 +32,35 @@ describe('alert-driven failover (sandbox end to end)', () => {
     await adapters.close();
   });
 
-  const traffic = (count = 1000) => sendTraffic({ url: sandboxInfo().gatewayUrl, host: 'store.example.com', path: '/', count, concurrency: 20 });
-  const weights = async () => Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
+  const traffic = (count = 1000) =>
+    sendTraffic({ url: sandboxInfo().gatewayUrl, host: 'store.example.com', path: '/', count, concurrency: 20 });
+  const weights = async () =>
+    Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
   const alert = (id: string, state: 'open' | 'closed', target: typeof TOKYO, startedAt = new Date()) =>
-    monitoringNotification({ incidentId: id, state, startedAt, cluster: target.cluster, location: target.location, projectId: sandboxInfo().projectId });
-  const operation = (incidentId: string) => pollUntil(async () => {
-    const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
-    return all.find((o) => o.trigger.incidentId === incidentId && o.finishedAt && o.result !== 'retrying');
-  }, { timeoutMs: 60_000, what: `operation for ${incidentId}` });
-  const bothServe = () => pollUntil(async () => {
-    const w = await weights();
-    return w['store-asia-northeast1'] === 50 && w['store-asia-northeast2'] === 50 ? true : undefined;
-  }, { timeoutMs: 60_000, what: 'both regions serving' });
+    monitoringNotification({
+      incidentId: id,
+      state,
+      startedAt,
+      cluster: target.cluster,
+      location: target.location,
+      projectId: sandboxInfo().projectId,
+    });
+  const operation = (incidentId: string) =>
+    pollUntil(
+      async () => {
+        const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
+        return all.find((o) => o.trigger.incidentId === incidentId && o.finishedAt && o.result !== 'retrying');
+      },
+      { timeoutMs: 60_000, what: `operation for ${incidentId}` },
+    );
+  const bothServe = () =>
+    pollUntil(
+      async () => {
+        const w = await weights();
+        return w['store-asia-northeast1'] === 50 && w['store-asia-northeast2'] === 50 ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: 'both regions serving' },
+    );
 
   it('drains Osaka on an alert so that 1,000 requests are all answered by Tokyo, refuses to drain Tokyo too, and restores after the close and hold-down', async () => {
     await bothServe();
@@ -57,19 +74,30 @@ describe('alert-driven failover (sandbox end to end)', () => {
       await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'closed', TOKYO));
     });
     await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'open', OSAKA, osakaStart));
-    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), { timeoutMs: 30_000, what: 'Osaka drained' });
-    const drained = await pollUntil(async () => {
-      const t = await traffic();
-      return t.byCluster[OSAKA.cluster] === undefined ? t : undefined;
-    }, { timeoutMs: 15_000, what: 'the data plane to stop sending to Osaka' });
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'Osaka drained',
+    });
+    const drained = await pollUntil(
+      async () => {
+        const t = await traffic();
+        return t.byCluster[OSAKA.cluster] === undefined ? t : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the data plane to stop sending to Osaka' },
+    );
     expect(drained).toMatchObject({ total: 1000, errors: 0, byCluster: { [TOKYO.cluster]: 1000 } });
     expect((await operation(`osaka-${run}`)).result).toBe('succeeded');
     // The mesh follows: no locality sends store traffic to Osaka while it is drained.
     const tokyoKube = await kubeFor(adapters, TOKYO.location, TOKYO.cluster);
-    const rule = await pollUntil(async () => {
-      const dr = await tokyoKube.get<KubernetesObject & { spec: { trafficPolicy: { loadBalancer?: { localityLbSetting?: { distribute?: unknown } } } } }>({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });
-      return dr?.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute ? dr : undefined;
-    }, { timeoutMs: 15_000, what: 'the drain-aware DestinationRule in Tokyo' });
+    const rule = await pollUntil(
+      async () => {
+        const dr = await tokyoKube.get<
+          KubernetesObject & { spec: { trafficPolicy: { loadBalancer?: { localityLbSetting?: { distribute?: unknown } } } } }
+        >({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });
+        return dr?.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute ? dr : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the drain-aware DestinationRule in Tokyo' },
+    );
     expect(rule.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute).toEqual([
       { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
       { from: 'asia-northeast2/*', to: { 'asia-northeast1/*': 100 } },
@@ -85,19 +113,29 @@ describe('alert-driven failover (sandbox end to end)', () => {
     await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'open', OSAKA, osakaStart));
     await adapters.pubsub.publish('healthAlerts', alert(`osaka-${run}`, 'closed', OSAKA, osakaStart));
     await adapters.pubsub.publish('healthAlerts', alert(`tokyo-${run}`, 'closed', TOKYO));
-    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), { timeoutMs: 5_000, what: 'Osaka still drained during the hold-down' });
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), {
+      timeoutMs: 5_000,
+      what: 'Osaka still drained during the hold-down',
+    });
     await bothServe();
-    const after = await pollUntil(async () => {
-      const t = await traffic();
-      return t.byCluster[OSAKA.cluster] ? t : undefined;
-    }, { timeoutMs: 15_000, what: 'Osaka answering again' });
+    const after = await pollUntil(
+      async () => {
+        const t = await traffic();
+        return t.byCluster[OSAKA.cluster] ? t : undefined;
+      },
+      { timeoutMs: 15_000, what: 'Osaka answering again' },
+    );
     expect(after.errors).toBe(0);
     expect(after.byCluster[TOKYO.cluster]).toBeGreaterThan(300);
     expect(after.byCluster[OSAKA.cluster]).toBeGreaterThan(300);
   });
 
   it('recognises test notifications and unmappable incidents, and drains nothing', async () => {
-    const test = await handleMonitoringNotification(second.fleet, { version: 'test', incident: { incident_id: 'test-1', state: 'OPEN', started_at: 0, summary: 'test' } }, 'test-msg');
+    const test = await handleMonitoringNotification(
+      second.fleet,
+      { version: 'test', incident: { incident_id: 'test-1', state: 'OPEN', started_at: 0, summary: 'test' } },
+      'test-msg',
+    );
     expect(test).toMatchObject({ result: 'skipped', reason: 'test notification: recognised, nothing drained' });
     const unmapped = alert(`nowhere-${run}`, 'open', OSAKA) as { incident: { resource: { labels: Record<string, string> } } };
     unmapped.incident.resource.labels = { project_id: sandboxInfo().projectId };
@@ -123,12 +161,17 @@ describe('alert-driven failover (sandbox end to end)', () => {
     const w = await weights();
     expect([w['store-asia-northeast1'], w['store-asia-northeast2']].filter((x) => x === 0)).toHaveLength(1);
     const snapshot = await readDrainSnapshot(adapters.store);
-    expect(snapshot?.refusals.some((r) => [`race-tokyo-${run}`, `race-osaka-${run}`].includes(r.ref) && r.guard === 'last-serving-region')).toBe(true);
+    expect(
+      snapshot?.refusals.some((r) => [`race-tokyo-${run}`, `race-osaka-${run}`].includes(r.ref) && r.guard === 'last-serving-region'),
+    ).toBe(true);
     // The data plane picks the route up within its poll interval; then one region answers everything.
-    const t = await pollUntil(async () => {
-      const r = await traffic(300);
-      return Object.keys(r.byCluster).length === 1 ? r : undefined;
-    }, { timeoutMs: 15_000, what: 'traffic served by one region only' });
+    const t = await pollUntil(
+      async () => {
+        const r = await traffic(300);
+        return Object.keys(r.byCluster).length === 1 ? r : undefined;
+      },
+      { timeoutMs: 15_000, what: 'traffic served by one region only' },
+    );
     expect(t.errors).toBe(0);
     await handleMonitoringNotification(second.fleet, alert(`race-tokyo-${run}`, 'closed', TOKYO, now), 'race-close-a');
     await handleMonitoringNotification(second.fleet, alert(`race-osaka-${run}`, 'closed', OSAKA, now), 'race-close-b');

@@ -26,19 +26,25 @@ describe('Firestore adapter (emulator)', () => {
 
   it('serialises read-modify-write transactions so no increment is lost', async () => {
     await adapters.store.set(`contract-${run}`, 'counter', { value: 0 });
-    await Promise.all(Array.from({ length: 10 }, () => adapters.store.transaction(async (tx) => {
-      const current = (await tx.get(`contract-${run}`, 'counter'))?.value as number;
-      tx.set(`contract-${run}`, 'counter', { value: current + 1 });
-    })));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        adapters.store.transaction(async (tx) => {
+          const current = (await tx.get(`contract-${run}`, 'counter'))?.value as number;
+          tx.set(`contract-${run}`, 'counter', { value: current + 1 });
+        }),
+      ),
+    );
     expect(await adapters.store.get(`contract-${run}`, 'counter')).toEqual({ value: 10 });
   });
 
   it('rolls a transaction back when its function throws', async () => {
     await adapters.store.set(`contract-${run}`, 'guarded', { value: 'before' });
-    await expect(adapters.store.transaction(async (tx) => {
-      tx.set(`contract-${run}`, 'guarded', { value: 'half-applied' });
-      throw new Error('guard refused');
-    })).rejects.toThrow('guard refused');
+    await expect(
+      adapters.store.transaction(async (tx) => {
+        tx.set(`contract-${run}`, 'guarded', { value: 'half-applied' });
+        throw new Error('guard refused');
+      }),
+    ).rejects.toThrow('guard refused');
     expect(await adapters.store.get(`contract-${run}`, 'guarded')).toEqual({ value: 'before' });
   });
 

@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 import { githubSource, githubStatus, gitlabSource, gitlabStatus, localGitSource } from '../../shared/gitops/index.ts';
 
-interface Seen { method: string; url: string; headers: IncomingHttpHeaders; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 type Reply = { status: number; json?: unknown; text?: string; headers?: Record<string, string> };
 
 /** A real HTTP server on 127.0.0.1 answering with `route`, recording every request. */
@@ -26,7 +31,9 @@ async function startApi(route: (req: Seen) => Reply): Promise<{ url: string; see
       seen.push(request);
       const reply = route(request);
       const body = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? '');
-      res.writeHead(reply.status, { 'content-type': reply.json !== undefined ? 'application/json' : 'text/plain', ...reply.headers }).end(body);
+      res
+        .writeHead(reply.status, { 'content-type': reply.json !== undefined ? 'application/json' : 'text/plain', ...reply.headers })
+        .end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,7 +50,11 @@ const YAML = 'version: 1\n# ünïcode survives\nservices: []\n'.repeat(20);
 const base64Lines = Buffer.from(YAML).toString('base64').replace(/.{60}/g, '$&\n');
 
 const failure = (sha: string): Reply | undefined =>
-  sha === FAILING ? { status: 503, json: { message: 'Service Unavailable' } } : sha === LIMITED ? { status: 429, json: { message: 'Too Many Requests' }, headers: { 'retry-after': '1' } } : undefined;
+  sha === FAILING
+    ? { status: 503, json: { message: 'Service Unavailable' } }
+    : sha === LIMITED
+      ? { status: 429, json: { message: 'Too Many Requests' }, headers: { 'retry-after': '1' } }
+      : undefined;
 
 describe('GitHub and GitLab adapters against a local API server', () => {
   let github: Awaited<ReturnType<typeof startApi>>;
@@ -53,8 +64,19 @@ describe('GitHub and GitLab adapters against a local API server', () => {
       const u = new URL(url, 'http://x');
       const sha = u.searchParams.get('ref') ?? u.pathname.split('/').pop() ?? '';
       if (failure(sha)) return failure(sha)!;
-      if (method === 'GET' && u.pathname === '/repos/acme/fleet/contents/config/fleet.yaml' && sha === SHA) return { status: 200, json: { type: 'file', encoding: 'base64', content: base64Lines } };
-      if (method === 'GET' && u.pathname === `/repos/acme/fleet/commits/${SHA}`) return { status: 200, json: { sha: SHA, commit: { author: { name: 'Alice Ops', date: '2025-03-01T08:00:00Z' }, committer: { name: 'GitHub', date: '2025-03-01T09:30:00Z' } } } };
+      if (method === 'GET' && u.pathname === '/repos/acme/fleet/contents/config/fleet.yaml' && sha === SHA)
+        return { status: 200, json: { type: 'file', encoding: 'base64', content: base64Lines } };
+      if (method === 'GET' && u.pathname === `/repos/acme/fleet/commits/${SHA}`)
+        return {
+          status: 200,
+          json: {
+            sha: SHA,
+            commit: {
+              author: { name: 'Alice Ops', date: '2025-03-01T08:00:00Z' },
+              committer: { name: 'GitHub', date: '2025-03-01T09:30:00Z' },
+            },
+          },
+        };
       if (method === 'POST' && u.pathname === `/repos/acme/fleet/statuses/${SHA}`) return { status: 201, json: { id: 1 } };
       return { status: 404, json: { message: 'Not Found' } };
     });
@@ -63,10 +85,14 @@ describe('GitHub and GitLab adapters against a local API server', () => {
       const sha = new URLSearchParams(query).get('ref') ?? path.split('/').pop() ?? '';
       if (failure(sha)) return failure(sha)!;
       const project = '/api/v4/projects/group%2Fsub%2Ffleet';
-      if (method === 'GET' && path === `${project}/repository/files/config%2Ffleet.yaml/raw` && sha === SHA) return { status: 200, text: YAML };
-      if (method === 'GET' && path === `${project}/repository/commits/${SHA}`) return { status: 200, json: { id: SHA, author_name: 'Bob Ops', committed_date: '2025-03-01T18:30:00.000+09:00' } };
+      if (method === 'GET' && path === `${project}/repository/files/config%2Ffleet.yaml/raw` && sha === SHA)
+        return { status: 200, text: YAML };
+      if (method === 'GET' && path === `${project}/repository/commits/${SHA}`)
+        return { status: 200, json: { id: SHA, author_name: 'Bob Ops', committed_date: '2025-03-01T18:30:00.000+09:00' } };
       if (method === 'POST' && path === `${project}/statuses/${SHA}`) {
-        return (JSON.parse(body) as { state: string }).state === 'pending' ? { status: 400, json: { message: 'Cannot transition status via :enqueue from :pending' } } : { status: 201, json: { id: 2 } };
+        return (JSON.parse(body) as { state: string }).state === 'pending'
+          ? { status: 400, json: { message: 'Cannot transition status via :enqueue from :pending' } }
+          : { status: 201, json: { id: 2 } };
       }
       return { status: 404, json: { message: '404 File Not Found' } };
     });
@@ -78,15 +104,27 @@ describe('GitHub and GitLab adapters against a local API server', () => {
 
   it('GitHub: decodes base64 content with newlines and reads author and commit time, with the API headers', async () => {
     const source = githubSource({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url });
-    expect(await source.fetch(SHA, 'config/fleet.yaml')).toEqual({ text: YAML, author: 'Alice Ops', committedAt: '2025-03-01T09:30:00.000Z' });
+    expect(await source.fetch(SHA, 'config/fleet.yaml')).toEqual({
+      text: YAML,
+      author: 'Alice Ops',
+      committedAt: '2025-03-01T09:30:00.000Z',
+    });
     const file = github.seen.find((r) => r.url.includes('/contents/'))!;
     expect(file.url).toBe(`/repos/acme/fleet/contents/config/fleet.yaml?ref=${SHA}`);
-    expect(file.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' });
+    expect(file.headers).toMatchObject({
+      authorization: `Bearer ${TOKEN}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+    });
   });
 
   it('GitLab: reads the raw file and the commit with PRIVATE-TOKEN, normalising the commit time to UTC', async () => {
     const source = gitlabSource({ project: 'group/sub/fleet', token: TOKEN, baseUrl: `${gitlab.url}/api/v4` });
-    expect(await source.fetch(SHA, 'config/fleet.yaml')).toEqual({ text: YAML, author: 'Bob Ops', committedAt: '2025-03-01T09:30:00.000Z' });
+    expect(await source.fetch(SHA, 'config/fleet.yaml')).toEqual({
+      text: YAML,
+      author: 'Bob Ops',
+      committedAt: '2025-03-01T09:30:00.000Z',
+    });
     expect(gitlab.seen.filter((r) => r.method === 'GET').every((r) => r.headers['private-token'] === TOKEN)).toBe(true);
   });
 
@@ -109,24 +147,36 @@ describe('GitHub and GitLab adapters against a local API server', () => {
   it('a refused connection is transient', async () => {
     const closed = await startApi(() => ({ status: 200 }));
     await new Promise((resolve) => closed.server.close(resolve));
-    await expect(githubSource({ repository: 'acme/fleet', baseUrl: closed.url }).fetch(SHA, 'fleet.yaml')).rejects.toBeInstanceOf(TransientError);
+    await expect(githubSource({ repository: 'acme/fleet', baseUrl: closed.url }).fetch(SHA, 'fleet.yaml')).rejects.toBeInstanceOf(
+      TransientError,
+    );
   });
 
   it('refuses a ref that is not a commit id before any request', async () => {
     const before = github.seen.length;
-    await expect(githubSource({ repository: 'acme/fleet', baseUrl: github.url }).fetch('main', 'fleet.yaml')).rejects.toThrow(/not a commit id/);
-    await expect(githubSource({ repository: 'acme/fleet', baseUrl: github.url }).fetch(SHA, '../secrets')).rejects.toThrow(/not a repository file path/);
+    await expect(githubSource({ repository: 'acme/fleet', baseUrl: github.url }).fetch('main', 'fleet.yaml')).rejects.toThrow(
+      /not a commit id/,
+    );
+    await expect(githubSource({ repository: 'acme/fleet', baseUrl: github.url }).fetch(SHA, '../secrets')).rejects.toThrow(
+      /not a repository file path/,
+    );
     expect(github.seen.length).toBe(before);
   });
 
   it('GitHub status: posts state, a description of at most 140 characters and the context', async () => {
-    await githubStatus({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }).report(SHA, 'failure', `fleet.yaml:20: services.0.port: ${'x'.repeat(200)}`);
+    await githubStatus({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }).report(
+      SHA,
+      'failure',
+      `fleet.yaml:20: services.0.port: ${'x'.repeat(200)}`,
+    );
     const post = github.seen.filter((r) => r.method === 'POST').at(-1)!;
     expect(post.headers.authorization).toBe(`Bearer ${TOKEN}`);
     const body = JSON.parse(post.body) as { state: string; description: string; context: string };
     expect(body).toMatchObject({ state: 'failure', context: 'fleetpilot/config' });
     expect(body.description).toHaveLength(140);
-    await expect(githubStatus({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }).report(FAILING, 'success', 'ok')).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      githubStatus({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }).report(FAILING, 'success', 'ok'),
+    ).rejects.toBeInstanceOf(TransientError);
   });
 
   it('GitLab status: maps failure and error to failed, and takes "cannot transition" as already set', async () => {
@@ -144,8 +194,17 @@ describe('GitHub and GitLab adapters against a local API server', () => {
 
 describe('localGitSource against a real repository', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-gitops-'));
-  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Carol Ops', GIT_AUTHOR_EMAIL: 'carol@example.com', GIT_COMMITTER_NAME: 'Carol Ops', GIT_COMMITTER_EMAIL: 'carol@example.com' };
-  const git = (args: string[], extra: Record<string, string> = {}) => execFileSync('git', args, { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' }).trim();
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Carol Ops',
+    GIT_AUTHOR_EMAIL: 'carol@example.com',
+    GIT_COMMITTER_NAME: 'Carol Ops',
+    GIT_COMMITTER_EMAIL: 'carol@example.com',
+  };
+  const git = (args: string[], extra: Record<string, string> = {}) =>
+    execFileSync('git', args, { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' }).trim();
   const commits: string[] = [];
   beforeAll(() => {
     git(['init', '-q', '-b', 'main']);
@@ -159,10 +218,18 @@ describe('localGitSource against a real repository', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads each commit\'s file, author and commit time', async () => {
+  it("reads each commit's file, author and commit time", async () => {
     const source = localGitSource({ repoDir: dir });
-    expect(await source.fetch(commits[0]!, 'fleet.yaml')).toEqual({ text: 'version: 1\nweight: 50\n', author: 'Carol Ops', committedAt: '2025-03-01T01:00:00.000Z' });
-    expect(await source.fetch(commits[1]!.slice(0, 10), 'fleet.yaml')).toEqual({ text: 'version: 1\nweight: 80\n', author: 'Carol Ops', committedAt: '2025-03-01T02:00:00.000Z' });
+    expect(await source.fetch(commits[0]!, 'fleet.yaml')).toEqual({
+      text: 'version: 1\nweight: 50\n',
+      author: 'Carol Ops',
+      committedAt: '2025-03-01T01:00:00.000Z',
+    });
+    expect(await source.fetch(commits[1]!.slice(0, 10), 'fleet.yaml')).toEqual({
+      text: 'version: 1\nweight: 80\n',
+      author: 'Carol Ops',
+      committedAt: '2025-03-01T02:00:00.000Z',
+    });
   });
 
   it('refuses refs and option-like input, and reports missing commits and files as terminal', async () => {

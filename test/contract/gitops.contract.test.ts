@@ -20,18 +20,46 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
   afterAll(async () => adapters.close());
 
   const gitops = () => sandboxInfo().gitops;
-  const weights = async () => Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
-  const push = async (commit: string, before: string, extra: { files?: string[]; branch?: string; deliveryId?: string; secret?: string } = {}) =>
-    sendGithubPush({ url: `${gitops().servicesUrl}/webhooks/github`, secret: extra.secret ?? gitops().webhookSecret, repository: SANDBOX_REPOSITORY, branch: extra.branch ?? 'main', commit, before, files: extra.files ?? [CONFIG_PATH], pusher: 'sre', ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}) });
-  const commitWeights = (tokyo: number, osaka: number) => commitConfigChange(gitops().repoDir, `weights ${tokyo}/${osaka}`, setRegionWeights({ 'asia-northeast1': tokyo, 'asia-northeast2': osaka }));
-  const waitWeights = (tokyo: number, osaka: number) => pollUntil(async () => {
-    const w = await weights();
-    return w['store-asia-northeast1'] === tokyo && w['store-asia-northeast2'] === osaka ? w : undefined;
-  }, { timeoutMs: 60_000, what: `weights ${tokyo}/${osaka}` });
-  const gitOperation = (commit: string) => pollUntil(async () => {
-    const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
-    return all.find((o) => o.kind === 'git-push' && o.trigger.commit === commit && o.finishedAt);
-  }, { timeoutMs: 30_000, what: `git-push operation for ${commit}` });
+  const weights = async () =>
+    Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
+  const push = async (
+    commit: string,
+    before: string,
+    extra: { files?: string[]; branch?: string; deliveryId?: string; secret?: string } = {},
+  ) =>
+    sendGithubPush({
+      url: `${gitops().servicesUrl}/webhooks/github`,
+      secret: extra.secret ?? gitops().webhookSecret,
+      repository: SANDBOX_REPOSITORY,
+      branch: extra.branch ?? 'main',
+      commit,
+      before,
+      files: extra.files ?? [CONFIG_PATH],
+      pusher: 'sre',
+      ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
+    });
+  const commitWeights = (tokyo: number, osaka: number) =>
+    commitConfigChange(
+      gitops().repoDir,
+      `weights ${tokyo}/${osaka}`,
+      setRegionWeights({ 'asia-northeast1': tokyo, 'asia-northeast2': osaka }),
+    );
+  const waitWeights = (tokyo: number, osaka: number) =>
+    pollUntil(
+      async () => {
+        const w = await weights();
+        return w['store-asia-northeast1'] === tokyo && w['store-asia-northeast2'] === osaka ? w : undefined;
+      },
+      { timeoutMs: 60_000, what: `weights ${tokyo}/${osaka}` },
+    );
+  const gitOperation = (commit: string) =>
+    pollUntil(
+      async () => {
+        const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
+        return all.find((o) => o.kind === 'git-push' && o.trigger.commit === commit && o.finishedAt);
+      },
+      { timeoutMs: 30_000, what: `git-push operation for ${commit}` },
+    );
   // Every test leaves the classic 50/50 configuration applied, even when it fails.
   const restore = async () => {
     const { commit, before } = await commitWeights(50, 50);
@@ -52,7 +80,9 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
 
   it('rejects an invalid configuration with its path and line, and leaves the live route untouched', async () => {
     onTestFailed(restore);
-    const { commit, before } = await commitConfigChange(gitops().repoDir, 'typo', (doc) => doc.setIn(['services', 0, 'regionWeights', 'asia-northeast1'], 'eighty'));
+    const { commit, before } = await commitConfigChange(gitops().repoDir, 'typo', (doc) =>
+      doc.setIn(['services', 0, 'regionWeights', 'asia-northeast1'], 'eighty'),
+    );
     await push(commit, before);
     const op = await gitOperation(commit);
     expect(op.result).toBe('refused');
@@ -65,7 +95,11 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
   it('refuses bad signatures, ignores replays, other branches and other files', async () => {
     const { commit, before } = await commitWeights(50, 50);
     expect((await push(commit, before, { secret: 'not-the-secret-0123456789' })).status).toBe(401);
-    const unsigned = await fetch(`${gitops().servicesUrl}/webhooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID() }, body: '{}' });
+    const unsigned = await fetch(`${gitops().servicesUrl}/webhooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID() },
+      body: '{}',
+    });
     expect(unsigned.status).toBe(401);
     const deliveryId = randomUUID();
     expect((await push(commit, before, { deliveryId })).body.status).toBe('accepted');
@@ -89,7 +123,15 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
 
   it('keeps a drained region at 0 through a push that changes its weight, and applies the new baseline on restore', async () => {
     const started = new Date();
-    const alert = (state: 'open' | 'closed') => monitoringNotification({ incidentId: `gitops-osaka-${started.getTime()}`, state, startedAt: started, cluster: 'mc-gw-osaka', location: 'asia-northeast2-b', projectId: sandboxInfo().projectId });
+    const alert = (state: 'open' | 'closed') =>
+      monitoringNotification({
+        incidentId: `gitops-osaka-${started.getTime()}`,
+        state,
+        startedAt: started,
+        cluster: 'mc-gw-osaka',
+        location: 'asia-northeast2-b',
+        projectId: sandboxInfo().projectId,
+      });
     onTestFailed(async () => {
       await adapters.pubsub.publish('healthAlerts', alert('closed'));
       await restore();

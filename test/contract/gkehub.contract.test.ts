@@ -23,7 +23,10 @@ describe('GKE Hub adapter (Google API double)', () => {
     const created = await adapters.hub.createMembership('global', id, body);
     expect(created.state?.code).toBe('READY');
     expect(created.authority?.issuer).toBeUndefined();
-    const again = await adapters.hub.createMembership('global', id, body).then(() => undefined, (e: unknown) => e);
+    const again = await adapters.hub.createMembership('global', id, body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isAlreadyExists(again)).toBe(true);
   });
 
@@ -37,7 +40,9 @@ describe('GKE Hub adapter (Google API double)', () => {
 
   it('lists every membership across pages', async () => {
     for (const suffix of ['b', 'c', 'd']) {
-      await adapters.hub.createMembership('global', `hub-${run}-${suffix}`, { endpoint: { gkeCluster: { resourceLink: gkeResourceLink(project(), 'us-east1', suffix) } } });
+      await adapters.hub.createMembership('global', `hub-${run}-${suffix}`, {
+        endpoint: { gkeCluster: { resourceLink: gkeResourceLink(project(), 'us-east1', suffix) } },
+      });
     }
     const all = await adapters.hub.listMemberships('global', 2);
     const ours = all.map((m) => m.name.split('/').pop()).filter((n) => n?.startsWith(`hub-${run}`));
@@ -54,7 +59,10 @@ describe('GKE Hub adapter (Google API double)', () => {
   it('surfaces a server error as retryable instead of "absent"', async () => {
     // Three failures: more than the adapter's own retries of a read.
     await injectFault({ method: 'GET', pathPattern: `memberships/hub-${run}-c$`, status: 500, count: 3 });
-    const failure = await adapters.hub.getMembership('global', `hub-${run}-c`).then(() => undefined, (e: unknown) => e);
+    const failure = await adapters.hub.getMembership('global', `hub-${run}-c`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isRetryable(failure)).toBe(true);
   });
 

@@ -22,7 +22,12 @@ let stopGateway: () => Promise<void> = async () => undefined;
 export async function setup(project: TestProject): Promise<void> {
   const repoRoot = resolve(import.meta.dirname, '../..');
   process.env.METADATA_SERVER_DETECTION ??= 'none';
-  const log = createLogger({ format: 'text', level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO', fields: { component: 'test-sandbox' }, write: (line) => process.stderr.write(line + '\n') });
+  const log = createLogger({
+    format: 'text',
+    level: process.env.LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'INFO',
+    fields: { component: 'test-sandbox' },
+    write: (line) => process.stderr.write(line + '\n'),
+  });
   // A fixed directory: a run killed before its teardown is cleaned up by the next one.
   const stateDir = join(repoRoot, '.cache', 'sandbox', 'test');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -43,8 +48,16 @@ export async function setup(project: TestProject): Promise<void> {
     projectId: sandbox.config.FLEETPILOT_PROJECT_ID,
     projectNumber: sandbox.config.FLEETPILOT_PROJECT_NUMBER ?? '',
     pubsubHost: sandbox.config.PUBSUB_EMULATOR_HOST ?? '',
-    token: sandbox.token, kubeconfigPath: sandbox.kubeconfigPath, doubleUrl: sandbox.doubleUrl, controlUrl: sandbox.controlUrl, gatewayUrl: gateway.url,
-    gitops: { servicesUrl: fleetpilot.servicesUrl, ...fleetpilot.gitops }, api: apiInfo(fleetpilot.api), stateDir, repoRoot };
+    token: sandbox.token,
+    kubeconfigPath: sandbox.kubeconfigPath,
+    doubleUrl: sandbox.doubleUrl,
+    controlUrl: sandbox.controlUrl,
+    gatewayUrl: gateway.url,
+    gitops: { servicesUrl: fleetpilot.servicesUrl, ...fleetpilot.gitops },
+    api: apiInfo(fleetpilot.api),
+    stateDir,
+    repoRoot,
+  };
   project.provide('sandbox', info);
 }
 
@@ -57,5 +70,11 @@ export async function teardown(): Promise<void> {
 }
 
 function apiInfo(api: SandboxApi): SandboxInfo['api'] {
-  return { url: api.url, tokens: api.tokens, audience: api.audience, slackSigningSecret: api.slackSigningSecret, slackResponsePrefix: api.slackResponsePrefix };
+  return {
+    url: api.url,
+    tokens: api.tokens,
+    audience: api.audience,
+    slackSigningSecret: api.slackSigningSecret,
+    slackResponsePrefix: api.slackResponsePrefix,
+  };
 }

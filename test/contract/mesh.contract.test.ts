@@ -11,7 +11,15 @@ import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { endpointServer } from '../../shared/adapters/kube-config.ts';
 import { systemClock } from '../../shared/core/clock.ts';
 import { meshServiceSchema } from '../../shared/config/fleet-config.ts';
-import { ensureMeshServices, ensureRemoteSecrets, removeRemoteSecrets, remoteSecretName, remoteSecretToken, type DestinationRule, type MeshCluster } from '../../shared/mesh/index.ts';
+import {
+  ensureMeshServices,
+  ensureRemoteSecrets,
+  removeRemoteSecrets,
+  remoteSecretName,
+  remoteSecretToken,
+  type DestinationRule,
+  type MeshCluster,
+} from '../../shared/mesh/index.ts';
 import { kubeFor, sandboxAdapters } from '../support/sandbox-clients.ts';
 
 const TOKYO = { location: 'asia-northeast1-b', name: 'mc-gw-tokyo' };
@@ -38,7 +46,12 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
 
   async function meshCluster(where: { location: string; name: string }): Promise<MeshCluster> {
     const info = (await adapters.container.getCluster(where.location, where.name))!;
-    return { name: where.name, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, kube: await kubeFor(adapters, where.location, where.name) };
+    return {
+      name: where.name,
+      server: endpointServer(info.endpoint),
+      caPem: info.caCertificatePem,
+      kube: await kubeFor(adapters, where.location, where.name),
+    };
   }
 
   beforeAll(async () => {
@@ -67,8 +80,14 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
     ]);
     const inOsaka = await osaka.kube.get<V1Secret>(secretRef(TOKYO.name));
     const inTokyo = await tokyo.kube.get<V1Secret>(secretRef(OSAKA.name));
-    expect(inOsaka?.metadata).toMatchObject({ labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': TOKYO.name } });
-    expect(inTokyo?.metadata).toMatchObject({ labels: { 'istio/multiCluster': 'true' }, annotations: { 'networking.istio.io/cluster': OSAKA.name } });
+    expect(inOsaka?.metadata).toMatchObject({
+      labels: { 'istio/multiCluster': 'true' },
+      annotations: { 'networking.istio.io/cluster': TOKYO.name },
+    });
+    expect(inTokyo?.metadata).toMatchObject({
+      labels: { 'istio/multiCluster': 'true' },
+      annotations: { 'networking.istio.io/cluster': OSAKA.name },
+    });
   });
 
   it('stores a token in osaka that authenticates to tokyo and may list pods but not secrets', async () => {
@@ -80,7 +99,10 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
     const asReader = kc.makeApiClient(CoreV1Api);
     const pods = await asReader.listPodForAllNamespaces();
     expect(Array.isArray(pods.items)).toBe(true);
-    const denied = await asReader.listSecretForAllNamespaces().then(() => undefined, (e: { code?: number }) => e.code);
+    const denied = await asReader.listSecretForAllNamespaces().then(
+      () => undefined,
+      (e: { code?: number }) => e.code,
+    );
     expect(denied).toBe(403);
   });
 
@@ -109,14 +131,26 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
     const services = [
       { name: 'store', namespace: ns, localityLb: { failover: [{ from: 'asia-northeast1', to: 'asia-northeast2' }] } },
       { name: 'cart', namespace: ns, localityLb: { failoverPriority: ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone'] } },
-      { name: 'search', namespace: ns, localityLb: { distribute: [{ from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 80, 'asia-northeast2/*': 20 } }] } },
+      {
+        name: 'search',
+        namespace: ns,
+        localityLb: { distribute: [{ from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 80, 'asia-northeast2/*': 20 } }] },
+      },
     ].map((s) => meshServiceSchema.parse(s));
     expect(await ensureMeshServices(tokyo, services)).toEqual([
-      `Namespace ${ns}`, `DestinationRule ${ns}/store`, `DestinationRule ${ns}/cart`, `DestinationRule ${ns}/search`,
+      `Namespace ${ns}`,
+      `DestinationRule ${ns}/store`,
+      `DestinationRule ${ns}/cart`,
+      `DestinationRule ${ns}/search`,
     ]);
     const live = await tokyo.kube.get<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: ns });
     expect(live?.metadata?.labels).toMatchObject({ team: 'store', 'istio-injection': 'enabled' });
-    const rule = await tokyo.kube.get<DestinationRule>({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: ns, name: 'store' });
+    const rule = await tokyo.kube.get<DestinationRule>({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      namespace: ns,
+      name: 'store',
+    });
     expect(rule?.spec).toEqual({
       host: `store.${ns}.svc.cluster.local`,
       trafficPolicy: {

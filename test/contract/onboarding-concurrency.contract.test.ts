@@ -34,10 +34,13 @@ describe('onboarding under concurrency (sandbox)', () => {
     const nudge = auditEntries(name, location, 'CreateCluster', new Date());
     const direct = await handleClusterAuditEntry({ ...second.fleet, instanceId: 'second' }, nudge.last, 'direct-call');
     expect(direct.result).toBe('succeeded');
-    const ops = await pollUntil(async () => {
-      const all = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last' && o.finishedAt);
-      return all.some((o) => o.result === 'succeeded' && o.id !== direct.id) ? all : undefined;
-    }, { timeoutMs: 60_000, what: 'both instances finished' });
+    const ops = await pollUntil(
+      async () => {
+        const all = (await operationsFor(adapters, name)).filter((o) => o.trigger.phase === 'last' && o.finishedAt);
+        return all.some((o) => o.result === 'succeeded' && o.id !== direct.id) ? all : undefined;
+      },
+      { timeoutMs: 60_000, what: 'both instances finished' },
+    );
     const registrations = ops.flatMap((o) => o.steps.filter((s) => s.name === ONBOARDING_STEPS.registerMembership));
     expect(registrations.filter((s) => s.detail?.endsWith(': created'))).toHaveLength(1);
     expect(registrations.filter((s) => s.detail?.endsWith(': existing'))).toHaveLength(registrations.length - 1);
@@ -54,21 +57,29 @@ describe('onboarding under concurrency (sandbox)', () => {
     await Promise.all(burst.map((c) => createCluster(adapters, c.name, c.location, ONBOARD_LABELS)));
     onTestFailed(async () => void (await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)))));
     const wanted = ['store-europe-west1', 'store-europe-west4', 'store-us-central1'];
-    await pollUntil(async () => {
-      const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
-      return wanted.every((w) => names.includes(w)) ? true : undefined;
-    }, { timeoutMs: 120_000, what: 'every burst region in the default rule' });
+    await pollUntil(
+      async () => {
+        const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
+        return wanted.every((w) => names.includes(w)) ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: 'every burst region in the default rule' },
+    );
     for (const c of burst) {
       // Another cluster's run may have written the route first; each cluster's own run still completes.
-      const done = await pollUntil(async () => (await operationsFor(adapters, c.name)).find((o) => o.trigger.phase === 'last' && o.result === 'succeeded'),
-        { timeoutMs: 120_000, what: `onboarding of ${c.name} to finish` });
+      const done = await pollUntil(
+        async () => (await operationsFor(adapters, c.name)).find((o) => o.trigger.phase === 'last' && o.result === 'succeeded'),
+        { timeoutMs: 120_000, what: `onboarding of ${c.name} to finish` },
+      );
       expect(done.steps.find((s) => s.name === ONBOARDING_STEPS.registerMembership)?.outcome).toBe('done');
       expect((await adapters.hub.getMembership('global', c.name))?.authority?.issuer).toContain(`/clusters/${c.name}`);
     }
     await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)));
-    await pollUntil(async () => {
-      const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
-      return wanted.every((w) => !names.includes(w)) ? true : undefined;
-    }, { timeoutMs: 120_000, what: 'burst regions gone from the default rule' });
+    await pollUntil(
+      async () => {
+        const names = (await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends.map((b) => b.name) ?? [];
+        return wanted.every((w) => !names.includes(w)) ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: 'burst regions gone from the default rule' },
+    );
   });
 });

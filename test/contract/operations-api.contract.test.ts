@@ -16,7 +16,14 @@ import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../s
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
-type Json = Record<string, unknown> & { code?: string; message?: string; summary?: string; result?: string; details?: Record<string, unknown>; operation?: { id: string; principal: string } };
+type Json = Record<string, unknown> & {
+  code?: string;
+  message?: string;
+  summary?: string;
+  result?: string;
+  details?: Record<string, unknown>;
+  operation?: { id: string; principal: string };
+};
 
 const OSAKA = 'asia-northeast2';
 const TOKYO = 'asia-northeast1';
@@ -48,7 +55,8 @@ describe('operations API (sandbox end to end)', () => {
     for (const secret of [...Object.values(api.tokens), api.slackSigningSecret]) expect(text).not.toContain(secret);
     return { status: res.status, headers: res.headers, body: JSON.parse(text) as Json };
   };
-  const weights = async () => Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
+  const weights = async () =>
+    Object.fromEntries(((await readStoreRoute(adapters, sandboxInfo().token))?.defaultBackends ?? []).map((b) => [b.name, b.weight]));
   const routeVersion = async () => (await readStoreRoute(adapters, sandboxInfo().token))?.generation;
   const restoreOsaka = () => call('POST', `/v1/regions/${OSAKA}/restore`, { token: api.tokens.operator, body: { reason: 'test cleanup' } });
 
@@ -56,13 +64,18 @@ describe('operations API (sandbox end to end)', () => {
     const fleet = await call('GET', '/v1/fleet', { token: api.tokens.viewer });
     expect(fleet.status).toBe(200);
     const regions = fleet.body.regions as { region: string; serving: boolean; clusters: string[] }[];
-    expect(regions.filter((r) => r.region === TOKYO || r.region === OSAKA).map((r) => [r.region, r.serving])).toEqual([[TOKYO, true], [OSAKA, true]]);
+    expect(regions.filter((r) => r.region === TOKYO || r.region === OSAKA).map((r) => [r.region, r.serving])).toEqual([
+      [TOKYO, true],
+      [OSAKA, true],
+    ]);
     const clusters = fleet.body.clusters as { name: string; phase: string; membershipState: string | null }[];
     expect(clusters.find((c) => c.name === 'mc-gw-osaka')).toMatchObject({ phase: 'onboarded', membershipState: 'READY' });
 
     const routes = await call('GET', '/v1/routes', { token: api.tokens.viewer });
     expect(routes.status).toBe(200);
-    const store = (routes.body.routes as { service: string; diff: string[]; live: unknown; rendered: unknown }[]).find((r) => r.service === 'store');
+    const store = (routes.body.routes as { service: string; diff: string[]; live: unknown; rendered: unknown }[]).find(
+      (r) => r.service === 'store',
+    );
     expect(store).toMatchObject({ diff: [] });
     expect(store?.live).toBeTruthy();
 
@@ -76,14 +89,27 @@ describe('operations API (sandbox end to end)', () => {
   it('plans a drain without applying it, then drains Osaka for an operator exactly once per Idempotency-Key, and refuses the last serving region', async () => {
     onTestFailed(async () => void (await restoreOsaka()));
     const versionBefore = await routeVersion();
-    const plan = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'planning a drain', dryRun: true } });
+    const plan = await call('POST', `/v1/regions/${OSAKA}/drain`, {
+      token: api.tokens.operator,
+      body: { reason: 'planning a drain', dryRun: true },
+    });
     expect(plan.status).toBe(200);
     expect(plan.body.result).toBe('planned');
-    expect(plan.body.plan).toEqual(expect.arrayContaining([`drain ${OSAKA}`, expect.stringContaining('store-asia-northeast2 weight 50 → 0'), 'store: 50% of default traffic moves']));
+    expect(plan.body.plan).toEqual(
+      expect.arrayContaining([
+        `drain ${OSAKA}`,
+        expect.stringContaining('store-asia-northeast2 weight 50 → 0'),
+        'store: 50% of default traffic moves',
+      ]),
+    );
     expect(await routeVersion()).toBe(versionBefore);
 
     const key = `drain-osaka-${run}`;
-    const first = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'bad deploy in osaka' }, headers: { 'idempotency-key': key } });
+    const first = await call('POST', `/v1/regions/${OSAKA}/drain`, {
+      token: api.tokens.operator,
+      body: { reason: 'bad deploy in osaka' },
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(200);
     expect(first.body.result).toBe('succeeded');
     expect(first.body.summary).toMatch(/asia-northeast2 drained \(manual hold\) by operator@sandbox\.local/);
@@ -91,13 +117,20 @@ describe('operations API (sandbox end to end)', () => {
     expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 0 });
     const drainedVersion = await routeVersion();
 
-    const again = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body: { reason: 'bad deploy in osaka' }, headers: { 'idempotency-key': key } });
+    const again = await call('POST', `/v1/regions/${OSAKA}/drain`, {
+      token: api.tokens.operator,
+      body: { reason: 'bad deploy in osaka' },
+      headers: { 'idempotency-key': key },
+    });
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.operation?.id).toBe(first.body.operation?.id);
     expect(await routeVersion()).toBe(drainedVersion);
 
-    const published = await pollUntil(async () => results.find((r) => r.operationId === first.body.operation?.id), { timeoutMs: 15_000, what: 'the drain on the results topic' });
+    const published = await pollUntil(async () => results.find((r) => r.operationId === first.body.operation?.id), {
+      timeoutMs: 15_000,
+      what: 'the drain on the results topic',
+    });
     expect(published).toMatchObject({ kind: 'manual-drain', principal: 'operator@sandbox.local', result: 'succeeded' });
     expect(published.summary).toContain('manual-drain region/asia-northeast2 by operator@sandbox.local: succeeded');
 
@@ -107,12 +140,22 @@ describe('operations API (sandbox end to end)', () => {
     const listed = await call('GET', `/v1/operations?kind=manual-drain&region=${OSAKA}&pageSize=5`, { token: api.tokens.viewer });
     expect((listed.body.operations as { id: string }[]).map((o) => o.id)).toContain(first.body.operation?.id);
 
-    const last = await call('POST', `/v1/regions/${TOKYO}/drain`, { token: api.tokens.operator, body: { reason: 'drain the other one too' } });
+    const last = await call('POST', `/v1/regions/${TOKYO}/drain`, {
+      token: api.tokens.operator,
+      body: { reason: 'drain the other one too' },
+    });
     expect(last.status).toBe(409);
     expect(last.body).toMatchObject({ code: 'refused', details: { guard: 'last-serving-region' } });
     expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 0 });
 
-    const region = ((await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as { region: string; drained: boolean; cause: string; manualHold: { by: string } | null }[]).find((r) => r.region === OSAKA);
+    const region = (
+      (await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as {
+        region: string;
+        drained: boolean;
+        cause: string;
+        manualHold: { by: string } | null;
+      }[]
+    ).find((r) => r.region === OSAKA);
     expect(region).toMatchObject({ drained: true, cause: 'manual', manualHold: { by: 'operator@sandbox.local' } });
 
     const restored = await restoreOsaka();
@@ -123,30 +166,54 @@ describe('operations API (sandbox end to end)', () => {
 
   it('accepts Google ID tokens for mapped, verified emails and the right audience only', async () => {
     const mint = async (body: Record<string, unknown>) => {
-      const res = await fetch(`${sandboxInfo().doubleUrl}/_double/id-tokens`, { method: 'POST', headers: { authorization: `Bearer ${sandboxInfo().token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${sandboxInfo().doubleUrl}/_double/id-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandboxInfo().token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return ((await res.json()) as { idToken: string }).idToken;
     };
     const good = await mint({ email: 'viewer@sandbox.local', audience: api.audience });
     expect((await call('GET', '/v1/fleet/clusters', { token: good })).status).toBe(200);
-    const wrongAudience = await call('GET', '/v1/fleet', { token: await mint({ email: 'viewer@sandbox.local', audience: 'https://elsewhere.example' }) });
+    const wrongAudience = await call('GET', '/v1/fleet', {
+      token: await mint({ email: 'viewer@sandbox.local', audience: 'https://elsewhere.example' }),
+    });
     expect(wrongAudience).toMatchObject({ status: 401, body: { code: 'unauthenticated', message: 'ID token rejected: wrong audience' } });
-    expect((await call('GET', '/v1/fleet', { token: await mint({ email: 'viewer@sandbox.local', audience: api.audience, emailVerified: false }) })).status).toBe(401);
-    expect((await call('GET', '/v1/fleet', { token: await mint({ email: 'stranger@sandbox.local', audience: api.audience }) })).status).toBe(403);
+    expect(
+      (
+        await call('GET', '/v1/fleet', {
+          token: await mint({ email: 'viewer@sandbox.local', audience: api.audience, emailVerified: false }),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await call('GET', '/v1/fleet', { token: await mint({ email: 'stranger@sandbox.local', audience: api.audience }) })).status,
+    ).toBe(403);
   });
 
   it('answers Slack commands within the acknowledgement and posts the result to the response URL; refuses bad signatures, stale requests and replays', async () => {
     const responseUrl = `${api.slackResponsePrefix}responses/${run}`;
     const slack = async (text: string, user: string, opts: { timestamp?: number; secret?: string } = {}) => {
-      const body = new URLSearchParams({ command: '/fleet', text, user_id: user, team_id: 'T0SANDBOX', response_url: responseUrl }).toString();
+      const body = new URLSearchParams({
+        command: '/fleet',
+        text,
+        user_id: user,
+        team_id: 'T0SANDBOX',
+        response_url: responseUrl,
+      }).toString();
       const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
       const res = await slackCommandRequest(api.url, opts.secret ?? api.slackSigningSecret, body, timestamp);
       return { status: res.status, body: (await res.json()) as { text?: string; code?: string }, raw: body, timestamp };
     };
-    const posted = async (count: number) => pollUntil(async () => {
-      const res = await fetch(responseUrl);
-      const { messages } = (await res.json()) as { messages: { text: string; response_type: string }[] };
-      return messages.length >= count ? messages : undefined;
-    }, { timeoutMs: 30_000, what: `${count} Slack message(s)` });
+    const posted = async (count: number) =>
+      pollUntil(
+        async () => {
+          const res = await fetch(responseUrl);
+          const { messages } = (await res.json()) as { messages: { text: string; response_type: string }[] };
+          return messages.length >= count ? messages : undefined;
+        },
+        { timeoutMs: 30_000, what: `${count} Slack message(s)` },
+      );
 
     const status = await slack('status', 'U0VIEWER');
     expect(status.status).toBe(200);
@@ -178,13 +245,26 @@ describe('operations API (sandbox end to end)', () => {
     expect((await call('POST', '/v1/clusters/onboard', { token: api.tokens.operator, body: { location, name } })).status).toBe(403);
     const plan = await call('POST', '/v1/clusters/onboard', { token: api.tokens.admin, body: { location, name, dryRun: true } });
     expect(plan.body).toMatchObject({ result: 'planned' });
-    const onboarded = await call('POST', '/v1/clusters/onboard', { token: api.tokens.admin, body: { location, name }, headers: { 'idempotency-key': `onboard-${name}` } });
+    const onboarded = await call('POST', '/v1/clusters/onboard', {
+      token: api.tokens.admin,
+      body: { location, name },
+      headers: { 'idempotency-key': `onboard-${name}` },
+    });
     expect(onboarded.status).toBe(200);
     expect(onboarded.body.operation).toMatchObject({ principal: 'admin@sandbox.local', kind: 'manual-onboard' });
-    const clusters = async () => (await call('GET', '/v1/fleet/clusters', { token: api.tokens.viewer })).body.clusters as { name: string; phase: string; membership: string | null; membershipState: string | null }[];
+    const clusters = async () =>
+      (await call('GET', '/v1/fleet/clusters', { token: api.tokens.viewer })).body.clusters as {
+        name: string;
+        phase: string;
+        membership: string | null;
+        membershipState: string | null;
+      }[];
     const joined = (await clusters()).find((c) => c.name === name);
     expect(joined).toMatchObject({ phase: 'onboarded', membershipState: 'READY' });
-    const regions = async () => ((await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as { region: string; clusters: string[] }[]).find((r) => r.region === OSAKA)?.clusters;
+    const regions = async () =>
+      (
+        (await call('GET', '/v1/fleet/regions', { token: api.tokens.viewer })).body.regions as { region: string; clusters: string[] }[]
+      ).find((r) => r.region === OSAKA)?.clusters;
     expect(await regions()).toEqual(expect.arrayContaining(['mc-gw-osaka', name]));
 
     const offboarded = await call('POST', '/v1/clusters/offboard', { token: api.tokens.admin, body: { membership: joined?.membership } });
@@ -198,13 +278,20 @@ describe('operations API (sandbox end to end)', () => {
     const view = await call('GET', '/v1/config', { token: api.tokens.viewer });
     expect(view.status).toBe(200);
     expect(['git', 'file']).toContain(view.body.source);
-    const yaml = readFileSync(join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), 'utf8').replace('asia-northeast1: 50', 'asia-northeast1: 80').replace('asia-northeast2: 50', 'asia-northeast2: 20');
+    const yaml = readFileSync(join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), 'utf8')
+      .replace('asia-northeast1: 50', 'asia-northeast1: 80')
+      .replace('asia-northeast2: 50', 'asia-northeast2: 20');
     const versionBefore = await routeVersion();
     const plan = await call('POST', '/v1/config/plan', { token: api.tokens.admin, body: { yaml } });
     expect(plan.status).toBe(200);
-    expect(plan.body.plan).toEqual(expect.arrayContaining([expect.stringContaining('store-asia-northeast1 weight 50 → 80'), 'store: 30% of default traffic moves']));
+    expect(plan.body.plan).toEqual(
+      expect.arrayContaining([expect.stringContaining('store-asia-northeast1 weight 50 → 80'), 'store: 30% of default traffic moves']),
+    );
     expect(await routeVersion()).toBe(versionBefore);
-    const invalid = await call('POST', '/v1/config/plan', { token: api.tokens.admin, body: { yaml: yaml.replace('asia-northeast2: 20', 'asia-northeast2: -1') } });
+    const invalid = await call('POST', '/v1/config/plan', {
+      token: api.tokens.admin,
+      body: { yaml: yaml.replace('asia-northeast2: 20', 'asia-northeast2: -1') },
+    });
     expect(invalid.status).toBe(400);
     expect((invalid.body.details?.problems as string[])[0]).toMatch(/^fleet\.yaml:\d+: services\.0\.regionWeights\.asia-northeast2/);
   });
@@ -216,8 +303,16 @@ describe('operations API (sandbox end to end)', () => {
     const ready = await fetch(`${api.url}/readyz`, { headers: { authorization: `Bearer ${api.tokens.viewer}` } });
     const body = (await ready.json()) as { status: string; dependencies: Record<string, { ok: boolean }> };
     expect(ready.status).toBe(200);
-    expect(Object.entries(body.dependencies).map(([name, d]) => [name, d.ok])).toEqual([['firestore', true], ['container', true], ['gkehub', true], ['configCluster', true], ['fleetConfig', true]]);
+    expect(Object.entries(body.dependencies).map(([name, d]) => [name, d.ok])).toEqual([
+      ['firestore', true],
+      ['container', true],
+      ['gkehub', true],
+      ['configCluster', true],
+      ['fleetConfig', true],
+    ]);
     const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/fleet', '/v1/regions/{region}/drain', '/v1/operations/{id}', '/slack/commands']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/fleet', '/v1/regions/{region}/drain', '/v1/operations/{id}', '/slack/commands']),
+    );
   });
 });

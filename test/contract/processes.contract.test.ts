@@ -48,7 +48,10 @@ describe('sandbox process lifecycle', () => {
   it('kills what a crashed run left behind when the next run starts', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'fp-crash-'));
     const repoRoot = resolve(import.meta.dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/crash-child.ts'), stateDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/support/crash-child.ts'), stateDir], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const port = await new Promise<number>((resolvePort, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         const match = /READY (\d+)/.exec(chunk.toString());
@@ -65,6 +68,9 @@ describe('sandbox process lifecycle', () => {
 
     const next = new ProcessSupervisor(stateDir, silentLogger());
     expect(next.cleanupStale()).toBe(1);
-    await pollUntil(async () => (!(await answers(port)) && processesMentioning(`=${port}`).length === 0 ? true : undefined), { timeoutMs: 10_000, what: 'orphaned emulator gone' });
+    await pollUntil(async () => (!(await answers(port)) && processesMentioning(`=${port}`).length === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'orphaned emulator gone',
+    });
   }, 120_000);
 });

@@ -71,9 +71,15 @@ describe('Pub/Sub adapter (emulator)', () => {
     closers.push(async () => void (await dlq.close()));
     await adapters.pubsub.publish('gitPushes', 'flaky');
     await adapters.pubsub.publish('gitPushes', 'poison');
-    await pollUntil(() => (done.includes('"flaky"') ? true : undefined), { timeoutMs: 30_000, what: 'flaky message processed on redelivery' });
+    await pollUntil(() => (done.includes('"flaky"') ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'flaky message processed on redelivery',
+    });
     expect(attempts.get('"flaky"')).toBe(2);
-    const poisoned = await pollUntil(() => dead.find((d) => d.data === '"poison"'), { timeoutMs: 15_000, what: 'poison message on dead-letter topic' });
+    const poisoned = await pollUntil(() => dead.find((d) => d.data === '"poison"'), {
+      timeoutMs: 15_000,
+      what: 'poison message on dead-letter topic',
+    });
     expect(poisoned.attributes.fleetpilotError).toBe('payload is not a push event');
     expect(poisoned.attributes.fleetpilotSourceSubscription).toBe(`${prefix}git-push`);
     expect(attempts.get('"poison"')).toBe(1); // terminal: never retried

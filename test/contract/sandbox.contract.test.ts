@@ -46,7 +46,15 @@ describe.skipIf(!which('kubectl'))('sandbox through kubectl', () => {
   });
 
   it('serves the HTTPRoute CRD on the config cluster', async () => {
-    const { stdout } = await kubectl(['--context', 'mc-gw-config-cluster', 'get', 'crd', 'httproutes.gateway.networking.k8s.io', '-o', 'name']);
+    const { stdout } = await kubectl([
+      '--context',
+      'mc-gw-config-cluster',
+      'get',
+      'crd',
+      'httproutes.gateway.networking.k8s.io',
+      '-o',
+      'name',
+    ]);
     expect(stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io');
   });
 
@@ -64,13 +72,15 @@ describe.skipIf(!which('kubectl'))('sandbox through kubectl', () => {
 describe('secrets', () => {
   it('never puts the access token on a process command line', () => {
     const token = sandboxInfo().token;
-    const leaks = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(token);
-      } catch {
-        return false;
-      }
-    });
+    const leaks = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(token);
+        } catch {
+          return false;
+        }
+      });
     expect(leaks).toEqual([]);
   });
 });
@@ -85,8 +95,12 @@ describe('demo fleet', () => {
     for (const demo of DEMO_CLUSTERS) {
       expect(clusters.find((c) => c.name === demo.name)).toMatchObject({ location: demo.location, status: 'RUNNING' });
       const kube = await kubeFor(adapters, demo.location, demo.name);
-      const service = await kube.get<{ spec: { ports: { port: number }[] } } & KubernetesObject>(
-        { apiVersion: 'v1', kind: 'Service', namespace: DEMO_APP.namespace, name: DEMO_APP.service });
+      const service = await kube.get<{ spec: { ports: { port: number }[] } } & KubernetesObject>({
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: DEMO_APP.namespace,
+        name: DEMO_APP.service,
+      });
       expect(service?.spec.ports[0]?.port).toBe(8080);
     }
   });

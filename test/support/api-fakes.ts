@@ -36,7 +36,10 @@ export const REGIONS = [TOKYO.region, OSAKA.region] as const;
 export const PROJECT = 'fleetpilot-sandbox';
 
 /** Clusters that run and are registered in the fleet, but that fleetpilot has not onboarded. */
-export const SPARE_CLUSTERS = { tokyo1: { name: 'tokyo-1', location: 'asia-northeast1-a' }, osaka1: { name: 'osaka-1', location: 'asia-northeast2-a' } } as const;
+export const SPARE_CLUSTERS = {
+  tokyo1: { name: 'tokyo-1', location: 'asia-northeast1-a' },
+  osaka1: { name: 'osaka-1', location: 'asia-northeast2-a' },
+} as const;
 
 /** The GitHub webhook secret of the test app (must never appear in a response or a log line). */
 export const WEBHOOK_SECRET = 'api-test-webhook-secret-0123456789abcdef';
@@ -93,7 +96,10 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
   const log = ctx.log;
   // The probes themselves are readiness.ts's own; here each dependency answers what the test says.
   const dependencies: Record<string, DependencyStatus> = { firestore: { ok: true, latencyMs: 1 }, container: { ok: true, latencyMs: 2 } };
-  const ops: TestOps = Object.assign(createFleetOps(ctx, async () => structuredClone(dependencies)), { dependencies });
+  const ops: TestOps = Object.assign(
+    createFleetOps(ctx, async () => structuredClone(dependencies)),
+    { dependencies },
+  );
   const tokens = {
     viewer: (await createApiToken(store, clock, { principal: PRINCIPALS.viewer, role: 'viewer', label: 'viewer' })).token,
     operator: (await createApiToken(store, clock, { principal: PRINCIPALS.operator, role: 'operator', label: 'operator' })).token,
@@ -101,7 +107,10 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
   };
   const published: GitPushMessage[] = [];
   const api: ApiDeps = {
-    ops, store, clock, log,
+    ops,
+    store,
+    clock,
+    log,
     auth: { tokens: store, idTokens: options.idTokens, principals: options.principals ?? {} },
     limiter: createRateLimiter(options.ratePerMinute ?? 1_000_000, clock),
   };
@@ -110,12 +119,17 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
     filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
     store: memoryMarkerStore().store,
     publish: async (message) => `msg-${published.push(message)}`,
-    clock, log,
+    clock,
+    log,
     ...(options.withoutApi ? {} : { api }),
     ...(options.withSlack ? { slack: slackDeps(ops, clock, log) } : {}),
   });
   const call: ApiTestApp['call'] = (method, path, init = {}) => {
-    const headers: Record<string, string> = { ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers };
+    const headers: Record<string, string> = {
+      ...(init.token === undefined ? {} : { authorization: `Bearer ${init.token}` }),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    };
     const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     return Promise.resolve(app.request(path, { method, headers, ...(body === undefined ? {} : { body }) }));
   };
@@ -133,7 +147,8 @@ function slackDeps(ops: FleetOps, clock: TestClock, log: ApiDeps['log']): SlackD
     roleOf: (id) => (id === 'oncall@example.com' ? 'operator' : undefined),
     ops: slackOpsFrom(ops),
     store: { markOnce: async () => true },
-    clock, log,
+    clock,
+    log,
     post: async () => undefined,
     responseUrlPrefixes: ['https://hooks.slack.com/'],
     background: (task) => void task.catch(() => undefined),
@@ -191,14 +206,27 @@ export async function startFakeGoogleCerts(): Promise<FakeGoogleCerts> {
     sign({ audience, ...claims }, opts = {}) {
       // google-auth-library checks iat/exp against the real time, not the app's clock.
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: 'https://accounts.google.com', aud: audience, sub: '1234567890', email: 'oncall@example.com', email_verified: true, iat: now, exp: now + 3600, ...claims };
+      const payload = {
+        iss: 'https://accounts.google.com',
+        aud: audience,
+        sub: '1234567890',
+        email: 'oncall@example.com',
+        email_verified: true,
+        iat: now,
+        exp: now + 3600,
+        ...claims,
+      };
       const input = `${b64({ alg: 'RS256', kid: opts.kid ?? kid, typ: 'JWT' })}.${b64(payload)}`;
-      const signature = createSign('RSA-SHA256').update(input).sign(opts.key ?? privateKey).toString('base64url');
+      const signature = createSign('RSA-SHA256')
+        .update(input)
+        .sign(opts.key ?? privateKey)
+        .toString('base64url');
       return `${input}.${signature}`;
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

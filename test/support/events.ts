@@ -27,7 +27,11 @@ export function auditEntry(spec: AuditEntrySpec): Record<string, unknown> {
       ...(spec.failed ? { status: { code: 13, message: spec.failed } } : {}),
     },
     resource: { type: 'gke_cluster', labels: { project_id: spec.project, location: spec.location, cluster_name: spec.cluster } },
-    operation: { id: spec.operationId, producer: 'container.googleapis.com', ...(spec.phase === 'first' ? { first: true } : { last: true }) },
+    operation: {
+      id: spec.operationId,
+      producer: 'container.googleapis.com',
+      ...(spec.phase === 'first' ? { first: true } : { last: true }),
+    },
     timestamp: spec.at.toISOString(),
     insertId: `${spec.operationId}-${spec.phase}`,
     severity: spec.failed ? 'ERROR' : 'NOTICE',

@@ -27,10 +27,13 @@ export async function createCluster(adapters: GcpAdapters, name: string, locatio
 export async function deleteCluster(adapters: GcpAdapters, name: string, location: string): Promise<void> {
   const op = await adapters.container.deleteCluster(location, name);
   if (op) await adapters.container.waitForOperation(location, op.split('/').pop()!);
-  await pollUntil(async () => {
-    const record = await adapters.store.get('clusters', `${sandboxInfo().projectId}:${location}:${name}`);
-    return !record || record.phase === 'removed' || record.phase === 'skipped' || record.phase === 'failed' ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200, what: `${name} offboarded` });
+  await pollUntil(
+    async () => {
+      const record = await adapters.store.get('clusters', `${sandboxInfo().projectId}:${location}:${name}`);
+      return !record || record.phase === 'removed' || record.phase === 'skipped' || record.phase === 'failed' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: `${name} offboarded` },
+  );
 }
 
 /** Operation records about one cluster. */
@@ -40,18 +43,39 @@ export async function operationsFor(adapters: GcpAdapters, cluster: string): Pro
 }
 
 /** Waits for an operation record matching `predicate` to finish. */
-export function waitForOperation(adapters: GcpAdapters, cluster: string, predicate: (o: OperationRecord) => boolean, what: string, timeoutMs = 60_000): Promise<OperationRecord> {
-  return pollUntil(async () => (await operationsFor(adapters, cluster)).find((o) => o.finishedAt && predicate(o)), { timeoutMs, intervalMs: 200, what });
+export function waitForOperation(
+  adapters: GcpAdapters,
+  cluster: string,
+  predicate: (o: OperationRecord) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<OperationRecord> {
+  return pollUntil(async () => (await operationsFor(adapters, cluster)).find((o) => o.finishedAt && predicate(o)), {
+    timeoutMs,
+    intervalMs: 200,
+    what,
+  });
 }
 
 /** A realistic audit entry pair for a call that fleetpilot did not see happen (replays, reorderings). */
 export function auditEntries(cluster: string, location: string, method: ClusterMethod, at: Date) {
   const call = {
-    projectId: sandboxInfo().projectId, clusterName: cluster, location, method,
-    operationId: `operation-replay-${randomBytes(4).toString('hex')}`, viaZonesPath: false, principalEmail: 'sre@example.com',
+    projectId: sandboxInfo().projectId,
+    clusterName: cluster,
+    location,
+    method,
+    operationId: `operation-replay-${randomBytes(4).toString('hex')}`,
+    viaZonesPath: false,
+    principalEmail: 'sre@example.com',
   };
   return {
-    first: buildFirstAuditEntry({ ...call, request: { cluster: { name: cluster } }, response: { name: call.operationId }, timestamp: at, insertId: randomBytes(6).toString('hex') }),
+    first: buildFirstAuditEntry({
+      ...call,
+      request: { cluster: { name: cluster } },
+      response: { name: call.operationId },
+      timestamp: at,
+      insertId: randomBytes(6).toString('hex'),
+    }),
     last: buildLastAuditEntry({ ...call, timestamp: new Date(at.getTime() + 60_000), insertId: randomBytes(6).toString('hex') }),
   };
 }

@@ -178,12 +178,25 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
     importWaitMs: options.importWaitMs ?? 5_000,
   };
 
-  const importObject = (namespace: string, name: string): KubernetesObject => ({ apiVersion: MCS_API_VERSION, kind: 'ServiceImport', metadata: { name, namespace } });
+  const importObject = (namespace: string, name: string): KubernetesObject => ({
+    apiVersion: MCS_API_VERSION,
+    kind: 'ServiceImport',
+    metadata: { name, namespace },
+  });
   const exportsBecomeImports = (kube: MemoryKube) => {
     if (options.mcs !== 'auto') return;
     kube.onWrite((object, verb) => {
       if (verb !== 'delete' && object.kind === 'ServiceExport' && object.metadata?.name && object.metadata.namespace) {
-        if (!configKube.objects().some((o) => o.kind === 'ServiceImport' && o.metadata?.name === object.metadata?.name && o.metadata?.namespace === object.metadata?.namespace)) {
+        if (
+          !configKube
+            .objects()
+            .some(
+              (o) =>
+                o.kind === 'ServiceImport' &&
+                o.metadata?.name === object.metadata?.name &&
+                o.metadata?.namespace === object.metadata?.namespace,
+            )
+        ) {
           configKube.put(importObject(object.metadata.namespace, object.metadata.name));
         }
       }
@@ -193,7 +206,9 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
     for (const service of current.services) {
       kube.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } });
       kube.put({
-        apiVersion: 'v1', kind: 'Service', metadata: { name: service.name, namespace: service.namespace },
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: service.name, namespace: service.namespace },
         spec: { selector: { app: service.name }, ports: [{ name: 'http', protocol: 'TCP', port: service.port, targetPort: service.port }] },
       } as KubernetesObject);
     }
@@ -206,7 +221,16 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
   };
 
   const fleet: MemoryFleet = {
-    ctx, clock, store, container, hub, project, configCluster, configKube, logLines, published,
+    ctx,
+    clock,
+    store,
+    container,
+    hub,
+    project,
+    configCluster,
+    configKube,
+    logLines,
+    published,
     config: () => current,
     setConfig: (config) => void (current = parse(config)),
     kube(cluster) {
@@ -219,13 +243,23 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
       const registered = spec.registered || spec.onboarded;
       const membership = gkeMembership(project, current.fleet.membershipLocation, spec.name, spec.location, clock.now());
       const info = container.put({
-        name: spec.name, location: spec.location, status: spec.status ?? 'RUNNING', resourceLabels: spec.labels ?? { ...current.onboarding.matchLabels },
+        name: spec.name,
+        location: spec.location,
+        status: spec.status ?? 'RUNNING',
+        resourceLabels: spec.labels ?? { ...current.onboarding.matchLabels },
         ...(spec.registered ? { fleetMembership: membership.name } : {}),
         ...(spec.privateEndpointOnly ? { privateEndpointOnly: true } : {}),
       });
       const kube = newKube(spec.name);
       exportsBecomeImports(kube);
-      kube.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${spec.name}-node-0`, labels: { 'topology.kubernetes.io/region': region, 'topology.kubernetes.io/zone': spec.location } } });
+      kube.put({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: `${spec.name}-node-0`,
+          labels: { 'topology.kubernetes.io/region': region, 'topology.kubernetes.io/zone': spec.location },
+        },
+      });
       if (spec.app ?? true) deployApp(kube);
       if (registered) hub.putMembership(membership);
       if (spec.onboarded) {
@@ -237,14 +271,25 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
           importService(service.name, { region });
           if (current.onboarding.perClusterServices) importService(service.name, { cluster: spec.name });
         }
-        await writeClusterRecord(store, { projectId: project, location: spec.location, name: spec.name, region, phase: 'onboarded', membership: membership.name, updatedAt: clock.now().toISOString(), operationId: 'given' });
+        await writeClusterRecord(store, {
+          projectId: project,
+          location: spec.location,
+          name: spec.name,
+          region,
+          phase: 'onboarded',
+          membership: membership.name,
+          updatedAt: clock.now().toISOString(),
+          operationId: 'given',
+        });
       }
       return info;
     },
     async addAttached(spec) {
       const membership: Membership = {
         name: `projects/${project}/locations/global/memberships/${spec.id}`,
-        endpoint: { onPremCluster: { resourceLink: `//gkeonprem.googleapis.com/projects/${project}/locations/us-west1/vmwareClusters/${spec.id}` } },
+        endpoint: {
+          onPremCluster: { resourceLink: `//gkeonprem.googleapis.com/projects/${project}/locations/us-west1/vmwareClusters/${spec.id}` },
+        },
         state: { code: spec.state ?? 'READY' },
         authority: { issuer: `https://${spec.id}.example.internal` },
       };
@@ -252,7 +297,11 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
       const kube = newKube(spec.id);
       exportsBecomeImports(kube);
       // On-prem nodes carry no cloud topology labels.
-      kube.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${spec.id}-node-0`, labels: { 'kubernetes.io/hostname': `${spec.id}-node-0` } } });
+      kube.put({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: `${spec.id}-node-0`, labels: { 'kubernetes.io/hostname': `${spec.id}-node-0` } },
+      });
       if (spec.app ?? true) deployApp(kube);
       return structuredClone(membership);
     },
@@ -272,7 +321,10 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
     },
     route(service) {
       const config = current.services.find((s) => s.name === service);
-      const object = configKube.objects().find((o) => o.kind === 'HTTPRoute' && o.metadata?.name === service && o.metadata.namespace === (config?.namespace ?? service)) as HttpRoute | undefined;
+      const object = configKube
+        .objects()
+        .find((o) => o.kind === 'HTTPRoute' && o.metadata?.name === service && o.metadata.namespace === (config?.namespace ?? service)) as
+        HttpRoute | undefined;
       if (!object) return null;
       const strip = (name: string) => (name.startsWith(`${service}-`) ? name.slice(service.length + 1) : name);
       const weights: Record<string, number> = {};
@@ -293,12 +345,18 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
         .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
     },
     clusterRecord(name) {
-      return [...store.docs.entries()].filter(([k]) => k.startsWith(`${CLUSTERS}/`)).map(([, d]) => d as unknown as ClusterRecord).find((r) => r.name === name);
+      return [...store.docs.entries()]
+        .filter(([k]) => k.startsWith(`${CLUSTERS}/`))
+        .map(([, d]) => d as unknown as ClusterRecord)
+        .find((r) => r.name === name);
     },
     facts: () => readFacts(store),
     async drainedRegions() {
       const plan = planFleet(await readSnapshot(ctx));
-      return Object.values(plan.drains.regions).filter((r) => r.drained).map((r) => r.region).sort();
+      return Object.values(plan.drains.regions)
+        .filter((r) => r.drained)
+        .map((r) => r.region)
+        .sort();
     },
     failPublishing: (error) => void (publishError = error),
   };

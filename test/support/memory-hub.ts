@@ -9,7 +9,16 @@ import type { Feature, Membership } from '../../shared/adapters/gkehub-types.ts'
 import type { Clock } from '../../shared/core/clock.ts';
 import { httpError, withFaults, type Faulty } from './faults.ts';
 
-const METHODS = ['getMembership', 'listMemberships', 'createMembership', 'patchMembership', 'deleteMembership', 'getFeature', 'createFeature', 'patchFeature'] as const;
+const METHODS = [
+  'getMembership',
+  'listMemberships',
+  'createMembership',
+  'patchMembership',
+  'deleteMembership',
+  'getFeature',
+  'createFeature',
+  'patchFeature',
+] as const;
 
 /** The adapter, and the fleet behind it for fixtures and assertions. */
 export interface MemoryHub extends GkeHubAdapter, Faulty<(typeof METHODS)[number]> {
@@ -36,13 +45,22 @@ export function memoryHub(projectId: string, clock: Clock): MemoryHub {
       return copy(memberships.get(membershipName(location, id)));
     },
     async listMemberships(location: string) {
-      return [...memberships.values()].filter((m) => location === '-' || m.name.includes(`/locations/${location}/`)).map((m) => structuredClone(m));
+      return [...memberships.values()]
+        .filter((m) => location === '-' || m.name.includes(`/locations/${location}/`))
+        .map((m) => structuredClone(m));
     },
     async createMembership(location: string, id: string, body: Omit<Membership, 'name'>) {
       const name = membershipName(location, id);
       if (memberships.has(name)) throw httpError(409, `Request failed with status code 409: ALREADY_EXISTS: ${name}`);
       const at = clock.now().toISOString();
-      const membership: Membership = { ...structuredClone(body), name, state: { code: 'READY' }, createTime: at, updateTime: at, uniqueId: `uid-${id}` };
+      const membership: Membership = {
+        ...structuredClone(body),
+        name,
+        state: { code: 'READY' },
+        createTime: at,
+        updateTime: at,
+        uniqueId: `uid-${id}`,
+      };
       memberships.set(name, membership);
       return structuredClone(membership);
     },
@@ -61,7 +79,13 @@ export function memoryHub(projectId: string, clock: Clock): MemoryHub {
     },
     async createFeature(feature: string, spec: Feature['spec']) {
       if (features.has(feature)) throw httpError(409, `Request failed with status code 409: ALREADY_EXISTS: ${featureName(feature)}`);
-      const created: Feature = { name: featureName(feature), spec: structuredClone(spec ?? {}), resourceState: { state: 'ACTIVE' }, state: { state: { code: hub.featureState } }, createTime: clock.now().toISOString() };
+      const created: Feature = {
+        name: featureName(feature),
+        spec: structuredClone(spec ?? {}),
+        resourceState: { state: 'ACTIVE' },
+        state: { state: { code: hub.featureState } },
+        createTime: clock.now().toISOString(),
+      };
       features.set(feature, created);
       return structuredClone(created);
     },
@@ -81,7 +105,9 @@ export function memoryHub(projectId: string, clock: Clock): MemoryHub {
 }
 
 function getPath(object: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
+  return path
+    .split('.')
+    .reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
 }
 
 function setPath(object: Record<string, unknown>, path: string, value: unknown): void {

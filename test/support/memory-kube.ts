@@ -43,7 +43,12 @@ export function memoryKube(cluster: string, clock: Clock): MemoryKube {
   let uids = 0;
 
   const keyOf = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
-  const refOf = (o: KubernetesObject): ObjectRef => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', name: o.metadata?.name ?? '', ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}) });
+  const refOf = (o: KubernetesObject): ObjectRef => ({
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    name: o.metadata?.name ?? '',
+    ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+  });
   const describe = (ref: ObjectRef) => `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in ${cluster}`;
   const notFound = (ref: ObjectRef) => httpError(404, `Kubernetes API answered 404: ${describe(ref)} not found`);
   const copy = <T>(value: T): T => structuredClone(value);
@@ -111,7 +116,10 @@ export function memoryKube(cluster: string, clock: Clock): MemoryKube {
       if (!ref.apiVersion || !ref.kind || !ref.name) throw httpError(400, 'object needs apiVersion, kind and metadata.name');
       const live = objects.get(keyOf(ref));
       const next = applied(desired, live);
-      owned.set(keyOf(ref), { labels: Object.keys(desired.metadata?.labels ?? {}), annotations: Object.keys(desired.metadata?.annotations ?? {}) });
+      owned.set(keyOf(ref), {
+        labels: Object.keys(desired.metadata?.labels ?? {}),
+        annotations: Object.keys(desired.metadata?.annotations ?? {}),
+      });
       if (live && isDeepStrictEqual(next, live)) return { changed: false, object: copy(live) as T };
       const stored = store(next, live);
       notify(stored, 'apply');
@@ -152,7 +160,14 @@ export function memoryKube(cluster: string, clock: Clock): MemoryKube {
       const account = objects.get(keyOf({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: serviceAccount }));
       if (!account) throw notFound({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: serviceAccount });
       const iat = Math.floor(clock.now().getTime() / 1000);
-      const claims = { iss: `https://${cluster}.example.internal`, aud: audiences, iat, exp: iat + expirationSeconds, sub: `system:serviceaccount:${namespace}:${serviceAccount}`, 'kubernetes.io': { namespace, serviceaccount: { name: serviceAccount, uid: account.metadata?.uid } } };
+      const claims = {
+        iss: `https://${cluster}.example.internal`,
+        aud: audiences,
+        iat,
+        exp: iat + expirationSeconds,
+        sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        'kubernetes.io': { namespace, serviceaccount: { name: serviceAccount, uid: account.metadata?.uid } },
+      };
       const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
       return `${part({ alg: 'RS256', kid: cluster })}.${part(claims)}.${Buffer.from(`signed-by-${cluster}-${++version}`).toString('base64url')}`;
     },
@@ -193,6 +208,9 @@ function parseSelector(selector: string | undefined): Record<string, string> {
 /** The API server stores a Secret's `stringData` base64-encoded in `data`, and never returns `stringData`. */
 function moveStringData(secret: KubernetesObject & { stringData?: Record<string, string>; data?: Record<string, string> }): void {
   if (!secret.stringData) return;
-  secret.data = { ...(secret.data ?? {}), ...Object.fromEntries(Object.entries(secret.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+  secret.data = {
+    ...(secret.data ?? {}),
+    ...Object.fromEntries(Object.entries(secret.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
   delete secret.stringData;
 }

@@ -18,11 +18,16 @@ export function memoryStore(): Store & { docs: Map<string, DocData> } {
   const docs = new Map<string, DocData>();
   const key = (c: string, id: string) => `${c}/${id}`;
   const copy = (d: DocData | undefined) => (d ? clone(d) : undefined);
-  const inCollection = (c: string) => [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([k, d]) => ({ id: k.slice(c.length + 1), d }));
+  const inCollection = (c: string) =>
+    [...docs.entries()].filter(([k]) => k.startsWith(`${c}/`)).map(([k, d]) => ({ id: k.slice(c.length + 1), d }));
   let queue: Promise<unknown> = Promise.resolve();
   const query = async (c: string, q: StoreQuery) => {
-    const value = (d: DocData) => { const v = d[q.orderBy]; return typeof v === 'string' ? v : ''; };
-    const desc = (a: { id: string; d: DocData }, b: { id: string; d: DocData }) => (value(b.d) < value(a.d) ? -1 : value(b.d) > value(a.d) ? 1 : b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+    const value = (d: DocData) => {
+      const v = d[q.orderBy];
+      return typeof v === 'string' ? v : '';
+    };
+    const desc = (a: { id: string; d: DocData }, b: { id: string; d: DocData }) =>
+      value(b.d) < value(a.d) ? -1 : value(b.d) > value(a.d) ? 1 : b.id < a.id ? -1 : b.id > a.id ? 1 : 0;
     return inCollection(c)
       .filter(({ d }) => Object.entries(q.equals ?? {}).every(([f, v]) => d[f] === v))
       .filter(({ d }) => (q.from === undefined || value(d) >= q.from) && (q.to === undefined || value(d) <= q.to))

@@ -26,7 +26,12 @@ export async function kubeFor(adapters: GcpAdapters, location: string, cluster: 
   const info = await adapters.container.getCluster(location, cluster);
   if (!info) throw new Error(`sandbox cluster ${cluster} does not exist`);
   return createKubeAdapter(
-    kubeConfigFor({ name: cluster, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, token: await adapters.tokens.token() }),
+    kubeConfigFor({
+      name: cluster,
+      server: endpointServer(info.endpoint),
+      caPem: info.caCertificatePem,
+      token: await adapters.tokens.token(),
+    }),
     fieldManager,
   );
 }
@@ -36,6 +41,10 @@ export async function kubeFor(adapters: GcpAdapters, location: string, cluster: 
  * for tests that race two instances against the one the sandbox serves.
  */
 export function secondInstance(): Promise<FunctionContext> {
-  const env = { ...sandboxInfo().env, FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'), LOG_LEVEL: 'ERROR' };
+  const env = {
+    ...sandboxInfo().env,
+    FLEETPILOT_FLEET_CONFIG_FILE: join(sandboxInfo().repoRoot, 'examples', 'fleet.yaml'),
+    LOG_LEVEL: 'ERROR',
+  };
   return buildFunctionContext(env, 'second-instance');
 }

@@ -15,7 +15,13 @@ export interface SandboxInfo {
   /** The webhook receivers and the sandbox's configuration repository. */
   gitops: { servicesUrl: string; webhookSecret: string; repoDir: string };
   /** The operations API: URL, one API token per role, audience of ID tokens, Slack signing secret. */
-  api: { url: string; tokens: { viewer: string; operator: string; admin: string }; audience: string; slackSigningSecret: string; slackResponsePrefix: string };
+  api: {
+    url: string;
+    tokens: { viewer: string; operator: string; admin: string };
+    audience: string;
+    slackSigningSecret: string;
+    slackResponsePrefix: string;
+  };
   /** The local data plane in front of the config cluster's Gateway. */
   gatewayUrl: string;
   stateDir: string;

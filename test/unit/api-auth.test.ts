@@ -80,15 +80,28 @@ describe('API tokens and roles', () => {
     for (const [who, token] of Object.entries(t.tokens)) {
       expect(everything).not.toContain(token);
       expect(everything).not.toContain(token.slice(4));
-      expect(t.store.docs.get(`${API_TOKENS}/${hashToken(token)}`)).toMatchObject({ principal: PRINCIPALS[who as keyof typeof PRINCIPALS], role: who, revoked: false });
+      expect(t.store.docs.get(`${API_TOKENS}/${hashToken(token)}`)).toMatchObject({
+        principal: PRINCIPALS[who as keyof typeof PRINCIPALS],
+        role: who,
+        revoked: false,
+      });
     }
   });
 
   it('never echoes a credential in a response', async () => {
     const t = await apiTestApp();
-    const attempts = [`Bearer ${t.tokens.viewer}x`, `Bearer ${t.tokens.viewer} ${t.tokens.admin}`, `Basic ${t.tokens.admin}`, `Bearer ${t.tokens.viewer}`];
+    const attempts = [
+      `Bearer ${t.tokens.viewer}x`,
+      `Bearer ${t.tokens.viewer} ${t.tokens.admin}`,
+      `Basic ${t.tokens.admin}`,
+      `Bearer ${t.tokens.viewer}`,
+    ];
     for (const authorization of attempts) {
-      const res = await t.app.request(DRAIN, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(REASON) });
+      const res = await t.app.request(DRAIN, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(REASON),
+      });
       const text = await res.text();
       expect(res.status).toBeGreaterThanOrEqual(401);
       for (const token of Object.values(t.tokens)) expect(text).not.toContain(token.slice(4, 20));
@@ -111,7 +124,8 @@ describe('Google ID tokens (real verifier, local certificate endpoint)', () => {
     await google.close();
   });
 
-  const app = () => apiTestApp({ idTokens: googleIdTokenVerifier({ audience: AUDIENCE, certsUrl: google.certsUrl }), principals: { [EMAIL]: 'operator' } });
+  const app = () =>
+    apiTestApp({ idTokens: googleIdTokenVerifier({ audience: AUDIENCE, certsUrl: google.certsUrl }), principals: { [EMAIL]: 'operator' } });
   const now = () => Math.floor(Date.now() / 1000);
 
   it('a valid token of a mapped email drains, and the operation names the email', async () => {
@@ -120,11 +134,18 @@ describe('Google ID tokens (real verifier, local certificate endpoint)', () => {
     const res = await t.call('POST', DRAIN, { token, body: REASON });
     const body = (await res.json()) as { result: string; operation: { id: string; principal: string } };
     expect([res.status, body.result, body.operation.principal]).toEqual([200, 'succeeded', EMAIL]);
-    expect(t.store.docs.get(`${OPERATIONS}/${body.operation.id}`)).toMatchObject({ principal: EMAIL, kind: 'manual-drain', region: 'asia-northeast1' });
+    expect(t.store.docs.get(`${OPERATIONS}/${body.operation.id}`)).toMatchObject({
+      principal: EMAIL,
+      kind: 'manual-drain',
+      region: 'asia-northeast1',
+    });
     expect((await t.hold('asia-northeast1'))?.by).toBe(EMAIL);
     // The operator's role holds: onboarding needs admin.
     const onboard = await t.call('POST', '/v1/clusters/onboard', { token, body: ONBOARD });
-    expect([onboard.status, ((await onboard.json()) as { message: string }).message]).toEqual([403, `POST /v1/clusters/onboard needs the admin role; ${EMAIL} is operator`]);
+    expect([onboard.status, ((await onboard.json()) as { message: string }).message]).toEqual([
+      403,
+      `POST /v1/clusters/onboard needs the admin role; ${EMAIL} is operator`,
+    ]);
     const detail = await t.call('GET', `/v1/operations/${body.operation.id}`, { token });
     expect(((await detail.json()) as { principal: string }).principal).toBe(EMAIL);
   });
@@ -137,7 +158,10 @@ describe('Google ID tokens (real verifier, local certificate endpoint)', () => {
   });
 
   it('answers 503 (retry) when the certificates cannot be fetched: not a bad token, and not "bad signature"', async () => {
-    const t = await apiTestApp({ idTokens: googleIdTokenVerifier({ audience: AUDIENCE, certsUrl: `${google.certsUrl}/gone` }), principals: { [EMAIL]: 'operator' } });
+    const t = await apiTestApp({
+      idTokens: googleIdTokenVerifier({ audience: AUDIENCE, certsUrl: `${google.certsUrl}/gone` }),
+      principals: { [EMAIL]: 'operator' },
+    });
     const res = await t.call('GET', '/v1/fleet', { token: google.sign({ audience: AUDIENCE }) });
     expect([res.status, res.headers.get('retry-after'), ((await res.json()) as { code: string }).code]).toEqual([503, '5', 'unavailable']);
   });
@@ -145,17 +169,47 @@ describe('Google ID tokens (real verifier, local certificate endpoint)', () => {
   it.each<[string, () => string, number, string]>([
     ['wrong audience', () => google.sign({ audience: 'https://someone-else.example' }), 401, 'ID token rejected: wrong audience'],
     ['expired', () => google.sign({ audience: AUDIENCE, iat: now() - 7200, exp: now() - 3600 }), 401, 'ID token rejected: expired'],
-    ['expired, with an email that says "audience"', () => google.sign({ audience: AUDIENCE, email: 'audience-team@example.com', iat: now() - 7200, exp: now() - 3600 }), 401, 'ID token rejected: expired'],
-    ['not yet valid', () => google.sign({ audience: AUDIENCE, iat: now() + 3600, exp: now() + 7200 }), 401, 'ID token rejected: not yet valid'],
-    ['signed with another key', () => google.sign({ audience: AUDIENCE }, { key: google.strangerKey }), 401, 'ID token rejected: bad signature'],
+    [
+      'expired, with an email that says "audience"',
+      () => google.sign({ audience: AUDIENCE, email: 'audience-team@example.com', iat: now() - 7200, exp: now() - 3600 }),
+      401,
+      'ID token rejected: expired',
+    ],
+    [
+      'not yet valid',
+      () => google.sign({ audience: AUDIENCE, iat: now() + 3600, exp: now() + 7200 }),
+      401,
+      'ID token rejected: not yet valid',
+    ],
+    [
+      'signed with another key',
+      () => google.sign({ audience: AUDIENCE }, { key: google.strangerKey }),
+      401,
+      'ID token rejected: bad signature',
+    ],
     ['an unknown key id', () => google.sign({ audience: AUDIENCE }, { kid: 'rotated-away' }), 401, 'ID token rejected: bad signature'],
-    ['a tampered payload', () => tamper(google.sign({ audience: AUDIENCE, email: 'viewer@example.com' })), 401, 'ID token rejected: bad signature'],
+    [
+      'a tampered payload',
+      () => tamper(google.sign({ audience: AUDIENCE, email: 'viewer@example.com' })),
+      401,
+      'ID token rejected: bad signature',
+    ],
     ['another issuer', () => google.sign({ audience: AUDIENCE, iss: 'https://evil.example' }), 401, 'ID token rejected: wrong issuer'],
-    ['an unverified email', () => google.sign({ audience: AUDIENCE, email_verified: false }), 401, 'ID token rejected: its email is not verified'],
+    [
+      'an unverified email',
+      () => google.sign({ audience: AUDIENCE, email_verified: false }),
+      401,
+      'ID token rejected: its email is not verified',
+    ],
     ['no email claim', () => google.sign({ audience: AUDIENCE, email: undefined }), 401, 'ID token rejected: it carries no email claim'],
     ['an unsigned token (alg none, no key id)', () => 'eyJhbGciOiJub25lIn0.e30.c2ln', 401, 'ID token rejected: bad signature'],
     ['a JWT-shaped string that is no JWT', () => 'aaaa.bbbb.cccc', 401, 'ID token rejected: malformed token'],
-    ['an unmapped email', () => google.sign({ audience: AUDIENCE, email: 'stranger@example.com' }), 403, 'stranger@example.com has no fleetpilot role; ask an admin to add it'],
+    [
+      'an unmapped email',
+      () => google.sign({ audience: AUDIENCE, email: 'stranger@example.com' }),
+      403,
+      'stranger@example.com has no fleetpilot role; ask an admin to add it',
+    ],
   ])('%s', async (_name, token, status, message) => {
     const t = await app();
     const jwt = token();

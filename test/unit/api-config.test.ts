@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { apiTestApp, EXAMPLE_CONFIG } from '../support/api-fakes.ts';
 
-type Body = { code?: string; message?: string; details?: { problems?: string[] }; source?: string; config?: { services?: { name: string }[] }; result?: string };
+type Body = {
+  code?: string;
+  message?: string;
+  details?: { problems?: string[] };
+  source?: string;
+  config?: { services?: { name: string }[] };
+  result?: string;
+};
 
 describe('/v1/config', () => {
   it('shows the configuration in force to a viewer', async () => {

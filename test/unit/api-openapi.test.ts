@@ -18,7 +18,7 @@ interface Document {
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /** `:param` → `{param}`, without a trailing slash (a sub-router's `/` mounts as `/v1/routes`). */
-const openapiPath = (path: string) => (path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}').replace(/(.)\/$/, '$1'));
+const openapiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}').replace(/(.)\/$/, '$1');
 
 describe('GET /openapi.json', () => {
   let t: ApiTestApp;
@@ -32,9 +32,28 @@ describe('GET /openapi.json', () => {
   });
 
   /** Every registered route, as `METHOD path` in OpenAPI notation; middleware (`ALL`) and the document itself excluded. */
-  const served = () => [...new Set(t.app.routes.filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json').map((r) => `${r.method.toLowerCase()} ${openapiPath(r.path)}`))].sort();
-  const documented = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.includes(m)).map((m) => `${m} ${path}`)).sort();
-  const operations = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).filter(([m]) => METHODS.includes(m)).map(([method, op]) => ({ method, path, op })));
+  const served = () =>
+    [
+      ...new Set(
+        t.app.routes
+          .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json')
+          .map((r) => `${r.method.toLowerCase()} ${openapiPath(r.path)}`),
+      ),
+    ].sort();
+  const documented = () =>
+    Object.entries(doc.paths)
+      .flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => `${m} ${path}`),
+      )
+      .sort();
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([m]) => METHODS.includes(m))
+        .map(([method, op]) => ({ method, path, op })),
+    );
 
   it('is a valid OpenAPI 3 document', async () => {
     expect(doc.openapi).toMatch(/^3\./);
@@ -59,7 +78,8 @@ describe('GET /openapi.json', () => {
     const v1 = operations().filter(({ path }) => path.startsWith('/v1/'));
     expect(v1.length).toBe(14);
     for (const { method, path, op } of v1) expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
-    for (const { method, path, op } of operations().filter(({ path }) => !path.startsWith('/v1/'))) expect(op.security, `${method} ${path}`).toBeUndefined();
+    for (const { method, path, op } of operations().filter(({ path }) => !path.startsWith('/v1/')))
+      expect(op.security, `${method} ${path}`).toBeUndefined();
   });
 
   it('every /v1 operation documents the errors every call can answer, in the error shape', () => {
@@ -70,7 +90,9 @@ describe('GET /openapi.json', () => {
       const expected = ['200', '400', '401', '403', '429', ...(method === 'post' ? ['413', '415'] : []), ...(acts ? ['404', '409'] : [])];
       expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(expected));
       for (const status of statuses.filter((s) => Number(s) >= 400)) {
-        expect(op.responses[status], `${method} ${path} ${status}`).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+        expect(op.responses[status], `${method} ${path} ${status}`).toMatchObject({
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        });
       }
       expect(op.summary, `${method} ${path}`).toBeTruthy();
     }

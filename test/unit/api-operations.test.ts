@@ -14,8 +14,13 @@ const MOVES = '(store: 50% of default traffic moves)';
 /** People's requests never share an instant: the drain model orders equal instants by kind and region, not by arrival. */
 const aSecondLater = (t: ApiTestApp) => t.clock.advance(1_000);
 
-interface ErrorBody { code: string; message: string; details?: Record<string, unknown> }
-const operationsIn = (t: ApiTestApp) => [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${OPERATIONS}/`)).map(([, d]) => d as unknown as OperationRecord);
+interface ErrorBody {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+const operationsIn = (t: ApiTestApp) =>
+  [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${OPERATIONS}/`)).map(([, d]) => d as unknown as OperationRecord);
 const idempotencyRecords = (t: ApiTestApp) => [...t.store.docs.keys()].filter((k) => k.startsWith(`${IDEMPOTENCY}/`));
 
 describe('POST /v1/regions/{region}/drain and /restore', () => {
@@ -24,8 +29,17 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const res = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } });
     const body = ManualResultSchema.parse(await res.json());
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ result: 'succeeded', summary: `${TOKYO} drained (manual hold) by ${PRINCIPALS.operator} ${MOVES}: ${REASON}` });
-    expect(body.operation).toMatchObject({ kind: 'manual-drain', principal: PRINCIPALS.operator, region: TOKYO, result: 'succeeded', trigger: { source: 'api', reason: REASON } });
+    expect(body).toMatchObject({
+      result: 'succeeded',
+      summary: `${TOKYO} drained (manual hold) by ${PRINCIPALS.operator} ${MOVES}: ${REASON}`,
+    });
+    expect(body.operation).toMatchObject({
+      kind: 'manual-drain',
+      principal: PRINCIPALS.operator,
+      region: TOKYO,
+      result: 'succeeded',
+      trigger: { source: 'api', reason: REASON },
+    });
     expect(await t.hold(TOKYO)).toMatchObject({ by: PRINCIPALS.operator, reason: REASON });
     expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 0, [OSAKA]: 50 });
     expect(operationsIn(t)).toEqual([body.operation]);
@@ -35,7 +49,11 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     expect([restore.status, ((await restore.json()) as { result: string }).result]).toEqual([200, 'succeeded']);
     expect(await t.drained()).toEqual([]);
     expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 50, [OSAKA]: 50 });
-    expect(operationsIn(t).map((o) => o.kind).sort()).toEqual(['manual-drain', 'manual-restore']);
+    expect(
+      operationsIn(t)
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['manual-drain', 'manual-restore']);
   });
 
   it.each<[string, string, string | undefined, Record<string, string>, string]>([
@@ -51,10 +69,20 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     ['an array body', drainPath(TOKYO), JSON.stringify([REASON]), {}, '(root)'],
     ['bad JSON', drainPath(TOKYO), '{"reason": "bad deploy"', {}, 'JSON'],
     ['an empty body', drainPath(TOKYO), undefined, { 'content-type': 'application/json' }, 'JSON'],
-    ['a bad Idempotency-Key', drainPath(TOKYO), JSON.stringify({ reason: REASON }), { 'idempotency-key': 'has spaces in it' }, 'Idempotency-Key'],
+    [
+      'a bad Idempotency-Key',
+      drainPath(TOKYO),
+      JSON.stringify({ reason: REASON }),
+      { 'idempotency-key': 'has spaces in it' },
+      'Idempotency-Key',
+    ],
   ])('%s → 400 naming the field', async (_name, path, body, headers, field) => {
     const t = await apiTestApp();
-    const res = await t.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body }) });
+    const res = await t.app.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
     const answer = (await res.json()) as ErrorBody;
     expect([res.status, answer.code]).toEqual([400, 'invalid_argument']);
     expect(answer.message).toContain(field);
@@ -71,7 +99,11 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
 
   it('refuses a body that is not JSON with 415', async () => {
     const t = await apiTestApp();
-    const res = await t.app.request(drainPath(TOKYO), { method: 'POST', headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'text/plain' }, body: JSON.stringify({ reason: REASON }) });
+    const res = await t.app.request(drainPath(TOKYO), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'text/plain' },
+      body: JSON.stringify({ reason: REASON }),
+    });
     expect([res.status, ((await res.json()) as ErrorBody).code]).toEqual([415, 'unsupported_media_type']);
     expect(await t.drained()).toEqual([]);
   });
@@ -93,7 +125,10 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     const res = await t.call('POST', drainPath(OSAKA), { token: t.tokens.operator, body: { reason: 'osaka too' } });
     const answer = (await res.json()) as ErrorBody;
     expect(res.status).toBe(409);
-    expect(answer).toMatchObject({ code: 'refused', details: { guard: 'last-serving-region', reason: `draining ${OSAKA} would leave store with no serving region` } });
+    expect(answer).toMatchObject({
+      code: 'refused',
+      details: { guard: 'last-serving-region', reason: `draining ${OSAKA} would leave store with no serving region` },
+    });
     expect(answer.message).toContain('last-serving-region');
     expect(await t.drained()).toEqual([TOKYO]);
     const refused = operationsIn(t).find((o) => o.id === answer.details?.operationId);
@@ -103,7 +138,10 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
   it('an unknown region answers 404 naming the known ones', async () => {
     const t = await apiTestApp();
     const res = await t.call('POST', drainPath('europe-west1'), { token: t.tokens.operator, body: { reason: REASON } });
-    expect([res.status, await res.json()]).toEqual([404, { code: 'not_found', message: 'region europe-west1 is not part of the fleet', details: { knownRegions: [TOKYO, OSAKA] } }]);
+    expect([res.status, await res.json()]).toEqual([
+      404,
+      { code: 'not_found', message: 'region europe-west1 is not part of the fleet', details: { knownRegions: [TOKYO, OSAKA] } },
+    ]);
   });
 
   it('an unexpected failure answers 500 without details, logs once, and leaves no trace', async () => {
@@ -167,7 +205,10 @@ describe('Idempotency-Key', () => {
     const t = await apiTestApp();
     const answers = await Promise.all([send(t, 'racing', { reason: REASON }), send(t, 'racing', { reason: REASON })]);
     const statuses = answers.map((r) => `${r.status}${r.headers.get('idempotent-replayed') ? ' replayed' : ''}`).sort();
-    expect([['200', '409'], ['200', '200 replayed']]).toContainEqual(statuses);
+    expect([
+      ['200', '409'],
+      ['200', '200 replayed'],
+    ]).toContainEqual(statuses);
     expect(operationsIn(t)).toHaveLength(1);
   });
 
@@ -176,7 +217,11 @@ describe('Idempotency-Key', () => {
     expect((await send(t, 'shared-key', { reason: REASON })).status).toBe(200);
     const other = await send(t, 'shared-key', { reason: REASON }, t.tokens.admin);
     expect([other.status, other.headers.get('idempotent-replayed')]).toEqual([200, null]);
-    expect(operationsIn(t).map((o) => o.principal).sort()).toEqual([PRINCIPALS.admin, PRINCIPALS.operator]);
+    expect(
+      operationsIn(t)
+        .map((o) => o.principal)
+        .sort(),
+    ).toEqual([PRINCIPALS.admin, PRINCIPALS.operator]);
   });
 
   it('a refusal is replayed as the same refusal, without acting again', async () => {
@@ -209,7 +254,11 @@ describe('rate limit', () => {
     const limited = await t.call('GET', '/v1/fleet', { token: t.tokens.viewer });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('20');
-    expect(await limited.json()).toEqual({ code: 'resource_exhausted', message: `rate limit exceeded for ${PRINCIPALS.viewer}; retry in 20 s`, details: { retryAfterSeconds: 20 } });
+    expect(await limited.json()).toEqual({
+      code: 'resource_exhausted',
+      message: `rate limit exceeded for ${PRINCIPALS.viewer}; retry in 20 s`,
+      details: { retryAfterSeconds: 20 },
+    });
     // Another principal has its own bucket; a limited mutation does not act.
     expect((await t.call('GET', '/v1/fleet', { token: t.tokens.operator })).status).toBe(200);
     expect((await t.call('POST', '/v1/plan', { token: t.tokens.viewer, body: { action: 'reconcile' } })).status).toBe(429);
@@ -223,7 +272,8 @@ describe('GET /v1/operations', () => {
   /** Eight operations over five minutes; some start at the same instant. */
   async function history(): Promise<{ t: ApiTestApp; all: OperationRecord[] }> {
     const t = await apiTestApp();
-    const act = async (path: string, token: string, body: unknown) => expect((await t.call('POST', path, { token, body })).status).toBe(200);
+    const act = async (path: string, token: string, body: unknown) =>
+      expect((await t.call('POST', path, { token, body })).status).toBe(200);
     await act(drainPath(TOKYO), t.tokens.operator, { reason: REASON });
     await act('/v1/reconcile', t.tokens.operator, {});
     t.clock.advance(60_000);
@@ -235,7 +285,9 @@ describe('GET /v1/operations', () => {
     t.clock.advance(180_000);
     await act(restorePath(OSAKA), t.tokens.operator, { reason: 'maintenance done' });
     await act('/v1/reconcile', t.tokens.operator, {});
-    const all = operationsIn(t).sort((a, b) => (a.startedAt === b.startedAt ? b.id.localeCompare(a.id) : b.startedAt.localeCompare(a.startedAt)));
+    const all = operationsIn(t).sort((a, b) =>
+      a.startedAt === b.startedAt ? b.id.localeCompare(a.id) : b.startedAt.localeCompare(a.startedAt),
+    );
     return { t, all };
   }
   const list = async (t: ApiTestApp, query: string) => {
@@ -319,7 +371,10 @@ describe('GET /v1/operations', () => {
     const missing = await t.call('GET', '/v1/operations/op-9999', { token: t.tokens.viewer });
     expect([missing.status, await missing.json()]).toEqual([404, { code: 'not_found', message: 'operation op-9999 does not exist' }]);
     const malformed = await t.call('GET', '/v1/operations/op%20one', { token: t.tokens.viewer });
-    expect([malformed.status, ((await malformed.json()) as ErrorBody).message]).toEqual([400, 'invalid request: id: must be an operation id']);
+    expect([malformed.status, ((await malformed.json()) as ErrorBody).message]).toEqual([
+      400,
+      'invalid request: id: must be an operation id',
+    ]);
   });
 });
 
@@ -367,7 +422,12 @@ describe('POST /v1/clusters/onboard and /offboard', () => {
     ['location and name', { location: 'asia-northeast1-a', name: 'tokyo-1' }, 200, 'succeeded'],
     ['a membership', { membership: `projects/${PROJECT}/locations/global/memberships/tokyo-1` }, 200, 'succeeded'],
     ['a dry run', { location: 'asia-northeast1-a', name: 'tokyo-1', dryRun: true }, 200, 'planned'],
-    ['both a membership and a name', { location: 'asia-northeast1-a', name: 'tokyo-1', membership: `projects/${PROJECT}/locations/global/memberships/tokyo-1` }, 400, 'membership'],
+    [
+      'both a membership and a name',
+      { location: 'asia-northeast1-a', name: 'tokyo-1', membership: `projects/${PROJECT}/locations/global/memberships/tokyo-1` },
+      400,
+      'membership',
+    ],
     ['a name alone', { name: 'tokyo-1' }, 400, 'membership'],
     ['a bad cluster name', { location: 'asia-northeast1-a', name: 'Tokyo_1' }, 400, 'name'],
   ])('onboard with %s', async (_name, body, status, expected) => {
@@ -378,13 +438,18 @@ describe('POST /v1/clusters/onboard and /offboard', () => {
     if (status === 200) expect(answer.result).toBe(expected);
     else expect(answer.message).toContain(expected);
     expect(t.fleet.clusterRecord('tokyo-1')?.phase).toBe(status === 200 && expected === 'succeeded' ? 'onboarded' : undefined);
-    const exported = await t.fleet.kube('tokyo-1').get({ apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', namespace: 'store', name: 'store-asia-northeast1' });
+    const exported = await t.fleet
+      .kube('tokyo-1')
+      .get({ apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', namespace: 'store', name: 'store-asia-northeast1' });
     expect(exported !== null).toBe(expected === 'succeeded');
   });
 
   it('offboarding a cluster the fleet does not know answers 404', async () => {
     const t = await apiTestApp();
-    const res = await t.call('POST', '/v1/clusters/offboard', { token: t.tokens.admin, body: { location: 'asia-northeast1-a', name: 'ghost' } });
+    const res = await t.call('POST', '/v1/clusters/offboard', {
+      token: t.tokens.admin,
+      body: { location: 'asia-northeast1-a', name: 'ghost' },
+    });
     expect([res.status, ((await res.json()) as ErrorBody).code]).toEqual([404, 'not_found']);
   });
 });
@@ -397,7 +462,10 @@ describe('readiness, reads and body limit', () => {
     t.ops.dependencies.container = { ok: false, latencyMs: 3000, error: 'no answer within 3000 ms' };
     t.clock.advance(60_000); // past the cached result (test/unit/readiness.test.ts covers the cache)
     const notReady = await t.call('GET', '/readyz', { token: t.tokens.viewer });
-    expect([notReady.status, await notReady.json()]).toMatchObject([503, { status: 'not ready', dependencies: { container: { ok: false }, firestore: { ok: true } } }]);
+    expect([notReady.status, await notReady.json()]).toMatchObject([
+      503,
+      { status: 'not ready', dependencies: { container: { ok: false }, firestore: { ok: true } } },
+    ]);
     const without = await (await apiTestApp({ withoutApi: true })).app.request('/readyz');
     expect([without.status, await without.json()]).toEqual([503, { status: 'not ready' }]);
   });
@@ -406,12 +474,33 @@ describe('readiness, reads and body limit', () => {
     const t = await apiTestApp();
     await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } });
     const get = async (path: string) => (await t.call('GET', path, { token: t.tokens.viewer })).json() as Promise<Record<string, unknown>>;
-    expect(await get('/v1/fleet/regions')).toMatchObject({ regions: [{ region: TOKYO, drained: true, serving: false, manualHold: { by: PRINCIPALS.operator, reason: REASON } }, { region: OSAKA, serving: true }] });
-    const clusters = [['tokyo-1', 'not-onboarded'], ['mc-gw-config-cluster', 'not-onboarded'], ['mc-gw-tokyo', 'onboarded'], ['osaka-1', 'not-onboarded'], ['mc-gw-osaka', 'onboarded']];
-    const fleet = await get('/v1/fleet') as { clusters: { name: string; phase: string }[]; observedAt: string };
+    expect(await get('/v1/fleet/regions')).toMatchObject({
+      regions: [
+        { region: TOKYO, drained: true, serving: false, manualHold: { by: PRINCIPALS.operator, reason: REASON } },
+        { region: OSAKA, serving: true },
+      ],
+    });
+    const clusters = [
+      ['tokyo-1', 'not-onboarded'],
+      ['mc-gw-config-cluster', 'not-onboarded'],
+      ['mc-gw-tokyo', 'onboarded'],
+      ['osaka-1', 'not-onboarded'],
+      ['mc-gw-osaka', 'onboarded'],
+    ];
+    const fleet = (await get('/v1/fleet')) as { clusters: { name: string; phase: string }[]; observedAt: string };
     expect([fleet.clusters.map((c) => [c.name, c.phase]), fleet.observedAt]).toEqual([clusters, '2025-05-01T12:00:00.000Z']);
     expect(await get('/v1/fleet/clusters')).toEqual({ clusters: fleet.clusters });
-    expect(await get('/v1/routes')).toMatchObject({ routes: [{ service: 'store', namespace: 'store', diff: [], trafficMoved: 0, shares: { live: { [`store-${TOKYO}`]: 0, [`store-${OSAKA}`]: 1 } } }] });
+    expect(await get('/v1/routes')).toMatchObject({
+      routes: [
+        {
+          service: 'store',
+          namespace: 'store',
+          diff: [],
+          trafficMoved: 0,
+          shares: { live: { [`store-${TOKYO}`]: 0, [`store-${OSAKA}`]: 1 } },
+        },
+      ],
+    });
   });
 
   it.each<[string, number, Record<string, string>, number]>([
@@ -423,7 +512,11 @@ describe('readiness, reads and body limit', () => {
     const prefix = '{"reason":"';
     const body = `${prefix}${'x'.repeat(size - prefix.length - 2)}"}`;
     expect(body.length).toBe(size);
-    const res = await t.app.request(drainPath(TOKYO), { method: 'POST', headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'application/json', ...headers }, body });
+    const res = await t.app.request(drainPath(TOKYO), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.operator}`, 'content-type': 'application/json', ...headers },
+      body,
+    });
     const answer = (await res.json()) as ErrorBody;
     expect([res.status, answer.code]).toEqual([status, status === 413 ? 'payload_too_large' : 'invalid_argument']);
     expect(await t.drained()).toEqual([]);

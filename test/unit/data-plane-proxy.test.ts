@@ -15,7 +15,11 @@ function fakeConfigCluster(objects: KubernetesObject[]) {
   const kube = {
     async get(ref: ObjectRef) {
       if (failing) throw new Error('connection refused');
-      return structuredClone(objects.find((o) => matches(o, ref.apiVersion, ref.kind) && o.metadata?.name === ref.name && o.metadata?.namespace === ref.namespace) ?? null);
+      return structuredClone(
+        objects.find(
+          (o) => matches(o, ref.apiVersion, ref.kind) && o.metadata?.name === ref.name && o.metadata?.namespace === ref.namespace,
+        ) ?? null,
+      );
     },
     async list(apiVersion: string, kind: string) {
       if (failing) throw new Error('connection refused');
@@ -27,18 +31,49 @@ function fakeConfigCluster(objects: KubernetesObject[]) {
       statusWrites.push(status);
     },
   } as unknown as KubeAdapter;
-  return { kube, objects, statusWrites, fail: (on: boolean) => { failing = on; } };
+  return {
+    kube,
+    objects,
+    statusWrites,
+    fail: (on: boolean) => {
+      failing = on;
+    },
+  };
 }
 
-const gateway = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'external-http', namespace: 'store', generation: 1 }, spec: { gatewayClassName: 'gke-l7-global-external-managed-mc', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] } };
-const serviceImport = (name: string, clusters: string[]) => ({ apiVersion: 'net.gke.io/v1', kind: 'ServiceImport', metadata: { name, namespace: 'store' }, status: { clusters: clusters.map((cluster) => ({ cluster })) } });
-const route = (generation: number, weights: [number, number]) => ({
-  apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'store', namespace: 'store', generation },
+const gateway = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'external-http', namespace: 'store', generation: 1 },
   spec: {
-    parentRefs: [{ name: 'external-http' }], hostnames: ['store.example.com'],
+    gatewayClassName: 'gke-l7-global-external-managed-mc',
+    listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }],
+  },
+};
+const serviceImport = (name: string, clusters: string[]) => ({
+  apiVersion: 'net.gke.io/v1',
+  kind: 'ServiceImport',
+  metadata: { name, namespace: 'store' },
+  status: { clusters: clusters.map((cluster) => ({ cluster })) },
+});
+const route = (generation: number, weights: [number, number]) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'store', namespace: 'store', generation },
+  spec: {
+    parentRefs: [{ name: 'external-http' }],
+    hostnames: ['store.example.com'],
     rules: [
-      { backendRefs: [{ group: 'net.gke.io', kind: 'ServiceImport', name: 'store-ne1', port: 8080, weight: weights[0] }, { group: 'net.gke.io', kind: 'ServiceImport', name: 'store-ne2', port: 8080, weight: weights[1] }] },
-      { matches: [{ path: { type: 'PathPrefix', value: '/gone' } }], backendRefs: [{ group: 'net.gke.io', kind: 'ServiceImport', name: 'store-gone', port: 8080 }] },
+      {
+        backendRefs: [
+          { group: 'net.gke.io', kind: 'ServiceImport', name: 'store-ne1', port: 8080, weight: weights[0] },
+          { group: 'net.gke.io', kind: 'ServiceImport', name: 'store-ne2', port: 8080, weight: weights[1] },
+        ],
+      },
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/gone' } }],
+        backendRefs: [{ group: 'net.gke.io', kind: 'ServiceImport', name: 'store-gone', port: 8080 }],
+      },
     ],
   },
 });
@@ -52,9 +87,27 @@ describe('data plane (in-memory config cluster, loopback workloads)', () => {
   });
 
   it('proxies by weight, answers 503 and 502, writes Gateway status once, reloads on change, and fails static', async () => {
-    const config = fakeConfigCluster([gateway, route(1, [1, 1]), serviceImport('store-ne1', ['tokyo']), serviceImport('store-ne2', ['osaka']), serviceImport('store-gone', ['gone'])]);
-    workloads = await startStoreWorkloads([{ name: 'tokyo', zone: 'z1' }, { name: 'osaka', zone: 'z2' }], silentLogger());
-    plane = await startDataPlane({ configKube: config.kube, gateway: { name: 'external-http', namespace: 'store' }, workloads, log: silentLogger(), pollIntervalMs: 10 });
+    const config = fakeConfigCluster([
+      gateway,
+      route(1, [1, 1]),
+      serviceImport('store-ne1', ['tokyo']),
+      serviceImport('store-ne2', ['osaka']),
+      serviceImport('store-gone', ['gone']),
+    ]);
+    workloads = await startStoreWorkloads(
+      [
+        { name: 'tokyo', zone: 'z1' },
+        { name: 'osaka', zone: 'z2' },
+      ],
+      silentLogger(),
+    );
+    plane = await startDataPlane({
+      configKube: config.kube,
+      gateway: { name: 'external-http', namespace: 'store' },
+      workloads,
+      log: silentLogger(),
+      pollIntervalMs: 10,
+    });
     expect(plane.lastReload()).toMatchObject({ routes: 1, generations: { 'store/store': 1 } });
 
     const spread = await sendTraffic({ url: plane.url, host: 'store.example.com', count: 400 });
@@ -62,7 +115,10 @@ describe('data plane (in-memory config cluster, loopback workloads)', () => {
     expect(spread.byCluster.tokyo).toBeGreaterThan(120);
     expect(spread.byCluster.osaka).toBeGreaterThan(120);
     expect(await sendTraffic({ url: plane.url, host: 'nope.example.com', count: 3 })).toMatchObject({ errors: 3, statuses: { 503: 3 } });
-    expect(await sendTraffic({ url: plane.url, host: 'store.example.com', path: '/gone', count: 2 })).toMatchObject({ errors: 2, statuses: { 502: 2 } });
+    expect(await sendTraffic({ url: plane.url, host: 'store.example.com', path: '/gone', count: 2 })).toMatchObject({
+      errors: 2,
+      statuses: { 502: 2 },
+    });
     workloads.setFault('tokyo', 500);
     const faulty = await sendTraffic({ url: plane.url, host: 'store.example.com', count: 100 });
     expect(faulty.statuses['500']! + faulty.statuses['200']!).toBe(100);
@@ -71,19 +127,28 @@ describe('data plane (in-memory config cluster, loopback workloads)', () => {
     await pollUntil(() => (config.statusWrites.length > 0 ? true : undefined), { timeoutMs: 2_000, what: 'a status write' });
     expect(config.statusWrites[0]).toMatchObject({
       addresses: [{ type: 'IPAddress', value: '127.0.0.1' }],
-      conditions: [{ type: 'Accepted', status: 'True', observedGeneration: 1 }, { type: 'Programmed', status: 'True', observedGeneration: 1 }],
+      conditions: [
+        { type: 'Accepted', status: 'True', observedGeneration: 1 },
+        { type: 'Programmed', status: 'True', observedGeneration: 1 },
+      ],
       listeners: [{ name: 'http', attachedRoutes: 1 }],
     });
 
     config.objects[1] = route(2, [1, 0]);
-    await pollUntil(() => (plane!.lastReload()?.generations['store/store'] === 2 ? true : undefined), { timeoutMs: 2_000, what: 'the reload' });
+    await pollUntil(() => (plane!.lastReload()?.generations['store/store'] === 2 ? true : undefined), {
+      timeoutMs: 2_000,
+      what: 'the reload',
+    });
     expect((await sendTraffic({ url: plane.url, host: 'store.example.com', count: 200 })).byCluster).toEqual({ tokyo: 200 });
 
     config.fail(true);
     await pollUntil(() => (plane!.stats().pollErrors > 2 ? true : undefined), { timeoutMs: 2_000, what: 'failed polls' });
     expect((await sendTraffic({ url: plane.url, host: 'store.example.com', count: 50 })).byCluster).toEqual({ tokyo: 50 });
     config.fail(false);
-    await pollUntil(() => (plane!.stats().polls > plane!.stats().pollErrors + 10 ? true : undefined), { timeoutMs: 2_000, what: 'more polls' });
+    await pollUntil(() => (plane!.stats().polls > plane!.stats().pollErrors + 10 ? true : undefined), {
+      timeoutMs: 2_000,
+      what: 'more polls',
+    });
     expect(config.statusWrites).toHaveLength(1);
     expect(plane.stats()).toMatchObject({ reloads: 2, statusWrites: 1, noRoute: 3, unreachable: 2 });
   });
@@ -92,6 +157,10 @@ describe('data plane (in-memory config cluster, loopback workloads)', () => {
     await expect(sendTraffic({ url: 'http://example.com', host: 'h', count: 1 })).rejects.toThrow(/loopback/);
     await expect(sendTraffic({ url: 'http://127.0.0.1:1', host: 'h', count: 10_000_000 })).rejects.toThrow(/count/);
     await expect(sendTraffic({ url: 'http://127.0.0.1:1', host: 'h', count: 1, concurrency: 0 })).rejects.toThrow(/concurrency/);
-    expect(await sendTraffic({ url: 'http://127.0.0.1:1', host: 'h', count: 2 })).toMatchObject({ total: 2, errors: 2, statuses: { error: 2 } });
+    expect(await sendTraffic({ url: 'http://127.0.0.1:1', host: 'h', count: 2 })).toMatchObject({
+      total: 2,
+      errors: 2,
+      statuses: { error: 2 },
+    });
   });
 });

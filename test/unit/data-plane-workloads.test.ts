@@ -8,7 +8,9 @@ function get(url: string, host: string): Promise<{ status: number; body: Record<
     const req = request(url, { headers: { host }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown> }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -20,18 +22,34 @@ describe('store workloads', () => {
   afterEach(async () => workloads?.stop());
 
   it('answers like the classic store app, per cluster, alternating pods', async () => {
-    workloads = await startStoreWorkloads([{ name: 'mc-gw-tokyo', zone: 'asia-northeast1-b' }, { name: 'mc-gw-osaka', zone: 'asia-northeast2-b', replicas: 1 }], silentLogger());
+    workloads = await startStoreWorkloads(
+      [
+        { name: 'mc-gw-tokyo', zone: 'asia-northeast1-b' },
+        { name: 'mc-gw-osaka', zone: 'asia-northeast2-b', replicas: 1 },
+      ],
+      silentLogger(),
+    );
     const url = workloads.urlOf('mc-gw-tokyo')!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const first = await get(`${url}/tokyo/cart?x=1`, 'store.example.com');
     expect(first.status).toBe(200);
     expect(first.body).toEqual({
-      cluster_name: 'mc-gw-tokyo', zone: 'asia-northeast1-b', host_header: 'store.example.com',
-      pod_name: 'store-mc-gw-tokyo-0', pod_namespace: 'store', path: '/tokyo/cart?x=1', timestamp: expect.any(String) as unknown,
+      cluster_name: 'mc-gw-tokyo',
+      zone: 'asia-northeast1-b',
+      host_header: 'store.example.com',
+      pod_name: 'store-mc-gw-tokyo-0',
+      pod_namespace: 'store',
+      path: '/tokyo/cart?x=1',
+      timestamp: expect.any(String) as unknown,
     });
     expect((await get(`${url}/`, 'store.example.com')).body.pod_name).toBe('store-mc-gw-tokyo-1');
     const osaka = await get(`${workloads.urlOf('mc-gw-osaka')!}/`, 'x.example.com');
-    expect(osaka.body).toMatchObject({ cluster_name: 'mc-gw-osaka', zone: 'asia-northeast2-b', pod_name: 'store-mc-gw-osaka-0', host_header: 'x.example.com' });
+    expect(osaka.body).toMatchObject({
+      cluster_name: 'mc-gw-osaka',
+      zone: 'asia-northeast2-b',
+      pod_name: 'store-mc-gw-osaka-0',
+      host_header: 'x.example.com',
+    });
   });
 
   it('adds and removes clusters while running, and injects faults', async () => {
@@ -51,7 +69,13 @@ describe('store workloads', () => {
 
   it('builds the answer as a pure function', () => {
     expect(storeAnswer({ name: 'c', zone: 'z' }, 3, 'h', '/p', new Date(0))).toEqual({
-      cluster_name: 'c', zone: 'z', host_header: 'h', pod_name: 'store-c-3', pod_namespace: 'store', path: '/p', timestamp: '1970-01-01T00:00:00.000Z',
+      cluster_name: 'c',
+      zone: 'z',
+      host_header: 'h',
+      pod_name: 'store-c-3',
+      pod_namespace: 'store',
+      path: '/p',
+      timestamp: '1970-01-01T00:00:00.000Z',
     });
   });
 });

@@ -7,16 +7,33 @@ const valid = {
 
 describe('parseEnv', () => {
   it.each([
-    ['real Google Cloud with defaults', valid, { FLEETPILOT_GKEHUB_ENDPOINT: 'https://gkehub.googleapis.com', FLEETPILOT_KUBE_ACCESS: 'endpoint', FLEETPILOT_TOPIC_PREFIX: 'fleetpilot-', LOG_LEVEL: 'INFO' }],
-    ['the local sandbox', {
-      ...valid,
-      FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689/',
-      FLEETPILOT_GKEHUB_ENDPOINT: 'http://127.0.0.1:8689',
-      FLEETPILOT_STATIC_ACCESS_TOKEN: 'sandbox-token-123',
-      PUBSUB_EMULATOR_HOST: '127.0.0.1:8681',
-      FIRESTORE_EMULATOR_HOST: 'localhost:8682',
-    }, { FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689', PUBSUB_EMULATOR_HOST: '127.0.0.1:8681' }],
-    ['connect gateway with a project number', { ...valid, FLEETPILOT_KUBE_ACCESS: 'connect-gateway', FLEETPILOT_PROJECT_NUMBER: '123456789012' }, { FLEETPILOT_KUBE_ACCESS: 'connect-gateway' }],
+    [
+      'real Google Cloud with defaults',
+      valid,
+      {
+        FLEETPILOT_GKEHUB_ENDPOINT: 'https://gkehub.googleapis.com',
+        FLEETPILOT_KUBE_ACCESS: 'endpoint',
+        FLEETPILOT_TOPIC_PREFIX: 'fleetpilot-',
+        LOG_LEVEL: 'INFO',
+      },
+    ],
+    [
+      'the local sandbox',
+      {
+        ...valid,
+        FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689/',
+        FLEETPILOT_GKEHUB_ENDPOINT: 'http://127.0.0.1:8689',
+        FLEETPILOT_STATIC_ACCESS_TOKEN: 'sandbox-token-123',
+        PUBSUB_EMULATOR_HOST: '127.0.0.1:8681',
+        FIRESTORE_EMULATOR_HOST: 'localhost:8682',
+      },
+      { FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689', PUBSUB_EMULATOR_HOST: '127.0.0.1:8681' },
+    ],
+    [
+      'connect gateway with a project number',
+      { ...valid, FLEETPILOT_KUBE_ACCESS: 'connect-gateway', FLEETPILOT_PROJECT_NUMBER: '123456789012' },
+      { FLEETPILOT_KUBE_ACCESS: 'connect-gateway' },
+    ],
   ])('accepts %s', (_name, env, expected) => {
     const result = parseEnv(env);
     expect(result.ok).toBe(true);
@@ -48,7 +65,9 @@ describe('parseEnv', () => {
   });
 
   it('throws one error naming every problem, without echoing secret values', () => {
-    expect(() => loadEnv({ FLEETPILOT_STATIC_ACCESS_TOKEN: 'short' })).toThrowError(/FLEETPILOT_PROJECT_ID is required[\s\S]*FLEETPILOT_STATIC_ACCESS_TOKEN must be at least 8/);
+    expect(() => loadEnv({ FLEETPILOT_STATIC_ACCESS_TOKEN: 'short' })).toThrowError(
+      /FLEETPILOT_PROJECT_ID is required[\s\S]*FLEETPILOT_STATIC_ACCESS_TOKEN must be at least 8/,
+    );
     try {
       loadEnv({ FLEETPILOT_STATIC_ACCESS_TOKEN: 'short' });
     } catch (error) {

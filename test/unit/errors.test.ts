@@ -27,10 +27,16 @@ describe('error classification', () => {
   });
 
   it.each([
-    [{ code: 404 }, true], [{ response: { status: 404 } }, true], [{ code: 5 }, true], [{ code: 500 }, false], [null, false],
+    [{ code: 404 }, true],
+    [{ response: { status: 404 } }, true],
+    [{ code: 5 }, true],
+    [{ code: 500 }, false],
+    [null, false],
   ])('isNotFound(%j) = %s', (error, expected) => expect(isNotFound(error)).toBe(expected));
 
   it.each([
-    [{ code: 409 }, true], [{ code: 6 }, true], [{ code: 404 }, false],
+    [{ code: 409 }, true],
+    [{ code: 6 }, true],
+    [{ code: 404 }, false],
   ])('isAlreadyExists(%j) = %s', (error, expected) => expect(isAlreadyExists(error)).toBe(expected));
 });

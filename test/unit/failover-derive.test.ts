@@ -16,8 +16,15 @@ const STORE: ServiceRegions[] = [{ name: 'store', regions: [TOKYO, OSAKA] }];
 
 function incident(id: string, state: 'open' | 'closed', startMin: number, endMin?: number): IncidentEvent {
   return {
-    incidentId: id, state, startedAt: at(startMin), endedAt: endMin === undefined ? null : at(endMin),
-    policyName: 'store error rate', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {},
+    incidentId: id,
+    state,
+    startedAt: at(startMin),
+    endedAt: endMin === undefined ? null : at(endMin),
+    policyName: 'store error rate',
+    summary: '',
+    resourceLabels: {},
+    metricLabels: {},
+    policyUserLabels: {},
   };
 }
 
@@ -42,12 +49,30 @@ function history(services: ServiceRegions[] = STORE, policy: DrainPolicy = POLIC
   return h;
 }
 
-const serving = (region: string, extra: Partial<RegionDrainState> = {}): RegionDrainState => ({ region, drained: false, openIncidents: [], drainsInWindow: 0, ...extra });
+const serving = (region: string, extra: Partial<RegionDrainState> = {}): RegionDrainState => ({
+  region,
+  drained: false,
+  openIncidents: [],
+  drainsInWindow: 0,
+  ...extra,
+});
 const drained = (region: string, cause: 'alert' | 'manual', sinceMin: number, extra: Partial<RegionDrainState> = {}): RegionDrainState => ({
-  region, drained: true, cause, since: iso(sinceMin), openIncidents: [], drainsInWindow: cause === 'alert' ? 1 : 0, ...extra,
+  region,
+  drained: true,
+  cause,
+  since: iso(sinceMin),
+  openIncidents: [],
+  drainsInWindow: cause === 'alert' ? 1 : 0,
+  ...extra,
 });
 const noServingRefusal = (region: string, min: number, ref: string, cause: 'alert' | 'manual' = 'alert') => ({
-  region, at: iso(min), guard: 'last-serving-region' as const, reason: `draining ${region} would leave store with no serving region`, services: ['store'], cause, ref,
+  region,
+  at: iso(min),
+  guard: 'last-serving-region' as const,
+  reason: `draining ${region} would leave store with no serving region`,
+  services: ['store'],
+  cause,
+  ref,
 });
 
 describe('deriveDrains: the Osaka drill', () => {
@@ -111,14 +136,26 @@ describe('deriveDrains: the Osaka drill', () => {
 describe('deriveDrains: flap budget', () => {
   const policy: DrainPolicy = { ...POLICY, holdDownSeconds: 60 };
   const flapping = () =>
-    history(STORE, policy).open(OSAKA, 'a', 0).close(OSAKA, 'a', 0, 2).open(OSAKA, 'b', 10).close(OSAKA, 'b', 10, 12).open(OSAKA, 'c', 20).close(OSAKA, 'c', 20, 22).open(OSAKA, 'd', 30);
+    history(STORE, policy)
+      .open(OSAKA, 'a', 0)
+      .close(OSAKA, 'a', 0, 2)
+      .open(OSAKA, 'b', 10)
+      .close(OSAKA, 'b', 10, 12)
+      .open(OSAKA, 'c', 20)
+      .close(OSAKA, 'c', 20, 22)
+      .open(OSAKA, 'd', 30);
   const reason = `${OSAKA} was drained automatically 3 times within 3600s (budget 3)`;
 
   it('freezes a region after maxDrains automatic drains in the window', () => {
     const state = flapping().derive(31);
     expect(state).toEqual({
-      regions: { [OSAKA]: serving(OSAKA, { openIncidents: ['d'], frozen: { until: iso(60), reason }, drainsInWindow: 3 }), [TOKYO]: serving(TOKYO) },
-      refusals: [{ region: OSAKA, at: iso(30), guard: 'flap-budget', reason: `${reason}; frozen until ${iso(60)}`, cause: 'alert', ref: 'd' }],
+      regions: {
+        [OSAKA]: serving(OSAKA, { openIncidents: ['d'], frozen: { until: iso(60), reason }, drainsInWindow: 3 }),
+        [TOKYO]: serving(TOKYO),
+      },
+      refusals: [
+        { region: OSAKA, at: iso(30), guard: 'flap-budget', reason: `${reason}; frozen until ${iso(60)}`, cause: 'alert', ref: 'd' },
+      ],
     });
   });
 
@@ -138,7 +175,10 @@ describe('deriveDrains: flap budget', () => {
 });
 
 describe('deriveDrains: minimum healthy regions', () => {
-  const services = [{ name: 'store', regions: [TOKYO, OSAKA, IOWA] }, { name: 'cart', regions: [TOKYO, IOWA] }];
+  const services = [
+    { name: 'store', regions: [TOKYO, OSAKA, IOWA] },
+    { name: 'cart', regions: [TOKYO, IOWA] },
+  ];
   const policy = { ...POLICY, minHealthyRegions: 2 };
 
   it('drains one of three regions and refuses the second', () => {
@@ -148,16 +188,27 @@ describe('deriveDrains: minimum healthy regions', () => {
         [TOKYO]: serving(TOKYO, { openIncidents: ['t1'] }),
         [IOWA]: serving(IOWA),
       },
-      refusals: [{
-        region: TOKYO, at: iso(5), guard: 'min-healthy-regions', services: ['cart', 'store'], cause: 'alert', ref: 't1',
-        reason: `draining ${TOKYO} would leave cart with 1 serving region, store with 1 serving region (minimum 2)`,
-      }],
+      refusals: [
+        {
+          region: TOKYO,
+          at: iso(5),
+          guard: 'min-healthy-regions',
+          services: ['cart', 'store'],
+          cause: 'alert',
+          ref: 't1',
+          reason: `draining ${TOKYO} would leave cart with 1 serving region, store with 1 serving region (minimum 2)`,
+        },
+      ],
     });
   });
 
   it('names the last-serving-region guard when a service would keep none', () => {
-    const state = history([{ name: 'store', regions: [OSAKA] }], policy).open(OSAKA, 'o1', 0).derive(1);
-    expect(state.refusals).toEqual([{ ...noServingRefusal(OSAKA, 0, 'o1'), reason: `draining ${OSAKA} would leave store with no serving region (minimum 2)` }]);
+    const state = history([{ name: 'store', regions: [OSAKA] }], policy)
+      .open(OSAKA, 'o1', 0)
+      .derive(1);
+    expect(state.refusals).toEqual([
+      { ...noServingRefusal(OSAKA, 0, 'o1'), reason: `draining ${OSAKA} would leave store with no serving region (minimum 2)` },
+    ]);
     expect(state.regions[OSAKA]!.drained).toBe(false);
   });
 });
@@ -165,7 +216,10 @@ describe('deriveDrains: minimum healthy regions', () => {
 describe('deriveDrains: manual drains and restores', () => {
   it('holds a manual drain through alert closes until a manual restore', () => {
     const h = history().open(OSAKA, 'o1', 0).manual(OSAKA, 'drain', 'm1', 2).close(OSAKA, 'o1', 0, 10);
-    expect(h.derive(30)).toEqual({ regions: { [OSAKA]: drained(OSAKA, 'manual', 0, { drainsInWindow: 1 }), [TOKYO]: serving(TOKYO) }, refusals: [] });
+    expect(h.derive(30)).toEqual({
+      regions: { [OSAKA]: drained(OSAKA, 'manual', 0, { drainsInWindow: 1 }), [TOKYO]: serving(TOKYO) },
+      refusals: [],
+    });
     h.manual(OSAKA, 'restore', 'm2', 40);
     expect(h.derive(41)).toEqual({ regions: { [OSAKA]: serving(OSAKA, { drainsInWindow: 1 }), [TOKYO]: serving(TOKYO) }, refusals: [] });
   });
@@ -188,7 +242,9 @@ describe('deriveDrains: manual drains and restores', () => {
   it('lets an operator restore an alerting region; only a later incident drains it again', () => {
     const h = history().open(OSAKA, 'o1', 0).manual(OSAKA, 'restore', 'm1', 5);
     expect(h.derive(6).regions[OSAKA]).toEqual(serving(OSAKA, { openIncidents: ['o1'], drainsInWindow: 1 }));
-    expect(h.open(OSAKA, 'o2', 10).derive(11).regions[OSAKA]).toEqual(drained(OSAKA, 'alert', 10, { openIncidents: ['o1', 'o2'], drainsInWindow: 2 }));
+    expect(h.open(OSAKA, 'o2', 10).derive(11).regions[OSAKA]).toEqual(
+      drained(OSAKA, 'alert', 10, { openIncidents: ['o1', 'o2'], drainsInWindow: 2 }),
+    );
   });
 
   it('lets a refused alert drain apply after a manual restore of another region', () => {

@@ -10,15 +10,36 @@ const at = (min: number) => new Date(T0 + min * 60_000);
 const iso = (min: number) => at(min).toISOString();
 
 function incident(state: 'open' | 'closed', startMin: number, endMin?: number, id = 'i-1'): IncidentEvent {
-  return { incidentId: id, state, startedAt: at(startMin), endedAt: endMin === undefined ? null : at(endMin), policyName: 'p', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {} };
+  return {
+    incidentId: id,
+    state,
+    startedAt: at(startMin),
+    endedAt: endMin === undefined ? null : at(endMin),
+    policyName: 'p',
+    summary: '',
+    resourceLabels: {},
+    metricLabels: {},
+    policyUserLabels: {},
+  };
 }
 
-const manual = (over: Partial<ManualFact> = {}): ManualFact => ({ id: 'm-1', region: OSAKA, action: 'drain', at: iso(0), by: 'alice', reason: 'drill', ...over });
+const manual = (over: Partial<ManualFact> = {}): ManualFact => ({
+  id: 'm-1',
+  region: OSAKA,
+  action: 'drain',
+  at: iso(0),
+  by: 'alice',
+  reason: 'drill',
+  ...over,
+});
 
 describe('mergeIncident', () => {
   it('records an open, and ignores its renotification', () => {
     const opened = mergeIncident({}, incident('open', 0), OSAKA);
-    expect(opened).toEqual({ changed: true, facts: { [OSAKA]: { incidents: { 'i-1': { incidentId: 'i-1', region: OSAKA, openedAt: iso(0) } }, manual: [] } } });
+    expect(opened).toEqual({
+      changed: true,
+      facts: { [OSAKA]: { incidents: { 'i-1': { incidentId: 'i-1', region: OSAKA, openedAt: iso(0) } }, manual: [] } },
+    });
     const again = mergeIncident(opened.facts, incident('open', 0), OSAKA);
     expect(again.changed).toBe(false);
     expect(again.facts).toBe(opened.facts);
@@ -49,7 +70,10 @@ describe('mergeManual', () => {
   it('records a manual action once, with a normalised time, sorted by time', () => {
     const first = mergeManual({}, manual({ id: 'm-2', at: '2026-09-21T10:05:00Z' }));
     const second = mergeManual(first.facts, manual({ id: 'm-1', action: 'restore' }));
-    expect(second.facts[OSAKA]!.manual.map((m) => [m.id, m.at])).toEqual([['m-1', iso(0)], ['m-2', iso(5)]]);
+    expect(second.facts[OSAKA]!.manual.map((m) => [m.id, m.at])).toEqual([
+      ['m-1', iso(0)],
+      ['m-2', iso(5)],
+    ]);
     expect(mergeManual(second.facts, manual({ id: 'm-2', at: '2026-09-21T10:05:00Z' }))).toEqual({ facts: second.facts, changed: false });
   });
 

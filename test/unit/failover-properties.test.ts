@@ -9,17 +9,37 @@ const T0 = Date.parse('2026-09-21T10:00:00.000Z');
 const at = (min: number) => new Date(T0 + min * 60_000);
 
 /** One delivery: an incident notification mapped to a region, or a manual request. */
-type Delivery = { kind: 'incident'; region: string; event: IncidentEvent; time: number } | { kind: 'manual'; fact: ManualFact; time: number };
+type Delivery =
+  { kind: 'incident'; region: string; event: IncidentEvent; time: number } | { kind: 'manual'; fact: ManualFact; time: number };
 
 function incidentEvent(id: string, state: 'open' | 'closed', start: number, end?: number): IncidentEvent {
-  return { incidentId: id, state, startedAt: at(start), endedAt: end === undefined ? null : at(end), policyName: 'p', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {} };
+  return {
+    incidentId: id,
+    state,
+    startedAt: at(start),
+    endedAt: end === undefined ? null : at(end),
+    policyName: 'p',
+    summary: '',
+    resourceLabels: {},
+    metricLabels: {},
+    policyUserLabels: {},
+  };
 }
 
 const scenarioArb = fc.integer({ min: 2, max: 4 }).chain((n) => {
   const regions = ALL_REGIONS.slice(0, n);
   const region = fc.constantFrom(...regions);
-  const incident = fc.record({ region, start: fc.integer({ min: 0, max: 180 }), duration: fc.option(fc.integer({ min: 0, max: 60 })), renotifications: fc.integer({ min: 0, max: 2 }) });
-  const manual = fc.record({ region, action: fc.constantFrom<'drain' | 'restore'>('drain', 'restore'), minute: fc.integer({ min: 0, max: 300 }) });
+  const incident = fc.record({
+    region,
+    start: fc.integer({ min: 0, max: 180 }),
+    duration: fc.option(fc.integer({ min: 0, max: 60 })),
+    renotifications: fc.integer({ min: 0, max: 2 }),
+  });
+  const manual = fc.record({
+    region,
+    action: fc.constantFrom<'drain' | 'restore'>('drain', 'restore'),
+    minute: fc.integer({ min: 0, max: 300 }),
+  });
   return fc.record({
     regions: fc.constant(regions),
     incidents: fc.array(incident, { minLength: 1, maxLength: 10 }),
@@ -41,10 +61,23 @@ function deliveries(s: Scenario): Delivery[] {
   const out: Delivery[] = [];
   s.incidents.forEach((inc, i) => {
     const id = `inc-${i}`;
-    for (let r = 0; r <= inc.renotifications; r++) out.push({ kind: 'incident', region: inc.region, event: incidentEvent(id, 'open', inc.start), time: inc.start + r });
-    if (inc.duration !== null) out.push({ kind: 'incident', region: inc.region, event: incidentEvent(id, 'closed', inc.start, inc.start + inc.duration), time: inc.start + inc.duration });
+    for (let r = 0; r <= inc.renotifications; r++)
+      out.push({ kind: 'incident', region: inc.region, event: incidentEvent(id, 'open', inc.start), time: inc.start + r });
+    if (inc.duration !== null)
+      out.push({
+        kind: 'incident',
+        region: inc.region,
+        event: incidentEvent(id, 'closed', inc.start, inc.start + inc.duration),
+        time: inc.start + inc.duration,
+      });
   });
-  s.manual.forEach((m, i) => out.push({ kind: 'manual', time: m.minute, fact: { id: `m-${i}`, region: m.region, action: m.action, at: at(m.minute).toISOString(), by: 'ops', reason: 'test' } }));
+  s.manual.forEach((m, i) =>
+    out.push({
+      kind: 'manual',
+      time: m.minute,
+      fact: { id: `m-${i}`, region: m.region, action: m.action, at: at(m.minute).toISOString(), by: 'ops', reason: 'test' },
+    }),
+  );
   return out.sort((a, b) => a.time - b.time);
 }
 
@@ -53,7 +86,8 @@ function apply(facts: FleetFacts, d: Delivery) {
 }
 
 const services = (s: Scenario): ServiceRegions[] => s.services.map((regions, i) => ({ name: `svc-${i}`, regions }));
-const derive = (facts: FleetFacts, s: Scenario, now = s.now): FleetDrainState => deriveDrains({ facts, services: services(s), policy: s.policy, now: at(now) });
+const derive = (facts: FleetFacts, s: Scenario, now = s.now): FleetDrainState =>
+  deriveDrains({ facts, services: services(s), policy: s.policy, now: at(now) });
 
 /** Never zero: each service keeps max(1, min) serving regions, or all of them when it has fewer. */
 function expectNeverZero(state: FleetDrainState, s: Scenario) {
@@ -118,11 +152,31 @@ describe('drain model properties', () => {
   });
 
   it('(c) merges are idempotent and commutative', () => {
-    const conflicting = fc.record({ id: fc.constantFrom('m-0', 'm-1'), region: fc.constantFrom(...ALL_REGIONS), action: fc.constantFrom<'drain' | 'restore'>('drain', 'restore'), minute: fc.integer({ min: 0, max: 10 }), by: fc.constantFrom('a', 'b') });
-    const manualArb = conflicting.map((m): Delivery => ({ kind: 'manual', time: m.minute, fact: { id: m.id, region: m.region, action: m.action, at: at(m.minute).toISOString(), by: m.by, reason: 'r' } }));
+    const conflicting = fc.record({
+      id: fc.constantFrom('m-0', 'm-1'),
+      region: fc.constantFrom(...ALL_REGIONS),
+      action: fc.constantFrom<'drain' | 'restore'>('drain', 'restore'),
+      minute: fc.integer({ min: 0, max: 10 }),
+      by: fc.constantFrom('a', 'b'),
+    });
+    const manualArb = conflicting.map((m): Delivery => ({
+      kind: 'manual',
+      time: m.minute,
+      fact: { id: m.id, region: m.region, action: m.action, at: at(m.minute).toISOString(), by: m.by, reason: 'r' },
+    }));
     const incidentArb = fc
-      .record({ id: fc.constantFrom('a', 'b'), region: fc.constantFrom(...ALL_REGIONS), start: fc.integer({ min: 0, max: 10 }), duration: fc.option(fc.integer({ min: 0, max: 10 })) })
-      .map((i): Delivery => ({ kind: 'incident', region: i.region, time: i.start, event: i.duration === null ? incidentEvent(i.id, 'open', i.start) : incidentEvent(i.id, 'closed', i.start, i.start + i.duration) }));
+      .record({
+        id: fc.constantFrom('a', 'b'),
+        region: fc.constantFrom(...ALL_REGIONS),
+        start: fc.integer({ min: 0, max: 10 }),
+        duration: fc.option(fc.integer({ min: 0, max: 10 })),
+      })
+      .map((i): Delivery => ({
+        kind: 'incident',
+        region: i.region,
+        time: i.start,
+        event: i.duration === null ? incidentEvent(i.id, 'open', i.start) : incidentEvent(i.id, 'closed', i.start, i.start + i.duration),
+      }));
     const deliveryArb = fc.oneof(manualArb, incidentArb);
     fc.assert(
       fc.property(fc.array(deliveryArb, { maxLength: 6 }), deliveryArb, deliveryArb, (base, x, y) => {

@@ -20,10 +20,31 @@ describe('fleet configuration', () => {
 
   it.each([
     ['all-zero weights', { defaultWeight: 0, regionWeights: { 'us-east1': 0 } }, /every weight is 0/],
-    ['duplicate pinned paths', { pinnedPaths: [{ path: '/a', cluster: 'c1' }, { path: '/a', cluster: 'c2' }] }, /duplicate path \/a/],
-    ['more than 15 pinned paths', { pinnedPaths: Array.from({ length: 16 }, (_, i) => ({ path: `/p${i}`, cluster: 'c1' })) }, /exceed the 15/],
-    ['more than 16 weighted regions', { regionWeights: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`us-east${i + 1}`, 1])) }, /exceed the 16 backendRefs/],
-    ['a pin naming both a cluster and a region', { pinnedPaths: [{ path: '/a', cluster: 'c1', region: 'us-east1' }] }, /exactly one of cluster or region/],
+    [
+      'duplicate pinned paths',
+      {
+        pinnedPaths: [
+          { path: '/a', cluster: 'c1' },
+          { path: '/a', cluster: 'c2' },
+        ],
+      },
+      /duplicate path \/a/,
+    ],
+    [
+      'more than 15 pinned paths',
+      { pinnedPaths: Array.from({ length: 16 }, (_, i) => ({ path: `/p${i}`, cluster: 'c1' })) },
+      /exceed the 15/,
+    ],
+    [
+      'more than 16 weighted regions',
+      { regionWeights: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`us-east${i + 1}`, 1])) },
+      /exceed the 16 backendRefs/,
+    ],
+    [
+      'a pin naming both a cluster and a region',
+      { pinnedPaths: [{ path: '/a', cluster: 'c1', region: 'us-east1' }] },
+      /exactly one of cluster or region/,
+    ],
   ])('rejects %s before anything is applied', (_name, service, problem) => {
     const result = parseFleetConfig(withService(service));
     expect(result.ok).toBe(false);
@@ -40,7 +61,9 @@ describe('fleet configuration', () => {
   it('exports a JSON Schema for editors', () => {
     const schema = fleetConfigJsonSchema() as { type: string; properties: Record<string, unknown>; required: string[] };
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['version', 'fleet', 'onboarding', 'services', 'safety', 'mesh']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['version', 'fleet', 'onboarding', 'services', 'safety', 'mesh']),
+    );
     expect(schema.required).toEqual(expect.arrayContaining(['version', 'fleet']));
     expect(parse(example)).toBeTruthy();
   });

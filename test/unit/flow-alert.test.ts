@@ -26,9 +26,11 @@ async function notify(fleet: MemoryFleet, payload: unknown) {
     return { record: fleet.operations().at(-1), threw: error };
   }
 }
-const incident = (spec: Partial<IncidentSpec> & Pick<IncidentSpec, 'id' | 'state' | 'startedAt'>) => incidentNotification({ resource: { location: TOKYO.location }, ...spec });
+const incident = (spec: Partial<IncidentSpec> & Pick<IncidentSpec, 'id' | 'state' | 'startedAt'>) =>
+  incidentNotification({ resource: { location: TOKYO.location }, ...spec });
 /** The scheduler's tick: the function handler uses only the fleet context. */
-const tick = (fleet: MemoryFleet) => tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `tick-${++messages}`);
+const tick = (fleet: MemoryFleet) =>
+  tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `tick-${++messages}`);
 const weights = (fleet: MemoryFleet) => fleet.route('store')?.weights;
 
 describe('health alerts', () => {
@@ -36,15 +38,32 @@ describe('health alerts', () => {
     const fleet = await demoFleet();
     const startedAt = minutes(fleet, -2);
     const { record } = await notify(fleet, incident({ id: 'inc-1', state: 'open', startedAt }));
-    expect(record).toMatchObject({ kind: 'health-alert', subject: `region/${N1}`, region: N1, result: 'succeeded', reason: `${N1} drained`, trigger: { incidentId: 'inc-1', state: 'open', via: 'resource.labels.location' } });
+    expect(record).toMatchObject({
+      kind: 'health-alert',
+      subject: `region/${N1}`,
+      region: N1,
+      result: 'succeeded',
+      reason: `${N1} drained`,
+      trigger: { incidentId: 'inc-1', state: 'open', via: 'resource.labels.location' },
+    });
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
-    expect(await fleet.facts()).toEqual({ [N1]: { incidents: { 'inc-1': { incidentId: 'inc-1', region: N1, openedAt: startedAt.toISOString() } }, manual: [] } });
+    expect(await fleet.facts()).toEqual({
+      [N1]: { incidents: { 'inc-1': { incidentId: 'inc-1', region: N1, openedAt: startedAt.toISOString() } }, manual: [] },
+    });
     expect(fleet.published.map((r) => r.result)).toEqual(['succeeded']);
   });
 
   it('a cluster name maps to its region', async () => {
     const fleet = await demoFleet();
-    await notify(fleet, incidentNotification({ id: 'inc-2', state: 'open', startedAt: minutes(fleet, -1), resource: { cluster_name: OSAKA.name, location: 'global' } }));
+    await notify(
+      fleet,
+      incidentNotification({
+        id: 'inc-2',
+        state: 'open',
+        startedAt: minutes(fleet, -1),
+        resource: { cluster_name: OSAKA.name, location: 'global' },
+      }),
+    );
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });
 
@@ -61,28 +80,56 @@ describe('health alerts', () => {
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
     fleet.clock.advance(3_000);
     const restored = await tick(fleet);
-    expect(restored).toMatchObject({ kind: 'tick', result: 'succeeded', reason: `HTTPRoute store/store: ~ store-${N1} weight 0 → 50 on default rule` });
+    expect(restored).toMatchObject({
+      kind: 'tick',
+      result: 'succeeded',
+      reason: `HTTPRoute store/store: ~ store-${N1} weight 0 → 50 on default rule`,
+    });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     // Ticks that change nothing are recorded but not announced.
-    expect(fleet.published.map((r) => `${r.kind} ${r.result}`)).toEqual(['health-alert succeeded', 'health-alert succeeded', 'tick succeeded']);
+    expect(fleet.published.map((r) => `${r.kind} ${r.result}`)).toEqual([
+      'health-alert succeeded',
+      'health-alert succeeded',
+      'tick succeeded',
+    ]);
   });
 
   it('a test notification is recognised, recorded and acknowledged; nothing drains', async () => {
     const fleet = await demoFleet();
     const { record, threw } = await notify(fleet, testNotification());
     expect(threw).toBeUndefined();
-    expect(record).toMatchObject({ subject: 'test', result: 'skipped', reason: 'test notification: recognised, nothing drained', trigger: { test: true } });
+    expect(record).toMatchObject({
+      subject: 'test',
+      result: 'skipped',
+      reason: 'test notification: recognised, nothing drained',
+      trigger: { test: true },
+    });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     expect(await fleet.facts()).toEqual({});
   });
 
   it.each<[string, Record<string, string>, string]>([
-    ['no location, cluster or region label', {}, 'incident not mapped to a region: incident inc-x names no region: no region, location or cluster label'],
-    ['an unknown cluster', { cluster_name: 'mc-gw-nowhere' }, 'incident not mapped to a region: incident inc-x names no region: resource.labels.cluster_name mc-gw-nowhere is not a known cluster'],
-    ['a global location', { location: 'global' }, 'incident not mapped to a region: incident inc-x names no region: resource.labels.location "global" is not a region or zone'],
+    [
+      'no location, cluster or region label',
+      {},
+      'incident not mapped to a region: incident inc-x names no region: no region, location or cluster label',
+    ],
+    [
+      'an unknown cluster',
+      { cluster_name: 'mc-gw-nowhere' },
+      'incident not mapped to a region: incident inc-x names no region: resource.labels.cluster_name mc-gw-nowhere is not a known cluster',
+    ],
+    [
+      'a global location',
+      { location: 'global' },
+      'incident not mapped to a region: incident inc-x names no region: resource.labels.location "global" is not a region or zone',
+    ],
   ])('an incident with %s is recorded as skipped and drains nothing', async (_name, labels, reason) => {
     const fleet = await demoFleet();
-    const { record } = await notify(fleet, incidentNotification({ id: 'inc-x', state: 'open', startedAt: minutes(fleet, -1), resource: labels }));
+    const { record } = await notify(
+      fleet,
+      incidentNotification({ id: 'inc-x', state: 'open', startedAt: minutes(fleet, -1), resource: labels }),
+    );
     expect(record).toMatchObject({ subject: 'unknown', result: 'skipped', reason });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     expect(await fleet.facts()).toEqual({});
@@ -90,18 +137,36 @@ describe('health alerts', () => {
 
   it('a drain that would leave no region serving is refused by last-serving-region, recorded, and the region keeps serving', async () => {
     const fleet = await demoFleet();
-    await notify(fleet, incidentNotification({ id: 'inc-osaka', state: 'open', startedAt: minutes(fleet, -3), resource: { location: OSAKA.location } }));
+    await notify(
+      fleet,
+      incidentNotification({ id: 'inc-osaka', state: 'open', startedAt: minutes(fleet, -3), resource: { location: OSAKA.location } }),
+    );
     const { record } = await notify(fleet, incident({ id: 'inc-tokyo', state: 'open', startedAt: minutes(fleet, -1) }));
-    expect(record).toMatchObject({ result: 'refused', reason: `last-serving-region: draining ${N1} would leave store with no serving region` });
+    expect(record).toMatchObject({
+      result: 'refused',
+      reason: `last-serving-region: draining ${N1} would leave store with no serving region`,
+    });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });
 
   it('the refused region drains once the other recovers (close, hold-down, tick)', async () => {
     const fleet = await demoFleet();
     const osakaStart = minutes(fleet, -3);
-    await notify(fleet, incidentNotification({ id: 'inc-osaka', state: 'open', startedAt: osakaStart, resource: { location: OSAKA.location } }));
+    await notify(
+      fleet,
+      incidentNotification({ id: 'inc-osaka', state: 'open', startedAt: osakaStart, resource: { location: OSAKA.location } }),
+    );
     await notify(fleet, incident({ id: 'inc-tokyo', state: 'open', startedAt: minutes(fleet, -1) }));
-    await notify(fleet, incidentNotification({ id: 'inc-osaka', state: 'closed', startedAt: osakaStart, endedAt: fleet.clock.now(), resource: { location: OSAKA.location } }));
+    await notify(
+      fleet,
+      incidentNotification({
+        id: 'inc-osaka',
+        state: 'closed',
+        startedAt: osakaStart,
+        endedAt: fleet.clock.now(),
+        resource: { location: OSAKA.location },
+      }),
+    );
     fleet.clock.advance(9_000);
     await tick(fleet);
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
@@ -143,20 +208,43 @@ describe('health alerts', () => {
 
 describe('health alerts in any order', () => {
   const T0 = Date.parse('2025-05-01T11:00:00Z');
-  const event = fc.record({ region: fc.constantFrom(N1, N2), start: fc.integer({ min: 0, max: 50 }), duration: fc.option(fc.integer({ min: 0, max: 20 })) });
+  const event = fc.record({
+    region: fc.constantFrom(N1, N2),
+    start: fc.integer({ min: 0, max: 50 }),
+    duration: fc.option(fc.integer({ min: 0, max: 20 })),
+  });
 
   /** Each incident's open (and close, when it closed), with the minute it was sent. */
-  const notificationsOf = (incidents: { region: string; start: number; duration: number | null }[]) => incidents.flatMap((inc, i) => {
-    const base = { id: `inc-${i}`, startedAt: new Date(T0 + inc.start * 60_000), resource: { location: inc.region === N1 ? TOKYO.location : OSAKA.location } };
-    const open = { at: inc.start, payload: incidentNotification({ ...base, state: 'open' }) };
-    if (inc.duration === null) return [open];
-    return [open, { at: inc.start + inc.duration, payload: incidentNotification({ ...base, state: 'closed', endedAt: new Date(T0 + (inc.start + inc.duration) * 60_000) }) }];
-  });
+  const notificationsOf = (incidents: { region: string; start: number; duration: number | null }[]) =>
+    incidents.flatMap((inc, i) => {
+      const base = {
+        id: `inc-${i}`,
+        startedAt: new Date(T0 + inc.start * 60_000),
+        resource: { location: inc.region === N1 ? TOKYO.location : OSAKA.location },
+      };
+      const open = { at: inc.start, payload: incidentNotification({ ...base, state: 'open' }) };
+      if (inc.duration === null) return [open];
+      return [
+        open,
+        {
+          at: inc.start + inc.duration,
+          payload: incidentNotification({ ...base, state: 'closed', endedAt: new Date(T0 + (inc.start + inc.duration) * 60_000) }),
+        },
+      ];
+    });
   /** The notifications in time order, and the same ones (every one at least once, some twice) in an arbitrary order. */
-  const scenario = fc.array(event, { minLength: 1, maxLength: 4 }).map(notificationsOf).chain((notifications) => fc.tuple(
-    fc.constant([...notifications].sort((a, b) => a.at - b.at).map((n) => n.payload)),
-    fc.subarray(notifications).chain((dups) => fc.shuffledSubarray([...notifications, ...dups], { minLength: notifications.length + dups.length })).map((all) => all.map((n) => n.payload)),
-  ));
+  const scenario = fc
+    .array(event, { minLength: 1, maxLength: 4 })
+    .map(notificationsOf)
+    .chain((notifications) =>
+      fc.tuple(
+        fc.constant([...notifications].sort((a, b) => a.at - b.at).map((n) => n.payload)),
+        fc
+          .subarray(notifications)
+          .chain((dups) => fc.shuffledSubarray([...notifications, ...dups], { minLength: notifications.length + dups.length }))
+          .map((all) => all.map((n) => n.payload)),
+      ),
+    );
 
   it('any order of duplicated and reordered notifications ends in the routes that time order gives', async () => {
     await fc.assert(

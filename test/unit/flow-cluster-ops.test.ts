@@ -12,10 +12,24 @@ import { demoFleet, EXAMPLE_CONFIG, memoryFleet, OSAKA, TOKYO, type MemoryFleet 
 
 const ADMIN = 'admin@example.com';
 const ONPREM = 'onprem-1';
-const req = (cluster: ClusterRequest['cluster'], more: Partial<ClusterRequest> = {}): ClusterRequest => ({ cluster, principal: ADMIN, dryRun: false, source: 'api', ...more });
+const req = (cluster: ClusterRequest['cluster'], more: Partial<ClusterRequest> = {}): ClusterRequest => ({
+  cluster,
+  principal: ADMIN,
+  dryRun: false,
+  source: 'api',
+  ...more,
+});
 const membershipName = (fleet: MemoryFleet, id: string) => `projects/${fleet.project}/locations/global/memberships/${id}`;
-const memberships = (fleet: MemoryFleet) => fleet.hub.memberships().map((m) => m.name.split('/').pop()).sort();
-const failure = (run: Promise<unknown>) => run.then(() => undefined, (error: unknown) => error);
+const memberships = (fleet: MemoryFleet) =>
+  fleet.hub
+    .memberships()
+    .map((m) => m.name.split('/').pop())
+    .sort();
+const failure = (run: Promise<unknown>) =>
+  run.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('onboard on request', () => {
   it('by location and name: registers, wires and routes the cluster (the label selector does not apply), and records the operation', async () => {
@@ -24,7 +38,14 @@ describe('onboard on request', () => {
     const result = await onboardCluster(fleet.ctx, req({ location: TOKYO.location, name: TOKYO.name }));
     const subject = `${fleet.project}/${TOKYO.location}/${TOKYO.name}`;
     expect(result).toMatchObject({ result: 'succeeded', summary: `${subject} onboarded by ${ADMIN}` });
-    expect(result.operation).toMatchObject({ kind: 'manual-onboard', principal: ADMIN, subject, cluster: subject, region: TOKYO.region, result: 'succeeded' });
+    expect(result.operation).toMatchObject({
+      kind: 'manual-onboard',
+      principal: ADMIN,
+      subject,
+      cluster: subject,
+      region: TOKYO.region,
+      result: 'succeeded',
+    });
     expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'onboarded', membership: membershipName(fleet, TOKYO.name) });
     expect(memberships(fleet)).toContain(TOKYO.name);
     expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50 }, pins: { '/tokyo': TOKYO.name } });
@@ -35,7 +56,10 @@ describe('onboard on request', () => {
     await fleet.addCluster({ ...OSAKA, registered: true });
     const result = await onboardCluster(fleet.ctx, req({ membership: membershipName(fleet, OSAKA.name) }));
     expect(result.result).toBe('succeeded');
-    expect(result.operation?.steps.find((s) => s.name === ONBOARDING_STEPS.registerMembership)).toMatchObject({ outcome: 'unchanged', detail: `${membershipName(fleet, OSAKA.name)}: self-registered` });
+    expect(result.operation?.steps.find((s) => s.name === ONBOARDING_STEPS.registerMembership)).toMatchObject({
+      outcome: 'unchanged',
+      detail: `${membershipName(fleet, OSAKA.name)}: self-registered`,
+    });
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast2': 50 });
   });
 
@@ -57,15 +81,52 @@ describe('onboard on request', () => {
   });
 
   it.each<[string, (fleet: MemoryFleet) => Promise<unknown>, ClusterRequest['cluster'], Partial<ClusterRequest>, string, string]>([
-    ['a cluster that does not exist', async () => undefined, { location: 'asia-northeast1-a', name: 'ghost' }, {}, 'not_found', 'cluster asia-northeast1-a/ghost does not exist'],
-    ['a cluster that is not running', (f) => f.addCluster({ ...TOKYO, status: 'PROVISIONING' }), TOKYO, {}, 'failed_precondition', `cluster ${TOKYO.name} is PROVISIONING; only a running cluster can be onboarded`],
-    ['a region for a GKE cluster', (f) => f.addCluster(TOKYO), TOKYO, { region: 'asia-east1' }, 'invalid_argument', `region is only for attached and on-prem clusters; ${TOKYO.name} is a GKE cluster in ${TOKYO.region}`],
-    ['a malformed membership name', async () => undefined, { membership: 'memberships/x' }, {}, 'invalid_argument', 'membership must be projects/PROJECT/locations/LOCATION/memberships/ID'],
-    ['a membership that does not exist', async () => undefined, { membership: 'projects/fleetpilot-sandbox/locations/global/memberships/nope' }, {}, 'not_found', 'membership projects/fleetpilot-sandbox/locations/global/memberships/nope does not exist'],
+    [
+      'a cluster that does not exist',
+      async () => undefined,
+      { location: 'asia-northeast1-a', name: 'ghost' },
+      {},
+      'not_found',
+      'cluster asia-northeast1-a/ghost does not exist',
+    ],
+    [
+      'a cluster that is not running',
+      (f) => f.addCluster({ ...TOKYO, status: 'PROVISIONING' }),
+      TOKYO,
+      {},
+      'failed_precondition',
+      `cluster ${TOKYO.name} is PROVISIONING; only a running cluster can be onboarded`,
+    ],
+    [
+      'a region for a GKE cluster',
+      (f) => f.addCluster(TOKYO),
+      TOKYO,
+      { region: 'asia-east1' },
+      'invalid_argument',
+      `region is only for attached and on-prem clusters; ${TOKYO.name} is a GKE cluster in ${TOKYO.region}`,
+    ],
+    [
+      'a malformed membership name',
+      async () => undefined,
+      { membership: 'memberships/x' },
+      {},
+      'invalid_argument',
+      'membership must be projects/PROJECT/locations/LOCATION/memberships/ID',
+    ],
+    [
+      'a membership that does not exist',
+      async () => undefined,
+      { membership: 'projects/fleetpilot-sandbox/locations/global/memberships/nope' },
+      {},
+      'not_found',
+      'membership projects/fleetpilot-sandbox/locations/global/memberships/nope does not exist',
+    ],
   ])('refuses %s with a request error and changes nothing', async (_name, given, cluster, more, problem, message) => {
     const fleet = memoryFleet();
     await given(fleet);
-    const error = await failure(onboardCluster(fleet.ctx, req('membership' in cluster ? cluster : { location: cluster.location, name: cluster.name }, more)));
+    const error = await failure(
+      onboardCluster(fleet.ctx, req('membership' in cluster ? cluster : { location: cluster.location, name: cluster.name }, more)),
+    );
     expect(error).toBeInstanceOf(RequestError);
     expect(error).toMatchObject({ problem, message });
     expect(fleet.operations()).toEqual([]);
@@ -73,10 +134,13 @@ describe('onboard on request', () => {
   });
 
   it('refuses a location the policy does not allow', async () => {
-    const fleet = memoryFleet({ config: EXAMPLE_CONFIG.replace('  perClusterServices: true', '  perClusterServices: true\n  allowedLocations: [asia-northeast2]') });
+    const fleet = memoryFleet({
+      config: EXAMPLE_CONFIG.replace('  perClusterServices: true', '  perClusterServices: true\n  allowedLocations: [asia-northeast2]'),
+    });
     await fleet.addCluster(TOKYO);
     expect(await failure(onboardCluster(fleet.ctx, req({ location: TOKYO.location, name: TOKYO.name })))).toMatchObject({
-      problem: 'failed_precondition', message: `cluster ${TOKYO.name} cannot be onboarded: location ${TOKYO.location} is not allowed (allowed: asia-northeast2)`,
+      problem: 'failed_precondition',
+      message: `cluster ${TOKYO.name} cannot be onboarded: location ${TOKYO.location} is not allowed (allowed: asia-northeast2)`,
     });
   });
 });
@@ -85,7 +149,10 @@ describe('offboard on request', () => {
   it('takes the cluster out of routing and out of the fleet', async () => {
     const fleet = await demoFleet();
     const result = await offboardCluster(fleet.ctx, req({ location: OSAKA.location, name: OSAKA.name }));
-    expect(result).toMatchObject({ result: 'succeeded', summary: `${fleet.project}/${OSAKA.location}/${OSAKA.name} offboarded by ${ADMIN}` });
+    expect(result).toMatchObject({
+      result: 'succeeded',
+      summary: `${fleet.project}/${OSAKA.location}/${OSAKA.name} offboarded by ${ADMIN}`,
+    });
     expect(fleet.clusterRecord(OSAKA.name)?.phase).toBe('removed');
     expect(memberships(fleet)).not.toContain(OSAKA.name);
     expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50 }, pins: { '/tokyo': TOKYO.name } });
@@ -97,7 +164,11 @@ describe('offboard on request', () => {
     const route = fleet.route('store');
     const result = await offboardCluster(fleet.ctx, req({ location: TOKYO.location, name: TOKYO.name }));
     const reason = `offboarding ${TOKYO.name} would leave store with no serving region`;
-    expect(result).toMatchObject({ result: 'refused', refusal: { guard: 'last-serving-region', reason }, summary: `offboard ${fleet.project}/${TOKYO.location}/${TOKYO.name} refused by last-serving-region: ${reason}` });
+    expect(result).toMatchObject({
+      result: 'refused',
+      refusal: { guard: 'last-serving-region', reason },
+      summary: `offboard ${fleet.project}/${TOKYO.location}/${TOKYO.name} refused by last-serving-region: ${reason}`,
+    });
     expect(result.operation).toMatchObject({ kind: 'manual-offboard', result: 'refused', reason: `last-serving-region: ${reason}` });
     expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
     expect(memberships(fleet)).toContain(TOKYO.name);
@@ -114,7 +185,9 @@ describe('offboard on request', () => {
 
   it('refuses a region in the request', async () => {
     const fleet = await demoFleet();
-    expect(await failure(offboardCluster(fleet.ctx, req({ location: OSAKA.location, name: OSAKA.name }, { region: OSAKA.region })))).toMatchObject({ problem: 'invalid_argument' });
+    expect(
+      await failure(offboardCluster(fleet.ctx, req({ location: OSAKA.location, name: OSAKA.name }, { region: OSAKA.region }))),
+    ).toMatchObject({ problem: 'invalid_argument' });
     expect(fleet.clusterRecord(OSAKA.name)?.phase).toBe('onboarded');
   });
 });
@@ -127,17 +200,37 @@ describe('attached and on-prem clusters', () => {
     const membership = await fleet.addAttached({ id: ONPREM });
     const result = await onboardCluster(fleet.ctx, req(onprem(fleet), { region: 'asia-east1' }));
     expect(result).toMatchObject({ result: 'succeeded', summary: `${fleet.project}/global/${ONPREM} onboarded by ${ADMIN}` });
-    expect(fleet.clusterRecord(ONPREM)).toMatchObject({ kind: 'attached', phase: 'onboarded', region: 'asia-east1', location: 'global', membership: membership.name });
+    expect(fleet.clusterRecord(ONPREM)).toMatchObject({
+      kind: 'attached',
+      phase: 'onboarded',
+      region: 'asia-east1',
+      location: 'global',
+      membership: membership.name,
+    });
     expect(fleet.hub.memberships().find((m) => m.name === membership.name)).toEqual(membership);
     // On-prem nodes get the region label they lack; the region joins the routes with the default weight.
-    expect((await fleet.kube(ONPREM).list('v1', 'Node'))[0]?.metadata?.labels).toMatchObject({ 'topology.kubernetes.io/region': 'asia-east1' });
+    expect((await fleet.kube(ONPREM).list('v1', 'Node'))[0]?.metadata?.labels).toMatchObject({
+      'topology.kubernetes.io/region': 'asia-east1',
+    });
     expect(fleet.route('store')?.weights).toEqual({ 'asia-east1': 100, 'asia-northeast1': 50, 'asia-northeast2': 50 });
     expect(result.operation?.steps.find((s) => s.name === ONBOARDING_STEPS.joinMesh)).toMatchObject({ outcome: 'skipped' });
   });
 
   it.each<[string, AttachedState, string | undefined, string, string]>([
-    ['without a region', 'READY', undefined, 'invalid_argument', `region is required to onboard on-prem cluster projects/fleetpilot-sandbox/locations/global/memberships/${ONPREM}`],
-    ['whose membership is not READY', 'CREATING', 'asia-east1', 'failed_precondition', `membership projects/fleetpilot-sandbox/locations/global/memberships/${ONPREM} is CREATING; only a READY membership can be onboarded`],
+    [
+      'without a region',
+      'READY',
+      undefined,
+      'invalid_argument',
+      `region is required to onboard on-prem cluster projects/fleetpilot-sandbox/locations/global/memberships/${ONPREM}`,
+    ],
+    [
+      'whose membership is not READY',
+      'CREATING',
+      'asia-east1',
+      'failed_precondition',
+      `membership projects/fleetpilot-sandbox/locations/global/memberships/${ONPREM} is CREATING; only a READY membership can be onboarded`,
+    ],
   ])('refuses an attached cluster %s', async (_name, state, region, problem, message) => {
     const fleet = await demoFleet();
     await fleet.addAttached({ id: ONPREM, state });
@@ -161,8 +254,13 @@ describe('attached and on-prem clusters', () => {
   it('refuses to offboard an attached cluster fleetpilot never onboarded, and one whose membership is unknown', async () => {
     const fleet = await demoFleet();
     await fleet.addAttached({ id: ONPREM });
-    expect(await failure(offboardCluster(fleet.ctx, req(onprem(fleet))))).toMatchObject({ problem: 'failed_precondition', message: `on-prem cluster ${ONPREM} was never onboarded by fleetpilot; there is nothing to offboard` });
-    expect(await failure(offboardCluster(fleet.ctx, req({ membership: membershipName(fleet, 'nobody') })))).toMatchObject({ problem: 'not_found' });
+    expect(await failure(offboardCluster(fleet.ctx, req(onprem(fleet))))).toMatchObject({
+      problem: 'failed_precondition',
+      message: `on-prem cluster ${ONPREM} was never onboarded by fleetpilot; there is nothing to offboard`,
+    });
+    expect(await failure(offboardCluster(fleet.ctx, req({ membership: membershipName(fleet, 'nobody') })))).toMatchObject({
+      problem: 'not_found',
+    });
     expect(fleet.operations()).toEqual([]);
   });
 });

@@ -15,15 +15,34 @@ import { demoFleet, memoryFleet, OSAKA, TOKYO, type MemoryFleet } from '../suppo
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
 const held = (fleet: MemoryFleet, region: string, id: string, facts: FleetFacts = {}, minutesAgo = 0) =>
-  mergeManual(facts, { id, region, action: 'drain', at: new Date(fleet.clock.now().getTime() - minutesAgo * 60_000).toISOString(), by: 'ops', reason: 'what if' }).facts;
+  mergeManual(facts, {
+    id,
+    region,
+    action: 'drain',
+    at: new Date(fleet.clock.now().getTime() - minutesAgo * 60_000).toISOString(),
+    by: 'ops',
+    reason: 'what if',
+  }).facts;
 
 describe('planFleet', () => {
   it('of a fleet whose routes match: no diff, nothing moves', async () => {
     const fleet = await demoFleet();
     const plan = planFleet(await readSnapshot(fleet.ctx));
-    expect(plan.routes).toMatchObject([{ service: 'store', namespace: 'store', diff: [], problems: [], trafficMoved: 0, shares: { live: { 'store-asia-northeast1': 0.5, 'store-asia-northeast2': 0.5 } } }]);
+    expect(plan.routes).toMatchObject([
+      {
+        service: 'store',
+        namespace: 'store',
+        diff: [],
+        problems: [],
+        trafficMoved: 0,
+        shares: { live: { 'store-asia-northeast1': 0.5, 'store-asia-northeast2': 0.5 } },
+      },
+    ]);
     expect(describeTrafficMoved(plan.routes)).toEqual([]);
-    expect(Object.values(plan.drains.regions).map((r) => [r.region, r.drained])).toEqual([[N1, false], [N2, false]]);
+    expect(Object.values(plan.drains.regions).map((r) => [r.region, r.drained])).toEqual([
+      [N1, false],
+      [N2, false],
+    ]);
   });
 
   it('with hypothetical facts: the drain, its route diff and the traffic that moves — and nothing written', async () => {
@@ -33,7 +52,11 @@ describe('planFleet', () => {
     const snapshot = await readSnapshot(fleet.ctx);
     const plan = planFleet(snapshot, held(fleet, N1, 'what-if'));
     expect(plan.drains.regions[N1]).toMatchObject({ drained: true, cause: 'manual' });
-    expect(plan.routes[0]).toMatchObject({ diff: [`~ store-${N1} weight 50 → 0 on default rule`], trafficMoved: 0.5, shares: { rendered: { [`store-${N1}`]: 0, [`store-${N2}`]: 1 } } });
+    expect(plan.routes[0]).toMatchObject({
+      diff: [`~ store-${N1} weight 50 → 0 on default rule`],
+      trafficMoved: 0.5,
+      shares: { rendered: { [`store-${N1}`]: 0, [`store-${N2}`]: 1 } },
+    });
     expect(describeTrafficMoved(plan.routes)).toEqual(['store: 50% of default traffic moves']);
     expect([...fleet.store.docs]).toEqual(before);
     expect(fleet.route('store')).toEqual(route);
@@ -45,7 +68,9 @@ describe('planFleet', () => {
     const plan = planFleet(snapshot, held(fleet, N1, 'second', held(fleet, N2, 'first', {}, 5)));
     expect(refusalOf(plan, 'second')).toMatchObject({ region: N1, guard: 'last-serving-region', cause: 'manual' });
     expect(refusalOf(plan, 'first')).toBeUndefined();
-    expect(plan.routes[0]?.rendered?.spec.rules?.find((r) => r.matches?.[0]?.path?.value === '/')?.backendRefs?.map((b) => b.weight)).toEqual([50, 0]);
+    expect(
+      plan.routes[0]?.rendered?.spec.rules?.find((r) => r.matches?.[0]?.path?.value === '/')?.backendRefs?.map((b) => b.weight),
+    ).toEqual([50, 0]);
   });
 
   it('of a fleet with no live route: the whole route is new', async () => {
@@ -75,16 +100,35 @@ describe('planFleet', () => {
   });
 
   it('shows exactly what the render then applies, for any drains and alerts', async () => {
-    const action = fc.record({ region: fc.constantFrom(N1, N2), kind: fc.constantFrom('hold', 'alert'), minutesAgo: fc.integer({ min: 0, max: 30 }) });
+    const action = fc.record({
+      region: fc.constantFrom(N1, N2),
+      kind: fc.constantFrom('hold', 'alert'),
+      minutesAgo: fc.integer({ min: 0, max: 30 }),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(action, { maxLength: 4 }), async (actions) => {
         const fleet = await demoFleet();
         let facts: FleetFacts = {};
         actions.forEach((a, i) => {
           const at = new Date(fleet.clock.now().getTime() - a.minutesAgo * 60_000);
-          facts = a.kind === 'hold'
-            ? mergeManual(facts, { id: `m-${i}`, region: a.region, action: 'drain', at: at.toISOString(), by: 'ops', reason: 'r' }).facts
-            : mergeIncident(facts, { incidentId: `inc-${i}`, state: 'open', startedAt: at, endedAt: null, policyName: 'p', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {} }, a.region).facts;
+          facts =
+            a.kind === 'hold'
+              ? mergeManual(facts, { id: `m-${i}`, region: a.region, action: 'drain', at: at.toISOString(), by: 'ops', reason: 'r' }).facts
+              : mergeIncident(
+                  facts,
+                  {
+                    incidentId: `inc-${i}`,
+                    state: 'open',
+                    startedAt: at,
+                    endedAt: null,
+                    policyName: 'p',
+                    summary: '',
+                    resourceLabels: {},
+                    metricLabels: {},
+                    policyUserLabels: {},
+                  },
+                  a.region,
+                ).facts;
         });
         const plan = planFleet(await readSnapshot(fleet.ctx), facts);
         await updateFacts(fleet.store, () => ({ facts, changed: true }));

@@ -16,8 +16,23 @@ import { demoFleet, gkeMembership, memoryFleet, OSAKA, TOKYO, type MemoryFleet }
 const AT = new Date('2025-05-01T11:59:00Z');
 
 /** The entry of one half of a call on `cluster`. */
-const entry = (fleet: MemoryFleet, cluster: { name: string; location: string }, action: AuditEntrySpec['action'], phase: AuditEntrySpec['phase'], more: Partial<AuditEntrySpec> = {}) =>
-  auditEntry({ action, phase, project: fleet.project, location: cluster.location, cluster: cluster.name, operationId: `operation-${action}-${cluster.name}`, at: AT, ...more });
+const entry = (
+  fleet: MemoryFleet,
+  cluster: { name: string; location: string },
+  action: AuditEntrySpec['action'],
+  phase: AuditEntrySpec['phase'],
+  more: Partial<AuditEntrySpec> = {},
+) =>
+  auditEntry({
+    action,
+    phase,
+    project: fleet.project,
+    location: cluster.location,
+    cluster: cluster.name,
+    operationId: `operation-${action}-${cluster.name}`,
+    at: AT,
+    ...more,
+  });
 
 let messages = 0;
 /** Delivers an entry as Pub/Sub would once; returns the record, or what was thrown for redelivery. */
@@ -28,15 +43,30 @@ async function deliver(fleet: MemoryFleet, e: Record<string, unknown>) {
     return { record: fleet.operations().at(-1), threw: error };
   }
 }
-const memberships = (fleet: MemoryFleet) => fleet.hub.memberships().map((m) => m.name.split('/').pop()).sort();
-const kinds = (fleet: MemoryFleet, cluster: string) => fleet.kube(cluster).objects().map((o) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`).sort();
+const memberships = (fleet: MemoryFleet) =>
+  fleet.hub
+    .memberships()
+    .map((m) => m.name.split('/').pop())
+    .sort();
+const kinds = (fleet: MemoryFleet, cluster: string) =>
+  fleet
+    .kube(cluster)
+    .objects()
+    .map((o) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`)
+    .sort();
 
 describe('cluster lifecycle: creation', () => {
   it('the first entry of a creation only waits: nothing is registered or recorded', async () => {
     const fleet = memoryFleet();
     await fleet.addCluster({ ...TOKYO, status: 'PROVISIONING' });
     const { record } = await deliver(fleet, entry(fleet, TOKYO, 'create', 'first'));
-    expect(record).toMatchObject({ kind: 'cluster-lifecycle', result: 'skipped', reason: 'creation accepted; onboarding waits for the last entry', subject: `${fleet.project}/${TOKYO.location}/${TOKYO.name}`, region: TOKYO.region });
+    expect(record).toMatchObject({
+      kind: 'cluster-lifecycle',
+      result: 'skipped',
+      reason: 'creation accepted; onboarding waits for the last entry',
+      subject: `${fleet.project}/${TOKYO.location}/${TOKYO.name}`,
+      region: TOKYO.region,
+    });
     expect(fleet.clusterRecord(TOKYO.name)).toBeUndefined();
     expect(memberships(fleet)).toEqual(['mc-gw-config-cluster']);
   });
@@ -46,15 +76,33 @@ describe('cluster lifecycle: creation', () => {
     await fleet.addCluster(TOKYO);
     const { record } = await deliver(fleet, entry(fleet, TOKYO, 'create', 'last'));
     expect(record).toMatchObject({ result: 'succeeded', reason: 'cluster onboarded' });
-    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'onboarded', region: TOKYO.region, membership: `projects/${fleet.project}/locations/global/memberships/${TOKYO.name}`, operationId: record?.id });
-    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))).toMatchObject({ state: { code: 'READY' }, endpoint: { gkeCluster: { resourceLink: gkeResourceLink(fleet.project, TOKYO.location, TOKYO.name) } } });
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({
+      phase: 'onboarded',
+      region: TOKYO.region,
+      membership: `projects/${fleet.project}/locations/global/memberships/${TOKYO.name}`,
+      operationId: record?.id,
+    });
+    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))).toMatchObject({
+      state: { code: 'READY' },
+      endpoint: { gkeCluster: { resourceLink: gkeResourceLink(fleet.project, TOKYO.location, TOKYO.name) } },
+    });
     expect(fleet.hub.features().map((f) => [f.name.split('/').pop(), f.spec])).toEqual([
       ['multiclusterservicediscovery', {}],
-      ['multiclusteringress', { multiclusteringress: { configMembership: `projects/${fleet.project}/locations/global/memberships/mc-gw-config-cluster` } }],
+      [
+        'multiclusteringress',
+        { multiclusteringress: { configMembership: `projects/${fleet.project}/locations/global/memberships/mc-gw-config-cluster` } },
+      ],
     ]);
-    expect(kinds(fleet, TOKYO.name)).toEqual(expect.arrayContaining([
-      'ServiceExport store/store', 'Service store/store-asia-northeast1', 'ServiceExport store/store-asia-northeast1', 'Service store/store-mc-gw-tokyo', 'ServiceExport store/store-mc-gw-tokyo', 'DestinationRule store/store',
-    ]));
+    expect(kinds(fleet, TOKYO.name)).toEqual(
+      expect.arrayContaining([
+        'ServiceExport store/store',
+        'Service store/store-asia-northeast1',
+        'ServiceExport store/store-asia-northeast1',
+        'Service store/store-mc-gw-tokyo',
+        'ServiceExport store/store-mc-gw-tokyo',
+        'DestinationRule store/store',
+      ]),
+    );
     // Osaka is configured but has no cluster: the route serves Tokyo alone, and pins only /tokyo.
     expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50 }, pins: { '/tokyo': TOKYO.name } });
     expect(fleet.published.map((r) => r.result)).toEqual(['succeeded']);
@@ -66,7 +114,10 @@ describe('cluster lifecycle: creation', () => {
     await fleet.addCluster(OSAKA);
     await deliver(fleet, entry(fleet, TOKYO, 'create', 'last'));
     await deliver(fleet, entry(fleet, OSAKA, 'create', 'last'));
-    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 }, pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name } });
+    expect(fleet.route('store')).toMatchObject({
+      weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 },
+      pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    });
     // The mesh: each cluster holds the other's remote secret.
     expect(kinds(fleet, TOKYO.name)).toContain('Secret istio-system/istio-remote-secret-mc-gw-osaka');
     expect(kinds(fleet, OSAKA.name)).toContain('Secret istio-system/istio-remote-secret-mc-gw-tokyo');
@@ -96,8 +147,14 @@ describe('cluster lifecycle: creation', () => {
     const fleet = memoryFleet();
     await fleet.addCluster({ ...TOKYO, labels: { team: 'data' } });
     const { record } = await deliver(fleet, entry(fleet, TOKYO, 'create', 'last'));
-    expect(record).toMatchObject({ result: 'skipped', reason: 'policy: cluster labels do not match the onboarding selector (needs fleetpilot-onboard=true)' });
-    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'skipped', reason: 'cluster labels do not match the onboarding selector (needs fleetpilot-onboard=true)' });
+    expect(record).toMatchObject({
+      result: 'skipped',
+      reason: 'policy: cluster labels do not match the onboarding selector (needs fleetpilot-onboard=true)',
+    });
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({
+      phase: 'skipped',
+      reason: 'cluster labels do not match the onboarding selector (needs fleetpilot-onboard=true)',
+    });
     expect(memberships(fleet)).toEqual(['mc-gw-config-cluster']);
     expect(kinds(fleet, TOKYO.name)).not.toContain('ServiceExport store/store');
   });
@@ -117,8 +174,13 @@ describe('cluster lifecycle: creation', () => {
     const { record, threw } = await deliver(fleet, entry(fleet, TOKYO, 'create', 'last'));
     expect(threw).toBeUndefined();
     expect(record?.result).toBe('failed');
-    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'failed', reason: expect.stringContaining(`membership ${TOKYO.name} already exists for another cluster`) as unknown });
-    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))?.endpoint?.gkeCluster?.resourceLink).toContain('europe-west1-b');
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({
+      phase: 'failed',
+      reason: expect.stringContaining(`membership ${TOKYO.name} already exists for another cluster`) as unknown,
+    });
+    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))?.endpoint?.gkeCluster?.resourceLink).toContain(
+      'europe-west1-b',
+    );
   });
 
   it('a transient failure mid-onboarding is retried by redelivery, which finishes the job', async () => {
@@ -154,7 +216,10 @@ describe('cluster lifecycle: deletion', () => {
     expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('removed');
     expect(memberships(fleet)).toEqual(['mc-gw-config-cluster', OSAKA.name]);
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast2': 50 });
-    expect(record?.steps.find((s) => s.name === ONBOARDING_STEPS.removeMembership)).toMatchObject({ outcome: 'done', detail: `membership ${TOKYO.name}: deleted` });
+    expect(record?.steps.find((s) => s.name === ONBOARDING_STEPS.removeMembership)).toMatchObject({
+      outcome: 'done',
+      detail: `membership ${TOKYO.name}: deleted`,
+    });
   });
 
   it('never deletes a same-named membership that names another cluster', async () => {
@@ -163,8 +228,13 @@ describe('cluster lifecycle: deletion', () => {
     fleet.hub.putMembership(gkeMembership(fleet.project, 'global', TOKYO.name, 'asia-northeast1-c', fleet.clock.now()));
     const { record } = await deliver(fleet, entry(fleet, TOKYO, 'delete', 'last'));
     expect(record?.result).toBe('succeeded');
-    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))?.endpoint?.gkeCluster?.resourceLink).toBe(gkeResourceLink(fleet.project, 'asia-northeast1-c', TOKYO.name));
-    expect(record?.steps.find((s) => s.name === ONBOARDING_STEPS.removeMembership)).toMatchObject({ outcome: 'unchanged', detail: `membership ${TOKYO.name}: not ours` });
+    expect(fleet.hub.memberships().find((m) => m.name.endsWith(`/${TOKYO.name}`))?.endpoint?.gkeCluster?.resourceLink).toBe(
+      gkeResourceLink(fleet.project, 'asia-northeast1-c', TOKYO.name),
+    );
+    expect(record?.steps.find((s) => s.name === ONBOARDING_STEPS.removeMembership)).toMatchObject({
+      outcome: 'unchanged',
+      detail: `membership ${TOKYO.name}: not ours`,
+    });
     expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('removed');
   });
 
@@ -185,15 +255,27 @@ describe('cluster lifecycle: deletion', () => {
 describe('cluster lifecycle: fail static', () => {
   it.each<[string, (fleet: MemoryFleet) => void, 'retrying' | 'failed']>([
     ['the cluster read fails (503)', (f) => f.container.fail('getCluster', httpError(503, 'container API unavailable')), 'retrying'],
-    ['the cluster read is refused (403)', (f) => f.container.fail('getCluster', httpError(403, 'permission denied on the cluster')), 'failed'],
-    ['the fleet list fails while routes are re-rendered', (f) => {
-      f.container.remove(TOKYO.location, TOKYO.name);
-      f.container.fail('listClusters', httpError(503, 'container API unavailable'));
-    }, 'retrying'],
-    ['the config cluster cannot be reached', (f) => {
-      f.container.remove(TOKYO.location, TOKYO.name);
-      f.configKube.fail('list', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    }, 'retrying'],
+    [
+      'the cluster read is refused (403)',
+      (f) => f.container.fail('getCluster', httpError(403, 'permission denied on the cluster')),
+      'failed',
+    ],
+    [
+      'the fleet list fails while routes are re-rendered',
+      (f) => {
+        f.container.remove(TOKYO.location, TOKYO.name);
+        f.container.fail('listClusters', httpError(503, 'container API unavailable'));
+      },
+      'retrying',
+    ],
+    [
+      'the config cluster cannot be reached',
+      (f) => {
+        f.container.remove(TOKYO.location, TOKYO.name);
+        f.configKube.fail('list', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+      },
+      'retrying',
+    ],
   ])('%s: nothing leaves routing and no membership is removed', async (_name, breakIt, result) => {
     const fleet = await demoFleet();
     const route = fleet.route('store');
@@ -207,20 +289,35 @@ describe('cluster lifecycle: fail static', () => {
 
   it('a malformed entry is recorded as skipped and acknowledged', async () => {
     const fleet = await demoFleet();
-    const { record, threw } = await deliver(fleet, { protoPayload: { methodName: 'google.container.v1.ClusterManager.SetLabels' }, operation: { id: 'x', last: true }, timestamp: AT.toISOString() });
+    const { record, threw } = await deliver(fleet, {
+      protoPayload: { methodName: 'google.container.v1.ClusterManager.SetLabels' },
+      operation: { id: 'x', last: true },
+      timestamp: AT.toISOString(),
+    });
     expect(threw).toBeUndefined();
-    expect(record).toMatchObject({ result: 'skipped', subject: 'unknown', reason: 'entry rejected: method google.container.v1.ClusterManager.SetLabels is not a cluster create or delete' });
+    expect(record).toMatchObject({
+      result: 'skipped',
+      subject: 'unknown',
+      reason: 'entry rejected: method google.container.v1.ClusterManager.SetLabels is not a cluster create or delete',
+    });
   });
 });
 
 describe('cluster lifecycle: any order, any number of deliveries', () => {
-  const ENTRIES = [['create', 'first'], ['create', 'last'], ['delete', 'first'], ['delete', 'last']] as const;
+  const ENTRIES = [
+    ['create', 'first'],
+    ['create', 'last'],
+    ['delete', 'first'],
+    ['delete', 'last'],
+  ] as const;
 
   it('ends in the state the cluster is in, whatever entries arrive and in whatever order', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('running', 'gone'),
-        fc.array(fc.constantFrom(...ENTRIES), { minLength: 1, maxLength: 6 }).filter((es) => es.some(([a, p]) => a === 'delete' || p === 'last')),
+        fc
+          .array(fc.constantFrom(...ENTRIES), { minLength: 1, maxLength: 6 })
+          .filter((es) => es.some(([a, p]) => a === 'delete' || p === 'last')),
         async (world, entries) => {
           const fleet = memoryFleet({ mcs: 'auto' });
           await fleet.addCluster(OSAKA);

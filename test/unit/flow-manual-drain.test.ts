@@ -17,8 +17,15 @@ const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
 const OPERATOR = 'oncall@example.com';
 
-const request = (action: ManualRequest['action'], region: string, more: Partial<ManualRequest> = {}): ManualRequest =>
-  ({ action, region, reason: `${action} ${region} for the test`, principal: OPERATOR, dryRun: false, source: 'api', ...more });
+const request = (action: ManualRequest['action'], region: string, more: Partial<ManualRequest> = {}): ManualRequest => ({
+  action,
+  region,
+  reason: `${action} ${region} for the test`,
+  principal: OPERATOR,
+  dryRun: false,
+  source: 'api',
+  ...more,
+});
 const weights = (fleet: MemoryFleet) => fleet.route('store')?.weights;
 /** Requests by people never share an instant: the next one comes a minute later. */
 const later = (fleet: MemoryFleet) => fleet.clock.advance(60_000);
@@ -27,10 +34,24 @@ async function rerender(fleet: MemoryFleet) {
   const op = await startOperation(fleet.ctx, { kind: 'test-render', trigger: {}, principal: 'test', subject: 'fleet' });
   await updateRoutes(fleet.ctx, op, await fleet.ctx.config());
 }
-const alert = (fleet: MemoryFleet, region: string, id: string, state: 'open' | 'closed') => updateFacts(fleet.store, (facts) => mergeIncident(facts, {
-  incidentId: id, state, startedAt: new Date(fleet.clock.now().getTime() - 60_000), endedAt: state === 'closed' ? fleet.clock.now() : null,
-  policyName: 'p', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {},
-}, region));
+const alert = (fleet: MemoryFleet, region: string, id: string, state: 'open' | 'closed') =>
+  updateFacts(fleet.store, (facts) =>
+    mergeIncident(
+      facts,
+      {
+        incidentId: id,
+        state,
+        startedAt: new Date(fleet.clock.now().getTime() - 60_000),
+        endedAt: state === 'closed' ? fleet.clock.now() : null,
+        policyName: 'p',
+        summary: '',
+        resourceLabels: {},
+        metricLabels: {},
+        policyUserLabels: {},
+      },
+      region,
+    ),
+  );
 
 describe('manual drain', () => {
   it('a dry run plans the drain and changes nothing: no fact, no record, the same route', async () => {
@@ -45,7 +66,9 @@ describe('manual drain', () => {
       'store: 50% of default traffic moves',
     ]);
     expect(result.operation).toBeUndefined();
-    expect(result.routes?.[0]?.rendered?.spec.rules?.find((r) => r.matches?.[0]?.path?.value === '/')?.backendRefs?.map((b) => b.weight)).toEqual([0, 50]);
+    expect(
+      result.routes?.[0]?.rendered?.spec.rules?.find((r) => r.matches?.[0]?.path?.value === '/')?.backendRefs?.map((b) => b.weight),
+    ).toEqual([0, 50]);
     expect(fleet.route('store')).toEqual(live);
     expect(await fleet.facts()).toEqual({});
     expect(fleet.operations()).toEqual([]);
@@ -57,9 +80,18 @@ describe('manual drain', () => {
     const summary = `${N1} drained (manual hold) by ${OPERATOR} (store: 50% of default traffic moves): drain ${N1} for the test`;
     expect(result).toMatchObject({ result: 'succeeded', summary });
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
-    expect((await fleet.facts())[N1]?.manual).toEqual([{ id: 'req-1', region: N1, action: 'drain', at: fleet.clock.now().toISOString(), by: OPERATOR, reason: `drain ${N1} for the test` }]);
+    expect((await fleet.facts())[N1]?.manual).toEqual([
+      { id: 'req-1', region: N1, action: 'drain', at: fleet.clock.now().toISOString(), by: OPERATOR, reason: `drain ${N1} for the test` },
+    ]);
     expect(fleet.operations()).toEqual([result.operation]);
-    expect(result.operation).toMatchObject({ kind: 'manual-drain', principal: OPERATOR, region: N1, result: 'succeeded', reason: summary, trigger: { source: 'api', requestId: 'req-1' } });
+    expect(result.operation).toMatchObject({
+      kind: 'manual-drain',
+      principal: OPERATOR,
+      region: N1,
+      result: 'succeeded',
+      reason: summary,
+      trigger: { source: 'api', requestId: 'req-1' },
+    });
     // The record's plan starts with the request's plan; the render adds its explanation.
     expect(result.operation?.plan.slice(0, result.plan.length)).toEqual(result.plan);
     expect(fleet.published).toEqual([result.operation]);
@@ -70,7 +102,10 @@ describe('manual drain', () => {
     await manualDrain(fleet.ctx, request('drain', N1));
     later(fleet);
     const result = await manualDrain(fleet.ctx, request('restore', N1));
-    expect(result).toMatchObject({ result: 'succeeded', summary: `${N1} restored by ${OPERATOR} (store: 50% of default traffic moves): restore ${N1} for the test` });
+    expect(result).toMatchObject({
+      result: 'succeeded',
+      summary: `${N1} restored by ${OPERATOR} (store: 50% of default traffic moves): restore ${N1} for the test`,
+    });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     expect(fleet.operations().map((o) => `${o.kind} ${o.result}`)).toEqual(['manual-drain succeeded', 'manual-restore succeeded']);
   });
@@ -82,8 +117,17 @@ describe('manual drain', () => {
     const facts = await fleet.facts();
     const result = await manualDrain(fleet.ctx, request('drain', N1));
     const reason = `draining ${N1} would leave store with no serving region`;
-    expect(result).toMatchObject({ result: 'refused', summary: `drain ${N1} refused by last-serving-region: ${reason}`, refusal: { guard: 'last-serving-region', reason } });
-    expect(result.operation).toMatchObject({ kind: 'manual-drain', result: 'refused', reason: `last-serving-region: ${reason}`, steps: [{ name: FAILOVER_STEPS.checkGuards, outcome: 'failed' }] });
+    expect(result).toMatchObject({
+      result: 'refused',
+      summary: `drain ${N1} refused by last-serving-region: ${reason}`,
+      refusal: { guard: 'last-serving-region', reason },
+    });
+    expect(result.operation).toMatchObject({
+      kind: 'manual-drain',
+      result: 'refused',
+      reason: `last-serving-region: ${reason}`,
+      steps: [{ name: FAILOVER_STEPS.checkGuards, outcome: 'failed' }],
+    });
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
     expect(await fleet.facts()).toEqual(facts);
   });
@@ -93,12 +137,21 @@ describe('manual drain', () => {
     await manualDrain(fleet.ctx, request('drain', N2));
     later(fleet);
     const result = await manualDrain(fleet.ctx, request('drain', N1, { dryRun: true }));
-    expect(result).toMatchObject({ result: 'refused', refusal: { guard: 'last-serving-region' }, summary: `dry run: drain ${N1} would be refused by last-serving-region: draining ${N1} would leave store with no serving region` });
+    expect(result).toMatchObject({
+      result: 'refused',
+      refusal: { guard: 'last-serving-region' },
+      summary: `dry run: drain ${N1} would be refused by last-serving-region: draining ${N1} would leave store with no serving region`,
+    });
     expect(fleet.operations()).toHaveLength(1);
   });
 
   it.each<[string, ManualRequest['action'], boolean, string]>([
-    ['draining a held region', 'drain', true, `drain ${N1}: nothing to change (${N1} is drained (manual hold) since 2025-05-01T12:00:00.000Z)`],
+    [
+      'draining a held region',
+      'drain',
+      true,
+      `drain ${N1}: nothing to change (${N1} is drained (manual hold) since 2025-05-01T12:00:00.000Z)`,
+    ],
     ['restoring a serving region', 'restore', false, `restore ${N1}: nothing to change (${N1} is serving)`],
   ])('%s changes nothing and is recorded as skipped', async (_name, action, heldFirst, summary) => {
     const fleet = await demoFleet();
@@ -117,7 +170,11 @@ describe('manual drain', () => {
     const fleet = await demoFleet();
     const error = await manualDrain(fleet.ctx, request('drain', 'europe-west1')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestError);
-    expect(error).toMatchObject({ problem: 'not_found', message: 'region europe-west1 is not part of the fleet', details: { knownRegions: [N1, N2] } });
+    expect(error).toMatchObject({
+      problem: 'not_found',
+      message: 'region europe-west1 is not part of the fleet',
+      details: { knownRegions: [N1, N2] },
+    });
     expect(fleet.operations()).toEqual([]);
   });
 
@@ -160,11 +217,25 @@ describe('manual drain', () => {
     const fleet = await demoFleet();
     const earlier = new Date(fleet.clock.now().getTime() - 1_000).toISOString();
     // The plan reads the config cluster once; the render reaches for it again: the other operator's drain of Osaka is recorded in between.
-    fleet.container.before('getCluster', async () => fleet.container.before('getCluster', async () => {
-      await updateFacts(fleet.store, (facts) => mergeManual(facts, { id: 'other-request', region: N2, action: 'drain', at: earlier, by: 'other@example.com', reason: 'osaka maintenance' }));
-    }));
+    fleet.container.before('getCluster', async () =>
+      fleet.container.before('getCluster', async () => {
+        await updateFacts(fleet.store, (facts) =>
+          mergeManual(facts, {
+            id: 'other-request',
+            region: N2,
+            action: 'drain',
+            at: earlier,
+            by: 'other@example.com',
+            reason: 'osaka maintenance',
+          }),
+        );
+      }),
+    );
     const mine = await manualDrain(fleet.ctx, request('drain', N1));
-    expect(mine).toMatchObject({ result: 'refused', refusal: { guard: 'last-serving-region', reason: `draining ${N1} would leave store with no serving region` } });
+    expect(mine).toMatchObject({
+      result: 'refused',
+      refusal: { guard: 'last-serving-region', reason: `draining ${N1} would leave store with no serving region` },
+    });
     expect(mine.operation?.result).toBe('refused');
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });

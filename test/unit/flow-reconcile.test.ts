@@ -15,7 +15,8 @@ import { demoFleet, memoryFleet, OSAKA, TOKYO, type MemoryFleet } from '../suppo
 const OPERATOR = 'oncall@example.com';
 let ticks = 0;
 /** The scheduler's tick: the function handler uses only the fleet context. */
-const tick = (fleet: MemoryFleet) => tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `tick-${++ticks}`);
+const tick = (fleet: MemoryFleet) =>
+  tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `tick-${++ticks}`);
 const exportRef = (name: string) => ({ apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', namespace: 'store', name });
 
 describe('the tick', () => {
@@ -30,8 +31,13 @@ describe('the tick', () => {
     const fleet = await demoFleet();
     fleet.kube(OSAKA.name).remove(exportRef('store-asia-northeast2'));
     const record = await tick(fleet);
-    expect(await fleet.kube(OSAKA.name).get(exportRef('store-asia-northeast2'))).toMatchObject({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'fleetpilot' } } });
-    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(OSAKA.name))).toMatchObject({ outcome: 'done', detail: 'ServiceExport store/store-asia-northeast2' });
+    expect(await fleet.kube(OSAKA.name).get(exportRef('store-asia-northeast2'))).toMatchObject({
+      metadata: { labels: { 'app.kubernetes.io/managed-by': 'fleetpilot' } },
+    });
+    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(OSAKA.name))).toMatchObject({
+      outcome: 'done',
+      detail: 'ServiceExport store/store-asia-northeast2',
+    });
     expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(TOKYO.name))).toMatchObject({ outcome: 'unchanged' });
   });
 
@@ -39,13 +45,28 @@ describe('the tick', () => {
     const fleet = memoryFleet({ mcs: 'auto' });
     await fleet.addCluster({ ...TOKYO, onboarded: true });
     await fleet.addCluster({ ...OSAKA, app: false });
-    await onboardCluster(fleet.ctx, { cluster: { location: OSAKA.location, name: OSAKA.name }, principal: 'admin', dryRun: false, source: 'api' });
+    await onboardCluster(fleet.ctx, {
+      cluster: { location: OSAKA.location, name: OSAKA.name },
+      principal: 'admin',
+      dryRun: false,
+      source: 'api',
+    });
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 50 });
     // The application is deployed later; the next tick exports it, the MCS controller imports it, the tick after routes it.
-    fleet.kube(OSAKA.name).put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'store', namespace: 'store' }, spec: { selector: { app: 'store' }, ports: [{ port: 8080 }] } } as never);
+    fleet
+      .kube(OSAKA.name)
+      .put({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'store', namespace: 'store' },
+        spec: { selector: { app: 'store' }, ports: [{ port: 8080 }] },
+      } as never);
     const record = await tick(fleet);
     expect(record.reason).toContain('HTTPRoute store/store: + backend store-asia-northeast2 weight 50 on default rule');
-    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 }, pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name } });
+    expect(fleet.route('store')).toMatchObject({
+      weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 },
+      pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    });
     expect(fleet.published.at(-1)).toMatchObject({ kind: 'tick', result: 'succeeded' });
   });
 
@@ -58,26 +79,44 @@ describe('the tick', () => {
     fleet.importService('store', { region: OSAKA.region });
     fleet.importService('store', { cluster: OSAKA.name });
     await tick(fleet);
-    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 }, pins: { '/osaka': OSAKA.name } });
+    expect(fleet.route('store')).toMatchObject({
+      weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 },
+      pins: { '/osaka': OSAKA.name },
+    });
   });
 
   it('skips clusters that are not running, and attached clusters whose membership is not READY', async () => {
     const fleet = await demoFleet();
     await fleet.addAttached({ id: 'onprem-1' });
-    await onboardCluster(fleet.ctx, { cluster: { membership: `projects/${fleet.project}/locations/global/memberships/onprem-1` }, region: 'asia-east1', principal: 'admin', dryRun: false, source: 'api' });
+    await onboardCluster(fleet.ctx, {
+      cluster: { membership: `projects/${fleet.project}/locations/global/memberships/onprem-1` },
+      region: 'asia-east1',
+      principal: 'admin',
+      dryRun: false,
+      source: 'api',
+    });
     fleet.hub.putMembership({ ...fleet.hub.memberships().find((m) => m.name.endsWith('/onprem-1'))!, state: { code: 'UPDATING' } });
     fleet.container.setStatus(OSAKA.location, OSAKA.name, 'STOPPING');
     const record = await tick(fleet);
     const steps = record.steps.map((s) => s.name);
     expect(steps).toContain(ONBOARDING_STEPS.memberObjectsOf(TOKYO.name));
     expect(steps).not.toContain(ONBOARDING_STEPS.memberObjectsOf(OSAKA.name));
-    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf('onprem-1'))).toMatchObject({ outcome: 'skipped', detail: `membership projects/${fleet.project}/locations/global/memberships/onprem-1 is UPDATING` });
+    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf('onprem-1'))).toMatchObject({
+      outcome: 'skipped',
+      detail: `membership projects/${fleet.project}/locations/global/memberships/onprem-1 is UPDATING`,
+    });
   });
 
   it('an attached cluster the gateway cannot reach does not hold up the routes', async () => {
     const fleet = await demoFleet();
     await fleet.addAttached({ id: 'onprem-1' });
-    await onboardCluster(fleet.ctx, { cluster: { membership: `projects/${fleet.project}/locations/global/memberships/onprem-1` }, region: 'asia-east1', principal: 'admin', dryRun: false, source: 'api' });
+    await onboardCluster(fleet.ctx, {
+      cluster: { membership: `projects/${fleet.project}/locations/global/memberships/onprem-1` },
+      region: 'asia-east1',
+      principal: 'admin',
+      dryRun: false,
+      source: 'api',
+    });
     fleet.kube('onprem-1').fail('apply', connectionRefused('connect gateway'));
     fleet.container.setStatus(OSAKA.location, OSAKA.name, 'STOPPING');
     const record = await tick(fleet);
@@ -92,7 +131,12 @@ describe('the tick', () => {
     const skipped = await tick(fleet);
     fleet.container.fail('getCluster', httpError(403, 'permission denied'), 1);
     const failed = await tick(fleet);
-    expect([skipped.result, skipped.reason, failed.result, failed.reason]).toEqual(['skipped', 'container API unavailable', 'failed', 'permission denied']);
+    expect([skipped.result, skipped.reason, failed.result, failed.reason]).toEqual([
+      'skipped',
+      'container API unavailable',
+      'failed',
+      'permission denied',
+    ]);
     expect(fleet.published.map((r) => r.result)).toEqual(['skipped', 'failed']);
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 50, 'asia-northeast2': 50 });
   });
@@ -122,9 +166,17 @@ describe('reconcile on request', () => {
     const fleet = memoryFleet();
     await fleet.addCluster({ ...TOKYO, onboarded: true });
     const first = await reconcileNow(fleet.ctx, { principal: OPERATOR, dryRun: false, source: 'api' });
-    expect(first.summary).toBe(`reconciled by ${OPERATOR}: Gateway store/external-http created; ${[
-      '+ HTTPRoute store/store', '+ parent Gateway store/external-http', '+ hostname store.example.com', '+ rule /tokyo → store-mc-gw-tokyo weight 1', '+ default rule → store-asia-northeast1 weight 50',
-    ].map((line) => `HTTPRoute store/store: ${line}`).join('; ')}`);
+    expect(first.summary).toBe(
+      `reconciled by ${OPERATOR}: Gateway store/external-http created; ${[
+        '+ HTTPRoute store/store',
+        '+ parent Gateway store/external-http',
+        '+ hostname store.example.com',
+        '+ rule /tokyo → store-mc-gw-tokyo weight 1',
+        '+ default rule → store-asia-northeast1 weight 50',
+      ]
+        .map((line) => `HTTPRoute store/store: ${line}`)
+        .join('; ')}`,
+    );
     expect(first.operation).toMatchObject({ kind: 'reconcile', principal: OPERATOR, result: 'succeeded' });
     const second = await reconcileNow(fleet.ctx, { principal: OPERATOR, dryRun: false, source: 'api' });
     expect(second.summary).toBe(`reconciled by ${OPERATOR}: ${NOTHING_TO_CHANGE}`);

@@ -33,34 +33,104 @@ describe('runOperation', () => {
     let seenWhileRunning: unknown;
     const ran = await runOperation(fleet.ctx, spec('pubsub', { plan: ['do the thing'], region: 'asia-northeast1' }), async ({ op }) => {
       seenWhileRunning = await fleet.store.get(OPERATIONS, op.id);
-      await op.step('work', async () => 'ok', () => ({ detail: 'did it' }));
+      await op.step(
+        'work',
+        async () => 'ok',
+        () => ({ detail: 'did it' }),
+      );
       return { result: 'succeeded', reason: 'all done' };
     });
-    expect(seenWhileRunning).toMatchObject({ id: 'op-0001', kind: 'test-flow', plan: ['do the thing'], steps: [], startedAt: fleet.clock.now().toISOString() });
+    expect(seenWhileRunning).toMatchObject({
+      id: 'op-0001',
+      kind: 'test-flow',
+      plan: ['do the thing'],
+      steps: [],
+      startedAt: fleet.clock.now().toISOString(),
+    });
     expect(seenWhileRunning).not.toHaveProperty('result');
     const stored = await fleet.store.get(OPERATIONS, 'op-0001');
     expect(stored).toEqual(ran.record);
-    expect(ran.record).toMatchObject({ result: 'succeeded', reason: 'all done', plan: ['do the thing'], region: 'asia-northeast1', steps: [{ name: 'work', outcome: 'done', detail: 'did it' }], finishedAt: fleet.clock.now().toISOString() });
+    expect(ran.record).toMatchObject({
+      result: 'succeeded',
+      reason: 'all done',
+      plan: ['do the thing'],
+      region: 'asia-northeast1',
+      steps: [{ name: 'work', outcome: 'done', detail: 'did it' }],
+      finishedAt: fleet.clock.now().toISOString(),
+    });
     expect(ran.outcome).toEqual({ result: 'succeeded', reason: 'all done' });
     expect(fleet.published).toEqual([ran.record]);
-    expect(lines(fleet).find((l) => l.message === 'operation finished')).toMatchObject({ severity: 'INFO', operationId: 'op-0001', kind: 'test-flow', messageId: 'm-1', result: 'succeeded' });
+    expect(lines(fleet).find((l) => l.message === 'operation finished')).toMatchObject({
+      severity: 'INFO',
+      operationId: 'op-0001',
+      kind: 'test-flow',
+      messageId: 'm-1',
+      result: 'succeeded',
+    });
   });
 
   it.each<[string, Delivery, boolean, Error, { throws: boolean; result: string; marked: boolean; hook: boolean }]>([
-    ['pubsub, transient: retrying, rethrown for redelivery, no marker', 'pubsub', false, new TransientError('503 from upstream'), { throws: true, result: 'retrying', marked: false, hook: false }],
-    ['pubsub, terminal: failed, acknowledged, marked', 'pubsub', false, new TerminalError('bad input'), { throws: false, result: 'failed', marked: true, hook: true }],
-    ['pubsub final attempt, transient: failed, acknowledged, marked', 'pubsub', true, new TransientError('503 from upstream'), { throws: false, result: 'failed', marked: true, hook: true }],
-    ['tick, transient: skipped, never thrown, the next tick retries', 'tick', false, new TransientError('503 from upstream'), { throws: false, result: 'skipped', marked: false, hook: false }],
-    ['tick, terminal: failed, never thrown', 'tick', false, new TerminalError('bad input'), { throws: false, result: 'failed', marked: true, hook: true }],
-    ['request, transient: failed and rethrown for the person waiting', 'request', false, new TransientError('503 from upstream'), { throws: true, result: 'failed', marked: true, hook: true }],
-    ['request, terminal: failed and rethrown', 'request', false, new TerminalError('bad input'), { throws: true, result: 'failed', marked: true, hook: true }],
+    [
+      'pubsub, transient: retrying, rethrown for redelivery, no marker',
+      'pubsub',
+      false,
+      new TransientError('503 from upstream'),
+      { throws: true, result: 'retrying', marked: false, hook: false },
+    ],
+    [
+      'pubsub, terminal: failed, acknowledged, marked',
+      'pubsub',
+      false,
+      new TerminalError('bad input'),
+      { throws: false, result: 'failed', marked: true, hook: true },
+    ],
+    [
+      'pubsub final attempt, transient: failed, acknowledged, marked',
+      'pubsub',
+      true,
+      new TransientError('503 from upstream'),
+      { throws: false, result: 'failed', marked: true, hook: true },
+    ],
+    [
+      'tick, transient: skipped, never thrown, the next tick retries',
+      'tick',
+      false,
+      new TransientError('503 from upstream'),
+      { throws: false, result: 'skipped', marked: false, hook: false },
+    ],
+    [
+      'tick, terminal: failed, never thrown',
+      'tick',
+      false,
+      new TerminalError('bad input'),
+      { throws: false, result: 'failed', marked: true, hook: true },
+    ],
+    [
+      'request, transient: failed and rethrown for the person waiting',
+      'request',
+      false,
+      new TransientError('503 from upstream'),
+      { throws: true, result: 'failed', marked: true, hook: true },
+    ],
+    [
+      'request, terminal: failed and rethrown',
+      'request',
+      false,
+      new TerminalError('bad input'),
+      { throws: true, result: 'failed', marked: true, hook: true },
+    ],
   ])('%s', async (_name, delivery, finalAttempt, error, expected) => {
     const fleet = memoryFleet();
     const hooked: string[] = [];
     const outcome = await run(fleet, spec(delivery, { marker: MARKER, finalAttempt }), () => Promise.reject(error), {
       onFailure: async (e, { op }) => void hooked.push(`${op.id}: ${(e as Error).message}`),
     });
-    expect({ throws: outcome.threw === error, result: outcome.record?.result, marked: fleet.store.docs.has(`${MARKERS}/${MARKER.key}`), hook: hooked.length === 1 }).toEqual(expected);
+    expect({
+      throws: outcome.threw === error,
+      result: outcome.record?.result,
+      marked: fleet.store.docs.has(`${MARKERS}/${MARKER.key}`),
+      hook: hooked.length === 1,
+    }).toEqual(expected);
     expect(outcome.record).toMatchObject({ reason: error.message, steps: [{ name: 'work', outcome: 'failed', detail: error.message }] });
     expect(outcome.record?.finishedAt).toBeDefined();
     if (expected.marked) expect(fleet.store.docs.get(`${MARKERS}/${MARKER.key}`)).toMatchObject({ operationId: 'op-0001', failed: true });
@@ -75,7 +145,11 @@ describe('runOperation', () => {
     const first = await run(fleet, spec('pubsub', { marker: MARKER }), body);
     const second = await run(fleet, spec('pubsub', { marker: MARKER }), body);
     expect(runs).toBe(1);
-    expect([first.record?.result, second.record?.result, second.record?.reason]).toEqual(['succeeded', 'skipped', 'duplicate: this event was already processed']);
+    expect([first.record?.result, second.record?.result, second.record?.reason]).toEqual([
+      'succeeded',
+      'skipped',
+      'duplicate: this event was already processed',
+    ]);
     expect(fleet.store.docs.get(`${MARKERS}/${MARKER.key}`)).toMatchObject({ operationId: first.record?.id });
     expect(second.record?.steps).toEqual([]);
   });
@@ -91,12 +165,23 @@ describe('runOperation', () => {
   it('a lease held elsewhere is a transient failure (retrying, rethrown), after waiting on the test clock only', async () => {
     const fleet = memoryFleet();
     const key = 'cluster:p/l/c';
-    await fleet.store.set(LEASES, key, { holder: 'other-instance:op-x', expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 120_000) });
+    await fleet.store.set(LEASES, key, {
+      holder: 'other-instance:op-x',
+      expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 120_000),
+    });
     const started = fleet.clock.now().getTime();
     let ran = false;
-    const outcome = await run(fleet, spec('pubsub', { lease: { key, ttlMs: 60_000, waitMs: 30_000 }, plan: ['the plan'] }), async () => ((ran = true), { result: 'succeeded' }));
+    const outcome = await run(
+      fleet,
+      spec('pubsub', { lease: { key, ttlMs: 60_000, waitMs: 30_000 }, plan: ['the plan'] }),
+      async () => ((ran = true), { result: 'succeeded' }),
+    );
     expect(outcome.threw).toBeInstanceOf(TransientError);
-    expect(outcome.record).toMatchObject({ result: 'retrying', reason: `${key} is being worked on by another instance; retry later`, plan: ['the plan'] });
+    expect(outcome.record).toMatchObject({
+      result: 'retrying',
+      reason: `${key} is being worked on by another instance; retry later`,
+      plan: ['the plan'],
+    });
     expect(ran).toBe(false);
     expect(fleet.clock.now().getTime() - started).toBeGreaterThanOrEqual(30_000);
     // The plan was readable while the run waited for the lease.
@@ -107,7 +192,10 @@ describe('runOperation', () => {
   it('a lease that expires while waiting is taken, and released after the run', async () => {
     const fleet = memoryFleet();
     const key = 'cluster:p/l/c';
-    await fleet.store.set(LEASES, key, { holder: 'other-instance:op-x', expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 5_000) });
+    await fleet.store.set(LEASES, key, {
+      holder: 'other-instance:op-x',
+      expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 5_000),
+    });
     let holderDuringRun: unknown;
     const ran = await runOperation(fleet.ctx, spec('pubsub', { lease: { key, ttlMs: 60_000, waitMs: 30_000 } }), async () => {
       holderDuringRun = (await fleet.store.get(LEASES, key))?.holder;
@@ -124,7 +212,10 @@ describe('runOperation', () => {
     ['does not publish when the predicate says no, and still records', (r) => r.reason !== 'nothing to change', 0],
   ])('%s', async (_name, announce, published) => {
     const fleet = memoryFleet();
-    const ran = await runOperation(fleet.ctx, spec('tick', announce ? { announce } : {}), async () => ({ result: 'succeeded', reason: 'nothing to change' }));
+    const ran = await runOperation(fleet.ctx, spec('tick', announce ? { announce } : {}), async () => ({
+      result: 'succeeded',
+      reason: 'nothing to change',
+    }));
     expect(fleet.published).toHaveLength(published);
     expect(fleet.operations()).toEqual([ran.record]);
   });
@@ -135,14 +226,24 @@ describe('runOperation', () => {
     const ran = await runOperation(fleet.ctx, spec('pubsub'), async () => ({ result: 'succeeded', reason: 'done' }));
     expect(ran.record.result).toBe('succeeded');
     expect(await fleet.store.get(OPERATIONS, ran.record.id)).toMatchObject({ result: 'succeeded' });
-    expect(lines(fleet).find((l) => l.message === 'result not published')).toMatchObject({ severity: 'WARNING', error: { message: 'pubsub unavailable' } });
+    expect(lines(fleet).find((l) => l.message === 'result not published')).toMatchObject({
+      severity: 'WARNING',
+      error: { message: 'pubsub unavailable' },
+    });
   });
 
   it('logs a refusal as a warning and a failure as an error', async () => {
     const fleet = memoryFleet();
     await runOperation(fleet.ctx, spec('request'), async () => ({ result: 'refused', reason: 'guard said no' }));
     await runOperation(fleet.ctx, spec('tick'), () => Promise.reject(new TerminalError('broken')));
-    expect(lines(fleet).filter((l) => l.message === 'operation finished').map((l) => [l.severity, l.result])).toEqual([['WARNING', 'refused'], ['ERROR', 'failed']]);
+    expect(
+      lines(fleet)
+        .filter((l) => l.message === 'operation finished')
+        .map((l) => [l.severity, l.result]),
+    ).toEqual([
+      ['WARNING', 'refused'],
+      ['ERROR', 'failed'],
+    ]);
   });
 });
 
@@ -153,6 +254,9 @@ describe('rejectEvent', () => {
     expect(record).toMatchObject({ kind: 'test-flow', subject: 'unknown', result: 'skipped', reason: 'entry rejected: not JSON' });
     expect(fleet.operations()).toEqual([record]);
     expect(fleet.published).toEqual([record]);
-    expect(lines(fleet).find((l) => l.message === 'event rejected')).toMatchObject({ severity: 'WARNING', reason: 'entry rejected: not JSON' });
+    expect(lines(fleet).find((l) => l.message === 'event rejected')).toMatchObject({
+      severity: 'WARNING',
+      reason: 'entry rejected: not JSON',
+    });
   });
 });

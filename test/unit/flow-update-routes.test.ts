@@ -22,27 +22,69 @@ async function render(fleet: MemoryFleet) {
   return { outcome, record: await op.finish('succeeded') };
 }
 const hold = (fleet: MemoryFleet, region: string, id = `hold-${region}`) =>
-  updateFacts(fleet.store, (facts) => mergeManual(facts, { id, region, action: 'drain', at: fleet.clock.now().toISOString(), by: 'ops@example.com', reason: 'maintenance' }));
+  updateFacts(fleet.store, (facts) =>
+    mergeManual(facts, { id, region, action: 'drain', at: fleet.clock.now().toISOString(), by: 'ops@example.com', reason: 'maintenance' }),
+  );
 const incident = (id: string, minutesAgo: number): IncidentEvent => ({
-  incidentId: id, state: 'open', startedAt: new Date(Date.parse('2025-05-01T12:00:00Z') - minutesAgo * 60_000), endedAt: null, policyName: 'p', summary: '', resourceLabels: {}, metricLabels: {}, policyUserLabels: {},
+  incidentId: id,
+  state: 'open',
+  startedAt: new Date(Date.parse('2025-05-01T12:00:00Z') - minutesAgo * 60_000),
+  endedAt: null,
+  policyName: 'p',
+  summary: '',
+  resourceLabels: {},
+  metricLabels: {},
+  policyUserLabels: {},
 });
-const open = (fleet: MemoryFleet, region: string, id: string, minutesAgo: number) => updateFacts(fleet.store, (facts) => mergeIncident(facts, incident(id, minutesAgo), region));
+const open = (fleet: MemoryFleet, region: string, id: string, minutesAgo: number) =>
+  updateFacts(fleet.store, (facts) => mergeIncident(facts, incident(id, minutesAgo), region));
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
 
 describe('updateRoutes', () => {
   it.each<[string, (fleet: MemoryFleet) => Promise<void>, Record<string, number>, Record<string, string>]>([
-    ['both regions importing: the configured weights and both pinned paths', async () => undefined, { [N1]: 50, [N2]: 50 }, { '/tokyo': TOKYO.name, '/osaka': OSAKA.name }],
-    ['a region whose ServiceImports have not appeared stays out', async (f) => {
-      for (const name of ['store-asia-northeast2', 'store-mc-gw-osaka']) f.configKube.remove({ apiVersion: 'net.gke.io/v1', kind: 'ServiceImport', namespace: 'store', name });
-    }, { [N1]: 50 }, { '/tokyo': TOKYO.name }],
-    ['a region joins once its regional ServiceImport exists; its pinned path waits for its own import', async (f) => {
-      f.configKube.remove({ apiVersion: 'net.gke.io/v1', kind: 'ServiceImport', namespace: 'store', name: 'store-mc-gw-osaka' });
-    }, { [N1]: 50, [N2]: 50 }, { '/tokyo': TOKYO.name }],
-    ['a cluster being deleted leaves routing with its pinned path', async (f) => f.container.setStatus(OSAKA.location, OSAKA.name, 'STOPPING'), { [N1]: 50 }, { '/tokyo': TOKYO.name }],
-    ['a drained region keeps its backend at weight 0; pinned paths keep serving (policy keep)', (f) => hold(f, N2).then(() => undefined), { [N1]: 50, [N2]: 0 }, { '/tokyo': TOKYO.name, '/osaka': OSAKA.name }],
-    ['a region of a cluster that regionWeights does not list gets defaultWeight', async (f) => void (await f.addCluster({ name: 'mc-gw-taipei', location: 'asia-east1-a', onboarded: true })), { 'asia-east1': 100, [N1]: 50, [N2]: 50 }, { '/tokyo': TOKYO.name, '/osaka': OSAKA.name }],
+    [
+      'both regions importing: the configured weights and both pinned paths',
+      async () => undefined,
+      { [N1]: 50, [N2]: 50 },
+      { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    ],
+    [
+      'a region whose ServiceImports have not appeared stays out',
+      async (f) => {
+        for (const name of ['store-asia-northeast2', 'store-mc-gw-osaka'])
+          f.configKube.remove({ apiVersion: 'net.gke.io/v1', kind: 'ServiceImport', namespace: 'store', name });
+      },
+      { [N1]: 50 },
+      { '/tokyo': TOKYO.name },
+    ],
+    [
+      'a region joins once its regional ServiceImport exists; its pinned path waits for its own import',
+      async (f) => {
+        f.configKube.remove({ apiVersion: 'net.gke.io/v1', kind: 'ServiceImport', namespace: 'store', name: 'store-mc-gw-osaka' });
+      },
+      { [N1]: 50, [N2]: 50 },
+      { '/tokyo': TOKYO.name },
+    ],
+    [
+      'a cluster being deleted leaves routing with its pinned path',
+      async (f) => f.container.setStatus(OSAKA.location, OSAKA.name, 'STOPPING'),
+      { [N1]: 50 },
+      { '/tokyo': TOKYO.name },
+    ],
+    [
+      'a drained region keeps its backend at weight 0; pinned paths keep serving (policy keep)',
+      (f) => hold(f, N2).then(() => undefined),
+      { [N1]: 50, [N2]: 0 },
+      { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    ],
+    [
+      'a region of a cluster that regionWeights does not list gets defaultWeight',
+      async (f) => void (await f.addCluster({ name: 'mc-gw-taipei', location: 'asia-east1-a', onboarded: true })),
+      { 'asia-east1': 100, [N1]: 50, [N2]: 50 },
+      { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    ],
   ])('%s', async (_name, given, weights, pins) => {
     const fleet = await demoFleet();
     await given(fleet);
@@ -98,7 +140,10 @@ describe('updateRoutes', () => {
     const second = await render(fleet);
     expect(first.outcome.changed).toEqual([`HTTPRoute store/store: ~ store-${N2} weight 50 → 0 on default rule`]);
     expect(second.outcome.changed).toEqual([]);
-    expect(second.record.steps.find((s) => s.name === ROUTE_STEPS.applyRoutes)).toMatchObject({ outcome: 'unchanged', detail: 'routes already match' });
+    expect(second.record.steps.find((s) => s.name === ROUTE_STEPS.applyRoutes)).toMatchObject({
+      outcome: 'unchanged',
+      detail: 'routes already match',
+    });
     expect(fleet.route('store')).toEqual(live);
   });
 
@@ -107,20 +152,44 @@ describe('updateRoutes', () => {
     await fleet.addCluster({ ...TOKYO, onboarded: true });
     const { outcome } = await render(fleet);
     expect(outcome.changed[0]).toBe('Gateway store/external-http created');
-    const gateway = fleet.configKube.objects().find((o) => o.kind === 'Gateway') as KubernetesObject & { spec: { gatewayClassName: string } };
+    const gateway = fleet.configKube.objects().find((o) => o.kind === 'Gateway') as KubernetesObject & {
+      spec: { gatewayClassName: string };
+    };
     expect(gateway.spec.gatewayClassName).toBe('gke-l7-global-external-managed-mc');
-    fleet.configKube.put({ ...gateway, spec: { ...gateway.spec, gatewayClassName: 'gke-l7-regional-external-managed-mc' } } as KubernetesObject);
+    fleet.configKube.put({
+      ...gateway,
+      spec: { ...gateway.spec, gatewayClassName: 'gke-l7-regional-external-managed-mc' },
+    } as KubernetesObject);
     await render(fleet);
-    expect((fleet.configKube.objects().find((o) => o.kind === 'Gateway') as typeof gateway).spec.gatewayClassName).toBe('gke-l7-regional-external-managed-mc');
+    expect((fleet.configKube.objects().find((o) => o.kind === 'Gateway') as typeof gateway).spec.gatewayClassName).toBe(
+      'gke-l7-regional-external-managed-mc',
+    );
   });
 
   it('makes the mesh follow the drains and records the derived state', async () => {
     const fleet = await demoFleet();
     await hold(fleet, N2);
     const { record } = await render(fleet);
-    const rule = (await fleet.kube(TOKYO.name).get<KubernetesObject & { spec: { trafficPolicy: { loadBalancer?: { localityLbSetting: Record<string, unknown> } } } }>({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' }));
-    expect(rule?.spec.trafficPolicy.loadBalancer?.localityLbSetting).toEqual({ enabled: true, distribute: [{ from: `${N1}/*`, to: { [`${N1}/*`]: 100 } }, { from: `${N2}/*`, to: { [`${N1}/*`]: 100 } }] });
-    expect(await readDrainSnapshot(fleet.store)).toMatchObject({ operationId: record.id, renderedAt: fleet.clock.now().toISOString(), regions: { [N2]: { drained: true, cause: 'manual' } } });
+    const rule = await fleet
+      .kube(TOKYO.name)
+      .get<KubernetesObject & { spec: { trafficPolicy: { loadBalancer?: { localityLbSetting: Record<string, unknown> } } } }>({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        namespace: 'store',
+        name: 'store',
+      });
+    expect(rule?.spec.trafficPolicy.loadBalancer?.localityLbSetting).toEqual({
+      enabled: true,
+      distribute: [
+        { from: `${N1}/*`, to: { [`${N1}/*`]: 100 } },
+        { from: `${N2}/*`, to: { [`${N1}/*`]: 100 } },
+      ],
+    });
+    expect(await readDrainSnapshot(fleet.store)).toMatchObject({
+      operationId: record.id,
+      renderedAt: fleet.clock.now().toISOString(),
+      regions: { [N2]: { drained: true, cause: 'manual' } },
+    });
   });
 
   it.each<[string, (fleet: MemoryFleet) => void]>([

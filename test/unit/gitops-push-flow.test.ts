@@ -12,17 +12,35 @@ import { updateFacts } from '../../shared/failover/drain-store.ts';
 import { TerminalError, TransientError } from '../../shared/core/errors.ts';
 import { mergeManual } from '../../shared/failover/index.ts';
 import {
-  COMMIT_STATUSES, createConfigLoader, createGitProvider, handleGitPush, parseGitPushMessage, readAppliedConfig, readRevision, type CommitState, type FetchedConfig, type GitPushContext, type GitPushMessage,
+  COMMIT_STATUSES,
+  createConfigLoader,
+  createGitProvider,
+  handleGitPush,
+  parseGitPushMessage,
+  readAppliedConfig,
+  readRevision,
+  type CommitState,
+  type FetchedConfig,
+  type GitPushContext,
+  type GitPushMessage,
 } from '../../shared/gitops/index.ts';
 import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 import { GITOPS_STEPS } from '../../shared/gitops/steps.ts';
 
-const weighted = (tokyo: number, osaka: number) => example.replace('asia-northeast1: 50', `asia-northeast1: ${tokyo}`).replace('asia-northeast2: 50', `asia-northeast2: ${osaka}`);
+const weighted = (tokyo: number, osaka: number) =>
+  example.replace('asia-northeast1: 50', `asia-northeast1: ${tokyo}`).replace('asia-northeast2: 50', `asia-northeast2: ${osaka}`);
 const OLD = 'a'.repeat(40);
 const NEW = 'b'.repeat(40);
 const BAD = 'c'.repeat(40);
 const NOW = new Date('2025-03-01T10:00:00Z');
-const push = (commit: string, deliveryId = `delivery-${commit.slice(0, 4)}`): GitPushMessage => ({ provider: 'github', repository: 'acme/fleet', branch: 'main', commit, deliveryId, pusher: 'alice' });
+const push = (commit: string, deliveryId = `delivery-${commit.slice(0, 4)}`): GitPushMessage => ({
+  provider: 'github',
+  repository: 'acme/fleet',
+  branch: 'main',
+  commit,
+  deliveryId,
+  pusher: 'alice',
+});
 
 /** The demo fleet, a repository of pushed files and the statuses reported on them. */
 async function fleet(files: Record<string, FetchedConfig> = {}) {
@@ -30,7 +48,10 @@ async function fleet(files: Record<string, FetchedConfig> = {}) {
   const statuses: { commit: string; state: CommitState; description: string }[] = [];
   const ctx: GitPushContext = {
     ...world.ctx,
-    source: { fetch: async (commit, path) => files[commit] ?? Promise.reject(new TerminalError(`GitHub file ${path} at ${commit.slice(0, 12)}: HTTP 404`)) },
+    source: {
+      fetch: async (commit, path) =>
+        files[commit] ?? Promise.reject(new TerminalError(`GitHub file ${path} at ${commit.slice(0, 12)}: HTTP 404`)),
+    },
     status: { report: async (commit, state, description) => void statuses.push({ commit, state, description }) },
     configPath: 'fleet.yaml',
   };
@@ -38,7 +59,11 @@ async function fleet(files: Record<string, FetchedConfig> = {}) {
   return { world, ctx, store: world.store, statuses, weights, files };
 }
 
-const file = (text: string, minute: number): FetchedConfig => ({ text, author: 'Alice', committedAt: new Date(Date.UTC(2025, 2, 1, 9, minute)).toISOString() });
+const file = (text: string, minute: number): FetchedConfig => ({
+  text,
+  author: 'Alice',
+  committedAt: new Date(Date.UTC(2025, 2, 1, 9, minute)).toISOString(),
+});
 const stepNames = (record: { steps: { name: string }[] }) => record.steps.map((s) => s.name);
 
 describe('handleGitPush', () => {
@@ -51,7 +76,12 @@ describe('handleGitPush', () => {
     expect(f.statuses[1]?.description).toBe(`applied ${NEW.slice(0, 12)}: 2 route changes`);
     expect(f.weights()).toEqual({ 'asia-northeast1': 80, 'asia-northeast2': 20 });
     expect(await readAppliedConfig(f.store)).toMatchObject({ commit: NEW, yaml: weighted(80, 20) });
-    expect(await readRevision(f.store, NEW)).toMatchObject({ status: 'applied', author: 'Alice', committedAt: file('', 5).committedAt, receivedAt: NOW.toISOString() });
+    expect(await readRevision(f.store, NEW)).toMatchObject({
+      status: 'applied',
+      author: 'Alice',
+      committedAt: file('', 5).committedAt,
+      receivedAt: NOW.toISOString(),
+    });
     expect(f.world.published.map((r) => [r.kind, r.result])).toEqual([['git-push', 'succeeded']]);
   });
 
@@ -62,8 +92,15 @@ describe('handleGitPush', () => {
     const record = await handleGitPush(f.ctx, push(BAD), 'm2');
     expect(record.result).toBe('refused');
     expect(record.reason).toContain('fleet.yaml:20: services.0.port');
-    expect(f.statuses.at(-1)).toEqual({ commit: BAD, state: 'failure', description: 'fleet.yaml:20: services.0.port: Too big: expected number to be <=65535' });
-    expect(await readRevision(f.store, BAD)).toMatchObject({ status: 'rejected', problems: ['fleet.yaml:20: services.0.port: Too big: expected number to be <=65535'] });
+    expect(f.statuses.at(-1)).toEqual({
+      commit: BAD,
+      state: 'failure',
+      description: 'fleet.yaml:20: services.0.port: Too big: expected number to be <=65535',
+    });
+    expect(await readRevision(f.store, BAD)).toMatchObject({
+      status: 'rejected',
+      problems: ['fleet.yaml:20: services.0.port: Too big: expected number to be <=65535'],
+    });
     expect((await readAppliedConfig(f.store))?.commit).toBe(OLD);
     expect(stepNames(record)).not.toContain(ROUTE_STEPS.applyRoutes);
     expect(f.world.route('store')).toEqual(live);
@@ -119,7 +156,16 @@ describe('handleGitPush', () => {
 
   it('keeps a manual hold across a new revision and never writes drain facts', async () => {
     const f = await fleet({ [NEW]: file(weighted(60, 40), 4) });
-    await updateFacts(f.store, (facts) => mergeManual(facts, { id: 'hold-1', region: 'asia-northeast2', action: 'drain', at: '2025-03-01T08:00:00Z', by: 'bob', reason: 'maintenance' }));
+    await updateFacts(f.store, (facts) =>
+      mergeManual(facts, {
+        id: 'hold-1',
+        region: 'asia-northeast2',
+        action: 'drain',
+        at: '2025-03-01T08:00:00Z',
+        by: 'bob',
+        reason: 'maintenance',
+      }),
+    );
     const facts = structuredClone(f.store.docs.get('failover/facts'));
     const record = await handleGitPush(f.ctx, push(NEW), 'm1');
     expect(record.reason).toContain('kept drained: asia-northeast2');
@@ -159,7 +205,11 @@ describe('createConfigLoader', () => {
   it('reads the fallback file until a revision is applied, then the applied revision (parsed once per commit)', async () => {
     const f = await fleet({ [NEW]: file(weighted(80, 20), 5) });
     const fromFile: string[] = [];
-    const load = createConfigLoader({ store: f.store, fallbackFile: 'examples/fleet.yaml', loadFile: async (path) => (fromFile.push(path), parseFleetConfigYaml(example, path)) });
+    const load = createConfigLoader({
+      store: f.store,
+      fallbackFile: 'examples/fleet.yaml',
+      loadFile: async (path) => (fromFile.push(path), parseFleetConfigYaml(example, path)),
+    });
     expect((await load()).services[0]?.regionWeights).toEqual({ 'asia-northeast1': 50, 'asia-northeast2': 50 });
     await handleGitPush(f.ctx, push(NEW), 'm1');
     const first = await load();
@@ -179,7 +229,10 @@ describe('parseGitPushMessage', () => {
     { payload: { ...push(NEW), provider: 'local' }, ok: true },
     { payload: { ...push(NEW), commit: 'f'.repeat(64) }, ok: true },
     { payload: { ...push(NEW), commit: '0'.repeat(40) }, reason: 'commit: is the all-zero id of a deleted branch: nothing to apply' },
-    { payload: { ...push(NEW), commit: 'main', pusher: '' }, reason: 'commit: must be a commit id (7-40 or 64 hexadecimal digits); pusher: Too small: expected string to have >=1 characters' },
+    {
+      payload: { ...push(NEW), commit: 'main', pusher: '' },
+      reason: 'commit: must be a commit id (7-40 or 64 hexadecimal digits); pusher: Too small: expected string to have >=1 characters',
+    },
     { payload: 'nope', reason: '(message): Invalid input: expected object, received string' },
   ])('$payload.commit → ok $ok$reason', ({ payload, ok, reason }) => {
     const result = parseGitPushMessage(payload);
@@ -190,10 +243,19 @@ describe('parseGitPushMessage', () => {
 describe('createGitProvider', () => {
   it('records statuses in Firestore for the local repository and for a hosted provider without a token', async () => {
     const store = memoryStore();
-    for (const options of [{ provider: 'local' as const, repoDir: '/tmp/repo' }, { provider: 'github' as const, repository: 'acme/fleet' }]) {
+    for (const options of [
+      { provider: 'local' as const, repoDir: '/tmp/repo' },
+      { provider: 'github' as const, repository: 'acme/fleet' },
+    ]) {
       await createGitProvider({ ...options, store, clock: { now: () => NOW } }).status.report(NEW, 'success', 'applied');
     }
-    expect(await store.get(COMMIT_STATUSES, NEW)).toEqual({ commit: NEW, state: 'success', description: 'applied', context: 'fleetpilot/config', reportedAt: NOW.toISOString() });
+    expect(await store.get(COMMIT_STATUSES, NEW)).toEqual({
+      commit: NEW,
+      state: 'success',
+      description: 'applied',
+      context: 'fleetpilot/config',
+      reportedAt: NOW.toISOString(),
+    });
     expect(() => createGitProvider({ provider: 'gitlab', store })).toThrow(/needs a repository/);
   });
 });

@@ -5,7 +5,11 @@ describe('google double: admin routes', () => {
   it('fails the next N matching requests with the injected status, then recovers', async () => {
     const d = testDouble({ operationDelayMs: 0 });
     const queued = await d.call('POST', '/_double/faults', {
-      method: 'GET', pathPattern: '/memberships$', status: 503, count: 2, message: 'backend unavailable',
+      method: 'GET',
+      pathPattern: '/memberships$',
+      status: 503,
+      count: 2,
+      message: 'backend unavailable',
     });
     expect(queued.status).toBe(200);
     const path = '/v1/projects/fleet-demo/locations/global/memberships';

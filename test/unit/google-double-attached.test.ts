@@ -16,7 +16,11 @@ describe('google double: attached clusters and Connect Gateway', () => {
       name: 'projects/fleet-demo/locations/global/memberships/onprem-1',
       state: { code: 'READY' },
       endpoint: {
-        onPremCluster: { resourceLink: '//gkeonprem.googleapis.com/projects/fleet-demo/locations/global/bareMetalClusters/onprem-1', adminCluster: false, clusterType: 'USER' },
+        onPremCluster: {
+          resourceLink: '//gkeonprem.googleapis.com/projects/fleet-demo/locations/global/bareMetalClusters/onprem-1',
+          adminCluster: false,
+          clusterType: 'USER',
+        },
         kubernetesMetadata: { nodeProviderId: 'baremetal', nodeCount: 2 },
       },
     });
@@ -48,7 +52,9 @@ describe('google double: attached clusters and Connect Gateway', () => {
     const d = testDouble({ operationDelayMs: 0 });
     await d.call('POST', '/_double/attached-clusters', register('onprem'));
     expect((await d.call('POST', '/_double/attached-clusters', register('attached'))).status).toBe(409);
-    expect((await d.app.request('/_double/attached-clusters', { method: 'POST', body: JSON.stringify(register('onprem', 'x')) })).status).toBe(401);
+    expect(
+      (await d.app.request('/_double/attached-clusters', { method: 'POST', body: JSON.stringify(register('onprem', 'x')) })).status,
+    ).toBe(401);
   });
 
   it('routes a GKE membership to its cluster endpoint, and nothing for a deleted or unknown membership', async () => {
@@ -62,12 +68,22 @@ describe('google double: attached clusters and Connect Gateway', () => {
     expect(gatewayTarget(d.state, 'global', 'onprem-1')).toBeUndefined();
     const res = await d.call('GET', '/v1/projects/123456789012/locations/global/gkeMemberships/nobody/api/v1/namespaces');
     expect(res.status).toBe(404);
-    expect(await json(res)).toEqual({ error: { code: 404, status: 'NOT_FOUND', message: 'Connect Gateway has no connection to membership projects/123456789012/locations/global/memberships/nobody.' } });
+    expect(await json(res)).toEqual({
+      error: {
+        code: 404,
+        status: 'NOT_FOUND',
+        message: 'Connect Gateway has no connection to membership projects/123456789012/locations/global/memberships/nobody.',
+      },
+    });
     expect((await d.call('GET', '/v1/projects/other-project/locations/global/gkeMemberships/onprem-1/api')).status).toBe(403);
   });
 
   it('validates the sandbox control request to start an attached cluster', () => {
-    expect(parseAttachedSpec({ id: 'onprem-1', platform: 'onprem', zone: 'dc-1' })).toEqual({ id: 'onprem-1', platform: 'onprem', zone: 'dc-1' });
+    expect(parseAttachedSpec({ id: 'onprem-1', platform: 'onprem', zone: 'dc-1' })).toEqual({
+      id: 'onprem-1',
+      platform: 'onprem',
+      zone: 'dc-1',
+    });
     expect(parseAttachedSpec({ id: 'onprem-1', platform: 'gke' })).toMatch(/platform/);
     expect(parseAttachedSpec(undefined)).toMatch(/id/);
   });

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import {
-  auditResourceName, buildFirstAuditEntry, buildLastAuditEntry, methodVersionFor,
-} from '../../sandbox/google-double/audit-log.ts';
+import { auditResourceName, buildFirstAuditEntry, buildLastAuditEntry, methodVersionFor } from '../../sandbox/google-double/audit-log.ts';
 
 const call = {
-  projectId: 'fleet-demo', clusterName: 'mc-gw-tokyo', location: 'asia-northeast1-b', method: 'CreateCluster' as const,
-  operationId: 'operation-1736931600000-00000001', viaZonesPath: false, principalEmail: 'ops@example.com',
+  projectId: 'fleet-demo',
+  clusterName: 'mc-gw-tokyo',
+  location: 'asia-northeast1-b',
+  method: 'CreateCluster' as const,
+  operationId: 'operation-1736931600000-00000001',
+  viaZonesPath: false,
+  principalEmail: 'ops@example.com',
 };
 
 describe('google double: audit-log builders', () => {
   it('builds a first entry shaped like a Log Router sink publishes it', () => {
     const entry = buildFirstAuditEntry({
-      ...call, apiVersion: 'v1', request: { cluster: { name: 'mc-gw-tokyo' } }, response: { name: call.operationId, status: 'RUNNING' },
-      timestamp: new Date('2025-01-15T09:00:00.000Z'), insertId: 'abc123',
+      ...call,
+      apiVersion: 'v1',
+      request: { cluster: { name: 'mc-gw-tokyo' } },
+      response: { name: call.operationId, status: 'RUNNING' },
+      timestamp: new Date('2025-01-15T09:00:00.000Z'),
+      insertId: 'abc123',
     });
     expect(entry).toMatchObject({
       insertId: 'abc123',
@@ -39,8 +46,13 @@ describe('google double: audit-log builders', () => {
 
   it('builds a failed last entry with status code 13 and ERROR severity, no request/response', () => {
     const entry = buildLastAuditEntry({
-      ...call, method: 'DeleteCluster', viaZonesPath: true, apiVersion: 'v1beta1',
-      error: { code: 13, message: 'boom' }, timestamp: new Date('2025-01-15T09:05:00.000Z'), insertId: 'def456',
+      ...call,
+      method: 'DeleteCluster',
+      viaZonesPath: true,
+      apiVersion: 'v1beta1',
+      error: { code: 13, message: 'boom' },
+      timestamp: new Date('2025-01-15T09:05:00.000Z'),
+      insertId: 'def456',
     });
     expect(entry.protoPayload.methodName).toBe('google.container.v1beta1.ClusterManager.DeleteCluster');
     expect(entry.protoPayload.resourceName).toBe('projects/fleet-demo/zones/asia-northeast1-b/clusters/mc-gw-tokyo');
@@ -59,7 +71,8 @@ describe('google double: audit-log builders', () => {
       const entry = buildLastAuditEntry({ ...call, clusterName: name, timestamp: new Date(0), insertId: 'x' });
       expect(entry.protoPayload.methodName).toBe(`google.container.${methodVersionFor(name)}.ClusterManager.CreateCluster`);
     }
-    expect(auditResourceName({ projectId: 'p', location: 'us-central1', clusterName: 'c', viaZonesPath: false }))
-      .toBe('projects/p/locations/us-central1/clusters/c');
+    expect(auditResourceName({ projectId: 'p', location: 'us-central1', clusterName: 'c', viaZonesPath: false })).toBe(
+      'projects/p/locations/us-central1/clusters/c',
+    );
   });
 });

@@ -24,7 +24,12 @@ describe('google double: real ClusterManagerClient over HTTP', () => {
     authClient = new OAuth2Client();
     authClient.setCredentials({ access_token: d.token });
     client = new ClusterManagerClient({
-      fallback: true, protocol: 'http', apiEndpoint: '127.0.0.1', port, authClient, projectId: 'fleet-demo',
+      fallback: true,
+      protocol: 'http',
+      apiEndpoint: '127.0.0.1',
+      port,
+      authClient,
+      projectId: 'fleet-demo',
     });
   });
 
@@ -70,14 +75,22 @@ describe('google double: real ClusterManagerClient over HTTP', () => {
     expect(gone).toMatchObject({ status: 404 });
     expect(JSON.parse((gone as Error).message)).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
 
-    expect(d.published.map((e) => [e.protoPayload.methodName.split('.').pop(), e.operation.first ?? false, e.operation.last ?? false]))
-      .toEqual([['CreateCluster', true, false], ['CreateCluster', false, true], ['DeleteCluster', true, false], ['DeleteCluster', false, true]]);
+    expect(
+      d.published.map((e) => [e.protoPayload.methodName.split('.').pop(), e.operation.first ?? false, e.operation.last ?? false]),
+    ).toEqual([
+      ['CreateCluster', true, false],
+      ['CreateCluster', false, true],
+      ['DeleteCluster', true, false],
+      ['DeleteCluster', false, true],
+    ]);
   });
 
   it('surfaces Google errors as gax errors (409 ALREADY_EXISTS)', async () => {
     await d.state.seedCluster({ name: 'dup', location: 'us-central1' });
-    await expect(client.createCluster({ projectId: 'fleet-demo', zone: 'us-central1', cluster: { name: 'dup' } }))
-      .rejects.toMatchObject({ status: 409, message: expect.stringContaining('ALREADY_EXISTS') as string });
+    await expect(client.createCluster({ projectId: 'fleet-demo', zone: 'us-central1', cluster: { name: 'dup' } })).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('ALREADY_EXISTS') as string,
+    });
   });
 
   it('serves GKE Hub to google-auth-library requests', async () => {
@@ -92,10 +105,12 @@ describe('google double: real ClusterManagerClient over HTTP', () => {
     expect(op.data.done).toBe(true);
     expect(op.data.response?.state).toEqual({ code: 'READY' });
     const list = await authClient.request<{ resources: { name: string }[] }>({
-      url: `${base}/v1/projects/fleet-demo/locations/global/memberships`, params: { pageSize: 10 },
+      url: `${base}/v1/projects/fleet-demo/locations/global/memberships`,
+      params: { pageSize: 10 },
     });
     expect(list.data.resources.map((m) => m.name)).toContain('projects/fleet-demo/locations/global/memberships/mc-gw-osaka');
-    await expect(authClient.request({ url: `${base}/v1/projects/fleet-demo/locations/global/memberships/nope` }))
-      .rejects.toMatchObject({ status: 404 });
+    await expect(authClient.request({ url: `${base}/v1/projects/fleet-demo/locations/global/memberships/nope` })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });

@@ -13,14 +13,21 @@ describe('google double: Container v1 clusters', () => {
     });
     expect(res.status).toBe(200);
     const op = await json(res);
-    expect(op).toMatchObject({ operationType: 'CREATE_CLUSTER', status: 'RUNNING', zone: 'asia-northeast1-b', location: 'asia-northeast1-b' });
+    expect(op).toMatchObject({
+      operationType: 'CREATE_CLUSTER',
+      status: 'RUNNING',
+      zone: 'asia-northeast1-b',
+      location: 'asia-northeast1-b',
+    });
     expect(op['name']).toMatch(/^operation-\d+-/);
     expect(op['targetLink']).toBe('https://container.googleapis.com/v1/projects/123456789012/zones/asia-northeast1-b/clusters/mc-gw-tokyo');
 
     const pending = await json(d.call('GET', `${CLUSTERS}/mc-gw-tokyo`));
     expect(pending['status']).toBe('PROVISIONING');
     expect(pending['endpoint']).toBeUndefined();
-    expect((await json(d.call('GET', `/v1/projects/fleet-demo/locations/asia-northeast1-b/operations/${String(op['name'])}`)))['status']).toBe('RUNNING');
+    expect(
+      (await json(d.call('GET', `/v1/projects/fleet-demo/locations/asia-northeast1-b/operations/${String(op['name'])}`)))['status'],
+    ).toBe('RUNNING');
 
     d.clock.advance(300);
     release();
@@ -30,10 +37,19 @@ describe('google double: Container v1 clusters', () => {
     expect(done).toMatchObject({ status: 'DONE', endTime: '2025-01-15T09:00:00.300Z' });
     const cluster = await json(d.call('GET', `${CLUSTERS}/mc-gw-tokyo`));
     expect(cluster).toMatchObject({
-      name: 'mc-gw-tokyo', status: 'RUNNING', endpoint: '127.0.0.1:16444', location: 'asia-northeast1-b', zone: 'asia-northeast1-b',
-      locations: ['asia-northeast1-b'], resourceLabels: { env: 'demo' }, network: 'default',
+      name: 'mc-gw-tokyo',
+      status: 'RUNNING',
+      endpoint: '127.0.0.1:16444',
+      location: 'asia-northeast1-b',
+      zone: 'asia-northeast1-b',
+      locations: ['asia-northeast1-b'],
+      resourceLabels: { env: 'demo' },
+      network: 'default',
       workloadIdentityConfig: { workloadPool: 'fleet-demo.svc.id.goog' },
-      fleet: { project: 'fleet-demo', membership: '//gkehub.googleapis.com/projects/123456789012/locations/global/memberships/mc-gw-tokyo' },
+      fleet: {
+        project: 'fleet-demo',
+        membership: '//gkehub.googleapis.com/projects/123456789012/locations/global/memberships/mc-gw-tokyo',
+      },
       createTime: '2025-01-15T09:00:00+00:00',
     });
     expect(cluster['id']).toMatch(/^[0-9a-f]{64}$/);
@@ -44,7 +60,10 @@ describe('google double: Container v1 clusters', () => {
     expect(first?.operation).toEqual({ id: op['name'], producer: 'container.googleapis.com', first: true });
     expect(last?.operation).toEqual({ id: op['name'], producer: 'container.googleapis.com', last: true });
     for (const entry of d.published) {
-      expect(entry.resource).toEqual({ type: 'gke_cluster', labels: { project_id: 'fleet-demo', location: 'asia-northeast1-b', cluster_name: 'mc-gw-tokyo' } });
+      expect(entry.resource).toEqual({
+        type: 'gke_cluster',
+        labels: { project_id: 'fleet-demo', location: 'asia-northeast1-b', cluster_name: 'mc-gw-tokyo' },
+      });
       expect(entry.protoPayload.methodName).toMatch(/^google\.container\.v1(beta1)?\.ClusterManager\.CreateCluster$/);
       expect(entry.protoPayload.resourceName).toBe('projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-tokyo');
     }
@@ -63,7 +82,11 @@ describe('google double: Container v1 clusters', () => {
     const op = await json(d.call('POST', '/v1/projects/fleet-demo/locations/us-central1/clusters', { cluster: { name: 'broken' } }));
     await d.state.whenIdle();
     const cluster = await json(d.call('GET', '/v1/projects/fleet-demo/locations/us-central1/clusters/broken'));
-    expect(cluster).toMatchObject({ status: 'ERROR', statusMessage: 'kube-apiserver did not become ready', locations: ['us-central1-a', 'us-central1-b', 'us-central1-c'] });
+    expect(cluster).toMatchObject({
+      status: 'ERROR',
+      statusMessage: 'kube-apiserver did not become ready',
+      locations: ['us-central1-a', 'us-central1-b', 'us-central1-c'],
+    });
     const done = await json(d.call('GET', `/v1/projects/fleet-demo/locations/us-central1/operations/${String(op['name'])}`));
     expect(done).toMatchObject({ status: 'DONE', error: { code: 13, message: 'kube-apiserver did not become ready' } });
     expect(d.published.map((e) => e.operation)).toEqual([
@@ -94,8 +117,14 @@ describe('google double: Container v1 clusters', () => {
       ['projects/fleet-demo/zones/asia-northeast2-b/clusters/mc-gw-osaka', true, false],
       ['projects/fleet-demo/zones/asia-northeast2-b/clusters/mc-gw-osaka', false, true],
     ]);
-    expect(d.published[0]?.protoPayload['request']).toMatchObject({ projectId: 'fleet-demo', zone: 'asia-northeast2-b', clusterId: 'mc-gw-osaka' });
-    expect((await json(d.call('GET', `/v1/projects/fleet-demo/zones/asia-northeast2-b/operations/${String(op['name'])}`)))['status']).toBe('DONE');
+    expect(d.published[0]?.protoPayload['request']).toMatchObject({
+      projectId: 'fleet-demo',
+      zone: 'asia-northeast2-b',
+      clusterId: 'mc-gw-osaka',
+    });
+    expect((await json(d.call('GET', `/v1/projects/fleet-demo/zones/asia-northeast2-b/operations/${String(op['name'])}`)))['status']).toBe(
+      'DONE',
+    );
   });
 
   it('lists across locations with "-", answers 404/409/400 in Google shape', async () => {
@@ -108,7 +137,9 @@ describe('google double: Container v1 clusters', () => {
     expect((await json(d.call('GET', '/v1/projects/fleet-demo/zones/us-central1/clusters')))['clusters']).toHaveLength(1);
     const missing = await d.call('GET', `${CLUSTERS}/nope`);
     expect(missing.status).toBe(404);
-    expect(await json(missing)).toEqual({ error: { code: 404, message: expect.stringContaining('clusters/nope') as unknown, status: 'NOT_FOUND' } });
+    expect(await json(missing)).toEqual({
+      error: { code: 404, message: expect.stringContaining('clusters/nope') as unknown, status: 'NOT_FOUND' },
+    });
     const dup = await d.call('POST', CLUSTERS, { cluster: { name: 'a' } });
     expect(dup.status).toBe(409);
     expect(at(await json(dup), 'error.status')).toBe('ALREADY_EXISTS');
@@ -141,10 +172,13 @@ describe('google double: Container v1 clusters', () => {
     await d.state.whenIdle();
     const cluster = await json(d.call('GET', `${CLUSTERS}/mc-gw-config-cluster`));
     expect(at(cluster, 'fleet')).toEqual({
-      project: 'projects/123456789012', preRegistered: false,
+      project: 'projects/123456789012',
+      preRegistered: false,
       membership: '//gkehub.googleapis.com/projects/123456789012/locations/global/memberships/mc-gw-config-cluster',
     });
     const membership = await json(d.call('GET', '/v1/projects/fleet-demo/locations/global/memberships/mc-gw-config-cluster'));
-    expect(at(membership, 'authority.issuer')).toBe('https://container.googleapis.com/v1/projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-config-cluster');
+    expect(at(membership, 'authority.issuer')).toBe(
+      'https://container.googleapis.com/v1/projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-config-cluster',
+    );
   });
 });

@@ -27,7 +27,9 @@ describe('google double: GKE Hub memberships', () => {
       done: false,
       metadata: {
         '@type': 'type.googleapis.com/google.cloud.gkehub.v1.OperationMetadata',
-        target: 'projects/fleet-demo/locations/global/memberships/mc-gw-tokyo', verb: 'create', apiVersion: 'v1',
+        target: 'projects/fleet-demo/locations/global/memberships/mc-gw-tokyo',
+        verb: 'create',
+        apiVersion: 'v1',
       },
     });
     expect((await json(d.call('GET', `${MEMBERSHIPS}/mc-gw-tokyo`)))['state']).toEqual({ code: 'CREATING' });
@@ -39,7 +41,9 @@ describe('google double: GKE Hub memberships', () => {
       '@type': 'type.googleapis.com/google.cloud.gkehub.v1.Membership',
       name: 'projects/fleet-demo/locations/global/memberships/mc-gw-tokyo',
       state: { code: 'READY' },
-      endpoint: { gkeCluster: { resourceLink: '//container.googleapis.com/projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-tokyo' } },
+      endpoint: {
+        gkeCluster: { resourceLink: '//container.googleapis.com/projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-tokyo' },
+      },
       authority: {
         issuer: 'https://container.googleapis.com/v1/projects/fleet-demo/locations/asia-northeast1-b/clusters/mc-gw-tokyo',
         workloadIdentityPool: 'fleet-demo.svc.id.goog',
@@ -56,7 +60,8 @@ describe('google double: GKE Hub memberships', () => {
     const dup = await d.call('POST', `${MEMBERSHIPS}?membershipId=mc-gw-tokyo`, registration('asia-northeast1-b', 'mc-gw-tokyo'));
     expect(dup.status).toBe(409);
     expect(at(await json(dup), 'error')).toEqual({
-      code: 409, status: 'ALREADY_EXISTS',
+      code: 409,
+      status: 'ALREADY_EXISTS',
       message: expect.stringContaining('projects/fleet-demo/locations/global/memberships/mc-gw-tokyo') as unknown,
     });
     for (const id of ['Bad_Id', 'x'.repeat(64), '-lead', '']) {
@@ -127,9 +132,11 @@ describe('google double: GKE Hub features', () => {
     const d = testDouble();
     await register(d, 'mc-gw-config-cluster', 'us-central1');
     d.clock.advance(300);
-    const op = await json(d.call('POST', `${FEATURES}?featureId=multiclusteringress`, {
-      spec: { multiclusteringress: { configMembership: 'projects/123456789012/locations/global/memberships/mc-gw-config-cluster' } },
-    }));
+    const op = await json(
+      d.call('POST', `${FEATURES}?featureId=multiclusteringress`, {
+        spec: { multiclusteringress: { configMembership: 'projects/123456789012/locations/global/memberships/mc-gw-config-cluster' } },
+      }),
+    );
     expect(op['done']).toBe(false);
     expect((await json(d.call('GET', `${FEATURES}/multiclusteringress`)))['resourceState']).toEqual({ state: 'ENABLING' });
     d.clock.advance(300);
@@ -139,7 +146,9 @@ describe('google double: GKE Hub features', () => {
       resourceState: { state: 'ACTIVE' },
       state: { state: { code: 'OK' } },
     });
-    expect(Object.keys(feature['membershipStates'] as Json)).toEqual(['projects/123456789012/locations/global/memberships/mc-gw-config-cluster']);
+    expect(Object.keys(feature['membershipStates'] as Json)).toEqual([
+      'projects/123456789012/locations/global/memberships/mc-gw-config-cluster',
+    ]);
     expect((await d.call('POST', `${FEATURES}?featureId=multiclusteringress`, {})).status).toBe(409);
     expect((await json(d.call('GET', FEATURES)))['resources']).toHaveLength(1);
   });
@@ -153,9 +162,11 @@ describe('google double: GKE Hub features', () => {
     expect(at(broken, 'state.state.code')).toBe('ERROR');
     expect(at(broken, 'state.state.description')).toContain('ghost');
     await register(d, 'real');
-    const patch = await json(d.call('PATCH', `${FEATURES}/multiclusteringress?updateMask=spec`, {
-      spec: { multiclusteringress: { configMembership: 'projects/fleet-demo/locations/global/memberships/real' } },
-    }));
+    const patch = await json(
+      d.call('PATCH', `${FEATURES}/multiclusteringress?updateMask=spec`, {
+        spec: { multiclusteringress: { configMembership: 'projects/fleet-demo/locations/global/memberships/real' } },
+      }),
+    );
     expect(patch['done']).toBe(true);
     expect(at(await json(d.call('GET', `${FEATURES}/multiclusteringress`)), 'state.state.code')).toBe('OK');
     expect((await d.call('GET', '/v1/projects/fleet-demo/locations/us-central1/features')).status).toBe(400);

@@ -19,8 +19,15 @@ function notification(overrides: Record<string, unknown> = {}, version: unknown 
       threshold_value: '0.05',
       policy_name: 'store error rate',
       condition_name: 'HTTP 5xx ratio',
-      condition: { name: 'projects/acme-fleet/alertPolicies/123/conditions/456', displayName: 'HTTP 5xx ratio', conditionThreshold: { comparison: 'COMPARISON_GT', thresholdValue: 0.05, duration: '60s' } },
-      resource: { type: 'k8s_container', labels: { project_id: 'acme-fleet', location: 'asia-northeast2-b', cluster_name: 'mc-gw-osaka', namespace_name: 'store' } },
+      condition: {
+        name: 'projects/acme-fleet/alertPolicies/123/conditions/456',
+        displayName: 'HTTP 5xx ratio',
+        conditionThreshold: { comparison: 'COMPARISON_GT', thresholdValue: 0.05, duration: '60s' },
+      },
+      resource: {
+        type: 'k8s_container',
+        labels: { project_id: 'acme-fleet', location: 'asia-northeast2-b', cluster_name: 'mc-gw-osaka', namespace_name: 'store' },
+      },
       resource_type_display_name: 'Kubernetes Container',
       resource_id: '',
       resource_display_name: 'store',
@@ -60,12 +67,20 @@ describe('parseIncidentNotification', () => {
 
   it.each([
     ['a close with its end time', { state: 'closed', ended_at: 1_790_000_600 }, { state: 'closed', endedAt: new Date(1_790_000_600_000) }],
-    ['string epoch times', { state: 'closed', started_at: '1790000000', ended_at: '1790000600' }, { startedAt: START, endedAt: new Date(1_790_000_600_000) }],
+    [
+      'string epoch times',
+      { state: 'closed', started_at: '1790000000', ended_at: '1790000600' },
+      { startedAt: START, endedAt: new Date(1_790_000_600_000) },
+    ],
     ['fractional seconds', { started_at: 1_790_000_000.5 }, { startedAt: new Date(1_790_000_000_500) }],
     ['an upper-case state', { state: 'OPEN' }, { state: 'open' }],
     ['an open with a stray end time', { ended_at: 1_790_000_600 }, { state: 'open', endedAt: null }],
     ['a numeric incident id', { incident_id: 42 }, { incidentId: '42' }],
-    ['no metric, resource or user labels', { metric: undefined, resource: null, policy_user_labels: undefined }, { resourceLabels: {}, metricLabels: {}, policyUserLabels: {} }],
+    [
+      'no metric, resource or user labels',
+      { metric: undefined, resource: null, policy_user_labels: undefined },
+      { resourceLabels: {}, metricLabels: {}, policyUserLabels: {} },
+    ],
     ['no observed or threshold value', { observed_value: undefined, threshold_value: undefined }, { policyName: 'store error rate' }],
     ['extra unknown fields', { future_field: { nested: true }, observed_value: 0.5 }, { observedValue: '0.5' }],
   ])('accepts %s', (_name, overrides, expected) => {
@@ -74,15 +89,30 @@ describe('parseIncidentNotification', () => {
   });
 
   it('leaves out optional values that are absent', () => {
-    const result = parseIncidentNotification(notification({ observed_value: undefined, threshold_value: undefined, condition_name: undefined, url: undefined }));
+    const result = parseIncidentNotification(
+      notification({ observed_value: undefined, threshold_value: undefined, condition_name: undefined, url: undefined }),
+    );
     expect(result.ok && 'incident' in result && Object.keys(result.incident)).toEqual([
-      'incidentId', 'state', 'startedAt', 'endedAt', 'policyName', 'summary', 'resourceLabels', 'metricLabels', 'policyUserLabels', 'resourceType',
+      'incidentId',
+      'state',
+      'startedAt',
+      'endedAt',
+      'policyName',
+      'summary',
+      'resourceLabels',
+      'metricLabels',
+      'policyUserLabels',
+      'resourceType',
     ]);
   });
 
   it.each([
     ['an upper-case test notification', notification({ state: 'OPEN', summary: 'Test Incident' }, 'test'), 'Test Incident'],
-    ['a closed test notification', notification({ state: 'CLOSED', ended_at: 0, started_at: 0 }, 'test'), 'Error rate for store on mc-gw-osaka is above the threshold of 0.05 with a value of 0.31.'],
+    [
+      'a closed test notification',
+      notification({ state: 'CLOSED', ended_at: 0, started_at: 0 }, 'test'),
+      'Error rate for store on mc-gw-osaka is above the threshold of 0.05 with a value of 0.31.',
+    ],
     ['a test notification without an incident', { version: 'test' }, 'test notification'],
   ])('recognises %s', (_name, input, summary) => {
     expect(parseIncidentNotification(input)).toEqual({ ok: true, test: true, summary });
@@ -116,7 +146,10 @@ describe('parseIncidentNotification', () => {
 
 describe('parseIncidentMessage', () => {
   it('parses Pub/Sub data and explains data that is not JSON', () => {
-    expect(parseIncidentMessage(Buffer.from(JSON.stringify(notification())))).toMatchObject({ ok: true, incident: { incidentId: '0.opqiw61fsv7p' } });
+    expect(parseIncidentMessage(Buffer.from(JSON.stringify(notification())))).toMatchObject({
+      ok: true,
+      incident: { incidentId: '0.opqiw61fsv7p' },
+    });
     expect(parseIncidentMessage('{"version":"test"}')).toEqual({ ok: true, test: true, summary: 'test notification' });
     const bad = parseIncidentMessage('{nope');
     expect(bad.ok).toBe(false);

@@ -12,12 +12,16 @@ describe('withLease', () => {
     const store = memoryStore();
     let inside = 0;
     let most = 0;
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => withLease({ store, clock: clockAt(1_000) }, 'routes:x', `h${i}`, 60_000, async () => {
-      most = Math.max(most, ++inside);
-      await new Promise((resolve) => setImmediate(resolve));
-      inside--;
-      return i;
-    })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        withLease({ store, clock: clockAt(1_000) }, 'routes:x', `h${i}`, 60_000, async () => {
+          most = Math.max(most, ++inside);
+          await new Promise((resolve) => setImmediate(resolve));
+          inside--;
+          return i;
+        }),
+      ),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     expect(outcomes.filter((o) => o.status === 'rejected').every((o) => o.reason instanceof TransientError)).toBe(true);
     expect(most).toBe(1);
@@ -27,14 +31,24 @@ describe('withLease', () => {
   it('takes over an expired lease and frees it afterwards', async () => {
     const store = memoryStore();
     await store.set(LEASES, 'cluster:a', { holder: 'crashed', expireAt: Timestamp.fromMillis(500) });
-    expect(await withLease({ store, clock: clockAt(1_000) }, 'cluster:a', 'me', 60_000, async () => (await store.get(LEASES, 'cluster:a'))?.holder)).toBe('me');
+    expect(
+      await withLease(
+        { store, clock: clockAt(1_000) },
+        'cluster:a',
+        'me',
+        60_000,
+        async () => (await store.get(LEASES, 'cluster:a'))?.holder,
+      ),
+    ).toBe('me');
     expect(store.docs.has(`${LEASES}/cluster:a`)).toBe(false);
   });
 
   it('never takes a live lease of another holder, and leaves it in place', async () => {
     const store = memoryStore();
     await store.set(LEASES, 'cluster:b', { holder: 'other', expireAt: Timestamp.fromMillis(90_000) });
-    await expect(withLease({ store, clock: clockAt(1_000), sleep: async () => undefined }, 'cluster:b', 'me', 60_000, async () => 'worked')).rejects.toBeInstanceOf(TransientError);
+    await expect(
+      withLease({ store, clock: clockAt(1_000), sleep: async () => undefined }, 'cluster:b', 'me', 60_000, async () => 'worked'),
+    ).rejects.toBeInstanceOf(TransientError);
     expect((await store.get(LEASES, 'cluster:b'))?.holder).toBe('other');
   });
 });

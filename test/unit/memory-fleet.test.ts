@@ -25,10 +25,17 @@ describe('memoryFleet', () => {
     const fleet = memoryFleet();
     expect(await fleet.hub.getMembership('global', 'x')).toBeNull();
     const body = { endpoint: { gkeCluster: { resourceLink: '//container.googleapis.com/projects/p/locations/l/clusters/x' } } };
-    expect(await fleet.hub.createMembership('global', 'x', body)).toMatchObject({ name: `projects/${fleet.project}/locations/global/memberships/x`, state: { code: 'READY' } });
+    expect(await fleet.hub.createMembership('global', 'x', body)).toMatchObject({
+      name: `projects/${fleet.project}/locations/global/memberships/x`,
+      state: { code: 'READY' },
+    });
     const conflict = await fleet.hub.createMembership('global', 'x', body).catch((e: unknown) => e);
     expect([isAlreadyExists(conflict), isRetryable(conflict)]).toEqual([true, true]);
-    const patched = await fleet.hub.patchMembership(`projects/${fleet.project}/locations/global/memberships/x`, { authority: { issuer: 'https://i' } }, ['authority.issuer']);
+    const patched = await fleet.hub.patchMembership(
+      `projects/${fleet.project}/locations/global/memberships/x`,
+      { authority: { issuer: 'https://i' } },
+      ['authority.issuer'],
+    );
     expect(patched.authority).toEqual({ issuer: 'https://i' });
     expect(await fleet.hub.deleteMembership(patched.name)).toBe(true);
     expect(await fleet.hub.deleteMembership(patched.name)).toBe(false);
@@ -72,13 +79,18 @@ describe('memoryFleet', () => {
   it('sleeping moves the test clock instead of waiting', async () => {
     const fleet = memoryFleet();
     const start = fleet.clock.now().getTime();
-    await expect(pollUntil(() => undefined, { timeoutMs: 60_000, intervalMs: 1_000, clock: fleet.clock, sleep: fleet.ctx.sleep, what: 'nothing' })).rejects.toThrow(/timed out/);
+    await expect(
+      pollUntil(() => undefined, { timeoutMs: 60_000, intervalMs: 1_000, clock: fleet.clock, sleep: fleet.ctx.sleep, what: 'nothing' }),
+    ).rejects.toThrow(/timed out/);
     expect(fleet.clock.now().getTime() - start).toBe(60_000);
   });
 
   it('the demo fleet serves both regions with the example weights and pinned paths', async () => {
     const fleet = await demoFleet();
-    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 }, pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name } });
+    expect(fleet.route('store')).toMatchObject({
+      weights: { 'asia-northeast1': 50, 'asia-northeast2': 50 },
+      pins: { '/tokyo': TOKYO.name, '/osaka': OSAKA.name },
+    });
     expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'onboarded', region: TOKYO.region });
     expect(await fleet.drainedRegions()).toEqual([]);
     expect(fleet.operations()).toEqual([]);

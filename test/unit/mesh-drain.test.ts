@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { meshServiceSchema } from '../../shared/config/fleet-config.ts';
 import { renderDestinationRule, renderDrainedDestinationRule } from '../../shared/mesh/index.ts';
 
-const store = meshServiceSchema.parse({ name: 'store', namespace: 'store', localityLb: { failover: [{ from: 'asia-northeast1', to: 'asia-northeast2' }] } });
+const store = meshServiceSchema.parse({
+  name: 'store',
+  namespace: 'store',
+  localityLb: { failover: [{ from: 'asia-northeast1', to: 'asia-northeast2' }] },
+});
 const lb = (regions: string[], drained: string[]) =>
   renderDrainedDestinationRule(store, regions, new Set(drained)).spec.trafficPolicy.loadBalancer;
 
@@ -24,12 +28,16 @@ describe('renderDrainedDestinationRule', () => {
   });
 
   it('spreads a drained region evenly over the healthy ones, summing to 100', () => {
-    const rule = lb(['asia-northeast1', 'asia-northeast2', 'us-east1', 'europe-west1'], ['asia-northeast2']) as unknown as { localityLbSetting: { distribute: { from: string; to: Record<string, number> }[] } };
+    const rule = lb(['asia-northeast1', 'asia-northeast2', 'us-east1', 'europe-west1'], ['asia-northeast2']) as unknown as {
+      localityLbSetting: { distribute: { from: string; to: Record<string, number> }[] };
+    };
     const fromDrained = rule.localityLbSetting.distribute.find((d) => d.from === 'asia-northeast2/*');
     expect(fromDrained?.to).toEqual({ 'asia-northeast1/*': 34, 'europe-west1/*': 33, 'us-east1/*': 33 });
   });
 
   it('keeps the outlier detection that locality load balancing needs', () => {
-    expect(renderDrainedDestinationRule(store, ['a-b1', 'a-b2'], new Set(['a-b2'])).spec.trafficPolicy.outlierDetection).toEqual(renderDestinationRule(store).spec.trafficPolicy.outlierDetection);
+    expect(renderDrainedDestinationRule(store, ['a-b1', 'a-b2'], new Set(['a-b2'])).spec.trafficPolicy.outlierDetection).toEqual(
+      renderDestinationRule(store).spec.trafficPolicy.outlierDetection,
+    );
   });
 });

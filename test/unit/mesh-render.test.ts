@@ -35,24 +35,36 @@ describe('renderDestinationRule', () => {
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
       metadata: METADATA,
-      spec: { host: HOST, trafficPolicy: { outlierDetection: OUTLIER, loadBalancer: { localityLbSetting: { enabled: true, ...localityLb } } } },
+      spec: {
+        host: HOST,
+        trafficPolicy: { outlierDetection: OUTLIER, loadBalancer: { localityLbSetting: { enabled: true, ...localityLb } } },
+      },
     });
   });
 
   it('renders outlier detection alone when no locality mode is configured', () => {
-    const svc = meshService({ outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m', maxEjectionPercent: 50 } });
+    const svc = meshService({
+      outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m', maxEjectionPercent: 50 },
+    });
     expect(renderDestinationRule(svc)).toEqual({
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
       metadata: METADATA,
-      spec: { host: HOST, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m', maxEjectionPercent: 50 } } },
+      spec: {
+        host: HOST,
+        trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m', maxEjectionPercent: 50 } },
+      },
     });
   });
 });
 
 describe('renderMeshNamespace', () => {
   it('carries only the injection label', () => {
-    expect(renderMeshNamespace('store')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'store', labels: { 'istio-injection': 'enabled' } } });
+    expect(renderMeshNamespace('store')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'store', labels: { 'istio-injection': 'enabled' } },
+    });
   });
 });
 
@@ -80,7 +92,12 @@ describe('renderRemoteSecret', () => {
     expect(parse(secret.stringData!['mc-gw-tokyo']!)).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'mc-gw-tokyo', cluster: { server: 'https://10.0.0.1:443', 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+      clusters: [
+        {
+          name: 'mc-gw-tokyo',
+          cluster: { server: 'https://10.0.0.1:443', 'certificate-authority-data': Buffer.from(caPem).toString('base64') },
+        },
+      ],
       users: [{ name: 'mc-gw-tokyo', user: { token: 'eyJ.token.sig' } }],
       contexts: [{ name: 'mc-gw-tokyo', context: { cluster: 'mc-gw-tokyo', user: 'mc-gw-tokyo' } }],
       'current-context': 'mc-gw-tokyo',
@@ -90,7 +107,11 @@ describe('renderRemoteSecret', () => {
 
   it('gives the token back whether read as rendered or from the API (base64 data)', () => {
     expect(remoteSecretToken(secret, 'mc-gw-tokyo')).toBe('eyJ.token.sig');
-    const stored = { ...secret, stringData: undefined, data: { 'mc-gw-tokyo': Buffer.from(secret.stringData!['mc-gw-tokyo']!).toString('base64') } };
+    const stored = {
+      ...secret,
+      stringData: undefined,
+      data: { 'mc-gw-tokyo': Buffer.from(secret.stringData!['mc-gw-tokyo']!).toString('base64') },
+    };
     expect(remoteSecretToken(stored, 'mc-gw-tokyo')).toBe('eyJ.token.sig');
     expect(remoteSecretToken(stored, 'mc-gw-osaka')).toBeNull();
     expect(remoteSecretToken({ data: { 'mc-gw-tokyo': Buffer.from(': not yaml: [').toString('base64') } }, 'mc-gw-tokyo')).toBeNull();
@@ -115,7 +136,11 @@ describe('renderReaderObjects', () => {
 
 describe('jwtExpiry and isTokenReusable', () => {
   const uid = '0b7c9c2e-1111-2222-3333-444455556666';
-  const token = jwt({ iat: 1_700_000_000, exp: 1_700_003_600, 'kubernetes.io': { namespace: 'istio-system', serviceaccount: { name: 'istio-reader-service-account', uid } } });
+  const token = jwt({
+    iat: 1_700_000_000,
+    exp: 1_700_003_600,
+    'kubernetes.io': { namespace: 'istio-system', serviceaccount: { name: 'istio-reader-service-account', uid } },
+  });
 
   it('reads exp without verifying, and null for what is not a JWT', () => {
     expect(jwtExpiry(token)).toEqual(new Date(1_700_003_600_000));

@@ -6,13 +6,25 @@ import { encodeId } from '../../shared/adapters/firestore.ts';
 
 describe('resource naming', () => {
   it('builds the GKE membership link and Workload Identity issuer', () => {
-    expect(gkeResourceLink('acme', 'asia-northeast1-b', 'mc-gw-tokyo')).toBe('//container.googleapis.com/projects/acme/locations/asia-northeast1-b/clusters/mc-gw-tokyo');
-    expect(workloadIdentityIssuer('acme', 'asia-northeast1-b', 'mc-gw-tokyo')).toBe('https://container.googleapis.com/v1/projects/acme/locations/asia-northeast1-b/clusters/mc-gw-tokyo');
+    expect(gkeResourceLink('acme', 'asia-northeast1-b', 'mc-gw-tokyo')).toBe(
+      '//container.googleapis.com/projects/acme/locations/asia-northeast1-b/clusters/mc-gw-tokyo',
+    );
+    expect(workloadIdentityIssuer('acme', 'asia-northeast1-b', 'mc-gw-tokyo')).toBe(
+      'https://container.googleapis.com/v1/projects/acme/locations/asia-northeast1-b/clusters/mc-gw-tokyo',
+    );
   });
 
   it.each([
-    ['//container.googleapis.com/projects/acme/zones/z/clusters/c', '//container.googleapis.com/projects/acme/locations/z/clusters/c', true],
-    ['//container.googleapis.com/projects/acme/locations/z/clusters/c', '//container.googleapis.com/projects/acme/locations/z/clusters/other', false],
+    [
+      '//container.googleapis.com/projects/acme/zones/z/clusters/c',
+      '//container.googleapis.com/projects/acme/locations/z/clusters/c',
+      true,
+    ],
+    [
+      '//container.googleapis.com/projects/acme/locations/z/clusters/c',
+      '//container.googleapis.com/projects/acme/locations/z/clusters/other',
+      false,
+    ],
     [undefined, '//container.googleapis.com/projects/acme/locations/z/clusters/c', false],
   ])('sameResourceLink(%s, %s) = %s', (a, b, expected) => expect(sameResourceLink(a, b)).toBe(expected));
 
@@ -29,7 +41,12 @@ describe('resource naming', () => {
   it('names topics and subscriptions from one prefix, consumers with dead-lettering', () => {
     const t = buildTopology('fp-');
     expect(t.topics.clusterEvents).toBe('fp-cluster-events');
-    expect(t.subscriptions.filter((s) => s.maxDeliveryAttempts).map((s) => s.topic)).toEqual(['clusterEvents', 'healthAlerts', 'gitPushes', 'ticks']);
+    expect(t.subscriptions.filter((s) => s.maxDeliveryAttempts).map((s) => s.topic)).toEqual([
+      'clusterEvents',
+      'healthAlerts',
+      'gitPushes',
+      'ticks',
+    ]);
     expect(t.subscriptions.find((s) => s.topic === 'deadLetter')?.maxDeliveryAttempts).toBeUndefined();
   });
 

@@ -7,10 +7,18 @@ import { TerminalError } from '../../shared/core/errors.ts';
 import { ensureFleetFeatures } from '../../shared/onboarding/features.ts';
 import { ensureMembership } from '../../shared/onboarding/membership.ts';
 
-function fakeHub(memberships: Membership[] = [], features: Feature[] = []): GkeHubAdapter & { memberships: Map<string, Membership>; features: Map<string, Feature> } {
+function fakeHub(
+  memberships: Membership[] = [],
+  features: Feature[] = [],
+): GkeHubAdapter & { memberships: Map<string, Membership>; features: Map<string, Feature> } {
   const ms = new Map(memberships.map((m) => [m.name.split('/').pop()!, m]));
   const fs = new Map(features.map((f) => [f.name.split('/').pop()!, f]));
-  const ok = (name: string, spec: Feature['spec']): Feature => ({ name, spec, resourceState: { state: 'ACTIVE' }, state: { state: { code: 'OK' } } });
+  const ok = (name: string, spec: Feature['spec']): Feature => ({
+    name,
+    spec,
+    resourceState: { state: 'ACTIVE' },
+    state: { state: { code: 'OK' } },
+  });
   return {
     memberships: ms,
     features: fs,
@@ -42,8 +50,15 @@ function fakeHub(memberships: Membership[] = [], features: Feature[] = []): GkeH
 }
 
 const cluster: ClusterInfo = {
-  projectId: 'acme', location: 'asia-northeast1-b', name: 'tokyo', status: 'RUNNING', endpoint: '10.0.0.1', caCertificatePem: '',
-  resourceLabels: {}, privateEndpointOnly: false, selfLink: '',
+  projectId: 'acme',
+  location: 'asia-northeast1-b',
+  name: 'tokyo',
+  status: 'RUNNING',
+  endpoint: '10.0.0.1',
+  caCertificatePem: '',
+  resourceLabels: {},
+  privateEndpointOnly: false,
+  selfLink: '',
 };
 const link = gkeResourceLink('acme', 'asia-northeast1-b', 'tokyo');
 const issuer = workloadIdentityIssuer('acme', 'asia-northeast1-b', 'tokyo');
@@ -57,15 +72,28 @@ describe('ensureMembership', () => {
   });
 
   it('accepts an existing membership of this cluster and fixes a missing issuer', async () => {
-    const hub = fakeHub([{ name: 'projects/p/locations/global/memberships/tokyo', endpoint: { gkeCluster: { resourceLink: link.replace('/locations/', '/zones/') } } }]);
+    const hub = fakeHub([
+      {
+        name: 'projects/p/locations/global/memberships/tokyo',
+        endpoint: { gkeCluster: { resourceLink: link.replace('/locations/', '/zones/') } },
+      },
+    ]);
     expect((await ensureMembership(hub, cluster, 'global')).action).toBe('issuer-fixed');
     expect(hub.memberships.get('tokyo')?.authority?.issuer).toBe(issuer);
     expect((await ensureMembership(hub, cluster, 'global')).action).toBe('existing');
   });
 
   it('refuses, permanently, a membership that belongs to another cluster', async () => {
-    const hub = fakeHub([{ name: 'projects/p/locations/global/memberships/tokyo', endpoint: { gkeCluster: { resourceLink: gkeResourceLink('other', 'us-east1', 'tokyo') } } }]);
-    const failure = await ensureMembership(hub, cluster, 'global').then(() => undefined, (e: unknown) => e);
+    const hub = fakeHub([
+      {
+        name: 'projects/p/locations/global/memberships/tokyo',
+        endpoint: { gkeCluster: { resourceLink: gkeResourceLink('other', 'us-east1', 'tokyo') } },
+      },
+    ]);
+    const failure = await ensureMembership(hub, cluster, 'global').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(TerminalError);
     expect((failure as Error).message).toMatch(/already exists for another cluster.*refusing to touch it/);
   });
@@ -73,7 +101,11 @@ describe('ensureMembership', () => {
   it('uses the membership of a cluster that registered itself', async () => {
     const own = { name: 'projects/p/locations/global/memberships/self-tokyo', endpoint: { gkeCluster: { resourceLink: link } } };
     const hub = fakeHub([own]);
-    const outcome = await ensureMembership(hub, { ...cluster, fleetMembership: '//gkehub.googleapis.com/projects/1/locations/global/memberships/self-tokyo' }, 'global');
+    const outcome = await ensureMembership(
+      hub,
+      { ...cluster, fleetMembership: '//gkehub.googleapis.com/projects/1/locations/global/memberships/self-tokyo' },
+      'global',
+    );
     expect(outcome).toEqual({ membership: own, action: 'self-registered' });
     expect(hub.memberships.has('tokyo')).toBe(false);
   });
@@ -85,12 +117,20 @@ describe('ensureFleetFeatures', () => {
 
   it('creates both features, with the config membership', async () => {
     const hub = fakeHub();
-    expect(await ensureFleetFeatures({ hub, clock }, wanted, 1_000)).toEqual({ multiclusterservicediscovery: 'created', multiclusteringress: 'created', warnings: [] });
+    expect(await ensureFleetFeatures({ hub, clock }, wanted, 1_000)).toEqual({
+      multiclusterservicediscovery: 'created',
+      multiclusteringress: 'created',
+      warnings: [],
+    });
     expect(hub.features.get('multiclusteringress')?.spec).toEqual({ multiclusteringress: { configMembership: wanted } });
   });
 
   it('never changes an existing config membership, and reports the mismatch', async () => {
-    const existing: Feature = { name: 'multiclusteringress', spec: { multiclusteringress: { configMembership: 'projects/123/locations/global/memberships/legacy' } }, state: { state: { code: 'OK' } } };
+    const existing: Feature = {
+      name: 'multiclusteringress',
+      spec: { multiclusteringress: { configMembership: 'projects/123/locations/global/memberships/legacy' } },
+      state: { state: { code: 'OK' } },
+    };
     const hub = fakeHub([], [existing, { name: 'multiclusterservicediscovery', state: { state: { code: 'OK' } } }]);
     const outcome = await ensureFleetFeatures({ hub, clock }, wanted, 1_000);
     expect(outcome.multiclusteringress).toBe('mismatch');
@@ -99,15 +139,30 @@ describe('ensureFleetFeatures', () => {
   });
 
   it('accepts the same config membership written with the project number', async () => {
-    const hub = fakeHub([], [
-      { name: 'multiclusteringress', spec: { multiclusteringress: { configMembership: 'projects/123/locations/global/memberships/cfg' } }, state: { state: { code: 'OK' } } },
-      { name: 'multiclusterservicediscovery', state: { state: { code: 'OK' } } },
-    ]);
+    const hub = fakeHub(
+      [],
+      [
+        {
+          name: 'multiclusteringress',
+          spec: { multiclusteringress: { configMembership: 'projects/123/locations/global/memberships/cfg' } },
+          state: { state: { code: 'OK' } },
+        },
+        { name: 'multiclusterservicediscovery', state: { state: { code: 'OK' } } },
+      ],
+    );
     expect((await ensureFleetFeatures({ hub, clock }, wanted, 1_000)).multiclusteringress).toBe('ok');
   });
 
   it('gives up with a retryable error when a feature never becomes usable', async () => {
-    const hub = fakeHub([], [{ name: 'multiclusteringress', spec: {}, state: { state: { code: 'ERROR' } } }, { name: 'multiclusterservicediscovery', state: { state: { code: 'OK' } } }]);
-    await expect(ensureFleetFeatures({ hub, clock, sleep: async () => undefined }, wanted, 50)).rejects.toThrow(/fleet features to become usable/);
+    const hub = fakeHub(
+      [],
+      [
+        { name: 'multiclusteringress', spec: {}, state: { state: { code: 'ERROR' } } },
+        { name: 'multiclusterservicediscovery', state: { state: { code: 'OK' } } },
+      ],
+    );
+    await expect(ensureFleetFeatures({ hub, clock, sleep: async () => undefined }, wanted, 50)).rejects.toThrow(
+      /fleet features to become usable/,
+    );
   });
 });

@@ -4,8 +4,18 @@ import { createLogger } from '../../shared/core/logger.ts';
 
 describe('redaction', () => {
   it('masks credential-named fields at any depth, keeping the rest', () => {
-    const out = redact({ cluster: 'mc-gw-tokyo', token: 'abc', nested: { clientSecret: 'x', list: [{ password: 'p', ok: 1 }] }, authorization: 'Bearer z' });
-    expect(out).toEqual({ cluster: 'mc-gw-tokyo', token: REDACTED, nested: { clientSecret: REDACTED, list: [{ password: REDACTED, ok: 1 }] }, authorization: REDACTED });
+    const out = redact({
+      cluster: 'mc-gw-tokyo',
+      token: 'abc',
+      nested: { clientSecret: 'x', list: [{ password: 'p', ok: 1 }] },
+      authorization: 'Bearer z',
+    });
+    expect(out).toEqual({
+      cluster: 'mc-gw-tokyo',
+      token: REDACTED,
+      nested: { clientSecret: REDACTED, list: [{ password: REDACTED, ok: 1 }] },
+      authorization: REDACTED,
+    });
   });
 
   it.each([
@@ -21,10 +31,19 @@ describe('redaction', () => {
   it('never lets a secret reach a log line', () => {
     const lines: string[] = [];
     const log = createLogger({ write: (l) => lines.push(l), now: () => new Date('2026-11-21T00:00:00Z') });
-    log.info('calling API', { resource: 'projects/p/locations/global/memberships/m', headers: { Authorization: 'Bearer sandbox-secret-token' }, error: new Error('failed with Bearer sandbox-secret-token') });
+    log.info('calling API', {
+      resource: 'projects/p/locations/global/memberships/m',
+      headers: { Authorization: 'Bearer sandbox-secret-token' },
+      error: new Error('failed with Bearer sandbox-secret-token'),
+    });
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('sandbox-secret-token');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'INFO', message: 'calling API', time: '2026-11-21T00:00:00.000Z', resource: 'projects/p/locations/global/memberships/m' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      severity: 'INFO',
+      message: 'calling API',
+      time: '2026-11-21T00:00:00.000Z',
+      resource: 'projects/p/locations/global/memberships/m',
+    });
   });
 
   it('cuts cycles instead of crashing', () => {

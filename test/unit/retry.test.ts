@@ -8,30 +8,43 @@ describe('withRetry', () => {
   it('retries transient failures until success, with growing capped backoff', async () => {
     const delays: number[] = [];
     let calls = 0;
-    const result = await withRetry(async () => {
-      calls++;
-      if (calls < 4) throw new TransientError('busy');
-      return 'ok';
-    }, { sleep: noSleep, random: () => 1, baseDelayMs: 100, maxDelayMs: 300, onRetry: (_e, _a, d) => delays.push(d) });
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 4) throw new TransientError('busy');
+        return 'ok';
+      },
+      { sleep: noSleep, random: () => 1, baseDelayMs: 100, maxDelayMs: 300, onRetry: (_e, _a, d) => delays.push(d) },
+    );
     expect(result).toBe('ok');
     expect(delays).toEqual([100, 200, 300]);
   });
 
   it('rethrows terminal failures at once', async () => {
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new TerminalError('bad input');
-    }, { sleep: noSleep })).rejects.toThrow('bad input');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new TerminalError('bad input');
+        },
+        { sleep: noSleep },
+      ),
+    ).rejects.toThrow('bad input');
     expect(calls).toBe(1);
   });
 
   it('gives up after the last attempt', async () => {
     let calls = 0;
-    await expect(withRetry(async () => {
-      calls++;
-      throw new TransientError('still busy');
-    }, { sleep: noSleep, attempts: 3 })).rejects.toThrow('still busy');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new TransientError('still busy');
+        },
+        { sleep: noSleep, attempts: 3 },
+      ),
+    ).rejects.toThrow('still busy');
     expect(calls).toBe(3);
   });
 });
@@ -49,8 +62,13 @@ describe('pollUntil', () => {
       now += ms;
       return Promise.resolve();
     };
-    await expect(pollUntil(() => {
-      throw new Error('connection refused');
-    }, { timeoutMs: 500, intervalMs: 100, clock, sleep, what: 'the API server' })).rejects.toThrow(/waiting for the API server; last error: connection refused/);
+    await expect(
+      pollUntil(
+        () => {
+          throw new Error('connection refused');
+        },
+        { timeoutMs: 500, intervalMs: 100, clock, sleep, what: 'the API server' },
+      ),
+    ).rejects.toThrow(/waiting for the API server; last error: connection refused/);
   });
 });

@@ -10,7 +10,10 @@ const store: ServiceConfig = {
   hostnames: ['store.example.com'],
   regionWeights: { 'asia-northeast1': 50, 'asia-northeast2': 50 },
   defaultWeight: 100,
-  pinnedPaths: [{ path: '/tokyo', cluster: 'mc-gw-tokyo' }, { path: '/osaka', cluster: 'mc-gw-osaka' }],
+  pinnedPaths: [
+    { path: '/tokyo', cluster: 'mc-gw-tokyo' },
+    { path: '/osaka', cluster: 'mc-gw-osaka' },
+  ],
 };
 const gateway = { name: 'external-http', namespace: 'store' };
 const clusters: ObservedCluster[] = [
@@ -41,17 +44,36 @@ describe('describeRouteChange', () => {
   it.each([
     ['an identical route', current, []],
     ['the route read back from the API server', readBack(current), []],
-    ['a weight change', render({ regionWeights: { 'asia-northeast1': 80, 'asia-northeast2': 50 } }), ['~ store-asia-northeast1 weight 50 → 80 on default rule']],
-    ['the only cluster of a region gone', render({}, allImports, [clusters[0]!]), ['- rule /osaka', '- backend store-asia-northeast2 on default rule']],
-    ['a pinned path added', render({ pinnedPaths: [...store.pinnedPaths, { path: '/kansai', region: 'asia-northeast2' }] }), ['+ rule /kansai → store-asia-northeast2 weight 1']],
+    [
+      'a weight change',
+      render({ regionWeights: { 'asia-northeast1': 80, 'asia-northeast2': 50 } }),
+      ['~ store-asia-northeast1 weight 50 → 80 on default rule'],
+    ],
+    [
+      'the only cluster of a region gone',
+      render({}, allImports, [clusters[0]!]),
+      ['- rule /osaka', '- backend store-asia-northeast2 on default rule'],
+    ],
+    [
+      'a pinned path added',
+      render({ pinnedPaths: [...store.pinnedPaths, { path: '/kansai', region: 'asia-northeast2' }] }),
+      ['+ rule /kansai → store-asia-northeast2 weight 1'],
+    ],
     ['a hostname change', render({ hostnames: ['shop.example.com'] }), ['- hostname store.example.com', '+ hostname shop.example.com']],
-    ['pinned paths reordered', render({ pinnedPaths: [...store.pinnedPaths].reverse() }), ['~ rule order /tokyo, /osaka, / → /osaka, /tokyo, /']],
+    [
+      'pinned paths reordered',
+      render({ pinnedPaths: [...store.pinnedPaths].reverse() }),
+      ['~ rule order /tokyo, /osaka, / → /osaka, /tokyo, /'],
+    ],
   ])('describes %s', (_name, desired, lines) => {
     expect(describeRouteChange(current, desired)).toEqual(lines);
   });
 
   it('describes a region coming back', () => {
-    const withoutOsaka = render({}, allImports.filter((i) => i !== 'store/store-asia-northeast2'));
+    const withoutOsaka = render(
+      {},
+      allImports.filter((i) => i !== 'store/store-asia-northeast2'),
+    );
     expect(describeRouteChange(withoutOsaka, current)).toEqual(['+ backend store-asia-northeast2 weight 50 on default rule']);
   });
 
@@ -80,8 +102,16 @@ describe('describeRouteChange', () => {
 describe('routeTrafficShares', () => {
   it.each([
     ['an even split', render(), { 'store-asia-northeast1': 0.5, 'store-asia-northeast2': 0.5 }],
-    ['a drained region', render({ regionWeights: { 'asia-northeast1': 0, 'asia-northeast2': 50 } }), { 'store-asia-northeast1': 0, 'store-asia-northeast2': 1 }],
-    ['an uneven split', render({ regionWeights: { 'asia-northeast1': 30, 'asia-northeast2': 10 } }), { 'store-asia-northeast1': 0.75, 'store-asia-northeast2': 0.25 }],
+    [
+      'a drained region',
+      render({ regionWeights: { 'asia-northeast1': 0, 'asia-northeast2': 50 } }),
+      { 'store-asia-northeast1': 0, 'store-asia-northeast2': 1 },
+    ],
+    [
+      'an uneven split',
+      render({ regionWeights: { 'asia-northeast1': 30, 'asia-northeast2': 10 } }),
+      { 'store-asia-northeast1': 0.75, 'store-asia-northeast2': 0.25 },
+    ],
     ['no default rule', render({ regionWeights: { 'asia-northeast1': 0, 'asia-northeast2': 0 } }), {}],
   ])('gives %s', (_name, route, shares) => {
     expect(routeTrafficShares(route)).toEqual(shares);

@@ -16,13 +16,30 @@ const observed = {
 const rules = (drained: string[], pinnedPathsOnDrain: 'keep' | 'nearest-healthy' = 'keep') =>
   renderHttpRoute(store, gateway, observed, { drained: new Set(drained), pinnedPathsOnDrain });
 const summary = (plan: ReturnType<typeof rules>) =>
-  (plan.route?.spec.rules ?? []).map((r) => `${r.matches?.[0]?.path?.value} ${r.backendRefs?.map((b) => `${b.name}=${b.weight}`).join(',')}`);
+  (plan.route?.spec.rules ?? []).map(
+    (r) => `${r.matches?.[0]?.path?.value} ${r.backendRefs?.map((b) => `${b.name}=${b.weight}`).join(',')}`,
+  );
 
 describe('renderHttpRoute with drains', () => {
   it.each([
-    ['nothing drained', [], 'keep', ['/tokyo store-mc-gw-tokyo=1', '/osaka store-mc-gw-osaka=1', '/ store-asia-northeast1=50,store-asia-northeast2=50']],
-    ['osaka drained: its weight goes to 0, its pinned path keeps serving', ['asia-northeast2'], 'keep', ['/tokyo store-mc-gw-tokyo=1', '/osaka store-mc-gw-osaka=1', '/ store-asia-northeast1=50,store-asia-northeast2=0']],
-    ['osaka drained: its pinned path follows the nearest healthy region', ['asia-northeast2'], 'nearest-healthy', ['/tokyo store-mc-gw-tokyo=1', '/osaka store-asia-northeast1=1', '/ store-asia-northeast1=50,store-asia-northeast2=0']],
+    [
+      'nothing drained',
+      [],
+      'keep',
+      ['/tokyo store-mc-gw-tokyo=1', '/osaka store-mc-gw-osaka=1', '/ store-asia-northeast1=50,store-asia-northeast2=50'],
+    ],
+    [
+      'osaka drained: its weight goes to 0, its pinned path keeps serving',
+      ['asia-northeast2'],
+      'keep',
+      ['/tokyo store-mc-gw-tokyo=1', '/osaka store-mc-gw-osaka=1', '/ store-asia-northeast1=50,store-asia-northeast2=0'],
+    ],
+    [
+      'osaka drained: its pinned path follows the nearest healthy region',
+      ['asia-northeast2'],
+      'nearest-healthy',
+      ['/tokyo store-mc-gw-tokyo=1', '/osaka store-asia-northeast1=1', '/ store-asia-northeast1=50,store-asia-northeast2=0'],
+    ],
   ] as const)('%s', (_name, drained, mode, expected) => {
     const plan = rules([...drained], mode);
     expect(plan.problems).toEqual([]);
@@ -30,7 +47,9 @@ describe('renderHttpRoute with drains', () => {
   });
 
   it('explains the drain with the baseline weight', () => {
-    expect(rules(['asia-northeast2']).explanation[0]).toBe('default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 0 (drained; baseline 50) (1 cluster)');
+    expect(rules(['asia-northeast2']).explanation[0]).toBe(
+      'default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 0 (drained; baseline 50) (1 cluster)',
+    );
   });
 
   it('refuses to render a route where drains leave no region serving (never zero)', () => {

@@ -41,18 +41,48 @@ const serviceOf = (name: string) => ({
 
 describe('renderMemberObjects', () => {
   it.each([
-    ['with per-cluster Services', true, [exportOf('store'), serviceOf('store-asia-northeast1'), exportOf('store-asia-northeast1'), serviceOf('store-mc-gw-tokyo'), exportOf('store-mc-gw-tokyo')]],
+    [
+      'with per-cluster Services',
+      true,
+      [
+        exportOf('store'),
+        serviceOf('store-asia-northeast1'),
+        exportOf('store-asia-northeast1'),
+        serviceOf('store-mc-gw-tokyo'),
+        exportOf('store-mc-gw-tokyo'),
+      ],
+    ],
     ['without per-cluster Services', false, [exportOf('store'), serviceOf('store-asia-northeast1'), exportOf('store-asia-northeast1')]],
   ])('renders the exports of mc-gw-tokyo %s', (_name, perClusterServices, expected) => {
-    expect(renderMemberObjects({ service: store, appService: liveService(), cluster: 'mc-gw-tokyo', region: 'asia-northeast1', perClusterServices })).toEqual(expected);
+    expect(
+      renderMemberObjects({
+        service: store,
+        appService: liveService(),
+        cluster: 'mc-gw-tokyo',
+        region: 'asia-northeast1',
+        perClusterServices,
+      }),
+    ).toEqual(expected);
   });
 
   it('copies a named target port and several ports, nothing else', () => {
-    const ports = [{ name: 'http', port: 80, targetPort: 'web', nodePort: 31000 }, { name: 'grpc', port: 9090, protocol: 'TCP', targetPort: 9090 }];
-    const [, regional] = renderMemberObjects({ service: store, appService: liveService({ ports }), cluster: 'mc-gw-osaka', region: 'asia-northeast2', perClusterServices: false });
+    const ports = [
+      { name: 'http', port: 80, targetPort: 'web', nodePort: 31000 },
+      { name: 'grpc', port: 9090, protocol: 'TCP', targetPort: 9090 },
+    ];
+    const [, regional] = renderMemberObjects({
+      service: store,
+      appService: liveService({ ports }),
+      cluster: 'mc-gw-osaka',
+      region: 'asia-northeast2',
+      perClusterServices: false,
+    });
     expect((regional as { spec: unknown }).spec).toEqual({
       selector: { app: 'store' },
-      ports: [{ name: 'http', port: 80, targetPort: 'web' }, { name: 'grpc', port: 9090, protocol: 'TCP', targetPort: 9090 }],
+      ports: [
+        { name: 'http', port: 80, targetPort: 'web' },
+        { name: 'grpc', port: 9090, protocol: 'TCP', targetPort: 9090 },
+      ],
     });
   });
 
@@ -61,9 +91,15 @@ describe('renderMemberObjects', () => {
     ['an empty selector', liveService({ selector: {} }), /has no spec.selector/],
     ['no ports', liveService({ ports: [] }), /store\/store in cluster mc-gw-tokyo has no spec.ports/],
     ['a port without a number', liveService({ ports: [{ name: 'http' }] }), /a port without a port number/],
-    ['another Service', { ...liveService(), metadata: { name: 'cart', namespace: 'store' } }, /Service store\/cart is not the configured Service store\/store/],
+    [
+      'another Service',
+      { ...liveService(), metadata: { name: 'cart', namespace: 'store' } },
+      /Service store\/cart is not the configured Service store\/store/,
+    ],
   ])('throws a clear error for %s', (_name, appService, message) => {
-    expect(() => renderMemberObjects({ service: store, appService, cluster: 'mc-gw-tokyo', region: 'asia-northeast1', perClusterServices: true })).toThrowError(message);
+    expect(() =>
+      renderMemberObjects({ service: store, appService, cluster: 'mc-gw-tokyo', region: 'asia-northeast1', perClusterServices: true }),
+    ).toThrowError(message);
   });
 });
 

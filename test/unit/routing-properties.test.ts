@@ -23,14 +23,23 @@ const clustersArb = fc
 
 const scenarioArb = clustersArb.chain((clusters) => {
   const clusterNames = [...clusters.map((c) => c.name), 'c-absent'];
-  const candidates = [...REGIONS.map((r) => regionalServiceName('store', r)), ...clusterNames.map((c) => clusterServiceName('store', c))].map((n) => `store/${n}`);
-  const pinArb = fc.oneof(fc.constantFrom(...clusterNames).map((cluster) => ({ cluster })), fc.constantFrom(...REGIONS).map((region) => ({ region })));
+  const candidates = [
+    ...REGIONS.map((r) => regionalServiceName('store', r)),
+    ...clusterNames.map((c) => clusterServiceName('store', c)),
+  ].map((n) => `store/${n}`);
+  const pinArb = fc.oneof(
+    fc.constantFrom(...clusterNames).map((cluster) => ({ cluster })),
+    fc.constantFrom(...REGIONS).map((region) => ({ region })),
+  );
   return fc.record({
     clusters: fc.constant(clusters),
     imports: fc.oneof(fc.subarray(candidates), fc.constant(candidates)),
     regionWeights: fc.dictionary(fc.constantFrom(...REGIONS), weightArb, { maxKeys: 8 }),
     defaultWeight: weightArb,
-    pins: fc.oneof({ weight: 3, arbitrary: fc.array(pinArb, { maxLength: 5 }) }, { weight: 1, arbitrary: fc.array(pinArb, { minLength: 13, maxLength: 18 }) }),
+    pins: fc.oneof(
+      { weight: 3, arbitrary: fc.array(pinArb, { maxLength: 5 }) },
+      { weight: 1, arbitrary: fc.array(pinArb, { minLength: 13, maxLength: 18 }) },
+    ),
     order: fc.array(fc.double({ noNaN: true }), { minLength: clusters.length, maxLength: clusters.length }),
   });
 });
@@ -100,7 +109,10 @@ describe('renderHttpRoute properties', () => {
         const last = plan.route.spec.rules?.at(-1);
         const isDefault = last?.matches?.[0]?.path?.value === '/';
         expect(isDefault).toBe(weights.some((w) => w > 0));
-        if (isDefault) expect(last?.backendRefs?.map((b) => [b.name, b.weight])).toEqual(ready.map((r, i) => [regionalServiceName('store', r), weights[i]]));
+        if (isDefault)
+          expect(last?.backendRefs?.map((b) => [b.name, b.weight])).toEqual(
+            ready.map((r, i) => [regionalServiceName('store', r), weights[i]]),
+          );
       }),
       { numRuns: 500 },
     );
@@ -109,8 +121,13 @@ describe('renderHttpRoute properties', () => {
   it('is invariant under shuffling the observed clusters', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
-        const shuffled = s.clusters.map((c, i) => [s.order[i]!, c] as const).sort(([a], [b]) => a - b).map(([, c]) => c);
-        expect(renderHttpRoute(serviceOf(s), gateway, observationOf(s, shuffled))).toEqual(renderHttpRoute(serviceOf(s), gateway, observationOf(s)));
+        const shuffled = s.clusters
+          .map((c, i) => [s.order[i]!, c] as const)
+          .sort(([a], [b]) => a - b)
+          .map(([, c]) => c);
+        expect(renderHttpRoute(serviceOf(s), gateway, observationOf(s, shuffled))).toEqual(
+          renderHttpRoute(serviceOf(s), gateway, observationOf(s)),
+        );
       }),
       { numRuns: 300 },
     );
@@ -121,7 +138,10 @@ describe('renderHttpRoute properties', () => {
       fc.property(scenarioArb, fc.boolean(), (s, leavingFirst) => {
         const [first] = s.clusters;
         if (!first) return;
-        const twice = [{ ...first, phase: 'serving' as const }, { ...first, phase: 'leaving' as const }];
+        const twice = [
+          { ...first, phase: 'serving' as const },
+          { ...first, phase: 'leaving' as const },
+        ];
         const clusters = [...(leavingFirst ? twice.reverse() : twice), ...s.clusters.slice(1)];
         const plan = renderHttpRoute(serviceOf(s), gateway, observationOf(s, clusters));
         const names = (plan.route?.spec.rules ?? []).flatMap((r) => r.backendRefs?.map((b) => b.name) ?? []);

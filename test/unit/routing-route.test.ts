@@ -56,23 +56,46 @@ describe('renderHttpRoute: the classic store example', () => {
           ],
         },
       },
-      explanation: ['default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 50 (1 cluster)', '/tokyo → mc-gw-tokyo', '/osaka → mc-gw-osaka'],
+      explanation: [
+        'default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 50 (1 cluster)',
+        '/tokyo → mc-gw-tokyo',
+        '/osaka → mc-gw-osaka',
+      ],
       problems: [],
     });
   });
 
   it('does not depend on the order of the observed clusters', () => {
     const second = cluster('mc-gw-tokyo-2', 'asia-northeast1-a');
-    expect(renderHttpRoute(store, gateway, observe([osaka, second, tokyo]))).toEqual(renderHttpRoute(store, gateway, observe([tokyo, osaka, second])));
+    expect(renderHttpRoute(store, gateway, observe([osaka, second, tokyo]))).toEqual(
+      renderHttpRoute(store, gateway, observe([tokyo, osaka, second])),
+    );
   });
 });
 
 describe('renderHttpRoute: readiness gate', () => {
   it.each([
-    ['a region import is missing', ALL_IMPORTS.filter((i) => i !== 'store/store-asia-northeast2'), ['/tokyo', '/osaka', '/'],
-      ['default rule: asia-northeast1 weight 50 (1 cluster)', 'region asia-northeast2 waits for ServiceImport store/store-asia-northeast2', '/tokyo → mc-gw-tokyo', '/osaka → mc-gw-osaka']],
-    ['a pinned cluster import is missing', ALL_IMPORTS.filter((i) => i !== 'store/store-mc-gw-osaka'), ['/tokyo', '/'],
-      ['default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 50 (1 cluster)', '/tokyo → mc-gw-tokyo', '/osaka → mc-gw-osaka waits for ServiceImport store/store-mc-gw-osaka']],
+    [
+      'a region import is missing',
+      ALL_IMPORTS.filter((i) => i !== 'store/store-asia-northeast2'),
+      ['/tokyo', '/osaka', '/'],
+      [
+        'default rule: asia-northeast1 weight 50 (1 cluster)',
+        'region asia-northeast2 waits for ServiceImport store/store-asia-northeast2',
+        '/tokyo → mc-gw-tokyo',
+        '/osaka → mc-gw-osaka',
+      ],
+    ],
+    [
+      'a pinned cluster import is missing',
+      ALL_IMPORTS.filter((i) => i !== 'store/store-mc-gw-osaka'),
+      ['/tokyo', '/'],
+      [
+        'default rule: asia-northeast1 weight 50 (1 cluster), asia-northeast2 weight 50 (1 cluster)',
+        '/tokyo → mc-gw-tokyo',
+        '/osaka → mc-gw-osaka waits for ServiceImport store/store-mc-gw-osaka',
+      ],
+    ],
   ])('when %s, the backend is absent and explained', (_name, imports, expectedPaths, explanation) => {
     const plan = renderHttpRoute(store, gateway, observe([tokyo, osaka], imports));
     expect(paths(plan)).toEqual(expectedPaths);
@@ -114,7 +137,10 @@ describe('renderHttpRoute: readiness gate', () => {
 describe('renderHttpRoute: leaving clusters', () => {
   it('drops the pinned path and the region of the only cluster there', () => {
     const plan = renderHttpRoute(store, gateway, observe([tokyo, cluster('mc-gw-osaka', 'asia-northeast2-b', 'leaving')]));
-    expect(plan.route?.spec.rules).toEqual([rule('/tokyo', backend('store-mc-gw-tokyo', 1)), rule('/', backend('store-asia-northeast1', 50))]);
+    expect(plan.route?.spec.rules).toEqual([
+      rule('/tokyo', backend('store-mc-gw-tokyo', 1)),
+      rule('/', backend('store-asia-northeast1', 50)),
+    ]);
     expect(plan.explanation).toEqual([
       'default rule: asia-northeast1 weight 50 (1 cluster)',
       'region asia-northeast2 has no serving cluster (leaving: mc-gw-osaka)',
@@ -124,7 +150,11 @@ describe('renderHttpRoute: leaving clusters', () => {
   });
 
   it('keeps the region while another cluster still serves it', () => {
-    const plan = renderHttpRoute(store, gateway, observe([tokyo, cluster('mc-gw-osaka', 'asia-northeast2-b', 'leaving'), cluster('mc-gw-osaka-2', 'asia-northeast2-a')]));
+    const plan = renderHttpRoute(
+      store,
+      gateway,
+      observe([tokyo, cluster('mc-gw-osaka', 'asia-northeast2-b', 'leaving'), cluster('mc-gw-osaka-2', 'asia-northeast2-a')]),
+    );
     expect(plan.route?.spec.rules).toEqual([
       rule('/tokyo', backend('store-mc-gw-tokyo', 1)),
       rule('/', backend('store-asia-northeast1', 50), backend('store-asia-northeast2', 50)),
@@ -170,11 +200,27 @@ describe('renderHttpRoute: Gateway API limits', () => {
   const many = (n: number) => Array.from({ length: n }, (_, i) => ({ path: `/p${i}`, cluster: 'mc-gw-tokyo' }));
 
   it.each([
-    ['16 pinned paths', { pinnedPaths: many(16) }, ['store: 16 pinned paths and the default rule make 17 rules, more than the 16 an HTTPRoute can hold']],
-    ['a weight above 1,000,000', { regionWeights: { 'asia-northeast1': 1_000_001 } }, ['store: weight 1000001 of region asia-northeast1 must be an integer from 0 to 1000000']],
+    [
+      '16 pinned paths',
+      { pinnedPaths: many(16) },
+      ['store: 16 pinned paths and the default rule make 17 rules, more than the 16 an HTTPRoute can hold'],
+    ],
+    [
+      'a weight above 1,000,000',
+      { regionWeights: { 'asia-northeast1': 1_000_001 } },
+      ['store: weight 1000001 of region asia-northeast1 must be an integer from 0 to 1000000'],
+    ],
     ['a fractional default weight', { defaultWeight: 1.5 }, ['store: defaultWeight 1.5 must be an integer from 0 to 1000000']],
-    ['17 hostnames', { hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.example.com`) }, ['store: 17 hostnames exceed the 16 an HTTPRoute can hold']],
-    ['a path the CRD refuses', { pinnedPaths: [{ path: '/a/../b', cluster: 'mc-gw-tokyo' }] }, ["store: pinned path /a/../b must not contain '/../'"]],
+    [
+      '17 hostnames',
+      { hostnames: Array.from({ length: 17 }, (_, i) => `h${i}.example.com`) },
+      ['store: 17 hostnames exceed the 16 an HTTPRoute can hold'],
+    ],
+    [
+      'a path the CRD refuses',
+      { pinnedPaths: [{ path: '/a/../b', cluster: 'mc-gw-tokyo' }] },
+      ["store: pinned path /a/../b must not contain '/../'"],
+    ],
   ])('refuses %s: problem listed, route null', (_name, change, problems) => {
     const plan = renderHttpRoute({ ...store, ...change }, gateway, observe([tokyo, osaka]));
     expect(plan.route).toBeNull();
@@ -191,7 +237,14 @@ describe('renderHttpRoute: Gateway API limits', () => {
   it('refuses more than 16 ready regions in the default rule', () => {
     const regions = Array.from({ length: 17 }, (_, i) => `test-region${i}`);
     const clusters = regions.map((r, i) => ({ name: `c${i}`, location: r, region: r, phase: 'serving' as const }));
-    const plan = renderHttpRoute({ ...store, pinnedPaths: [] }, gateway, observe(clusters, regions.map((r) => `store/store-${r}`)));
+    const plan = renderHttpRoute(
+      { ...store, pinnedPaths: [] },
+      gateway,
+      observe(
+        clusters,
+        regions.map((r) => `store/store-${r}`),
+      ),
+    );
     expect(plan.route).toBeNull();
     expect(plan.problems).toEqual(['store: 17 ready regions exceed the 16 backendRefs a rule can hold']);
   });
@@ -225,12 +278,20 @@ describe('names', () => {
   });
 
   it('routes to the bounded names when they are too long', () => {
-    const service = { ...store, name: 'checkout-frontend-with-a-rather-long-service-name', pinnedPaths: [{ path: '/t', cluster: 'mc-gw-tokyo-cluster-01' }] };
+    const service = {
+      ...store,
+      name: 'checkout-frontend-with-a-rather-long-service-name',
+      pinnedPaths: [{ path: '/t', cluster: 'mc-gw-tokyo-cluster-01' }],
+    };
     const regional = regionalServiceName(service.name, 'asia-northeast1');
     const perCluster = clusterServiceName(service.name, 'mc-gw-tokyo-cluster-01');
     expect([regional.length, perCluster.length]).toEqual([63, 62]);
     expect(perCluster).toMatch(/^checkout-frontend-with-a-rather-long-service-name-mc-gw-[0-9a-f]{6}$/);
-    const plan = renderHttpRoute(service, gateway, observe([cluster('mc-gw-tokyo-cluster-01', 'asia-northeast1-b')], [`store/${regional}`, `store/${perCluster}`]));
+    const plan = renderHttpRoute(
+      service,
+      gateway,
+      observe([cluster('mc-gw-tokyo-cluster-01', 'asia-northeast1-b')], [`store/${regional}`, `store/${perCluster}`]),
+    );
     expect(plan.route?.spec.rules?.flatMap((r) => r.backendRefs?.map((b) => b.name))).toEqual([perCluster, regional]);
     for (const name of [regional, perCluster]) expect(name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
   });

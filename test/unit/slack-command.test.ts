@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../services/api/principal.ts';
-import { commandName, HELP_TEXT, MAX_COMMAND_TEXT, parseFleetCommand, requiredRole, type FleetCommand } from '../../services/slack/command.ts';
+import {
+  commandName,
+  HELP_TEXT,
+  MAX_COMMAND_TEXT,
+  parseFleetCommand,
+  requiredRole,
+  type FleetCommand,
+} from '../../services/slack/command.ts';
 
 const help: FleetCommand = { kind: 'help', text: HELP_TEXT };
 const drain = (region: string, reason: string, dryRun = false): FleetCommand => ({ kind: 'drain', region, reason, dryRun });

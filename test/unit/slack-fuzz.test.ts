@@ -16,20 +16,54 @@ const captured: string[] = [];
 /** An operation that succeeds, fails with a 4xx, fails unexpectedly, or throws synchronously. */
 const outcome = (n: number, summary: string): Promise<SlackOpResult> => {
   switch (n % 4) {
-    case 0: return Promise.resolve({ summary });
-    case 1: return Promise.reject(new ApiError(409, 'conflict', 'busy'));
-    case 2: return Promise.reject(new Error('boom'));
-    default: throw new Error('synchronous boom');
+    case 0:
+      return Promise.resolve({ summary });
+    case 1:
+      return Promise.reject(new ApiError(409, 'conflict', 'busy'));
+    case 2:
+      return Promise.reject(new Error('boom'));
+    default:
+      throw new Error('synchronous boom');
   }
 };
 
-const words = ['status', 'help', 'drain', 'restore', 'plan', 'asia-northeast2', 'us-east1', 'Bad-Region', 'reason', '', ' ', '\n', '%', '+', '&'];
+const words = [
+  'status',
+  'help',
+  'drain',
+  'restore',
+  'plan',
+  'asia-northeast2',
+  'us-east1',
+  'Bad-Region',
+  'reason',
+  '',
+  ' ',
+  '\n',
+  '%',
+  '+',
+  '&',
+];
 const text = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('status', 'drain us-east1 outage', 'restore asia-northeast2', 'plan drain us-east1 test', 'plan restore us-east1') },
-  fc.array(fc.constantFrom(...words), { maxLength: 6 }).map((w) => w.join(' ')), fc.string({ maxLength: 120 }), fc.string({ minLength: 990, maxLength: 1010 }));
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'status',
+      'drain us-east1 outage',
+      'restore asia-northeast2',
+      'plan drain us-east1 test',
+      'plan restore us-east1',
+    ),
+  },
+  fc.array(fc.constantFrom(...words), { maxLength: 6 }).map((w) => w.join(' ')),
+  fc.string({ maxLength: 120 }),
+  fc.string({ minLength: 990, maxLength: 1010 }),
+);
 /** Mostly a usual value, sometimes an odd one, random text, or absent. */
 const field = (usual: string[], odd: string[] = []) =>
-  fc.option(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...usual) }, fc.constantFrom('', ...odd), fc.string({ maxLength: 40 })), { freq: 12 });
+  fc.option(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...usual) }, fc.constantFrom('', ...odd), fc.string({ maxLength: 40 })), {
+    freq: 12,
+  });
 const formBody = fc
   .record({
     user_id: field(['U_OPS', 'U_VIEW'], ['U_STRANGER', '__proto__', 'toString']),
@@ -37,12 +71,23 @@ const formBody = fc
     response_url: field([RESPONSE_URL], ['https://evil.example/x', 'http://hooks.slack.com/x', 'not a url', 'https://hooks.slack.com/']),
     text: fc.option(text, { freq: 8 }),
   })
-  .map((form) => new TextEncoder().encode(new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== null)).toString()));
-const body = fc.oneof({ weight: 6, arbitrary: formBody }, fc.string({ maxLength: 200 }).map((s) => new TextEncoder().encode(s)), fc.uint8Array({ maxLength: 300 }));
+  .map((form) =>
+    new TextEncoder().encode(new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== null)).toString()),
+  );
+const body = fc.oneof(
+  { weight: 6, arbitrary: formBody },
+  fc.string({ maxLength: 200 }).map((s) => new TextEncoder().encode(s)),
+  fc.uint8Array({ maxLength: 300 }),
+);
 const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 80 });
 const request = fc.record({
   body,
-  signature: fc.oneof({ weight: 6, arbitrary: fc.constant('valid' as const) }, fc.constant('absent' as const), headerText, headerText.map((h) => `v0=${h}`)),
+  signature: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('valid' as const) },
+    fc.constant('absent' as const),
+    headerText,
+    headerText.map((h) => `v0=${h}`),
+  ),
   timestamp: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: TS - 320, max: TS + 320 }).map(String) }, fc.constant(null), headerText),
   op: fc.nat(),
 });
@@ -53,7 +98,11 @@ describe('slack fuzz', () => {
     signingSecret: SECRET,
     users: { U_OPS: 'ops@example.com', U_VIEW: 'viewer@example.com' },
     roleOf: (id) => (id === 'ops@example.com' ? 'operator' : 'viewer'),
-    ops: { status: () => Promise.resolve({ summary: 'ok' }), drain: () => Promise.resolve({ summary: 'drained' }), restore: () => Promise.resolve({ summary: 'restored' }) },
+    ops: {
+      status: () => Promise.resolve({ summary: 'ok' }),
+      drain: () => Promise.resolve({ summary: 'drained' }),
+      restore: () => Promise.resolve({ summary: 'restored' }),
+    },
     store: { markOnce: async () => true },
     clock: { now: () => NOW },
     log: createLogger({ level: 'DEBUG', write: (line) => void captured.push(line) }),
@@ -90,7 +139,10 @@ describe('slack fuzz', () => {
         const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
         if (r.timestamp !== null) headers['x-slack-request-timestamp'] = r.timestamp;
         if (r.signature === 'valid') {
-          headers['x-slack-signature'] = `v0=${createHmac('sha256', SECRET).update(`v0:${r.timestamp ?? ''}:`).update(r.body).digest('hex')}`;
+          headers['x-slack-signature'] = `v0=${createHmac('sha256', SECRET)
+            .update(`v0:${r.timestamp ?? ''}:`)
+            .update(r.body)
+            .digest('hex')}`;
         } else if (r.signature !== 'absent') headers['x-slack-signature'] = r.signature;
         const res = await app.request('/slack/commands', { method: 'POST', headers, body: r.body });
         expect(res.status).toBeLessThan(500);

@@ -30,7 +30,8 @@ function harness(over: Partial<SlackDeps> = {}, opsOver: Partial<SlackOps> = {})
   const posts: Array<{ url: string; body: unknown }> = [];
   const tasks: Array<Promise<unknown>> = [];
   const logs: Array<Record<string, unknown>> = [];
-  const result = (summary: string, input?: SlackOpInput): SlackOpResult => (input?.dryRun ? { summary, text: 'dry run: nothing was changed' } : { summary });
+  const result = (summary: string, input?: SlackOpInput): SlackOpResult =>
+    input?.dryRun ? { summary, text: 'dry run: nothing was changed' } : { summary };
   const ops: SlackOps = {
     status: async (principal) => (calls.push({ op: 'status', principal }), { summary: 'fleet: 3 regions serving' }),
     drain: async (principal, input) => (calls.push({ op: 'drain', principal, input }), result(`drained ${input.region}`, input)),
@@ -44,7 +45,10 @@ function harness(over: Partial<SlackDeps> = {}, opsOver: Partial<SlackOps> = {})
     ops,
     store: { markOnce: async (key) => (markers.has(key) ? false : (markers.add(key), true)) },
     clock: { now: () => NOW },
-    log: createLogger({ level: 'DEBUG', write: (line) => void (captured.push(line), logs.push(JSON.parse(line) as Record<string, unknown>)) }),
+    log: createLogger({
+      level: 'DEBUG',
+      write: (line) => void (captured.push(line), logs.push(JSON.parse(line) as Record<string, unknown>)),
+    }),
     post: async (url, body) => void (captured.push(JSON.stringify(body)), posts.push({ url, body })),
     responseUrlPrefixes: ['https://hooks.slack.com/'],
     background: (task) => void tasks.push(task),
@@ -65,15 +69,34 @@ function harness(over: Partial<SlackDeps> = {}, opsOver: Partial<SlackOps> = {})
   return { send, settle: () => Promise.all(tasks), markers, calls, posts, tasks, logs };
 }
 
-interface SlackRequest { headers: Record<string, string>; body: string | Uint8Array }
-interface RequestOpts { timestamp?: number | string | null; signature?: string | null; secret?: string; body?: string | Uint8Array; headers?: Record<string, string> }
+interface SlackRequest {
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+interface RequestOpts {
+  timestamp?: number | string | null;
+  signature?: string | null;
+  secret?: string;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+}
 
 const sign = (timestamp: string, body: string | Uint8Array, secret = SECRET) =>
   `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
 
 /** A slash-command request, signed like Slack signs it unless the options say otherwise. */
 function slackRequest(fields: Record<string, string | null> = {}, opts: RequestOpts = {}): SlackRequest {
-  const form = { token: 'legacy', team_id: 'T0001', channel_id: 'C0001', user_id: 'U_OPS', user_name: 'ops', command: '/fleet', text: 'status', response_url: RESPONSE_URL, ...fields };
+  const form = {
+    token: 'legacy',
+    team_id: 'T0001',
+    channel_id: 'C0001',
+    user_id: 'U_OPS',
+    user_name: 'ops',
+    command: '/fleet',
+    text: 'status',
+    response_url: RESPONSE_URL,
+    ...fields,
+  };
   const body = opts.body ?? new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== null)).toString();
   const timestamp = opts.timestamp === undefined ? String(TS) : opts.timestamp === null ? null : String(opts.timestamp);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers };
@@ -96,25 +119,88 @@ describe('POST /slack/commands: immediate answers', () => {
   const denied = 'permission denied: /fleet drain needs the operator role; you are viewer';
   const cases: Array<[string, Record<string, string | null>, RequestOpts, number, Record<string, unknown>, number]> = [
     ['status from a viewer', { user_id: 'U_VIEW' }, {}, 200, ephemeral('Working on it: /fleet status'), 1],
-    ['drain from an operator', { text: 'drain asia-northeast2 INC-7 packet loss' }, {}, 200, ephemeral('Working on it: /fleet drain asia-northeast2'), 1],
-    ['restore from an admin', { user_id: 'U_ADMIN', text: 'restore asia-northeast2' }, {}, 200, ephemeral('Working on it: /fleet restore asia-northeast2'), 1],
-    ['plan drain from a viewer', { user_id: 'U_VIEW', text: 'plan drain asia-northeast2 test' }, {}, 200, ephemeral('Working on it: /fleet plan drain asia-northeast2'), 1],
+    [
+      'drain from an operator',
+      { text: 'drain asia-northeast2 INC-7 packet loss' },
+      {},
+      200,
+      ephemeral('Working on it: /fleet drain asia-northeast2'),
+      1,
+    ],
+    [
+      'restore from an admin',
+      { user_id: 'U_ADMIN', text: 'restore asia-northeast2' },
+      {},
+      200,
+      ephemeral('Working on it: /fleet restore asia-northeast2'),
+      1,
+    ],
+    [
+      'plan drain from a viewer',
+      { user_id: 'U_VIEW', text: 'plan drain asia-northeast2 test' },
+      {},
+      200,
+      ephemeral('Working on it: /fleet plan drain asia-northeast2'),
+      1,
+    ],
     ['help', { text: 'help' }, {}, 200, ephemeral(HELP_TEXT), 0],
     ['empty text', { text: null }, {}, 200, ephemeral(HELP_TEXT), 0],
     ['unknown command', { text: 'reboot' }, {}, 200, ephemeral(`unknown command "reboot".\n${HELP_TEXT}`), 0],
     ['drain without a reason', { text: 'drain asia-northeast2' }, {}, 200, ephemeral('reason required: /fleet drain REGION REASON'), 0],
-    ['bad region', { text: 'drain tokyo now' }, {}, 200, ephemeral('invalid region "tokyo": expected a region name such as asia-northeast2'), 0],
+    [
+      'bad region',
+      { text: 'drain tokyo now' },
+      {},
+      200,
+      ephemeral('invalid region "tokyo": expected a region name such as asia-northeast2'),
+      0,
+    ],
     ['viewer asking to drain', { user_id: 'U_VIEW', text: 'drain asia-northeast2 x' }, {}, 200, ephemeral(denied), 0],
-    ['principal without a role', { user_id: 'U_NOROLE' }, {}, 200, ephemeral('permission denied: /fleet status needs the viewer role; you have no role'), 0],
+    [
+      'principal without a role',
+      { user_id: 'U_NOROLE' },
+      {},
+      200,
+      ephemeral('permission denied: /fleet status needs the viewer role; you have no role'),
+      0,
+    ],
     ['unknown Slack user', { user_id: 'U_STRANGER' }, {}, 200, ephemeral(UNMAPPED_USER_TEXT), 0],
     ['user id naming an Object property', { user_id: 'constructor' }, {}, 200, ephemeral(UNMAPPED_USER_TEXT), 0],
     ['user id __proto__', { user_id: '__proto__' }, {}, 200, ephemeral(UNMAPPED_USER_TEXT), 0],
     ['missing signature', {}, { signature: null }, 401, unauthenticated('missing X-Slack-Signature header'), 0],
-    ['signature with another secret', {}, { secret: 'not-the-secret' }, 401, unauthenticated('X-Slack-Signature does not match the request'), 0],
-    ['malformed signature', {}, { signature: 'v0=nothex' }, 401, unauthenticated('X-Slack-Signature is not of the form v0=<64 hex digits>'), 0],
+    [
+      'signature with another secret',
+      {},
+      { secret: 'not-the-secret' },
+      401,
+      unauthenticated('X-Slack-Signature does not match the request'),
+      0,
+    ],
+    [
+      'malformed signature',
+      {},
+      { signature: 'v0=nothex' },
+      401,
+      unauthenticated('X-Slack-Signature is not of the form v0=<64 hex digits>'),
+      0,
+    ],
     ['missing timestamp', {}, { timestamp: null }, 401, unauthenticated('missing X-Slack-Request-Timestamp header'), 0],
-    ['timestamp 301 s old', {}, { timestamp: TS - 301 }, 401, unauthenticated('X-Slack-Request-Timestamp is more than 300 s away from the server clock'), 0],
-    ['timestamp 301 s ahead', {}, { timestamp: TS + 301 }, 401, unauthenticated('X-Slack-Request-Timestamp is more than 300 s away from the server clock'), 0],
+    [
+      'timestamp 301 s old',
+      {},
+      { timestamp: TS - 301 },
+      401,
+      unauthenticated('X-Slack-Request-Timestamp is more than 300 s away from the server clock'),
+      0,
+    ],
+    [
+      'timestamp 301 s ahead',
+      {},
+      { timestamp: TS + 301 },
+      401,
+      unauthenticated('X-Slack-Request-Timestamp is more than 300 s away from the server clock'),
+      0,
+    ],
     ['timestamp 299 s old', {}, { timestamp: TS - 299 }, 200, ephemeral('Working on it: /fleet status'), 1],
     ['missing user_id', { user_id: null }, {}, 400, missing('user_id'), 0],
     ['missing command', { command: null }, {}, 400, missing('command'), 0],
@@ -151,19 +237,38 @@ describe('POST /slack/commands: operations', () => {
     await h.settle();
     const requestId = slackRequestId(request.headers['x-slack-signature']!);
     expect(h.calls).toEqual([
-      { op: 'drain', principal: { id: 'ops@example.com', role: 'operator', via: 'slack' }, input: { region: 'asia-northeast2', reason: 'INC-7: packet loss', dryRun: false, requestId } },
+      {
+        op: 'drain',
+        principal: { id: 'ops@example.com', role: 'operator', via: 'slack' },
+        input: { region: 'asia-northeast2', reason: 'INC-7: packet loss', dryRun: false, requestId },
+      },
     ]);
     expect(h.posts).toEqual([{ url: RESPONSE_URL, body: { response_type: 'in_channel', text: 'drained asia-northeast2' } }]);
     expect([...h.markers]).toEqual([slackMarkerKey(request.headers['x-slack-signature']!)]);
     const handled = h.logs.filter((line) => line.message === 'slack command handled');
-    expect(handled).toEqual([expect.objectContaining({ user: 'U_OPS', principal: 'ops@example.com', command: 'drain', region: 'asia-northeast2', outcome: 'started', requestId })]);
+    expect(handled).toEqual([
+      expect.objectContaining({
+        user: 'U_OPS',
+        principal: 'ops@example.com',
+        command: 'drain',
+        region: 'asia-northeast2',
+        outcome: 'started',
+        requestId,
+      }),
+    ]);
   });
 
   it('runs a plan as a dry run, even for a viewer, and posts summary and text', async () => {
     const h = harness();
     await h.send(slackRequest({ user_id: 'U_VIEW', text: 'plan restore europe-west1' }));
     await h.settle();
-    expect(h.calls).toEqual([{ op: 'restore', principal: { id: 'viewer@example.com', role: 'viewer', via: 'slack' }, input: expect.objectContaining({ region: 'europe-west1', reason: '', dryRun: true }) as unknown }]);
+    expect(h.calls).toEqual([
+      {
+        op: 'restore',
+        principal: { id: 'viewer@example.com', role: 'viewer', via: 'slack' },
+        input: expect.objectContaining({ region: 'europe-west1', reason: '', dryRun: true }) as unknown,
+      },
+    ]);
     expect(h.posts[0]?.body).toEqual({ response_type: 'in_channel', text: 'restored europe-west1\ndry run: nothing was changed' });
   });
 
@@ -181,13 +286,25 @@ describe('POST /slack/commands: operations', () => {
   });
 
   const failures: Array<[string, unknown, string, string]> = [
-    ['a 4xx ApiError', new ApiError(409, 'conflict', 'asia-northeast2 is already drained'), 'failed: asia-northeast2 is already drained', 'WARNING'],
+    [
+      'a 4xx ApiError',
+      new ApiError(409, 'conflict', 'asia-northeast2 is already drained'),
+      'failed: asia-northeast2 is already drained',
+      'WARNING',
+    ],
     ['a 5xx ApiError', new ApiError(503, 'unavailable', 'firestore said no'), INTERNAL_FAILURE_TEXT, 'ERROR'],
     ['a plain Error', new Error('TypeError somewhere deep'), INTERNAL_FAILURE_TEXT, 'ERROR'],
     ['a thrown string', 'boom', INTERNAL_FAILURE_TEXT, 'ERROR'],
   ];
   it.each(failures)('posts an ephemeral failure for %s and never rejects', async (_name, error, text, severity) => {
-    const h = harness({}, { drain: async () => { throw error; } });
+    const h = harness(
+      {},
+      {
+        drain: async () => {
+          throw error;
+        },
+      },
+    );
     await h.send(slackRequest({ text: 'drain us-east1 x' }));
     await expect(h.settle()).resolves.toBeDefined();
     expect(h.posts).toEqual([{ url: RESPONSE_URL, body: ephemeral(text) }]);
@@ -207,7 +324,10 @@ describe('POST /slack/commands: replay and limits', () => {
   it('acknowledges a replay of the same request and does nothing', async () => {
     const h = harness();
     const request = slackRequest({ text: 'drain us-east1 once' });
-    const upperHex = { ...request, headers: { ...request.headers, 'x-slack-signature': request.headers['x-slack-signature']!.toUpperCase().replace('V0=', 'v0=') } };
+    const upperHex = {
+      ...request,
+      headers: { ...request.headers, 'x-slack-signature': request.headers['x-slack-signature']!.toUpperCase().replace('V0=', 'v0=') },
+    };
     const answers = [await h.send(request), await h.send(request), await h.send(upperHex)];
     expect(answers.map((a) => a.body.text)).toEqual(['Working on it: /fleet drain us-east1', REPLAY_TEXT, REPLAY_TEXT]);
     await h.settle();
@@ -225,9 +345,21 @@ describe('POST /slack/commands: replay and limits', () => {
   const tooLarge = { code: 'payload_too_large', message: 'request body exceeds 65536 bytes' };
   it.each<[string, () => SlackRequest, Partial<SlackDeps>, number, Record<string, unknown>]>([
     ['a body one byte over 64 KiB', () => slackRequest({}, { body: 'a'.repeat(64 * 1024 + 1) }), {}, 413, tooLarge],
-    ['a declared content-length over the limit', () => slackRequest({}, { headers: { 'content-length': String(10 * 1024 * 1024) } }), {}, 413, tooLarge],
+    [
+      'a declared content-length over the limit',
+      () => slackRequest({}, { headers: { 'content-length': String(10 * 1024 * 1024) } }),
+      {},
+      413,
+      tooLarge,
+    ],
     ['a body exactly at a custom limit', () => slackRequest({}, { body: 'a'.repeat(100) }), { maxBodyBytes: 100 }, 400, missing('user_id')],
-    ['a body over a custom limit', () => slackRequest({}, { body: 'a'.repeat(101) }), { maxBodyBytes: 100 }, 413, { code: 'payload_too_large', message: 'request body exceeds 100 bytes' }],
+    [
+      'a body over a custom limit',
+      () => slackRequest({}, { body: 'a'.repeat(101) }),
+      { maxBodyBytes: 100 },
+      413,
+      { code: 'payload_too_large', message: 'request body exceeds 100 bytes' },
+    ],
   ])('%s', async (_name, request, over, status, body) => {
     const h = harness(over);
     expect(await h.send(request())).toEqual({ status, body });

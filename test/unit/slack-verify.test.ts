@@ -56,7 +56,11 @@ describe('verifySlackRequest', () => {
     ['signed with another secret', input({ signature: sign(TS, BODY, 'another-secret') }), 'signature-mismatch'],
     ['body changed after signing', input({ body: BODY.replace('status', 'drain'), signature: sign(TS, BODY) }), 'signature-mismatch'],
     ['timestamp changed after signing', input({ timestamp: String(Number(TS) - 10) }), 'signature-mismatch'],
-    ['signature over the body without the timestamp', input({ signature: `v0=${createHmac('sha256', SECRET).update(BODY).digest('hex')}` }), 'signature-mismatch'],
+    [
+      'signature over the body without the timestamp',
+      input({ signature: `v0=${createHmac('sha256', SECRET).update(BODY).digest('hex')}` }),
+      'signature-mismatch',
+    ],
   ];
 
   it.each(cases)('%s', (_name, request, reason) => {

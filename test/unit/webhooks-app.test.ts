@@ -40,13 +40,21 @@ describe('createApp', () => {
 
   it('refuses an oversized body with 413 before verifying it', async () => {
     const app = createApp(baseDeps({ maxBodyBytes: 100 }));
-    const res = await app.request('/webhooks/github', { method: 'POST', body: 'x'.repeat(101), headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } });
+    const res = await app.request('/webhooks/github', {
+      method: 'POST',
+      body: 'x'.repeat(101),
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+    });
     expect([res.status, await res.json()]).toEqual([413, { code: 'payload_too_large', message: 'request body exceeds 100 bytes' }]);
   });
 
   it('maps an unexpected failure to 500 internal and logs it once, without details', async () => {
     const lines: string[] = [];
-    const clock = { now: (): Date => { throw new Error('clock broke'); } };
+    const clock = {
+      now: (): Date => {
+        throw new Error('clock broke');
+      },
+    };
     const app = createApp(baseDeps({ clock, log: createLogger({ write: (line) => void lines.push(line) }) }));
     const failed = await sendSignedPush(app);
     expect(failed).toEqual({ status: 500, body: { code: 'internal', message: 'internal error' } });
@@ -56,9 +64,19 @@ describe('createApp', () => {
 });
 
 async function sendSignedPush(app: ReturnType<typeof createApp>) {
-  const body = JSON.stringify({ ref: 'refs/heads/main', before: 'b'.repeat(40), after: 'c'.repeat(40), repository: { full_name: 'acme/fleet-config' }, pusher: { name: 'p' } });
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    before: 'b'.repeat(40),
+    after: 'c'.repeat(40),
+    repository: { full_name: 'acme/fleet-config' },
+    pusher: { name: 'p' },
+  });
   const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-  const res = await app.request('/webhooks/github', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature } });
+  const res = await app.request('/webhooks/github', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -66,7 +84,12 @@ describe('toErrorResponse', () => {
   it.each([
     ['ApiError', new ApiError(404, 'not_configured', 'x'), 404, { code: 'not_configured', message: 'x' }],
     ['HTTPException', new HTTPException(401, { message: 'no' }), 401, { code: 'unauthenticated', message: 'no' }],
-    ['zod error', z.object({ a: z.object({ b: z.string() }) }).safeParse({ a: {} }).error, 400, { code: 'invalid_argument', details: { issues: [{ path: 'a.b' }] } }],
+    [
+      'zod error',
+      z.object({ a: z.object({ b: z.string() }) }).safeParse({ a: {} }).error,
+      400,
+      { code: 'invalid_argument', details: { issues: [{ path: 'a.b' }] } },
+    ],
     ['anything else', new Error('secret stuff'), 500, { code: 'internal', message: 'internal error' }],
   ])('%s', (_name, error, status, body) => {
     const mapped = toErrorResponse(error);
@@ -81,26 +104,57 @@ describe('parseServiceEnv', () => {
     expect(parseServiceEnv(valid)).toEqual({
       ok: true,
       config: {
-        port: 8080, github: { secret: SECRET }, gitlab: undefined, filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
+        port: 8080,
+        github: { secret: SECRET },
+        gitlab: undefined,
+        filter: { repository: 'acme/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
         api: { audience: undefined, certsUrl: undefined, principals: {}, ratePerMinute: 60 },
         slack: { signingSecret: undefined, users: {}, responseUrlPrefixes: ['https://hooks.slack.com/'] },
       },
     });
   });
   it('parses principals, Slack users and URL prefixes; refuses malformed lists without echoing secrets', () => {
-    const ok = parseServiceEnv({ ...valid, FLEETPILOT_API_PRINCIPALS: 'Alice@Example.com=operator, bob@example.com=admin', FLEETPILOT_SLACK_USERS: 'U0ALICE=Alice@Example.com', FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: 'http://127.0.0.1:9/slack/' });
+    const ok = parseServiceEnv({
+      ...valid,
+      FLEETPILOT_API_PRINCIPALS: 'Alice@Example.com=operator, bob@example.com=admin',
+      FLEETPILOT_SLACK_USERS: 'U0ALICE=Alice@Example.com',
+      FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: 'http://127.0.0.1:9/slack/',
+    });
     expect(ok.ok && ok.config.api.principals).toEqual({ 'alice@example.com': 'operator', 'bob@example.com': 'admin' });
-    expect(ok.ok && ok.config.slack).toMatchObject({ users: { U0ALICE: 'alice@example.com' }, responseUrlPrefixes: ['http://127.0.0.1:9/slack/'] });
-    const bad = parseServiceEnv({ ...valid, FLEETPILOT_API_PRINCIPALS: 'alice@example.com=root', FLEETPILOT_SLACK_USERS: 'alice=U1', FLEETPILOT_SLACK_SIGNING_SECRET: 'tiny-secret', FLEETPILOT_API_RATE_LIMIT_PER_MINUTE: '0' });
+    expect(ok.ok && ok.config.slack).toMatchObject({
+      users: { U0ALICE: 'alice@example.com' },
+      responseUrlPrefixes: ['http://127.0.0.1:9/slack/'],
+    });
+    const bad = parseServiceEnv({
+      ...valid,
+      FLEETPILOT_API_PRINCIPALS: 'alice@example.com=root',
+      FLEETPILOT_SLACK_USERS: 'alice=U1',
+      FLEETPILOT_SLACK_SIGNING_SECRET: 'tiny-secret',
+      FLEETPILOT_API_RATE_LIMIT_PER_MINUTE: '0',
+    });
     const problems = bad.ok ? [] : bad.problems;
-    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FLEETPILOT_API_PRINCIPALS', 'FLEETPILOT_API_RATE_LIMIT_PER_MINUTE', 'FLEETPILOT_SLACK_SIGNING_SECRET', 'FLEETPILOT_SLACK_USERS']);
+    expect(problems.map((p) => p.split(' ')[0])).toEqual([
+      'FLEETPILOT_API_PRINCIPALS',
+      'FLEETPILOT_API_RATE_LIMIT_PER_MINUTE',
+      'FLEETPILOT_SLACK_SIGNING_SECRET',
+      'FLEETPILOT_SLACK_USERS',
+    ]);
     expect(problems.join('\n')).not.toContain('tiny-secret');
   });
   it('lists every problem at once and never repeats a secret', () => {
-    const result = parseServiceEnv({ PORT: 'x', FLEETPILOT_GITHUB_WEBHOOK_SECRET: 'short-s3cret', FLEETPILOT_GITOPS_BRANCH: 'refs/heads/main' });
+    const result = parseServiceEnv({
+      PORT: 'x',
+      FLEETPILOT_GITHUB_WEBHOOK_SECRET: 'short-s3cret',
+      FLEETPILOT_GITOPS_BRANCH: 'refs/heads/main',
+    });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
-    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FLEETPILOT_GITHUB_WEBHOOK_SECRET', 'FLEETPILOT_GITOPS_BRANCH', 'FLEETPILOT_GITOPS_REPOSITORY', 'PORT']);
+    expect(problems.map((p) => p.split(' ')[0])).toEqual([
+      'FLEETPILOT_GITHUB_WEBHOOK_SECRET',
+      'FLEETPILOT_GITOPS_BRANCH',
+      'FLEETPILOT_GITOPS_REPOSITORY',
+      'PORT',
+    ]);
     expect(problems.join('\n')).not.toContain('short-s3cret');
   });
 });
@@ -110,11 +164,27 @@ describe('serveApp and startServices', () => {
     const published: GitPushMessage[] = [];
     const store = { markOnce: async () => true, delete: async () => undefined };
     const publish = async (p: GitPushMessage) => `m-${published.push(p)}`;
-    const app = createApp(baseDeps({ store, publish, clock: systemClock, filter: { repository: 'fleetpilot-demo/fleet-config', branch: 'main', configPath: 'fleet.yaml' } }));
+    const app = createApp(
+      baseDeps({
+        store,
+        publish,
+        clock: systemClock,
+        filter: { repository: 'fleetpilot-demo/fleet-config', branch: 'main', configPath: 'fleet.yaml' },
+      }),
+    );
     const handle = await serveApp(app, { port: 0, hostname: '127.0.0.1', log: silentLogger() });
     try {
       expect(handle.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const answer = await sendGithubPush({ url: `${handle.url}/webhooks/github`, secret: SECRET, repository: 'fleetpilot-demo/fleet-config', branch: 'main', commit: 'c'.repeat(40), before: 'b'.repeat(40), files: ['fleet.yaml'], pusher: 'platform-team' });
+      const answer = await sendGithubPush({
+        url: `${handle.url}/webhooks/github`,
+        secret: SECRET,
+        repository: 'fleetpilot-demo/fleet-config',
+        branch: 'main',
+        commit: 'c'.repeat(40),
+        before: 'b'.repeat(40),
+        files: ['fleet.yaml'],
+        pusher: 'platform-team',
+      });
       expect(answer).toEqual({ status: 202, body: { status: 'accepted', messageId: 'm-1', commit: 'c'.repeat(40) } });
       expect(published).toHaveLength(1);
     } finally {

@@ -8,15 +8,52 @@ const SECRET = 'fuzz-secret-0123456789abcdef';
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const SHA = 'c'.repeat(40);
 
-const validGithub = { ref: 'refs/heads/main', before: SHA, after: SHA, repository: { full_name: 'acme/fleet' }, pusher: { name: 'p' }, commits: [{ modified: ['fleet.yaml'] }] };
-const validGitlab = { ref: 'refs/heads/main', before: SHA, after: SHA, user_username: 'u', project: { path_with_namespace: 'acme/fleet' }, commits: [{ modified: ['fleet.yaml'] }], total_commits_count: 1 };
-const fields = ['ref', 'before', 'after', 'repository', 'pusher', 'commits', 'head_commit', 'deleted', 'forced', 'created', 'project', 'user_username', 'total_commits_count', '__proto__'];
+const validGithub = {
+  ref: 'refs/heads/main',
+  before: SHA,
+  after: SHA,
+  repository: { full_name: 'acme/fleet' },
+  pusher: { name: 'p' },
+  commits: [{ modified: ['fleet.yaml'] }],
+};
+const validGitlab = {
+  ref: 'refs/heads/main',
+  before: SHA,
+  after: SHA,
+  user_username: 'u',
+  project: { path_with_namespace: 'acme/fleet' },
+  commits: [{ modified: ['fleet.yaml'] }],
+  total_commits_count: 1,
+};
+const fields = [
+  'ref',
+  'before',
+  'after',
+  'repository',
+  'pusher',
+  'commits',
+  'head_commit',
+  'deleted',
+  'forced',
+  'created',
+  'project',
+  'user_username',
+  'total_commits_count',
+  '__proto__',
+];
 
 const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 80 });
 const plausible = fc.constantFrom<[string, unknown]>(
-  ['ref', 'refs/heads/dev'], ['ref', 'refs/tags/v1'], ['commits', []], ['commits', null], ['after', '0'.repeat(40)],
-  ['repository', { full_name: 'acme/other' }], ['project', { path_with_namespace: 'ACME/FLEET' }], ['forced', true],
-  ['total_commits_count', 40], ['commits', [{ added: ['docs/readme.md'] }]],
+  ['ref', 'refs/heads/dev'],
+  ['ref', 'refs/tags/v1'],
+  ['commits', []],
+  ['commits', null],
+  ['after', '0'.repeat(40)],
+  ['repository', { full_name: 'acme/other' }],
+  ['project', { path_with_namespace: 'ACME/FLEET' }],
+  ['forced', true],
+  ['total_commits_count', 40],
+  ['commits', [{ added: ['docs/readme.md'] }]],
 );
 /** A JSON text: random JSON, or a valid payload with some fields replaced by random or plausible values. */
 const jsonBody = fc.oneof(
@@ -40,7 +77,11 @@ const request = fc.record({
   body,
   /** `push` stands for the provider's push event. */
   event: fc.oneof({ weight: 6, arbitrary: fc.constant('push') }, fc.constantFrom('ping', 'issues', 'Tag Push Hook'), headerText),
-  contentType: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, fc.constantFrom('application/x-www-form-urlencoded', 'text/plain'), headerText),
+  contentType: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('application/json') },
+    fc.constantFrom('application/x-www-form-urlencoded', 'text/plain'),
+    headerText,
+  ),
   auth: fc.oneof({ weight: 4, arbitrary: fc.constant('valid' as const) }, fc.constant('absent' as const), headerText),
   delivery: fc.option(headerText),
 });
@@ -64,7 +105,9 @@ describe('webhook fuzz', () => {
         if (r.provider === 'github') {
           headers['x-github-event'] = r.event;
           if (r.delivery !== null) headers['x-github-delivery'] = r.delivery;
-          if (r.auth !== 'absent') headers['x-hub-signature-256'] = r.auth === 'valid' ? `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}` : r.auth;
+          if (r.auth !== 'absent')
+            headers['x-hub-signature-256'] =
+              r.auth === 'valid' ? `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}` : r.auth;
         } else {
           headers['x-gitlab-event'] = r.event === 'push' ? 'Push Hook' : r.event;
           if (r.delivery !== null) headers['idempotency-key'] = r.delivery;
@@ -79,7 +122,14 @@ describe('webhook fuzz', () => {
       { numRuns: 2000 },
     );
     // The fuzz reaches every stage: refusals, parse errors, ignores and accepted pushes.
-    for (const outcome of ['202 accepted', '200 ignored', '200 pong', '400 invalid_argument', '401 unauthenticated', '415 unsupported_media_type']) {
+    for (const outcome of [
+      '202 accepted',
+      '200 ignored',
+      '200 pong',
+      '400 invalid_argument',
+      '401 unauthenticated',
+      '415 unsupported_media_type',
+    ]) {
       expect(outcomes.get(outcome) ?? 0, `${outcome} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     }
   });

@@ -58,7 +58,13 @@ const githubPush = (over: Record<string, unknown> = {}) => ({
 
 const sign = (body: string | Uint8Array, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
-interface GithubOpts { event?: string; delivery?: string; form?: boolean; signature?: string | null; contentType?: string }
+interface GithubOpts {
+  event?: string;
+  delivery?: string;
+  form?: boolean;
+  signature?: string | null;
+  contentType?: string;
+}
 function githubRequest(payload: unknown, opts: GithubOpts = {}): [string, Record<string, string>, string] {
   const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const body = opts.form ? new URLSearchParams({ payload: json }).toString() : json;
@@ -77,25 +83,95 @@ describe('GitHub push', () => {
     ['JSON push of the config', githubPush(), {}, 202, { status: 'accepted', messageId: 'msg-1', commit: AFTER }, 1],
     ['form-encoded push', githubPush(), { form: true }, 202, { status: 'accepted', commit: AFTER }, 1],
     ['JSON with a charset parameter', githubPush(), { contentType: 'application/json; charset=utf-8' }, 202, { status: 'accepted' }, 1],
-    ['missing signature', githubPush(), { signature: null }, 401, { code: 'unauthenticated', message: 'missing X-Hub-Signature-256 header' }, 0],
-    ['signature with another secret', githubPush(), { signature: sign(JSON.stringify(githubPush()), 'wrong-secret') }, 401, { code: 'unauthenticated' }, 0],
-    ['signature over re-serialized JSON', JSON.stringify(githubPush(), null, 2), { signature: sign(JSON.stringify(githubPush())) }, 401, { code: 'unauthenticated' }, 0],
+    [
+      'missing signature',
+      githubPush(),
+      { signature: null },
+      401,
+      { code: 'unauthenticated', message: 'missing X-Hub-Signature-256 header' },
+      0,
+    ],
+    [
+      'signature with another secret',
+      githubPush(),
+      { signature: sign(JSON.stringify(githubPush()), 'wrong-secret') },
+      401,
+      { code: 'unauthenticated' },
+      0,
+    ],
+    [
+      'signature over re-serialized JSON',
+      JSON.stringify(githubPush(), null, 2),
+      { signature: sign(JSON.stringify(githubPush())) },
+      401,
+      { code: 'unauthenticated' },
+      0,
+    ],
     ['sha1 signature', githubPush(), { signature: 'sha1=' + 'a'.repeat(40) }, 401, { code: 'unauthenticated' }, 0],
     ['garbage signature', githubPush(), { signature: 'nonsense' }, 401, { code: 'unauthenticated' }, 0],
     ['ping', { zen: 'Keep it logically awesome.', hook_id: 1 }, { event: 'ping' }, 200, { status: 'pong' }, 0],
     ['other event', { action: 'opened' }, { event: 'issues' }, 202, { status: 'ignored', reason: 'event issues is not handled' }, 0],
-    ['other branch', githubPush({ ref: 'refs/heads/dev' }), {}, 200, { status: 'ignored', reason: 'ref refs/heads/dev is not refs/heads/main' }, 0],
-    ['other repository', githubPush({ repository: { full_name: 'acme/other' } }), {}, 200, { status: 'ignored', reason: 'repository acme/other is not acme/fleet-config' }, 0],
-    ['files not touching the config', githubPush({ commits: [{ id: AFTER, added: ['docs/a.md'], modified: [], removed: [] }] }), {}, 200, { status: 'ignored', reason: 'no commit touches fleet.yaml' }, 0],
-    ['truncated commit list (20)', githubPush({ commits: Array.from({ length: 20 }, () => ({ added: [], modified: ['x'], removed: [] })) }), {}, 202, { status: 'accepted' }, 1],
-    ['capped file list (5000)', githubPush({ commits: [{ added: Array.from({ length: 5000 }, (_, i) => `f${i}`), modified: [], removed: [] }] }), {}, 202, { status: 'accepted' }, 1],
+    [
+      'other branch',
+      githubPush({ ref: 'refs/heads/dev' }),
+      {},
+      200,
+      { status: 'ignored', reason: 'ref refs/heads/dev is not refs/heads/main' },
+      0,
+    ],
+    [
+      'other repository',
+      githubPush({ repository: { full_name: 'acme/other' } }),
+      {},
+      200,
+      { status: 'ignored', reason: 'repository acme/other is not acme/fleet-config' },
+      0,
+    ],
+    [
+      'files not touching the config',
+      githubPush({ commits: [{ id: AFTER, added: ['docs/a.md'], modified: [], removed: [] }] }),
+      {},
+      200,
+      { status: 'ignored', reason: 'no commit touches fleet.yaml' },
+      0,
+    ],
+    [
+      'truncated commit list (20)',
+      githubPush({ commits: Array.from({ length: 20 }, () => ({ added: [], modified: ['x'], removed: [] })) }),
+      {},
+      202,
+      { status: 'accepted' },
+      1,
+    ],
+    [
+      'capped file list (5000)',
+      githubPush({ commits: [{ added: Array.from({ length: 5000 }, (_, i) => `f${i}`), modified: [], removed: [] }] }),
+      {},
+      202,
+      { status: 'accepted' },
+      1,
+    ],
     ['commit list missing', githubPush({ commits: undefined }), {}, 202, { status: 'accepted' }, 1],
     ['forced push without file evidence', githubPush({ forced: true, commits: [] }), {}, 202, { status: 'accepted' }, 1],
     ['new branch', githubPush({ created: true, before: ZERO, commits: [] }), {}, 202, { status: 'accepted' }, 1],
-    ['branch deletion', githubPush({ deleted: true, after: ZERO, commits: [], head_commit: null }), {}, 200, { status: 'ignored', reason: 'branch main was deleted' }, 0],
+    [
+      'branch deletion',
+      githubPush({ deleted: true, after: ZERO, commits: [], head_commit: null }),
+      {},
+      200,
+      { status: 'ignored', reason: 'branch main was deleted' },
+      0,
+    ],
     ['malformed JSON', '{"ref": "refs/heads/main",', {}, 400, { code: 'invalid_argument', message: 'body is not valid JSON' }, 0],
     ['missing repository name', githubPush({ repository: {} }), {}, 400, { code: 'invalid_argument' }, 0],
-    ['form without payload field', 'nothing=here', { contentType: 'application/x-www-form-urlencoded' }, 400, { code: 'invalid_argument', message: 'form body has no payload field' }, 0],
+    [
+      'form without payload field',
+      'nothing=here',
+      { contentType: 'application/x-www-form-urlencoded' },
+      400,
+      { code: 'invalid_argument', message: 'form body has no payload field' },
+      0,
+    ],
     ['unsupported content type', githubPush(), { contentType: 'text/plain' }, 415, { code: 'unsupported_media_type' }, 0],
   ];
   it.each(cases)('%s → %i', async (_name, payload, opts, status, body, publishes) => {
@@ -112,7 +188,16 @@ describe('GitHub push', () => {
     await h.post(...githubRequest(githubPush(), { delivery: 'd-1' }));
     expect(h.published).toEqual([
       {
-        payload: { provider: 'github', repository: 'acme/fleet-config', branch: 'main', commit: AFTER, before: BEFORE, pusher: 'octocat', deliveryId: 'd-1', receivedAt: '2025-05-01T12:00:00.000Z' },
+        payload: {
+          provider: 'github',
+          repository: 'acme/fleet-config',
+          branch: 'main',
+          commit: AFTER,
+          before: BEFORE,
+          pusher: 'octocat',
+          deliveryId: 'd-1',
+          receivedAt: '2025-05-01T12:00:00.000Z',
+        },
         attributes: { provider: 'github', repository: 'acme/fleet-config', branch: 'main', commit: AFTER, deliveryId: 'd-1' },
       },
     ]);

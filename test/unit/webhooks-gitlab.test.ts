@@ -50,22 +50,69 @@ const gitlabPush = (over: Record<string, unknown> = {}) => ({
 });
 
 const headers = (over: Record<string, string | undefined> = {}): Record<string, string> => {
-  const all: Record<string, string | undefined> = { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': TOKEN, ...over };
+  const all: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    'x-gitlab-event': 'Push Hook',
+    'x-gitlab-token': TOKEN,
+    ...over,
+  };
   return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
 };
 
 describe('GitLab push', () => {
   const cases: Array<[string, Record<string, string>, unknown, number, Record<string, unknown>, number]> = [
     ['Push Hook touching the config', headers(), gitlabPush(), 202, { status: 'accepted', messageId: 'msg-1', commit: AFTER }, 1],
-    ['missing token', headers({ 'x-gitlab-token': undefined }), gitlabPush(), 401, { code: 'unauthenticated', message: 'missing X-Gitlab-Token header' }, 0],
+    [
+      'missing token',
+      headers({ 'x-gitlab-token': undefined }),
+      gitlabPush(),
+      401,
+      { code: 'unauthenticated', message: 'missing X-Gitlab-Token header' },
+      0,
+    ],
     ['wrong token', headers({ 'x-gitlab-token': 'gl-webhook-token-DO-NOT-LEAK-93aX' }), gitlabPush(), 401, { code: 'unauthenticated' }, 0],
     ['token of another length', headers({ 'x-gitlab-token': TOKEN + TOKEN }), gitlabPush(), 401, { code: 'unauthenticated' }, 0],
-    ['other event', headers({ 'x-gitlab-event': 'Tag Push Hook' }), gitlabPush(), 202, { status: 'ignored', reason: 'event Tag Push Hook is not handled' }, 0],
-    ['other branch', headers(), gitlabPush({ ref: 'refs/heads/feature' }), 200, { status: 'ignored', reason: 'ref refs/heads/feature is not refs/heads/main' }, 0],
+    [
+      'other event',
+      headers({ 'x-gitlab-event': 'Tag Push Hook' }),
+      gitlabPush(),
+      202,
+      { status: 'ignored', reason: 'event Tag Push Hook is not handled' },
+      0,
+    ],
+    [
+      'other branch',
+      headers(),
+      gitlabPush({ ref: 'refs/heads/feature' }),
+      200,
+      { status: 'ignored', reason: 'ref refs/heads/feature is not refs/heads/main' },
+      0,
+    ],
     ['other project', headers(), gitlabPush({ project: { path_with_namespace: 'platform/other' } }), 200, { status: 'ignored' }, 0],
-    ['files not touching the config', headers(), gitlabPush({ commits: [{ added: ['README.md'], modified: [], removed: [] }] }), 200, { status: 'ignored', reason: 'no commit touches fleet.yaml' }, 0],
-    ['more commits than listed', headers(), gitlabPush({ commits: [{ added: ['README.md'], modified: [], removed: [] }], total_commits_count: 25 }), 202, { status: 'accepted' }, 1],
-    ['branch deletion', headers(), gitlabPush({ after: '0'.repeat(40), checkout_sha: null, commits: [], total_commits_count: 0 }), 200, { status: 'ignored', reason: 'branch main was deleted' }, 0],
+    [
+      'files not touching the config',
+      headers(),
+      gitlabPush({ commits: [{ added: ['README.md'], modified: [], removed: [] }] }),
+      200,
+      { status: 'ignored', reason: 'no commit touches fleet.yaml' },
+      0,
+    ],
+    [
+      'more commits than listed',
+      headers(),
+      gitlabPush({ commits: [{ added: ['README.md'], modified: [], removed: [] }], total_commits_count: 25 }),
+      202,
+      { status: 'accepted' },
+      1,
+    ],
+    [
+      'branch deletion',
+      headers(),
+      gitlabPush({ after: '0'.repeat(40), checkout_sha: null, commits: [], total_commits_count: 0 }),
+      200,
+      { status: 'ignored', reason: 'branch main was deleted' },
+      0,
+    ],
     ['new branch', headers(), gitlabPush({ before: '0'.repeat(40), commits: [] }), 202, { status: 'accepted' }, 1],
     ['malformed JSON', headers(), '{"ref":', 400, { code: 'invalid_argument', message: 'body is not valid JSON' }, 0],
     ['missing project path', headers(), gitlabPush({ project: {} }), 400, { code: 'invalid_argument' }, 0],
@@ -82,7 +129,16 @@ describe('GitLab push', () => {
     const h = harness();
     await h.post(headers({ 'idempotency-key': 'k-1' }), JSON.stringify(gitlabPush()));
     expect(h.published).toEqual([
-      { provider: 'gitlab', repository: 'platform/infra/fleet-config', branch: 'main', commit: AFTER, before: BEFORE, pusher: 'jsmith', deliveryId: 'k-1', receivedAt: '2025-05-01T12:00:00.000Z' },
+      {
+        provider: 'gitlab',
+        repository: 'platform/infra/fleet-config',
+        branch: 'main',
+        commit: AFTER,
+        before: BEFORE,
+        pusher: 'jsmith',
+        deliveryId: 'k-1',
+        receivedAt: '2025-05-01T12:00:00.000Z',
+      },
     ]);
   });
 
@@ -99,7 +155,12 @@ describe('GitLab push', () => {
 
 describe('GitLab replay', () => {
   const replays: Array<[string, Record<string, string>, Record<string, string>, string]> = [
-    ['Idempotency-Key', { 'idempotency-key': 'idem-1', 'x-gitlab-event-uuid': 'uuid-1' }, { 'idempotency-key': 'idem-1', 'x-gitlab-event-uuid': 'uuid-2' }, 'webhook:gitlab:idem-1'],
+    [
+      'Idempotency-Key',
+      { 'idempotency-key': 'idem-1', 'x-gitlab-event-uuid': 'uuid-1' },
+      { 'idempotency-key': 'idem-1', 'x-gitlab-event-uuid': 'uuid-2' },
+      'webhook:gitlab:idem-1',
+    ],
     ['X-Gitlab-Event-UUID', { 'x-gitlab-event-uuid': 'uuid-1' }, { 'x-gitlab-event-uuid': 'uuid-1' }, 'webhook:gitlab:uuid-1'],
     ['the body when no id header is sent', {}, {}, 'webhook:gitlab:body-sha256-'],
   ];
