@@ -43,15 +43,10 @@ export const bearer = [{ bearerAuth: [] }];
 
 /** The optional `Idempotency-Key` header of mutating routes. */
 export const IdempotencyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({
-      description: 'Retries with the same key return the first result instead of acting twice (24 h).',
-      example: 'drain-osaka-2026-11-22T03:00',
-    }),
+  'idempotency-key': z.string().min(1).max(200).optional().openapi({
+    description: 'Retries with the same key return the first result instead of acting twice (24 h).',
+    example: 'drain-osaka-2026-11-22T03:00',
+  }),
 });
 
 /** Context of the API routers. */

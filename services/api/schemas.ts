@@ -46,12 +46,10 @@ export const ClusterBody = z
       .string()
       .regex(/^projects\/[^/]+\/locations\/[^/]+\/memberships\/[^/]+$/, 'must be projects/PROJECT/locations/LOCATION/memberships/ID')
       .optional(),
-    region: region
-      .optional()
-      .openapi({
-        description: "Attached and on-prem memberships only: the region where the cluster's traffic is counted (required to onboard one)",
-        example: 'asia-east1',
-      }),
+    region: region.optional().openapi({
+      description: "Attached and on-prem memberships only: the region where the cluster's traffic is counted (required to onboard one)",
+      example: 'asia-east1',
+    }),
     dryRun: z.boolean().default(false),
   })
   .strict()
@@ -127,11 +125,9 @@ export const OperationSchema = z
 export const ManualResultSchema = z
   .object({
     result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'planned']),
-    summary: z
-      .string()
-      .openapi({
-        example: 'asia-northeast2 drained (manual hold) by oncall@example.com (store: 50% of default traffic moves): bad deploy',
-      }),
+    summary: z.string().openapi({
+      example: 'asia-northeast2 drained (manual hold) by oncall@example.com (store: 50% of default traffic moves): bad deploy',
+    }),
     plan: z.array(z.string()),
     refusal: z.object({ guard: z.string(), reason: z.string() }).optional(),
     operation: OperationSchema.optional(),

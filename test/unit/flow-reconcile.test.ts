@@ -53,14 +53,12 @@ describe('the tick', () => {
     });
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 50 });
     // The application is deployed later; the next tick exports it, the MCS controller imports it, the tick after routes it.
-    fleet
-      .kube(OSAKA.name)
-      .put({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'store', namespace: 'store' },
-        spec: { selector: { app: 'store' }, ports: [{ port: 8080 }] },
-      } as never);
+    fleet.kube(OSAKA.name).put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'store', namespace: 'store' },
+      spec: { selector: { app: 'store' }, ports: [{ port: 8080 }] },
+    } as never);
     const record = await tick(fleet);
     expect(record.reason).toContain('HTTPRoute store/store: + backend store-asia-northeast2 weight 50 on default rule');
     expect(fleet.route('store')).toMatchObject({
