@@ -126,9 +126,11 @@ async function end<T extends FlowOutcome>(
   ending: FlowOutcome = outcome!,
 ): Promise<Ran<T>> {
   const record = await scope.op.finish(ending.result, ending.reason);
-  const severity = ending.result === 'failed' ? 'error' : ending.result === 'refused' ? 'warn' : 'info';
+  const announce = spec.announce?.(record) ?? true;
+  // A run not worth announcing (a tick that changed nothing) is not worth an INFO line every minute either.
+  const severity = ending.result === 'failed' ? 'error' : ending.result === 'refused' ? 'warn' : announce ? 'info' : 'debug';
   scope.log[severity]('operation finished', { result: ending.result, reason: ending.reason });
-  if (spec.announce?.(record) ?? true) {
+  if (announce) {
     // The record in Firestore is the truth; a lost announcement must not re-run the flow.
     await ctx.results(record).catch((error: unknown) => scope.log.warn('result not published', { error }));
   }
