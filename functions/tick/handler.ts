@@ -23,7 +23,7 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
   };
   const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {
-    const changed = await reconcileFleet(ctx.fleet, op, await ctx.fleet.config());
+    const changed = await reconcileFleet(ctx.fleet, op, await ctx.fleet.config(), { leaseWaitMs: 0 });
     return { result: 'succeeded', reason: changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE };
   });
   return ran.record;

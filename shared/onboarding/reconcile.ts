@@ -9,7 +9,7 @@ import { attachedClusterOf, attachedKube, type AttachedCluster } from './attache
 import { ensureMemberObjects } from './member-objects.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
-import { updateRoutes, type RoutesContext } from '../routing/index.ts';
+import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
 import { regionOf } from '../routing/index.ts';
 import { listClusterRecords } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
@@ -28,7 +28,12 @@ export const NOTHING_TO_CHANGE = 'nothing to change';
  * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
  * Gateway) and routes; returns the route changes (empty when nothing changed).
  */
-export async function reconcileFleet(deps: ReconcileContext, op: OperationRecorder, config: FleetConfig): Promise<string[]> {
+export async function reconcileFleet(
+  deps: ReconcileContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  options: RenderOptions = {},
+): Promise<string[]> {
   for (const record of await listClusterRecords(deps.store)) {
     if (record.phase !== 'onboarded') continue;
     const attached = attachedClusterOf(record);
@@ -41,7 +46,7 @@ export async function reconcileFleet(deps: ReconcileContext, op: OperationRecord
     const kube = await deps.kubeFor(cluster, record.membership?.split('/').pop());
     await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
   }
-  return (await updateRoutes(deps, op, config)).changed;
+  return (await updateRoutes(deps, op, config, options)).changed;
 }
 
 /**

@@ -1,26 +1,30 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { readFacts, writeDrainSnapshot } from '../failover/index.ts';
-import { deriveDrains, drainOverlay, type FleetDrainState } from '../failover/index.ts';
+import { deriveDrains, drainOverlay, readFacts, writeDrainSnapshot, type FleetDrainState, type ServiceRegions } from '../failover/index.ts';
 import { observeRegions } from './region-state.ts';
 import type { RoutingObservation } from './observation.ts';
-import type { ServiceRegions } from '../failover/index.ts';
 import { configClusterKube } from './config-kube.ts';
 import { applyMeshDrains } from '../mesh/index.ts';
 import { ROUTE_STEPS } from './steps.ts';
 import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
+import { observeRouting, reconcileRoutes, type RoutesOutcome } from './apply-routes.ts';
 
 /** What a route render needs: the reads routing observes, the facts, the config cluster and its lease. */
 export type RoutesContext = Needs<'container' | 'kubeFor' | 'store' | 'config' | 'clock' | 'sleep' | 'instanceId'>;
-import { observeRouting, reconcileRoutes, type RoutesOutcome } from './apply-routes.ts';
+
+/** How long a render waits for the route lease: events wait; the tick does not (the next tick is its retry). */
+export interface RenderOptions {
+  leaseWaitMs?: number;
+}
 
 /** Observes, plans and applies routes; records the plan and the outcome on `op`. */
 export async function updateRoutes(
   deps: RoutesContext,
   op: OperationRecorder,
   requested: FleetConfig,
+  options: RenderOptions = {},
 ): Promise<RoutesOutcome & { drains: FleetDrainState }> {
   const configKube = await configClusterKube(deps, requested);
   const key = `routes:${requested.fleet.configCluster.location}:${requested.fleet.configCluster.name}`;
@@ -63,7 +67,7 @@ export async function updateRoutes(
       for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
       return { ...outcome, drains };
     },
-    30_000,
+    options.leaseWaitMs ?? 30_000,
   );
 }
 

@@ -3,7 +3,9 @@
  * asks for it: re-apply member objects of onboarded clusters, then re-render routes. Each test
  * changes the world behind fleetpilot's back and asserts what the pass leaves.
  */
+import { Timestamp } from '@google-cloud/firestore';
 import { describe, expect, it } from 'vitest';
+import { LEASES } from '../../shared/state/leases.ts';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
 import { NOTHING_TO_CHANGE, reconcileNow } from '../../shared/onboarding/reconcile.ts';
@@ -137,6 +139,21 @@ describe('the tick', () => {
     ]);
     expect(fleet.published.map((r) => r.result)).toEqual(['skipped', 'failed']);
     expect(fleet.route('store')?.weights).toEqual({ 'asia-northeast1': 50, 'asia-northeast2': 50 });
+  });
+
+  it('does not wait for a route lease another run holds: it ends at once and the next tick is its retry', async () => {
+    const fleet = await demoFleet();
+    const key = 'routes:asia-northeast1-b:mc-gw-config-cluster';
+    await fleet.store.set(LEASES, key, {
+      holder: 'other-instance:op-x',
+      expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 60_000),
+    });
+    const started = fleet.clock.now().getTime();
+    const record = await tick(fleet);
+    expect(record).toMatchObject({ kind: 'tick', result: 'skipped' });
+    expect(record.reason).toContain('being worked on by another instance');
+    expect(fleet.clock.now().getTime() - started).toBeLessThan(1_000);
+    expect(fleet.store.docs.get(`${LEASES}/${key}`)).toMatchObject({ holder: 'other-instance:op-x' });
   });
 });
 
