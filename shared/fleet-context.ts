@@ -8,6 +8,7 @@ import { createConfigLoader } from './gitops/index.ts';
 import type { Logger } from './core/logger.ts';
 import type { FleetContext } from './core/context.ts';
 import { publishResult } from './core/publish-result.ts';
+import { retentionFromEnv } from './state/retention.ts';
 
 /** The fleet context for `env` and `adapters`, with the system clock and random ids; results go to the results topic. */
 export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger): FleetContext {
@@ -28,5 +29,6 @@ export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger)
     log,
     instanceId: `${hostname()}:${process.pid}`,
     importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
+    retention: retentionFromEnv(env),
   };
 }

@@ -62,6 +62,10 @@ export const envSchema = z.object({
   FLEETPILOT_FLEET_CONFIG_FILE: z.string().min(1).optional(),
   /** How long onboarding waits for ServiceImports before leaving the region to the tick. */
   FLEETPILOT_IMPORT_WAIT_SECONDS: z.coerce.number().int().min(0).max(540).default(60),
+  /** How long operation records are kept, in days (shared/state/retention.ts). */
+  FLEETPILOT_OPERATIONS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How long a run that changed nothing and was not announced (a quiet tick) is kept, in minutes. */
+  FLEETPILOT_QUIET_OPERATIONS_RETENTION_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   FLEETPILOT_GITOPS_SOURCE: gitopsVariables.FLEETPILOT_GITOPS_SOURCE.optional(),
   FLEETPILOT_GITOPS_REPOSITORY: gitopsVariables.FLEETPILOT_GITOPS_REPOSITORY.optional(),
   FLEETPILOT_GITOPS_TOKEN: gitopsVariables.FLEETPILOT_GITOPS_TOKEN.optional(),

@@ -9,6 +9,7 @@ import type { Store } from '../adapters/firestore.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import type { OperationRecord } from '../state/operations.ts';
+import type { RetentionPolicy } from '../state/retention.ts';
 import type { Clock, IdGenerator, Sleep } from './clock.ts';
 import type { Logger } from './logger.ts';
 
@@ -33,13 +34,15 @@ export interface FleetContext {
   instanceId: string;
   /** How long onboarding waits for ServiceImports before leaving the rest to the tick. */
   importWaitMs: number;
+  /** How long operation records are kept (shared/state/retention.ts). */
+  retention: RetentionPolicy;
 }
 
 /** The slice of the context a step uses. */
 export type Needs<K extends keyof FleetContext> = Pick<FleetContext, K>;
 
 /** What recording an operation needs. */
-export type RecordContext = Needs<'store' | 'clock' | 'ids'>;
+export type RecordContext = Needs<'store' | 'clock' | 'ids' | 'retention'>;
 
 /** What holding a lease needs. */
 export type LeaseContext = Needs<'store' | 'clock' | 'sleep' | 'instanceId'>;

@@ -37,7 +37,10 @@ export interface OperationSpec extends OperationInit {
   finalAttempt?: boolean;
   /** The plan, recorded before the flow runs (and before any lease wait). */
   plan?: string[];
-  /** Publish the outcome only when this returns true (default: always). */
+  /**
+   * Publish the outcome only when this returns true (default: always). A run not worth announcing
+   * (a tick that changed nothing) is also kept only briefly (`retention.quietOperationsMs`).
+   */
   announce?: (record: OperationRecord) => boolean;
 }
 
@@ -66,7 +69,7 @@ export interface Ran<T extends FlowOutcome> {
 }
 
 /** What the runner needs. */
-export type RunnerContext = Needs<'store' | 'clock' | 'ids' | 'sleep' | 'log' | 'instanceId' | 'results'>;
+export type RunnerContext = Needs<'store' | 'clock' | 'ids' | 'retention' | 'sleep' | 'log' | 'instanceId' | 'results'>;
 
 /** Runs `body` as one recorded operation; throws only as {@link Delivery} says. */
 export async function runOperation<T extends FlowOutcome>(
@@ -125,7 +128,7 @@ async function end<T extends FlowOutcome>(
   outcome: T | undefined,
   ending: FlowOutcome = outcome!,
 ): Promise<Ran<T>> {
-  const record = await scope.op.finish(ending.result, ending.reason);
+  const record = await scope.op.finish(ending.result, ending.reason, spec.announce);
   const announce = spec.announce?.(record) ?? true;
   // A run not worth announcing (a tick that changed nothing) is not worth an INFO line every minute either.
   const severity = ending.result === 'failed' ? 'error' : ending.result === 'refused' ? 'warn' : announce ? 'info' : 'debug';

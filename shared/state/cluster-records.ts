@@ -1,8 +1,11 @@
 /**
  * fleetpilot's record of each cluster it has seen: whether it is onboarded (its backends may
  * route), leaving (a delete began: out of routing), removed, or skipped by policy, and why.
+ * A removed cluster's record expires {@link FIXED_LIFETIMES.removedClusterMs} after its removal
+ * (`updatedAt`); no other phase expires, and a record written again loses any earlier expiry.
  */
-import type { Store } from '../adapters/firestore.ts';
+import { TTL_FIELD, type Store } from '../adapters/firestore.ts';
+import { expiresAt, FIXED_LIFETIMES, withoutExpiry } from './retention.ts';
 
 /** The collection of cluster records. */
 export const CLUSTERS = 'clusters';
@@ -53,15 +56,18 @@ export async function readClusterRecord(
   store: Store,
   c: { projectId: string; location: string; name: string },
 ): Promise<ClusterRecord | undefined> {
-  return (await store.get(CLUSTERS, clusterRecordId(c))) as ClusterRecord | undefined;
+  const doc = await store.get(CLUSTERS, clusterRecordId(c));
+  return doc && (withoutExpiry(doc) as unknown as ClusterRecord);
 }
 
-/** Writes a cluster record. */
+/** Writes a cluster record; a removed cluster's with its expiry, counted from `updatedAt`. */
 export async function writeClusterRecord(store: Store, record: ClusterRecord): Promise<void> {
-  await store.set(CLUSTERS, clusterRecordId(record), JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
+  const plain = withoutExpiry(JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
+  const expiry = record.phase === 'removed' ? { [TTL_FIELD]: expiresAt(new Date(record.updatedAt), FIXED_LIFETIMES.removedClusterMs) } : {};
+  await store.set(CLUSTERS, clusterRecordId(record), { ...plain, ...expiry });
 }
 
 /** Every cluster record (the fleet is small: tens to hundreds of clusters). */
 export async function listClusterRecords(store: Store): Promise<ClusterRecord[]> {
-  return (await store.list(CLUSTERS)) as unknown as ClusterRecord[];
+  return (await store.list(CLUSTERS)).map(withoutExpiry) as unknown as ClusterRecord[];
 }

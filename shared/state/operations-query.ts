@@ -1,10 +1,12 @@
 /**
  * Listing operation records: filtered by kind, region, cluster and time, newest first, in pages
- * whose opaque token is the last record's start time and id.
+ * whose opaque token is the last record's start time and id. Records are handed on without their
+ * expiry; one past it but not yet deleted by Firestore is still shown (it is still true).
  */
 import type { Store } from '../adapters/firestore.ts';
 import { RequestError } from '../core/errors.ts';
 import { OPERATIONS, type OperationRecord } from './operations.ts';
+import { withoutExpiry } from './retention.ts';
 
 /** Filters of a listing; all optional. Times are ISO strings, inclusive. */
 export interface OperationFilter {
@@ -36,14 +38,15 @@ export async function listOperations(store: Store, filter: OperationFilter, page
     ...(filter.until ? { to: filter.until } : {}),
     ...(after ? { after } : {}),
   });
-  const operations = docs as unknown as OperationRecord[];
+  const operations = docs.map(withoutExpiry) as unknown as OperationRecord[];
   const last = operations.at(-1);
   return { operations, nextPageToken: operations.length === pageSize && last ? encodePageToken(last.startedAt, last.id) : null };
 }
 
 /** Reads one operation. */
 export async function getOperation(store: Pick<Store, 'get'>, id: string): Promise<OperationRecord | undefined> {
-  return (await store.get(OPERATIONS, id)) as OperationRecord | undefined;
+  const doc = await store.get(OPERATIONS, id);
+  return doc && (withoutExpiry(doc) as unknown as OperationRecord);
 }
 
 function encodePageToken(value: string, id: string): string {

@@ -1,11 +1,14 @@
 /**
  * Operation records: every run of a flow records who or what triggered it, the plan, each step
  * with its outcome and timing, and the result — in Firestore, where the API and people read them.
+ * Each write stamps the record's expiry (`expireAt`) by the retention policy: a run worth keeping
+ * for `operationsMs`, a quiet one (nothing changed, nothing announced) for `quietOperationsMs`.
  */
-import type { Store } from '../adapters/firestore.ts';
+import { TTL_FIELD, type Store } from '../adapters/firestore.ts';
 import type { Clock, IdGenerator } from '../core/clock.ts';
 import { clip } from '../core/limits.ts';
 import { redact } from '../core/redact.ts';
+import { expiresAt, type RetentionPolicy } from './retention.ts';
 
 /** The collection holding operation records. */
 export const OPERATIONS = 'operations';
@@ -57,7 +60,11 @@ export interface OperationRecorder {
   step<T>(name: string, run: () => Promise<T>, describe?: (value: T) => { outcome?: StepRecord['outcome']; detail?: string }): Promise<T>;
   note(name: string, outcome: StepRecord['outcome'], detail?: string): void;
   plan(lines: string[]): void;
-  finish(result: OperationResult, reason?: string): Promise<OperationRecord>;
+  /**
+   * Records the ending. `notable` says whether the finished run is worth keeping for the full
+   * lifetime (default: yes); one that is not (a tick that changed nothing) is kept only briefly.
+   */
+  finish(result: OperationResult, reason?: string, notable?: (record: OperationRecord) => boolean): Promise<OperationRecord>;
   record(): OperationRecord;
 }
 
@@ -81,7 +88,7 @@ export interface OperationInit {
 
 /** Starts recording an operation. */
 export async function startOperation(
-  deps: { store: Store; clock: Clock; ids: IdGenerator },
+  deps: { store: Store; clock: Clock; ids: IdGenerator; retention: RetentionPolicy },
   init: OperationInit,
 ): Promise<OperationRecorder> {
   const record: OperationRecord = {
@@ -97,8 +104,12 @@ export async function startOperation(
     startedAt: deps.clock.now().toISOString(),
   };
   const opStart = deps.clock.now().getTime();
-  const save = () => deps.store.set(OPERATIONS, record.id, JSON.parse(JSON.stringify(record)) as Record<string, unknown>);
-  await save();
+  const save = (lifetimeMs: number) =>
+    deps.store.set(OPERATIONS, record.id, {
+      ...(JSON.parse(JSON.stringify(record)) as Record<string, unknown>),
+      [TTL_FIELD]: expiresAt(deps.clock.now(), lifetimeMs),
+    });
+  await save(deps.retention.operationsMs);
   return {
     id: record.id,
     async step(name, run, describe) {
@@ -137,11 +148,11 @@ export async function startOperation(
     plan(lines) {
       record.plan.push(...lines);
     },
-    async finish(result, reason) {
+    async finish(result, reason, notable) {
       record.result = result;
       if (reason) record.reason = brief(reason);
       record.finishedAt = deps.clock.now().toISOString();
-      await save();
+      await save((notable?.(record) ?? true) ? deps.retention.operationsMs : deps.retention.quietOperationsMs);
       return record;
     },
     record: () => record,

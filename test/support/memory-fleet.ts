@@ -24,6 +24,7 @@ import { ensureMeshServices } from '../../shared/mesh/services.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import { CLUSTERS, writeClusterRecord, type ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
+import { DEFAULT_RETENTION, withoutExpiry } from '../../shared/state/retention.ts';
 import { memoryContainer, type MemoryContainer } from './memory-container.ts';
 import { memoryHub, type MemoryHub } from './memory-hub.ts';
 import { memoryKube, type MemoryKube } from './memory-kube.ts';
@@ -124,7 +125,10 @@ export interface MemoryFleet {
   operations(kind?: string): OperationRecord[];
   /** fleetpilot's record of a cluster, by name. */
   clusterRecord(name: string): ClusterRecord | undefined;
-  facts(): Promise<FleetFacts>;
+  /** The stored drain facts by region (the learned-order counters and folded base left out). */
+  facts(): Promise<FleetFacts['regions']>;
+  /** The whole stored facts document. */
+  factsDocument(): Promise<FleetFacts>;
   /** Regions the drain state derived now says are drained, sorted. */
   drainedRegions(): Promise<string[]>;
   /** Makes publishing results fail (undefined: succeed again). */
@@ -176,6 +180,7 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
     log,
     instanceId: 'unit-test',
     importWaitMs: options.importWaitMs ?? 5_000,
+    retention: DEFAULT_RETENTION,
   };
 
   const importObject = (namespace: string, name: string): KubernetesObject => ({
@@ -340,17 +345,18 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
     operations(kind) {
       return [...store.docs.entries()]
         .filter(([k]) => k.startsWith(`${OPERATIONS}/`))
-        .map(([, d]) => d as unknown as OperationRecord)
+        .map(([, d]) => withoutExpiry(d) as unknown as OperationRecord)
         .filter((o) => kind === undefined || o.kind === kind)
         .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
     },
     clusterRecord(name) {
       return [...store.docs.entries()]
         .filter(([k]) => k.startsWith(`${CLUSTERS}/`))
-        .map(([, d]) => d as unknown as ClusterRecord)
+        .map(([, d]) => withoutExpiry(d) as unknown as ClusterRecord)
         .find((r) => r.name === name);
     },
-    facts: () => readFacts(store),
+    facts: async () => (await readFacts(store)).regions,
+    factsDocument: () => readFacts(store),
     async drainedRegions() {
       const plan = planFleet(await readSnapshot(ctx));
       return Object.values(plan.drains.regions)

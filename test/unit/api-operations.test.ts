@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualResultSchema, OperationSchema } from '../../services/api/schemas.ts';
 import { IDEMPOTENCY } from '../../services/api/idempotency.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
+import { withoutExpiry } from '../../shared/state/retention.ts';
 import { apiTestApp, PRINCIPALS, PROJECT, type ApiTestApp } from '../support/api-fakes.ts';
 
 const TOKYO = 'asia-northeast1';
@@ -20,7 +21,9 @@ interface ErrorBody {
   details?: Record<string, unknown>;
 }
 const operationsIn = (t: ApiTestApp) =>
-  [...t.store.docs.entries()].filter(([k]) => k.startsWith(`${OPERATIONS}/`)).map(([, d]) => d as unknown as OperationRecord);
+  [...t.store.docs.entries()]
+    .filter(([k]) => k.startsWith(`${OPERATIONS}/`))
+    .map(([, d]) => withoutExpiry(d) as unknown as OperationRecord);
 const idempotencyRecords = (t: ApiTestApp) => [...t.store.docs.keys()].filter((k) => k.startsWith(`${IDEMPOTENCY}/`));
 
 describe('POST /v1/regions/{region}/drain and /restore', () => {

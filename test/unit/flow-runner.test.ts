@@ -49,7 +49,7 @@ describe('runOperation', () => {
     });
     expect(seenWhileRunning).not.toHaveProperty('result');
     const stored = await fleet.store.get(OPERATIONS, 'op-0001');
-    expect(stored).toEqual(ran.record);
+    expect(stored).toEqual({ ...ran.record, expireAt: Timestamp.fromMillis(fleet.clock.now().getTime() + 30 * 86_400_000) });
     expect(ran.record).toMatchObject({
       result: 'succeeded',
       reason: 'all done',
