@@ -18,6 +18,8 @@ export interface ReceivedPush extends PushSummary {
   /** What replays are recognised by (the signed body's digest for GitHub, the delivery id for GitLab). */
   replayKey: string;
   before: string;
+  /** The provider said the push rewrote the branch. */
+  forced?: boolean;
   pusher: string;
 }
 
@@ -49,6 +51,7 @@ export async function acceptPush(c: Context, deps: WebhookDeps, push: ReceivedPu
     branch,
     commit: push.after,
     before: push.before,
+    ...(push.forced ? { forced: true } : {}),
     pusher: push.pusher,
     deliveryId: push.deliveryId,
     receivedAt: deps.clock.now().toISOString(),

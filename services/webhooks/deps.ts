@@ -19,6 +19,8 @@ export interface GitPushMessage {
   commit: string;
   /** The commit it pointed at before the push (all zeros for a new branch). */
   before: string;
+  /** Present (true) when the provider says the push rewrote the branch (GitHub's `forced`). */
+  forced?: boolean;
   pusher: string;
   deliveryId: string;
   /** ISO-8601 time the receiver accepted the delivery. */

@@ -93,6 +93,7 @@ export function githubRouter(deps: WebhookDeps): Hono {
       ref: push.ref,
       before: push.before,
       after: push.after,
+      forced: push.forced === true,
       deleted: push.deleted === true,
       pusher: push.pusher.name || 'unknown',
       commits,

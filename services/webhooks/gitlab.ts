@@ -68,7 +68,8 @@ export function gitlabRouter(deps: WebhookDeps): Hono {
       after: push.after,
       pusher: push.user_username || 'unknown',
       commits,
-      truncated: commits === undefined || total > commits.length || isZeroSha(push.before),
+      // No new commits: the branch moved to a commit it already had (a force-push back), so no file list says what changed.
+      truncated: commits === undefined || total > commits.length || total === 0 || isZeroSha(push.before),
     });
   });
   return router;

@@ -2,6 +2,8 @@
 export { createConfigLoader, type ConfigLoaderOptions } from './config-source.ts';
 export { COMMIT_ID, PROVIDER_TIMEOUT_MS, assertCommitSha, assertRepoPath, type FetchImpl } from './provider-http.ts';
 export { createGitProvider, type GitProvider, type GitProviderOptions } from './providers.ts';
+export { ancestryFromMergeBase, isBranchName, sameCommit, type Ancestry, type BranchHistory } from './history.ts';
+export { placeCommit, type Placement } from './placement.ts';
 export { handleGitPush, type GitOpsSource, type GitPushContext, type GitPushOptions } from './push-flow.ts';
 export { GIT_PROVIDERS, gitPushMessageSchema, parseGitPushMessage, type GitPushMessage } from './push-message.ts';
 export { renderRoutes, reportStatus, routesSummary, validateConfigText, type Validation } from './push-steps.ts';
@@ -9,13 +11,16 @@ export {
   APPLIED_ID,
   CONFIG_REVISIONS,
   FLEET_CONFIG,
-  applyIfNewer,
+  PLACEMENT_ATTEMPTS,
+  REVISION_LIFETIME_MS,
+  applyByHistory,
   readAppliedConfig,
   readRevision,
   recordRevision,
   type AppliedConfig,
   type ApplyDecision,
   type CommitRef,
+  type PlaceAgainst,
   type RevisionInput,
   type RevisionRecord,
   type RevisionStatus,

@@ -1,7 +1,7 @@
 /**
  * The git-push flow: fetch the configuration at the pushed commit, validate it, record it as a
- * revision, make it the applied one only when it is newer than what is applied, and re-render the
- * routes from it. Drains and manual holds are separate facts that routes are rendered with, so every
+ * revision, make it the applied one only when the branch's history places it there (the branch's
+ * head, or a commit after the applied one; never by commit dates), and re-render the routes from it. Drains and manual holds are separate facts that routes are rendered with, so every
  * revision keeps them. The result goes back to the commit as a status.
  */
 import { runOperation, type FlowOutcome, type FlowScope, type RunnerContext } from '../core/run-operation.ts';
@@ -10,7 +10,8 @@ import type { OperationRecord } from '../state/operations.ts';
 import { shortSha } from './provider-http.ts';
 import type { GitPushMessage } from './push-message.ts';
 import { renderRoutes, reportStatus, routesSummary, validateConfigText } from './push-steps.ts';
-import { applyIfNewer, recordRevision } from './revisions.ts';
+import { placeCommit } from './placement.ts';
+import { applyByHistory, recordRevision } from './revisions.ts';
 import type { ConfigSource } from './sources.ts';
 import type { CommitStatusReporter } from './status.ts';
 import { GITOPS_STEPS } from './steps.ts';
@@ -49,20 +50,23 @@ export async function handleGitPush(
       repository: message.repository,
       branch: message.branch,
       commit,
+      ...(message.before ? { before: message.before } : {}),
+      ...(message.forced !== undefined ? { forced: message.forced } : {}),
       deliveryId: message.deliveryId,
       messageId,
     },
     principal: `git:${message.pusher}`,
     subject: `config/${message.repository}`,
   };
-  const ran = await runOperation(ctx, spec, (scope) => applyPush(ctx, scope, commit), {
+  const ran = await runOperation(ctx, spec, (scope) => applyPush(ctx, scope, message), {
     onFailure: (error, { log }) => reportStatus(ctx.status, log, commit, 'error', error instanceof Error ? error.message : String(error)),
   });
   return ran.record;
 }
 
-/** Fetch, validate, record, apply if newer, render; every ending reported as a commit status. */
-async function applyPush(ctx: GitPushContext, { op, log }: FlowScope, commit: string): Promise<FlowOutcome> {
+/** Fetch, validate, record, apply where the history places it, render; every ending reported as a commit status. */
+async function applyPush(ctx: GitPushContext, { op, log }: FlowScope, message: GitPushMessage): Promise<FlowOutcome> {
+  const { commit, branch } = message;
   const configPath = ctx.configPath;
   const report = (state: Parameters<typeof reportStatus>[3], description: string) =>
     reportStatus(ctx.status, log, commit, state, description);
@@ -93,20 +97,20 @@ async function applyPush(ctx: GitPushContext, { op, log }: FlowScope, commit: st
   }
   const decision = await op.step(
     GITOPS_STEPS.recordRevision,
-    () => applyIfNewer(ctx.store, revision),
+    () => applyByHistory(ctx.store, revision, (applied) => placeCommit(ctx.source, branch, commit, applied)),
     (d) => ({
       outcome: d.applied && !d.alreadyApplied ? 'done' : 'unchanged',
-      detail: d.applied
-        ? d.alreadyApplied
-          ? 'already applied'
-          : `replaces ${d.previous?.commit ?? 'no applied revision'}`
-        : `superseded by ${d.current?.commit}`,
+      detail: d.applied && !d.alreadyApplied ? `${d.reason}; replaces ${d.previous?.commit ?? 'no applied revision'}` : d.reason,
     }),
   );
+  if (decision.status === 'unplaced') {
+    await report('failure', `not applied: ${decision.reason}`);
+    return { result: 'refused', reason: `not applied; live routes untouched: ${decision.reason}` };
+  }
   if (!decision.applied) {
-    const newer = decision.current?.commit ?? 'unknown';
+    const newer = decision.supersededBy ?? decision.current?.commit ?? 'unknown';
     await report('success', `superseded by ${shortSha(newer)}`);
-    return { result: 'skipped', reason: `older than the applied commit ${newer}` };
+    return { result: 'skipped', reason: `superseded by ${newer}: ${decision.reason}` };
   }
   const outcome = await renderRoutes(ctx, op, validation.config, commit);
   const summary = routesSummary(commit, outcome, decision.alreadyApplied);

@@ -17,8 +17,10 @@ export const gitPushMessageSchema = z.object({
     .string()
     .regex(COMMIT_ID, 'must be a commit id (7-40 or 64 hexadecimal digits)')
     .refine((c) => !/^0+$/.test(c), 'is the all-zero id of a deleted branch: nothing to apply'),
-  /** The commit the branch pointed at before (informational). */
-  before: z.string().optional(),
+  /** The commit the branch pointed at before (recorded; the branch history decides, not this chain). */
+  before: z.string().max(64).optional(),
+  /** The provider said the push rewrote the branch (GitHub's `forced`; recorded, the history decides). */
+  forced: z.boolean().optional(),
   /** The webhook delivery id (`X-GitHub-Delivery`, GitLab's `X-Gitlab-Event-UUID`). */
   deliveryId: z.string().min(1).max(256),
   pusher: z.string().min(1).max(256),

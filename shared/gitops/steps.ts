@@ -2,6 +2,6 @@
 export const GITOPS_STEPS = {
   fetch: (path: string, shortCommit: string) => `fetch ${path} at ${shortCommit}`,
   recordRejected: 'record rejected revision',
-  recordRevision: 'record revision; apply if newer than the applied one',
+  recordRevision: 'record revision; apply where the branch history places it',
   newerApplied: 'newer commit applied meanwhile',
 } as const;

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../support/memory-store.ts';
+import { fakeGitHistory } from '../support/fake-git-history.ts';
 import { demoFleet, EXAMPLE_CONFIG as example } from '../support/memory-fleet.ts';
 import { parseFleetConfigYaml } from '../../shared/config/config-file.ts';
 import { updateFacts } from '../../shared/failover/drain-store.ts';
@@ -33,22 +34,29 @@ const OLD = 'a'.repeat(40);
 const NEW = 'b'.repeat(40);
 const BAD = 'c'.repeat(40);
 const NOW = new Date('2025-03-01T10:00:00Z');
-const push = (commit: string, deliveryId = `delivery-${commit.slice(0, 4)}`): GitPushMessage => ({
+const push = (commit: string, deliveryId = `delivery-${commit.slice(0, 4)}`, extra: Partial<GitPushMessage> = {}): GitPushMessage => ({
   provider: 'github',
   repository: 'acme/fleet',
   branch: 'main',
   commit,
   deliveryId,
   pusher: 'alice',
+  ...extra,
 });
 
-/** The demo fleet, a repository of pushed files and the statuses reported on them. */
+/**
+ * The demo fleet, a repository of pushed files and the statuses reported on them. The files'
+ * commits are the branch `main`, one after the other in the order given (the last is its head).
+ */
 async function fleet(files: Record<string, FetchedConfig> = {}) {
   const world = await demoFleet({ start: NOW });
   const statuses: { commit: string; state: CommitState; description: string }[] = [];
+  const git = fakeGitHistory('main');
+  for (const commit of Object.keys(files)) git.push(commit);
   const ctx: GitPushContext = {
     ...world.ctx,
     source: {
+      ...git.history,
       fetch: async (commit, path) =>
         files[commit] ?? Promise.reject(new TerminalError(`GitHub file ${path} at ${commit.slice(0, 12)}: HTTP 404`)),
     },
@@ -56,13 +64,13 @@ async function fleet(files: Record<string, FetchedConfig> = {}) {
     configPath: 'fleet.yaml',
   };
   const weights = () => world.route('store')?.weights;
-  return { world, ctx, store: world.store, statuses, weights, files };
+  return { world, ctx, store: world.store, statuses, weights, files, git };
 }
 
-const file = (text: string, minute: number): FetchedConfig => ({
+const file = (text: string, minute: number, year = 2025): FetchedConfig => ({
   text,
   author: 'Alice',
-  committedAt: new Date(Date.UTC(2025, 2, 1, 9, minute)).toISOString(),
+  committedAt: new Date(Date.UTC(year, 2, 1, 9, minute)).toISOString(),
 });
 const stepNames = (record: { steps: { name: string }[] }) => record.steps.map((s) => s.name);
 
@@ -121,10 +129,58 @@ describe('handleGitPush', () => {
     const f = await fleet({ [OLD]: file(weighted(50, 50), 1), [NEW]: file(weighted(90, 10), 2) });
     await handleGitPush(f.ctx, push(NEW), 'm1');
     const older = await handleGitPush(f.ctx, push(OLD), 'm2');
-    expect(older).toMatchObject({ result: 'skipped', reason: `older than the applied commit ${NEW}` });
+    expect(older).toMatchObject({
+      result: 'skipped',
+      reason: `superseded by ${NEW}: the applied ${NEW.slice(0, 12)} already follows ${OLD.slice(0, 12)} on main`,
+    });
     expect(f.statuses.at(-1)).toEqual({ commit: OLD, state: 'success', description: `superseded by ${NEW.slice(0, 12)}` });
     expect(f.weights()).toEqual({ 'asia-northeast1': 90, 'asia-northeast2': 10 });
     expect(await readRevision(f.store, OLD)).toMatchObject({ status: 'superseded', supersededBy: NEW });
+  });
+
+  it('applies the next real push after a commit dated in the future', async () => {
+    const f = await fleet({ [OLD]: file(weighted(70, 30), 1, 2031) });
+    expect((await handleGitPush(f.ctx, push(OLD), 'm1')).result).toBe('succeeded');
+    f.files[NEW] = file(weighted(90, 10), 2);
+    f.git.push(NEW);
+    const record = await handleGitPush(f.ctx, push(NEW, 'delivery-new', { before: OLD }), 'm2');
+    expect(record).toMatchObject({ result: 'succeeded', trigger: { commit: NEW, before: OLD } });
+    expect(f.weights()).toEqual({ 'asia-northeast1': 90, 'asia-northeast2': 10 });
+    expect(await readRevision(f.store, OLD)).toMatchObject({
+      status: 'superseded',
+      supersededBy: NEW,
+      committedAt: '2031-03-01T09:01:00.000Z',
+    });
+  });
+
+  it('applies a force-push back to an older commit, and a late delivery of the abandoned commit changes nothing', async () => {
+    const f = await fleet({ [OLD]: file(weighted(70, 30), 1), [NEW]: file(weighted(90, 10), 2) });
+    await handleGitPush(f.ctx, push(NEW), 'm1');
+    f.git.move(OLD);
+    const back = await handleGitPush(f.ctx, push(OLD, 'delivery-back', { before: NEW, forced: true }), 'm2');
+    expect(back).toMatchObject({ result: 'succeeded', trigger: { forced: true } });
+    expect(f.weights()).toEqual({ 'asia-northeast1': 70, 'asia-northeast2': 30 });
+    const late = await handleGitPush(f.ctx, push(NEW, 'delivery-late'), 'm3');
+    expect(late).toMatchObject({
+      result: 'skipped',
+      reason: `superseded by ${OLD}: main is at ${OLD.slice(0, 12)}, which no longer contains ${NEW.slice(0, 12)}`,
+    });
+    expect(f.statuses.at(-1)).toEqual({ commit: NEW, state: 'success', description: `superseded by ${OLD.slice(0, 12)}` });
+    expect(f.weights()).toEqual({ 'asia-northeast1': 70, 'asia-northeast2': 30 });
+    expect((await readAppliedConfig(f.store))?.commit).toBe(OLD);
+  });
+
+  it('records a commit the history cannot place, reports a failure, and leaves the live route alone', async () => {
+    const f = await fleet({ [OLD]: file(weighted(70, 30), 1) });
+    await handleGitPush(f.ctx, push(OLD), 'm1');
+    f.files[NEW] = file(weighted(90, 10), 2);
+    const record = await handleGitPush(f.ctx, push(NEW), 'm2');
+    const reason = `cannot place ${NEW.slice(0, 12)} in the history of main: commit ${NEW.slice(0, 12)} not found (HTTP 404)`;
+    expect(record).toMatchObject({ result: 'refused', reason: `not applied; live routes untouched: ${reason}` });
+    expect(f.statuses.at(-1)).toMatchObject({ commit: NEW, state: 'failure', description: `not applied: ${reason}` });
+    expect(await readRevision(f.store, NEW)).toMatchObject({ status: 'unplaced', reason });
+    expect(stepNames(record)).not.toContain(ROUTE_STEPS.applyRoutes);
+    expect(f.weights()).toEqual({ 'asia-northeast1': 70, 'asia-northeast2': 30 });
   });
 
   it('renders the newer configuration last when a newer push is applied while an older one renders', async () => {
@@ -175,7 +231,7 @@ describe('handleGitPush', () => {
 
   it('records retrying and rethrows a transient failure; reports an error on the last attempt', async () => {
     const f = await fleet();
-    f.ctx.source = { fetch: () => Promise.reject(new TransientError('GitHub file fleet.yaml: HTTP 503')) };
+    f.ctx.source = { ...f.ctx.source, fetch: () => Promise.reject(new TransientError('GitHub file fleet.yaml: HTTP 503')) };
     await expect(handleGitPush(f.ctx, push(NEW), 'm1')).rejects.toThrow(/503/);
     expect(f.statuses.map((s) => s.state)).toEqual(['pending']);
     const last = await handleGitPush(f.ctx, push(NEW), 'm1', { finalAttempt: true });
