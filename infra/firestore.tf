@@ -9,7 +9,7 @@ resource "google_firestore_database" "state" {
 # TTL on `expireAt`: processed-event markers, and the operations API's idempotency keys (the API
 # also ignores expired keys, since TTL deletion is eventual).
 resource "google_firestore_field" "ttl" {
-  for_each   = toset(["processedEvents", "idempotencyKeys"])
+  for_each   = toset(["processedEvents", "idempotencyKeys", "configRevisions"])
   database   = google_firestore_database.state.name
   collection = each.key
   field      = "expireAt"
