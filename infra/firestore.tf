@@ -6,10 +6,12 @@ resource "google_firestore_database" "state" {
   depends_on  = [google_project_service.api]
 }
 
-# TTL on `expireAt`: processed-event markers, and the operations API's idempotency keys (the API
-# also ignores expired keys, since TTL deletion is eventual).
+# TTL on `expireAt`, for every collection whose documents expire: one per collection of
+# TTL_COLLECTIONS in shared/state/retention.ts, where each lifetime is documented (checked by
+# test/unit/infra-consistency.test.ts). TTL deletion is eventual (usually within a day of expiry):
+# readers for which an expired document would change behaviour check `expireAt` themselves.
 resource "google_firestore_field" "ttl" {
-  for_each   = toset(["processedEvents", "idempotencyKeys", "configRevisions"])
+  for_each   = toset(["processedEvents", "idempotencyKeys", "operations", "leases", "clusters", "apiTokens", "configRevisions"])
   database   = google_firestore_database.state.name
   collection = each.key
   field      = "expireAt"

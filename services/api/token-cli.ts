@@ -40,7 +40,7 @@ export async function tokenCli(argv: string[], env: Record<string, string | unde
   }
   try {
     if (values.revoke) {
-      out((await revokeApiToken(adapters.store, values.revoke)) ? 'revoked' : 'no such token');
+      out((await revokeApiToken(adapters.store, systemClock, values.revoke)) ? 'revoked' : 'no such token');
       return 0;
     }
     const { token, id } = await createApiToken(adapters.store, systemClock, {

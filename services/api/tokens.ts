@@ -1,10 +1,13 @@
 /**
  * API tokens: random bearer secrets shown once, stored only as their SHA-256 hash (the document
- * id), each bound to a principal and a role. A stolen database copy yields no usable token.
+ * id), each bound to a principal and a role. A stolen database copy yields no usable token. A token
+ * is kept until revoked; a revoked token's record expires {@link FIXED_LIFETIMES.revokedTokenMs}
+ * after its revocation (shared/state/retention.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store } from '../../shared/adapters/firestore.ts';
+import { TTL_FIELD, type Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
+import { expiresAt, FIXED_LIFETIMES } from '../../shared/state/retention.ts';
 import { parseRole, type Role } from './principal.ts';
 
 /** The collection of token hashes. */
@@ -51,11 +54,18 @@ export async function lookupApiToken(store: Pick<Store, 'get'>, token: string): 
   return role ? { principal: doc.principal, role } : undefined;
 }
 
-/** Revokes a token (by the token itself); false when it was not known. */
-export async function revokeApiToken(store: Store, token: string): Promise<boolean> {
+/** Revokes a token (by the token itself), its record then expiring; false when it was not known. */
+export async function revokeApiToken(store: Store, clock: Clock, token: string): Promise<boolean> {
   const id = hashToken(token);
   const doc = await store.get(API_TOKENS, id);
   if (!doc) return false;
-  await store.set(API_TOKENS, id, { ...doc, revoked: true });
+  const now = clock.now();
+  const revokedAt = doc.revoked === true && typeof doc.revokedAt === 'string' ? doc.revokedAt : now.toISOString();
+  await store.set(API_TOKENS, id, {
+    ...doc,
+    revoked: true,
+    revokedAt,
+    [TTL_FIELD]: expiresAt(new Date(revokedAt), FIXED_LIFETIMES.revokedTokenMs),
+  });
   return true;
 }

@@ -66,12 +66,12 @@ describe('API tokens and roles', () => {
   it('refuses a revoked token and keeps the others working', async () => {
     const t = await apiTestApp();
     expect((await t.call('GET', '/v1/fleet', { token: t.tokens.operator })).status).toBe(200);
-    expect(await revokeApiToken(t.store, t.tokens.operator)).toBe(true);
+    expect(await revokeApiToken(t.store, t.clock, t.tokens.operator)).toBe(true);
     const res = await t.call('POST', DRAIN, { token: t.tokens.operator, body: REASON });
     expect([res.status, await res.json()]).toEqual([401, { code: 'unauthenticated', message: 'unknown or revoked API token' }]);
     expect(await t.drained()).toEqual([]);
     expect((await t.call('GET', '/v1/fleet', { token: t.tokens.viewer })).status).toBe(200);
-    expect(await revokeApiToken(t.store, 'fpt_never-issued')).toBe(false);
+    expect(await revokeApiToken(t.store, t.clock, 'fpt_never-issued')).toBe(false);
   });
 
   it('stores tokens only as their SHA-256 hash', async () => {

@@ -119,7 +119,7 @@ describe('API fuzz', () => {
       principals: { 'oncall@example.com': 'operator', 'boss@example.com': 'admin' },
     });
     const revoked = (await apiTestApp()).tokens.admin;
-    await revokeApiToken(t.store, revoked);
+    await revokeApiToken(t.store, t.clock, revoked);
     const jwts = [
       google.sign({ audience: AUDIENCE }),
       google.sign({ audience: AUDIENCE, email: 'boss@example.com' }),

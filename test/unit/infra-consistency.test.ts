@@ -1,15 +1,18 @@
 /**
  * Code against infrastructure: the offline `terraform plan` of infra/ (scripts/validate-infra.mjs
  * writes it as JSON; refreshed here when infra/ changed) must carry every topic and subscription
- * of shared/adapters/topology.ts, give each component an environment its own parser accepts, and
- * grant each component every secret it reads.
+ * of shared/adapters/topology.ts, give each component an environment its own parser accepts,
+ * grant each component every secret it reads, and put a TTL policy on exactly the collections whose
+ * documents expire by shared/state/retention.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TTL_FIELD } from '../../shared/adapters/firestore.ts';
 import { buildTopology, type Topology } from '../../shared/adapters/topology.ts';
 import { parseEnv } from '../../shared/config/env.ts';
 import { parseServiceEnv } from '../../services/config.ts';
+import { TTL_COLLECTIONS } from '../../shared/state/retention.ts';
 
 interface PlannedResource {
   address: string;
@@ -166,5 +169,16 @@ describe('infra/ against the components', () => {
     expect(publishers.get(topology.topics.gitPushes)).toEqual([`serviceAccount:${cloudRunService().serviceAccount}`]);
     const runtime = [...functions().values(), cloudRunService()].map((c) => `serviceAccount:${c.serviceAccount}`).sort();
     expect(publishers.get(topology.topics.results)).toEqual(runtime);
+  });
+});
+
+describe('infra/ against shared/state/retention.ts', () => {
+  it('puts a TTL policy on expireAt on exactly the collections whose documents expire', () => {
+    const ttl = resources('google_firestore_field').filter((f) => list(f.values.ttl_config).length > 0);
+    for (const f of ttl) expect(f.values.field, `TTL field of ${String(f.values.collection)}`).toBe(TTL_FIELD);
+    const withPolicy = ttl.map((f) => String(f.values.collection)).sort();
+    // A collection written with expireAt but without a policy keeps its documents forever; a policy
+    // on a collection the table says does not expire deletes what should be kept.
+    expect(withPolicy).toEqual([...TTL_COLLECTIONS].sort());
   });
 });
