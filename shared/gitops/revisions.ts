@@ -57,6 +57,12 @@ export interface AppliedConfig {
   yaml: string;
   appliedAt: string;
   path?: string;
+  /**
+   * Counts the pushes that applied or confirmed the applied revision. A placement commits only
+   * against the generation it was made at, so a decision made before the branch moved (and moved
+   * back to the applied commit, whose push then found nothing to change) cannot land afterwards.
+   */
+  generation?: number;
 }
 
 /** A commit and its (claimed) time. */
@@ -94,8 +100,9 @@ export async function recordRevision(store: Store, revision: RevisionRecord): Pr
 /**
  * Records `revision` and makes it the applied configuration when `place` says the branch history
  * puts it there. The placement is made outside the transaction (it asks the Git host); the
- * transaction commits only if the applied revision is still the one it was placed against, and
- * otherwise it is placed again. The same commit again changes nothing.
+ * transaction commits only if the applied revision is still the one (and the generation) it was
+ * placed against, and otherwise it is placed again. The same commit again changes no revision; it
+ * only counts a generation, which is what keeps a slower, older placement from landing after it.
  */
 export async function applyByHistory(
   store: Store,
@@ -104,12 +111,11 @@ export async function applyByHistory(
 ): Promise<ApplyDecision> {
   for (let attempt = 1; attempt <= PLACEMENT_ATTEMPTS; attempt++) {
     const seen = await readAppliedConfig(store);
-    if (seen?.commit === revision.commit)
-      return { applied: true, alreadyApplied: true, status: 'applied', reason: 'already applied', current: ref(seen) };
-    const placement = await place(seen?.commit);
+    const placement = seen?.commit === revision.commit ? undefined : await place(seen?.commit);
     const decision = await store.transaction(async (tx) => {
       const current = (await tx.get(FLEET_CONFIG, APPLIED_ID)) as AppliedConfig | undefined;
-      if (current?.commit !== seen?.commit) return undefined;
+      if (current?.commit !== seen?.commit || current?.generation !== seen?.generation) return undefined;
+      if (!placement) return confirm(tx, current!);
       return placement.verdict === 'apply'
         ? apply(tx, revision, placement.reason, current, current ? await tx.get(CONFIG_REVISIONS, current.commit) : undefined)
         : notApplied(tx, revision, placement, current);
@@ -117,6 +123,11 @@ export async function applyByHistory(
     if (decision) return decision;
   }
   throw new TransientError(`the applied revision changed ${PLACEMENT_ATTEMPTS} times while ${revision.commit} was placed; retrying`);
+}
+
+function confirm(tx: StoreTransaction, current: AppliedConfig): ApplyDecision {
+  tx.set(FLEET_CONFIG, APPLIED_ID, plain({ ...current, generation: (current.generation ?? 0) + 1 }));
+  return { applied: true, alreadyApplied: true, status: 'applied', reason: 'already applied', current: ref(current) };
 }
 
 function apply(
@@ -132,6 +143,7 @@ function apply(
     yaml: revision.yaml,
     appliedAt: revision.receivedAt,
     path: revision.path,
+    generation: (current?.generation ?? 0) + 1,
   };
   tx.set(FLEET_CONFIG, APPLIED_ID, plain(applied));
   tx.set(CONFIG_REVISIONS, revision.commit, plain({ ...revision, status: 'applied', reason }));

@@ -198,8 +198,12 @@ describe('handleGitPush', () => {
   it('treats a duplicate delivery of the same commit as a no-op', async () => {
     const f = await fleet({ [NEW]: file(weighted(70, 30), 3) });
     await handleGitPush(f.ctx, push(NEW), 'm1');
-    // Operation records and the drain snapshot (stamped with the last render's operation) are rewritten by every run.
-    const state = () => [...f.store.docs].filter(([k]) => !k.startsWith('operations/') && k !== 'failover/state');
+    // Operation records and the drain snapshot (stamped with the last render's operation) are rewritten by every run,
+    // and the applied revision's generation counts the delivery that confirmed it.
+    const state = () =>
+      [...f.store.docs]
+        .filter(([k]) => !k.startsWith('operations/') && k !== 'failover/state')
+        .map(([k, d]) => [k, k === 'fleetConfig/applied' ? { ...d, generation: undefined } : d]);
     const before = structuredClone(state());
     const route = f.world.route('store');
     const again = await handleGitPush(f.ctx, push(NEW), 'm1-redelivered');

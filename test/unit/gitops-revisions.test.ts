@@ -146,10 +146,12 @@ describe('applyByHistory with placeCommit', () => {
     expect([...w.store.docs]).toEqual([]);
   });
 
-  it('treats the same commit again as already applied and writes nothing', async () => {
+  it('treats the same commit again as already applied: no revision changes, only the generation counts it', async () => {
     const w = world();
     await w.deliver(w.git.push('b2').after);
     const before = structuredClone([...w.store.docs]);
+    const applied = before.find(([k]) => k === 'fleetConfig/applied')![1];
+    expect(applied.generation).toBe(1);
     expect(await w.deliver(b)).toEqual({
       applied: true,
       alreadyApplied: true,
@@ -157,7 +159,7 @@ describe('applyByHistory with placeCommit', () => {
       reason: 'already applied',
       current: { commit: b, committedAt: '2025-01-01T12:00:00.000Z' },
     });
-    expect([...w.store.docs]).toEqual(before);
+    expect([...w.store.docs]).toEqual(before.map(([k, d]) => [k, k === 'fleetConfig/applied' ? { ...d, generation: 2 } : d]));
   });
 
   it('places again when the applied revision changes between the placement and the transaction', async () => {
