@@ -97,7 +97,10 @@ describe('GitOps ordering properties', () => {
         const store = memoryStore();
         const { git, heads, moveAt } = branchFrom(moves);
         // Every answer of the history is delivered when the scheduler says: moves and other deliveries happen in between.
-        const history = { head: s.scheduleFunction(git.history.head), compare: s.scheduleFunction(git.history.compare) };
+        const history = {
+          head: s.scheduleFunction((branch: string) => git.history.head(branch)),
+          compare: s.scheduleFunction((base: string, head: string) => git.history.compare(base, head)),
+        };
         const scheduledGit = { ...git, history };
         let moved = Promise.resolve();
         const runs: Promise<unknown>[] = [];
