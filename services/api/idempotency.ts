@@ -17,19 +17,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { DocData, Store } from '../../shared/adapters/firestore.ts';
+import { TTL_FIELD, type DocData, type Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/core/logger.ts';
 import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { getOperation } from '../../shared/state/operations-query.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
+import { expiresAt, FIXED_LIFETIMES } from '../../shared/state/retention.ts';
 import { ApiError, toErrorResponse } from '../http-errors.ts';
 import { answer } from './answer.ts';
 import type { AuthVariables } from './auth.ts';
 
 /** The collection of idempotency records (TTL on `expireAt`). */
 export const IDEMPOTENCY = 'idempotencyKeys';
-const TTL_MS = 24 * 3600 * 1000;
+const TTL_MS = FIXED_LIFETIMES.idempotencyKeyMs;
 /** How long a `pending` key is held for the request running it; longer than any request runs (Cloud Run stops one at 60 s). */
 export const PENDING_LEASE_MS = 2 * 60_000;
 const KEY = /^[\x21-\x7e]{1,200}$/;
@@ -80,7 +81,7 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler<{ Variable
       operationId,
       createdAt: now.toISOString(),
       leaseUntil: at(PENDING_LEASE_MS).toISOString(),
-      expireAt: at(TTL_MS),
+      [TTL_FIELD]: expiresAt(now, TTL_MS),
     };
 
     // Firestore's TTL deletes expired records only eventually: a record older than 24 hours is free.

@@ -112,7 +112,8 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
   {
     collection: 'configRevisions',
     holds: 'each pushed configuration revision and what became of it',
-    lifetime: 'the applied revision and the last few; older ones expire (see `shared/gitops`)',
+    lifetime:
+      'the applied revision while it is applied; any other 90 days after it was received or stopped being applied (`shared/gitops`)',
     ttlField: TTL_FIELD,
   },
   {
