@@ -94,13 +94,14 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
   {
     collection: 'leases',
     holds: 'who works on a cluster or on the routes right now',
-    lifetime: "the lease's time (about 2 minutes); released at once when the work ends",
+    lifetime: "the lease's time (1 minute for the routes, 2 for a cluster); deleted at once when the work ends",
     ttlField: TTL_FIELD,
   },
   {
     collection: 'clusters',
     holds: "each cluster's phase with fleetpilot (onboarded, leaving, removed, skipped, failed) and why",
-    lifetime: 'while the cluster exists (never expires while onboarding or onboarded); a removed cluster 30 days after its removal',
+    lifetime:
+      "one per cluster name, rewritten as the cluster changes; a removed cluster's 30 days after its removal, no other phase expires",
     ttlField: TTL_FIELD,
   },
   {
