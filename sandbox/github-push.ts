@@ -21,6 +21,8 @@ export async function sendGithubPush(opts: {
   files: string[];
   pusher: string;
   deliveryId?: string;
+  /** A force-push (the branch was rewritten or moved back); GitHub then says `forced: true`. */
+  forced?: boolean;
 }): Promise<WebhookAnswer> {
   const body = JSON.stringify({
     ref: `refs/heads/${opts.branch}`,
@@ -31,7 +33,7 @@ export async function sendGithubPush(opts: {
     commits: [{ id: opts.commit, message: 'fleet configuration change', added: [], removed: [], modified: opts.files }],
     head_commit: { id: opts.commit, modified: opts.files },
     deleted: false,
-    forced: false,
+    forced: opts.forced ?? false,
   });
   const signature = `sha256=${createHmac('sha256', opts.secret).update(body).digest('hex')}`;
   const res = await fetch(opts.url, {

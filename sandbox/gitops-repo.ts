@@ -43,11 +43,18 @@ export async function ensureConfigRepo(repoDir: string, exampleFile: string): Pr
   return git(repoDir, ['rev-parse', 'HEAD']);
 }
 
+/** Options of {@link commitConfigChange}. */
+export interface CommitOptions {
+  /** The date the commit claims (a wrong clock, a rebase); now by default. */
+  date?: Date;
+}
+
 /** Edits the configuration with `edit` (a YAML document, comments kept), commits, and returns the commit. */
 export async function commitConfigChange(
   repoDir: string,
   message: string,
   edit: (doc: ReturnType<typeof parseDocument>) => void,
+  options: CommitOptions = {},
 ): Promise<{ commit: string; before: string }> {
   const before = await git(repoDir, ['rev-parse', 'HEAD']);
   const file = join(repoDir, CONFIG_PATH);
@@ -55,10 +62,19 @@ export async function commitConfigChange(
   edit(doc);
   await writeFile(file, doc.toString());
   await git(repoDir, ['add', CONFIG_PATH]);
-  // Commit times have one-second resolution and order revisions: keep each commit strictly later.
-  const last = Number(await git(repoDir, ['log', '-1', '--format=%ct']));
-  const at = `${Math.max(Math.floor(Date.now() / 1000), last + 1)} +0000`;
+  // The date orders nothing (fleetpilot follows the branch history); it is set so a test can make it wrong.
+  const at = `${Math.floor((options.date ?? new Date()).getTime() / 1000)} +0000`;
   await git(repoDir, ['commit', '--quiet', '--allow-empty', '-m', message], { GIT_COMMITTER_DATE: at, GIT_AUTHOR_DATE: at });
+  return { commit: await git(repoDir, ['rev-parse', 'HEAD']), before };
+}
+
+/**
+ * Moves the checked-out branch to `commit` (`git reset --hard`): what a force-push of the branch
+ * back to an older commit does on the Git host. Returns the commit it pointed at before.
+ */
+export async function moveBranch(repoDir: string, commit: string): Promise<{ commit: string; before: string }> {
+  const before = await git(repoDir, ['rev-parse', 'HEAD']);
+  await git(repoDir, ['reset', '--quiet', '--hard', commit]);
   return { commit: await git(repoDir, ['rev-parse', 'HEAD']), before };
 }
 

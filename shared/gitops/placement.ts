@@ -33,7 +33,7 @@ async function place(history: BranchHistory, branch: string, commit: string, app
   if (sameCommit(head, commit)) return { verdict: 'apply', reason: `${shortSha(commit)} is the head of ${branch}` };
   const onBranch = await history.compare(commit, head);
   if (onBranch === 'identical') return { verdict: 'apply', reason: `${shortSha(commit)} is the head of ${branch}` };
-  if (onBranch !== 'ahead') return { verdict: 'superseded', by: head, reason: `${at}, which no longer contains ${shortSha(commit)}` };
+  if (onBranch !== 'ahead') return { verdict: 'superseded', by: head, reason: `${at}, which does not contain ${shortSha(commit)}` };
   if (!applied) return { verdict: 'apply', reason: `${shortSha(commit)} is on ${branch} and nothing is applied yet` };
   const appliedOnBranch = await history.compare(applied, head);
   if (appliedOnBranch !== 'ahead' && appliedOnBranch !== 'identical') {

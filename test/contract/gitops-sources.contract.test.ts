@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../../shared/core/errors.ts';
-import { githubSource, githubStatus, gitlabSource, gitlabStatus, localGitSource } from '../../shared/gitops/index.ts';
+import {
+  applyByHistory,
+  githubSource,
+  githubStatus,
+  gitlabSource,
+  gitlabStatus,
+  localGitSource,
+  placeCommit,
+  readAppliedConfig,
+  readRevision,
+} from '../../shared/gitops/index.ts';
+import { memoryStore } from '../support/memory-store.ts';
 
 interface Seen {
   method: string;
@@ -42,6 +53,11 @@ async function startApi(route: (req: Seen) => Reply): Promise<{ url: string; see
 }
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
+/** Commits of the doubles' branch history: OLDER is an ancestor of SHA, OTHER shares no line with either. */
+const OLDER = '1111111111111111111111111111111111111111';
+const OTHER = '2222222222222222222222222222222222222222';
+/** The doubles' graph: SHA's ancestors; anything else is unknown (404). */
+const ANCESTORS: Record<string, string[]> = { [SHA]: [SHA, OLDER], [OLDER]: [OLDER], [OTHER]: [OTHER, OLDER] };
 const FAILING = 'fa11fa11fa11fa11fa11fa11fa11fa11fa11fa11';
 const LIMITED = 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
 const TOKEN = 'tok_live_do_not_leak_9f8e7d';
@@ -78,6 +94,17 @@ describe('GitHub and GitLab adapters against a local API server', () => {
           },
         };
       if (method === 'POST' && u.pathname === `/repos/acme/fleet/statuses/${SHA}`) return { status: 201, json: { id: 1 } };
+      if (method === 'GET' && u.pathname === '/repos/acme/fleet/git/ref/heads/release/2025')
+        return { status: 200, json: { ref: 'refs/heads/release/2025', object: { sha: SHA, type: 'commit' } } };
+      const compare = /^\/repos\/acme\/fleet\/compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)$/.exec(u.pathname);
+      if (method === 'GET' && compare) {
+        const [, base = '', head = ''] = compare;
+        if (failure(head)) return failure(head)!;
+        if (!ANCESTORS[base] || !ANCESTORS[head]) return { status: 404, json: { message: 'Not Found' } };
+        const status =
+          base === head ? 'identical' : ANCESTORS[head].includes(base) ? 'ahead' : ANCESTORS[base].includes(head) ? 'behind' : 'diverged';
+        return { status: 200, json: { status, ahead_by: 1, behind_by: 0, merge_base_commit: { sha: OLDER }, commits: [], files: [] } };
+      }
       return { status: 404, json: { message: 'Not Found' } };
     });
     gitlab = await startApi(({ method, url, body }) => {
@@ -93,6 +120,17 @@ describe('GitHub and GitLab adapters against a local API server', () => {
         return (JSON.parse(body) as { state: string }).state === 'pending'
           ? { status: 400, json: { message: 'Cannot transition status via :enqueue from :pending' } }
           : { status: 201, json: { id: 2 } };
+      }
+      if (method === 'GET' && path === `${project}/repository/branches/release%2F2025`)
+        return { status: 200, json: { name: 'release/2025', commit: { id: SHA } } };
+      if (method === 'GET' && path === `${project}/repository/merge_base`) {
+        const [a = '', b = ''] = new URLSearchParams(query).getAll('refs[]');
+        if (failure(b)) return failure(b)!;
+        if (!ANCESTORS[a] || !ANCESTORS[b]) return { status: 404, json: { message: '404 Commit Not Found' } };
+        const common = ANCESTORS[a].find((c) => ANCESTORS[b]!.includes(c));
+        return common
+          ? { status: 200, json: { id: common, short_id: common.slice(0, 8) } }
+          : { status: 400, json: { message: 'no merge base' } };
       }
       return { status: 404, json: { message: '404 File Not Found' } };
     });
@@ -161,6 +199,45 @@ describe('GitHub and GitLab adapters against a local API server', () => {
       /not a repository file path/,
     );
     expect(github.seen.length).toBe(before);
+  });
+
+  it.each([
+    { name: 'GitHub', make: () => githubSource({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }) },
+    { name: 'GitLab', make: () => gitlabSource({ project: 'group/sub/fleet', token: TOKEN, baseUrl: `${gitlab.url}/api/v4` }) },
+  ])('$name: reads the branch head and places commits in its history', async ({ make }) => {
+    const source = make();
+    expect(await source.head('release/2025')).toBe(SHA);
+    expect(
+      await Promise.all([
+        source.compare(OLDER, SHA),
+        source.compare(SHA, OLDER),
+        source.compare(SHA, SHA),
+        source.compare(SHA, OTHER),
+        source.compare(OTHER, SHA),
+      ]),
+    ).toEqual(['ahead', 'behind', 'identical', 'diverged', 'diverged']);
+    const errors = await Promise.all([
+      source.head('nope').catch((e: unknown) => e),
+      source.head('--upload-pack=x').catch((e: unknown) => e),
+      source.compare(SHA, 'beef'.repeat(10)).catch((e: unknown) => e),
+      source.compare(SHA, FAILING).catch((e: unknown) => e),
+      source.compare('main', SHA).catch((e: unknown) => e),
+    ]);
+    expect(errors.map((e) => (e as Error).constructor)).toEqual([
+      TerminalError,
+      TerminalError,
+      TerminalError,
+      TransientError,
+      TerminalError,
+    ]);
+    for (const e of errors) expect((e as Error).message).not.toContain(TOKEN);
+  });
+
+  it('GitHub: asks compare for one commit per page, with the API headers', async () => {
+    await githubSource({ repository: 'acme/fleet', token: TOKEN, baseUrl: github.url }).compare(OLDER, SHA);
+    const compare = github.seen.filter((r) => r.url.includes('/compare/')).at(-1)!;
+    expect(compare.url).toBe(`/repos/acme/fleet/compare/${OLDER}...${SHA}?per_page=1`);
+    expect(compare.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'x-github-api-version': '2022-11-28' });
   });
 
   it('GitHub status: posts state, a description of at most 140 characters and the context', async () => {
@@ -239,5 +316,75 @@ describe('localGitSource against a real repository', () => {
     }
     await expect(source.fetch('beef'.repeat(10), 'fleet.yaml')).rejects.toBeInstanceOf(TerminalError);
     await expect(source.fetch(commits[0]!, 'missing.yaml')).rejects.toThrow(/not found/);
+  });
+});
+
+describe('GitOps ordering against a real repository (local source, git merge-base)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fp-gitops-order-'));
+  const env = {
+    ...process.env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Dana Ops',
+    GIT_AUTHOR_EMAIL: 'dana@example.com',
+    GIT_COMMITTER_NAME: 'Dana Ops',
+    GIT_COMMITTER_EMAIL: 'dana@example.com',
+  };
+  const git = (args: string[], extra: Record<string, string> = {}) =>
+    execFileSync('git', args, { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' }).trim();
+  /** Commits a new weight on the checked-out branch, claiming `date`; returns the commit. */
+  const commit = (weight: number, date: string) => {
+    writeFileSync(join(dir, 'fleet.yaml'), `version: 1\nweight: ${weight}\n`);
+    git(['add', 'fleet.yaml']);
+    git(['commit', '-q', '-m', `weight ${weight}`], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+    return git(['rev-parse', 'HEAD']);
+  };
+  const source = localGitSource({ repoDir: dir });
+  const store = memoryStore();
+  /** What the git-push flow does with a push of `sha`: fetch it, then apply it where the branch history places it. */
+  const deliver = async (sha: string) => {
+    const fetched = await source.fetch(sha, 'fleet.yaml');
+    const revision = { commit: sha, author: fetched.author, committedAt: fetched.committedAt, receivedAt: new Date().toISOString() };
+    return applyByHistory(store, { ...revision, yaml: fetched.text }, (applied) => placeCommit(source, 'main', sha, applied));
+  };
+  beforeAll(() => git(['init', '-q', '-b', 'main']));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('applies the next real push after a commit dated in the future, then a force-push back to an older commit', async () => {
+    const first = commit(50, '2025-03-01T10:00:00Z');
+    expect(await deliver(first)).toMatchObject({ applied: true });
+    const future = commit(70, '2031-06-01T00:00:00Z');
+    expect(await deliver(future)).toMatchObject({ applied: true, current: { committedAt: '2031-06-01T00:00:00.000Z' } });
+    const next = commit(60, '2025-03-01T11:00:00Z');
+    expect(await deliver(next)).toMatchObject({ applied: true, previous: { commit: future } });
+    // A late delivery of the first push changes nothing.
+    expect(await deliver(first)).toMatchObject({ applied: false, status: 'superseded', supersededBy: next });
+
+    git(['reset', '-q', '--hard', first]);
+    expect(await deliver(first)).toMatchObject({ applied: true, previous: { commit: next } });
+    expect(await deliver(next)).toMatchObject({ applied: false, status: 'superseded', supersededBy: first });
+    expect(await readAppliedConfig(store)).toMatchObject({ commit: first, yaml: 'version: 1\nweight: 50\n' });
+  });
+
+  it('answers head and ancestry with git, and cannot place what the history does not hold', async () => {
+    const base = git(['rev-parse', 'HEAD']);
+    const ahead = commit(80, '2025-03-02T10:00:00Z');
+    git(['checkout', '-q', '-b', 'side', base]);
+    const side = commit(90, '2025-03-02T11:00:00Z');
+    git(['checkout', '-q', 'main']);
+    expect(await source.head('main')).toBe(ahead);
+    expect(await source.head('side')).toBe(side);
+    expect(
+      await Promise.all([source.compare(base, ahead), source.compare(ahead, base.slice(0, 10)), source.compare(ahead, ahead)]),
+    ).toEqual(['ahead', 'behind', 'identical']);
+    expect(await source.compare(ahead, side)).toBe('diverged');
+    await expect(source.head('nope')).rejects.toBeInstanceOf(TerminalError);
+    await expect(source.head('--output=/tmp/x')).rejects.toThrow(/not a branch name/);
+    await expect(source.compare(ahead, 'beef'.repeat(10))).rejects.toBeInstanceOf(TerminalError);
+    // A commit on another branch only: main does not contain it.
+    expect(await deliver(side)).toMatchObject({ applied: false, status: 'superseded', supersededBy: ahead });
+    const missing = 'beef'.repeat(10);
+    expect(await placeCommit(source, 'main', missing, ahead)).toMatchObject({ verdict: 'unplaced' });
+    expect((await readRevision(store, side))?.reason).toBe(`main is at ${ahead.slice(0, 12)}, which does not contain ${side.slice(0, 12)}`);
   });
 });

@@ -9,7 +9,7 @@ import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from '../../sandbox/gitops-repo.ts';
+import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, moveBranch, setRegionWeights } from '../../sandbox/gitops-repo.ts';
 import { sendGithubPush } from '../../sandbox/github-push.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
@@ -25,7 +25,7 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
   const push = async (
     commit: string,
     before: string,
-    extra: { files?: string[]; branch?: string; deliveryId?: string; secret?: string } = {},
+    extra: { files?: string[]; branch?: string; deliveryId?: string; secret?: string; forced?: boolean } = {},
   ) =>
     sendGithubPush({
       url: `${gitops().servicesUrl}/webhooks/github`,
@@ -37,12 +37,14 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
       files: extra.files ?? [CONFIG_PATH],
       pusher: 'sre',
       ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
+      ...(extra.forced ? { forced: true } : {}),
     });
-  const commitWeights = (tokyo: number, osaka: number) =>
+  const commitWeights = (tokyo: number, osaka: number, date?: Date) =>
     commitConfigChange(
       gitops().repoDir,
       `weights ${tokyo}/${osaka}`,
       setRegionWeights({ 'asia-northeast1': tokyo, 'asia-northeast2': osaka }),
+      date ? { date } : {},
     );
   const waitWeights = (tokyo: number, osaka: number) =>
     pollUntil(
@@ -118,6 +120,49 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
     const op = await gitOperation(older.commit);
     expect(op.result).toBe('skipped');
     expect(await weights()).toEqual({ 'store-asia-northeast1': 60, 'store-asia-northeast2': 40 });
+    await restore();
+  });
+
+  it('applies the next real push after a commit that claims a date in the future', async () => {
+    onTestFailed(restore);
+    const future = await commitWeights(70, 30, new Date('2031-06-01T00:00:00Z'));
+    await push(future.commit, future.before);
+    await waitWeights(70, 30);
+    const next = await commitWeights(60, 40, new Date());
+    await push(next.commit, next.before);
+    await waitWeights(60, 40);
+    expect((await gitOperation(next.commit)).result).toBe('succeeded');
+    expect(await adapters.store.get('configRevisions', future.commit)).toMatchObject({ status: 'superseded', supersededBy: next.commit });
+    expect(await adapters.store.get('fleetConfig', 'applied')).toMatchObject({ commit: next.commit });
+    await restore();
+  });
+
+  it('applies a force-push back to an older commit, and a late delivery of the abandoned commit changes nothing', async () => {
+    onTestFailed(restore);
+    const older = await commitWeights(80, 20);
+    await push(older.commit, older.before);
+    await waitWeights(80, 20);
+    const newer = await commitWeights(60, 40);
+    await push(newer.commit, newer.before);
+    await waitWeights(60, 40);
+    const back = await moveBranch(gitops().repoDir, older.commit);
+    expect(back).toEqual({ commit: older.commit, before: newer.commit });
+    expect((await push(older.commit, newer.commit, { forced: true })).body.status).toBe('accepted');
+    await waitWeights(80, 20);
+    const forced = await gitOperation(older.commit);
+    expect(forced).toMatchObject({ result: 'succeeded', trigger: { forced: true, before: newer.commit } });
+    expect(await adapters.store.get('configRevisions', newer.commit)).toMatchObject({ status: 'superseded', supersededBy: older.commit });
+    // The abandoned commit's push again, as a late delivery (another body, so the receiver does not take it for a replay).
+    await push(newer.commit, newer.before, { files: [CONFIG_PATH, 'README.md'] });
+    await pollUntil(
+      async () => {
+        const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
+        return all.filter((o) => o.kind === 'git-push' && o.trigger.commit === newer.commit && o.finishedAt).length >= 2 || undefined;
+      },
+      { timeoutMs: 30_000, what: 'the late delivery of the abandoned commit' },
+    );
+    expect(await weights()).toEqual({ 'store-asia-northeast1': 80, 'store-asia-northeast2': 20 });
+    expect(await adapters.store.get('fleetConfig', 'applied')).toMatchObject({ commit: older.commit });
     await restore();
   });
 

@@ -163,7 +163,7 @@ describe('handleGitPush', () => {
     const late = await handleGitPush(f.ctx, push(NEW, 'delivery-late'), 'm3');
     expect(late).toMatchObject({
       result: 'skipped',
-      reason: `superseded by ${OLD}: main is at ${OLD.slice(0, 12)}, which no longer contains ${NEW.slice(0, 12)}`,
+      reason: `superseded by ${OLD}: main is at ${OLD.slice(0, 12)}, which does not contain ${NEW.slice(0, 12)}`,
     });
     expect(f.statuses.at(-1)).toEqual({ commit: NEW, state: 'success', description: `superseded by ${OLD.slice(0, 12)}` });
     expect(f.weights()).toEqual({ 'asia-northeast1': 70, 'asia-northeast2': 30 });

@@ -89,7 +89,7 @@ describe('applyByHistory with placeCommit', () => {
       applied: false,
       status: 'superseded',
       supersededBy: a,
-      reason: `main is at ${a.slice(0, 12)}, which no longer contains ${c.slice(0, 12)}`,
+      reason: `main is at ${a.slice(0, 12)}, which does not contain ${c.slice(0, 12)}`,
     });
     expect(await w.deliver(b)).toMatchObject({ applied: false, status: 'superseded' });
     expect(await w.applied()).toBe(a);
