@@ -66,7 +66,7 @@ export function assertRepoPath(path: string): void {
   }
 }
 
-/** Normalises a provider timestamp (any ISO 8601 offset) to UTC ISO, so revisions compare as strings and as times. */
+/** Normalises a provider timestamp (any ISO 8601 offset) to UTC ISO, for display: commit dates never order revisions. */
 export function toUtcIso(value: unknown, what: string): string {
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time)) throw new TerminalError(`${what}: commit time missing or not a timestamp`);
