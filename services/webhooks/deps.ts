@@ -5,6 +5,7 @@
 import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/core/logger.ts';
+import { FIXED_LIFETIMES } from '../../shared/state/retention.ts';
 import type { PushFilter } from './relevance.ts';
 
 /** The Git hosts fleetpilot accepts pushes from. */
@@ -53,5 +54,5 @@ export interface WebhookDeps {
  */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** How long a delivery id is remembered: longer than either provider keeps redelivering. */
-export const REPLAY_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long a delivery id is remembered: longer than either provider keeps redelivering (shared/state/retention.ts). */
+export const REPLAY_WINDOW_MS = FIXED_LIFETIMES.webhookDeliveryMs;

@@ -58,6 +58,17 @@ const tickSpec = (announce: boolean) => ({
   announce: () => announce,
 });
 const stored = (fleet: MemoryFleet, id: string) => fleet.store.get(OPERATIONS, id);
+/** The last audit-log entry of Tokyo's deletion. */
+const deletion = (fleet: MemoryFleet) =>
+  auditEntry({
+    action: 'delete',
+    phase: 'last',
+    project: fleet.project,
+    location: TOKYO.location,
+    cluster: TOKYO.name,
+    operationId: 'operation-delete-tokyo',
+    at: fleet.clock.now(),
+  });
 
 describe('the retention table', () => {
   it('names each collection once, and the TTL collections are those with expireAt', () => {
@@ -74,6 +85,21 @@ describe('the retention table', () => {
     // At least the providers' redelivery windows: GitHub redelivers for 3 days, Slack signs for 5 minutes.
     expect(FIXED_LIFETIMES.webhookDeliveryMs).toBeGreaterThanOrEqual(3 * DAY);
     expect(FIXED_LIFETIMES.slackRequestMs).toBeGreaterThanOrEqual(5 * MINUTE);
+  });
+
+  it('audit-log entries are marked for 7 days', async () => {
+    const fleet = await demoFleet();
+    const marked: number[] = [];
+    const store = {
+      ...fleet.store,
+      markOnce: (key: string, ttlMs: number, data?: Record<string, unknown>) => {
+        marked.push(ttlMs);
+        return fleet.store.markOnce(key, ttlMs, data);
+      },
+    };
+    fleet.container.remove(TOKYO.location, TOKYO.name);
+    await handleClusterAuditEntry({ ...fleet.ctx, store }, deletion(fleet), 'msg-1');
+    expect(marked).toEqual([FIXED_LIFETIMES.auditEntryMs]);
   });
 
   it('is configured by the environment: defaults, given values, and refused ones', () => {
@@ -136,16 +162,7 @@ describe('cluster records', () => {
   it('a deleted cluster is recorded removed and expires 30 days after; the others never expire', async () => {
     const fleet = await demoFleet();
     fleet.container.remove(TOKYO.location, TOKYO.name);
-    const entry = auditEntry({
-      action: 'delete',
-      phase: 'last',
-      project: fleet.project,
-      location: TOKYO.location,
-      cluster: TOKYO.name,
-      operationId: 'operation-delete-tokyo',
-      at: fleet.clock.now(),
-    });
-    await handleClusterAuditEntry(fleet.ctx, entry, 'msg-1');
+    await handleClusterAuditEntry(fleet.ctx, deletion(fleet), 'msg-1');
     const docs = [...fleet.store.docs.entries()].filter(([k]) => k.startsWith(`${CLUSTERS}/`));
     const byName = new Map(docs.map(([, d]) => [String(d.name), d]));
     expect(byName.get(TOKYO.name)?.phase).toBe('removed');
