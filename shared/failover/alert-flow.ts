@@ -63,7 +63,7 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
 async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, incident: IncidentEvent, region: string): Promise<FlowOutcome> {
   const merged = await op.step(
     FAILOVER_STEPS.recordIncident(incident.state),
-    () => updateFacts(ctx.store, (facts) => mergeIncident(facts, incident, region)),
+    () => updateFacts(ctx.store, (facts) => mergeIncident(facts, incident, region, ctx.clock.now())),
     (m) => ({
       outcome: m.changed ? 'done' : 'unchanged',
       detail: m.changed ? `incident ${incident.incidentId} ${incident.state}` : 'already known (renotification or duplicate)',

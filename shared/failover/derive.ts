@@ -1,38 +1,41 @@
 /**
- * Derives the drain state of the fleet from the facts by replaying them in time order. The state
- * is a function of the facts, the services and `now` only, and the facts merge commutatively, so
- * events processed in any order, or twice, end where time order would (invariant 2).
+ * Derives the drain state of the fleet from the facts by replaying them in learned order, from the
+ * folded history ({@link FleetFacts.base}) onwards. The state is a function of the stored facts,
+ * the services and `now` only; a fact takes effect when fleetpilot learned of it, so facts learned
+ * later never change what an earlier render decided (invariant 2).
  *
- * The replay, moment by moment (see {@link compareMoments} for the order of equal times):
- * - **Incident opens** in a serving region: the region wants an alert drain. The guards are checked
- *   against the state at that moment (never-zero first, then the flap budget). Allowed: the region
- *   drains (`cause: 'alert'`). Refused: a refusal is recorded and the region keeps serving, *waiting*.
+ * The replay, moment by moment (see {@link compareMoments} for the order):
+ * - **Incident learned open** in a serving region: the region wants an alert drain. The guards are
+ *   checked against the state at that moment (never-zero first, then the flap budget). Allowed: the
+ *   region drains (`cause: 'alert'`). Refused: a refusal is recorded and the region keeps serving,
+ *   *waiting*. A late report of an incident that started long ago is judged now, against the
+ *   drains in force now.
  * - **A waiting region** is re-evaluated when another region is restored (capacity came back) and
  *   when its flap-budget freeze ends, as long as one of its incidents is still open — so a refused
- *   drain applies once it is safe. Waiting regions are retried oldest open incident first. Waiting
- *   ends when all its incidents close or an operator restores the region.
- * - **Incidents close**: an alert drain lifts at the last close plus the hold-down, if no incident
- *   opened meanwhile and no manual hold exists. Closes never lift a manual drain.
- * - **Manual drain**: the never-zero guards apply (the flap budget does not; manual drains do not
- *   count against it); a refused manual drain is recorded and not retried. Draining a region already
- *   drained by an alert turns it into a manual hold. Only a manual restore lifts a manual hold.
- * - **Manual restore**: the region serves at once whatever its cause, and incidents open at that
- *   moment no longer drain it (an operator overrode them); an incident opening later does.
+ *   drain applies once it is safe. Waiting regions are retried oldest learned incident first.
+ * - **Incidents close**: an alert drain lifts when the hold-down after the last close ends (the
+ *   incident's end plus the hold-down, never before the close was learned), if no incident is open
+ *   and no manual hold exists. Closes never lift a manual drain.
+ * - **Manual drain**: the never-zero guards apply (the flap budget does not); a refused manual drain
+ *   is recorded and not retried. Draining a region already drained by an alert turns it into a
+ *   manual hold. Only a manual restore lifts a manual hold.
+ * - **Manual restore**: the region serves at once whatever its cause; incidents learned before it
+ *   no longer drain it (an operator overrode them); an incident learned afterwards is judged then.
  *
- * The guards use the services' regions as given (now), for the whole replay. Moments after `now`
- * are ignored. Drains only happen after the guards pass and restores only add capacity, so every
- * moment of the replay keeps every service at `max(1, minHealthyRegions)` serving regions, or at
- * all of its regions when it has fewer (invariant 1).
+ * The guards use the services' regions as given (now), for the whole replay. Drains only happen
+ * after the guards pass and restores only add capacity, so every moment keeps every service at
+ * `max(1, minHealthyRegions)` serving regions, or all of its regions when it has fewer (invariant 1).
  */
 import type { DeriveInput, DrainCause, FleetDrainState, Refusal, RegionDrainState } from './drain-state.ts';
-import { regionFacts } from './facts.ts';
+import { REFUSAL_HISTORY } from './drain-state.ts';
+import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
 import { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
-import { factMoments, insertMoment, lastCloseAt, openIncidentsAt } from './timeline.ts';
+import { endOf, factMoments, insertMoment, lastReleaseAt, openIncidentsAt, positionOf, type Position } from './timeline.ts';
 import type { Moment } from './timeline.ts';
 
 /** A region during the replay. */
-interface Replayed {
+export interface Replayed {
   drained: boolean;
   cause?: DrainCause;
   since?: number;
@@ -41,36 +44,65 @@ interface Replayed {
   /** Times of automatic drains (epoch ms). */
   autoDrains: number[];
   frozen?: { until: number; reason: string };
+  /** The latest hold-down end of folded incidents (epoch ms). */
+  releaseAt?: number;
+  /** The manual drain fact holding the region (`base` when the hold was folded). */
+  holdId?: string;
+}
+
+/** The replay's state at its end. */
+export interface Replay {
+  regions: Map<string, Replayed>;
+  refusals: Refusal[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The drain state at `input.now`, and every refusal up to then. Pure and deterministic. */
-export function deriveDrains(input: DeriveInput): FleetDrainState {
+function startState(input: DeriveInput): Map<string, Replayed> {
+  const base = input.facts.base?.regions ?? {};
+  const names = [...new Set([...factRegions(input.facts), ...input.services.flatMap((s) => s.regions)])].sort();
+  return new Map(
+    names.map((name): [string, Replayed] => {
+      const b = Object.hasOwn(base, name) ? base[name] : undefined;
+      if (!b) return [name, { drained: false, waiting: false, autoDrains: [] }];
+      return [
+        name,
+        {
+          drained: b.drained,
+          ...(b.drained && b.cause ? { cause: b.cause } : {}),
+          ...(b.drained && b.since ? { since: Date.parse(b.since) } : {}),
+          waiting: b.waiting,
+          autoDrains: b.autoDrains.map((t) => Date.parse(t)),
+          ...(b.frozen ? { frozen: { until: Date.parse(b.frozen.until), reason: b.frozen.reason } } : {}),
+          ...(b.releaseAt ? { releaseAt: Date.parse(b.releaseAt) } : {}),
+          ...(b.hold ? { holdId: 'base' } : {}),
+        },
+      ];
+    }),
+  );
+}
+
+/** Replays the facts up to `input.now` and returns every region's replayed state. Pure. */
+export function replayDrains(input: DeriveInput): Replay {
   const { facts, services, policy } = input;
   const now = input.now.getTime();
   if (Number.isNaN(now)) throw new RangeError('deriveDrains: now is not a valid time');
   const holdDownMs = policy.holdDownSeconds * 1000;
-  const names = [...new Set([...Object.keys(facts), ...services.flatMap((s) => s.regions)])].sort();
-  const regions = new Map<string, Replayed>(names.map((name) => [name, { drained: false, waiting: false, autoDrains: [] }]));
-  const refusals: Refusal[] = [];
+  const regions = startState(input);
+  const refusals: Refusal[] = [...(facts.base?.refusals ?? [])];
   const queue = factMoments(facts, holdDownMs, now);
+  for (const [region, r] of regions) {
+    if (r.frozen && r.frozen.until <= now) insertMoment(queue, { at: r.frozen.until, kind: 'freeze-expiry', region, id: '' });
+  }
 
   const state = (region: string) => regions.get(region)!;
-  const openAt = (region: string, t: number) => openIncidentsAt(regionFacts(facts, region), t);
+  const openAt = (region: string, p: Position) => openIncidentsAt(regionFacts(facts, region), p, holdDownMs);
   const drainedNow = () => new Set([...regions].filter(([, r]) => r.drained).map(([name]) => name));
   const isFrozen = (r: Replayed, t: number) => r.frozen !== undefined && t < r.frozen.until;
 
   const refuse = (region: string, t: number, refusal: GuardRefusal, cause: DrainCause, ref: string) => {
-    refusals.push({
-      region,
-      at: iso(t),
-      guard: refusal.guard,
-      reason: refusal.reason,
-      ...(refusal.services ? { services: refusal.services } : {}),
-      cause,
-      ref,
-    });
+    const entry = { region, at: iso(t), guard: refusal.guard, reason: refusal.reason, cause, ref };
+    refusals.push(refusal.services ? { ...entry, services: refusal.services } : entry);
   };
 
   const drain = (r: Replayed, cause: DrainCause, t: number) => {
@@ -81,14 +113,8 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
     const r = state(region);
     r.waiting = true;
     if (r.frozen && isFrozen(r, t)) {
-      refuse(
-        region,
-        t,
-        { guard: 'flap-budget', reason: `${region} is frozen until ${iso(r.frozen.until)}: ${r.frozen.reason}` },
-        'alert',
-        ref,
-      );
-      return;
+      const reason = `${region} is frozen until ${iso(r.frozen.until)}: ${r.frozen.reason}`;
+      return refuse(region, t, { guard: 'flap-budget', reason }, 'alert', ref);
     }
     const unsafe = neverZeroRefusal(region, drainedNow(), services, policy.minHealthyRegions);
     if (unsafe) return refuse(region, t, unsafe, 'alert', ref);
@@ -97,76 +123,96 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
       const reason = `${region} was drained automatically ${freeze.count} times within ${policy.flapBudget.windowSeconds}s (budget ${policy.flapBudget.maxDrains})`;
       r.frozen = { until: freeze.until, reason };
       if (freeze.until <= now) insertMoment(queue, { at: freeze.until, kind: 'freeze-expiry', region, id: '' });
-      refuse(region, t, { guard: 'flap-budget', reason: `${reason}; frozen until ${iso(freeze.until)}` }, 'alert', ref);
-      return;
+      return refuse(region, t, { guard: 'flap-budget', reason: `${reason}; frozen until ${iso(freeze.until)}` }, 'alert', ref);
     }
     drain(r, 'alert', t);
     r.autoDrains.push(t);
   };
 
-  const retryWaiting = (t: number) => {
+  const retryWaiting = (p: Position) => {
     const candidates = [...regions]
-      .filter(([, r]) => r.waiting && !r.drained && !isFrozen(r, t))
-      .map(([name]) => ({ name, oldest: openAt(name, t)[0] }))
-      .flatMap(({ name, oldest }) => (oldest ? [{ name, oldest }] : []))
-      .sort((a, b) => Date.parse(a.oldest.openedAt) - Date.parse(b.oldest.openedAt) || (a.name < b.name ? -1 : 1));
-    for (const { name, oldest } of candidates) tryAlertDrain(name, t, oldest.incidentId);
+      .filter(([, r]) => r.waiting && !r.drained && !isFrozen(r, p.at))
+      .flatMap(([name]) => {
+        const oldest = openAt(name, p)[0];
+        return oldest ? [{ name, oldest }] : [];
+      });
+    // Oldest learned incident first; openAt already sorts within a region.
+    const firstOf = new Map(candidates.map((c) => [c.name, Date.parse(c.oldest.learnedAt ?? c.oldest.openedAt)]));
+    candidates.sort(
+      (a, b) => firstOf.get(a.name)! - firstOf.get(b.name)! || (a.oldest.seq ?? 0) - (b.oldest.seq ?? 0) || (a.name < b.name ? -1 : 1),
+    );
+    for (const { name, oldest } of candidates) tryAlertDrain(name, p.at, oldest.incidentId);
   };
 
-  const restore = (r: Replayed, t: number) => {
+  const restore = (r: Replayed, p: Position) => {
     r.drained = false;
     delete r.cause;
     delete r.since;
-    retryWaiting(t);
+    delete r.holdId;
+    retryWaiting(p);
   };
 
   const step = (m: Moment) => {
     const r = state(m.region);
+    const p = positionOf(m);
     const t = m.at;
     switch (m.kind) {
       case 'incident-close':
-        if (openAt(m.region, t).length === 0) r.waiting = false;
+        if (openAt(m.region, p).length === 0) r.waiting = false;
         return;
       case 'hold-down-expiry': {
-        const last = lastCloseAt(regionFacts(facts, m.region), t);
-        const due = last !== undefined && last + holdDownMs <= t && openAt(m.region, t).length === 0;
-        if (r.drained && r.cause === 'alert' && due) restore(r, t);
+        const last = lastReleaseAt(regionFacts(facts, m.region), p, holdDownMs);
+        const due = last !== undefined && last <= t && openAt(m.region, p).length === 0;
+        if (r.drained && r.cause === 'alert' && due) restore(r, p);
         return;
       }
       case 'manual-restore':
         r.waiting = false;
-        if (r.drained) restore(r, t);
+        if (r.drained) restore(r, p);
         return;
       case 'freeze-expiry': {
         if (r.frozen?.until !== t) return;
         delete r.frozen;
-        const oldest = openAt(m.region, t)[0];
+        const oldest = openAt(m.region, p)[0];
         if (r.waiting && !r.drained && oldest) tryAlertDrain(m.region, t, oldest.incidentId);
         return;
       }
       case 'incident-open':
-        if (!r.drained && openAt(m.region, t).some((f) => f.incidentId === m.id)) tryAlertDrain(m.region, t, m.id);
+        if (!r.drained && openAt(m.region, p).some((f) => f.incidentId === m.id)) tryAlertDrain(m.region, t, m.id);
         return;
       case 'manual-drain': {
         if (r.drained) {
           r.cause = 'manual';
+          r.holdId = m.id;
           return;
         }
         const unsafe = neverZeroRefusal(m.region, drainedNow(), services, policy.minHealthyRegions);
         if (unsafe) refuse(m.region, t, unsafe, 'manual', m.id);
-        else drain(r, 'manual', t);
+        else {
+          drain(r, 'manual', t);
+          r.holdId = m.id;
+        }
         return;
       }
     }
   };
 
   for (let m = queue.shift(); m !== undefined; m = queue.shift()) step(m);
+  return { regions, refusals: refusals.slice(-REFUSAL_HISTORY) };
+}
 
+/** The drain state at `input.now`, and the most recent refusals up to then. Pure and deterministic. */
+export function deriveDrains(input: DeriveInput): FleetDrainState {
+  const { regions, refusals } = replayDrains(input);
+  const now = input.now.getTime();
+  const holdDownMs = input.policy.holdDownSeconds * 1000;
   const result = [...regions].map(([region, r]): [string, RegionDrainState] => {
-    const openIncidents = openAt(region, now)
+    const rf = regionFacts(input.facts, region);
+    const openIncidents = openIncidentsAt(rf, endOf(now), holdDownMs)
       .map((f) => f.incidentId)
       .sort();
-    const last = lastCloseAt(regionFacts(facts, region), now);
+    const lastFact = lastReleaseAt(rf, endOf(now), holdDownMs);
+    const last = lastFact === undefined ? r.releaseAt : r.releaseAt === undefined ? lastFact : Math.max(lastFact, r.releaseAt);
     const lifting = r.drained && r.cause === 'alert' && openIncidents.length === 0 && last !== undefined;
     return [
       region,
@@ -175,9 +221,9 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
         drained: r.drained,
         ...(r.drained && r.cause !== undefined && r.since !== undefined ? { cause: r.cause, since: iso(r.since) } : {}),
         openIncidents,
-        ...(lifting ? { restoreAt: iso(last + holdDownMs) } : {}),
-        ...(r.frozen && isFrozen(r, now) ? { frozen: { until: iso(r.frozen.until), reason: r.frozen.reason } } : {}),
-        drainsInWindow: recentDrains(r.autoDrains, now, policy.flapBudget.windowSeconds).length,
+        ...(lifting ? { restoreAt: iso(last) } : {}),
+        ...(r.frozen && r.frozen.until > now ? { frozen: { until: iso(r.frozen.until), reason: r.frozen.reason } } : {}),
+        drainsInWindow: recentDrains(r.autoDrains, now, input.policy.flapBudget.windowSeconds).length,
       },
     ];
   });

@@ -56,12 +56,50 @@ export interface Refusal {
   ref: string;
 }
 
+/** How many refusals the drain state keeps: the most recent ones. */
+export const REFUSAL_HISTORY = 50;
+
 /** The derived drain state of the fleet. */
 export interface FleetDrainState {
   /** Every region named by the facts or by a service. */
   regions: Record<string, RegionDrainState>;
-  /** Every refusal up to `now`, in the order they happened. */
+  /** The most recent {@link REFUSAL_HISTORY} refusals up to `now`, in the order they happened. */
   refusals: Refusal[];
+}
+
+/** A region's replayed state at the compaction cutoff. */
+export interface RegionBase {
+  drained: boolean;
+  cause?: DrainCause;
+  /** ISO time the drain began. */
+  since?: string;
+  /** Wants an alert drain the guards refused (one of its incidents is still open). */
+  waiting: boolean;
+  /** Automatic drains still inside the flap-budget window (ISO times). */
+  autoDrains: string[];
+  frozen?: { until: string; reason: string };
+  /** The latest hold-down end of the folded incidents (ISO). */
+  releaseAt?: string;
+  /** The manual drain holding the region, while it does. */
+  hold?: { id: string; at: string; by: string; reason: string };
+  /** How many incidents and manual actions were folded, over the whole history. */
+  folded: { incidents: number; manual: number };
+}
+
+/** History folded by compaction: the replayed state at `at`, which the replay starts from. */
+export interface FactsBase {
+  /** ISO cutoff: every moment at or before it is folded. */
+  at: string;
+  regions: Record<string, RegionBase>;
+  /** The most recent refusals up to the cutoff. */
+  refusals: Refusal[];
+  /** Ids of folded manual facts and when they were learned, kept a day so a retried request is still a duplicate. */
+  foldedManual: Record<string, string>;
+  /**
+   * Folded incidents (`REGION ID`) and when they were learned, kept a week (Pub/Sub's longest
+   * retention) so a late redelivery of an old report is still known as settled, not a new incident.
+   */
+  foldedIncidents: Record<string, string>;
 }
 
 /** What {@link deriveDrains} needs; all of it is required so no caller can forget a piece. */

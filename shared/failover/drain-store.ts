@@ -1,42 +1,77 @@
 /**
- * Persistence of the drain facts (incidents and manual holds per region) in one Firestore document,
- * merged inside transactions so that concurrent instances never lose a fact; and of the derived
- * drain state, kept for people and the API to read.
+ * Persistence of the drain facts (incidents and manual holds per region, in learned order) in one
+ * Firestore document, merged inside transactions so that concurrent instances never lose a fact and
+ * learned order is the order of the transactions; its compaction; and the derived drain state, kept
+ * for people and the API to read.
  */
 import type { Store } from '../adapters/firestore.ts';
-import type { FleetDrainState } from './drain-state.ts';
-import type { FleetFacts } from './facts.ts';
+import { compactFacts } from './compact.ts';
+import type { DeriveInput, FleetDrainState } from './drain-state.ts';
+import { factsFromDocument, type FleetFacts, type MergeResult } from './facts.ts';
 
 /** The collection of failover documents. */
 export const FAILOVER = 'failover';
 const FACTS = 'facts';
 const STATE = 'state';
 
+/** How long facts stay unfolded: an hour of recent history is readable as it was learned. */
+export const FACT_RETENTION_MS = 3600_000;
+/** A facts document larger than this (an alert storm) is compacted down to the last minute at once. */
+export const FACTS_SIZE_BUDGET = 256 * 1024;
+const STORM_RETENTION_MS = 60_000;
+
 /** Reads every region's facts. */
 export async function readFacts(store: Store): Promise<FleetFacts> {
-  return ((await store.get(FAILOVER, FACTS))?.regions ?? {}) as FleetFacts;
+  return factsFromDocument(await store.get(FAILOVER, FACTS));
+}
+
+function toDocument(value: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
 /** Applies `merge` to the stored facts in a transaction; writes only when something changed. */
-export async function updateFacts(
-  store: Store,
-  merge: (facts: FleetFacts) => { facts: FleetFacts; changed: boolean },
-): Promise<{ facts: FleetFacts; changed: boolean }> {
+export async function updateFacts(store: Store, merge: (facts: FleetFacts) => MergeResult): Promise<MergeResult> {
   return store.transaction(async (tx) => {
-    const current = ((await tx.get(FAILOVER, FACTS))?.regions ?? {}) as FleetFacts;
-    const result = merge(current);
-    if (result.changed) tx.set(FAILOVER, FACTS, { regions: JSON.parse(JSON.stringify(result.facts)) as Record<string, unknown> });
+    const result = merge(factsFromDocument(await tx.get(FAILOVER, FACTS)));
+    if (result.changed) tx.set(FAILOVER, FACTS, toDocument(result.facts));
     return result;
   });
 }
 
+/** The cutoff compaction would use now, when the facts hold anything older than it. */
+export function compactionCutoff(facts: FleetFacts, now: Date): Date | undefined {
+  const retain = JSON.stringify(facts).length > FACTS_SIZE_BUDGET ? STORM_RETENTION_MS : FACT_RETENTION_MS;
+  const cutoff = now.getTime() - retain;
+  const old = (iso: string | undefined) => iso !== undefined && Date.parse(iso) <= cutoff;
+  for (const rf of Object.values(facts.regions)) {
+    if (rf.manual.some((m) => old(m.learnedAt ?? m.at))) return new Date(cutoff);
+    // The hold-down end can only be judged with the policy; an old learned close is enough to try.
+    for (const f of Object.values(rf.incidents))
+      if (f.closedAt !== undefined && old(f.closeLearnedAt ?? f.closedAt)) return new Date(cutoff);
+  }
+  return undefined;
+}
+
+/**
+ * Folds old history into the base when there is any (see {@link compactFacts}); returns how many
+ * facts were folded. `input` holds the services and policy the render derived with.
+ */
+export async function compactStoredFacts(store: Store, input: Omit<DeriveInput, 'facts'>, seen: FleetFacts): Promise<number> {
+  const cutoff = compactionCutoff(seen, input.now);
+  if (!cutoff) return 0;
+  const count = (f: FleetFacts) => Object.values(f.regions).reduce((n, rf) => n + Object.keys(rf.incidents).length + rf.manual.length, 0);
+  let folded = 0;
+  await updateFacts(store, (facts) => {
+    const result = compactFacts({ ...input, facts, cutoff });
+    folded = count(facts) - count(result.facts);
+    return result;
+  });
+  return folded;
+}
+
 /** Stores the derived state as last rendered into routes. */
 export async function writeDrainSnapshot(store: Store, state: FleetDrainState, at: Date, operationId: string): Promise<void> {
-  await store.set(
-    FAILOVER,
-    STATE,
-    JSON.parse(JSON.stringify({ ...state, renderedAt: at.toISOString(), operationId })) as Record<string, unknown>,
-  );
+  await store.set(FAILOVER, STATE, toDocument({ ...state, renderedAt: at.toISOString(), operationId }));
 }
 
 /** The last derived state, if any. */

@@ -1,19 +1,33 @@
 /**
  * Drain facts: what fleetpilot has been told about each region (incidents opened and closed,
- * manual drains and restores). Facts merge commutatively and idempotently — `min` of open times,
- * `max` of close times, manual actions deduplicated by id — so the facts, and the drain state
- * derived from them, do not depend on the order or number of deliveries (invariant 2).
+ * manual drains and restores), each stamped with when fleetpilot *learned* of it. Decisions are
+ * made in learned order (invariant 2: the drain fleetpilot learned of first wins, and a report that
+ * arrives late never re-decides the past), so a fact keeps the first learned time and sequence
+ * number it was given; a redelivery or a renotification changes nothing.
+ *
+ * Learned times never go backwards: a fact learned after another gets a time at least as late and a
+ * larger sequence number, even when two instances' clocks disagree. History that no longer changes
+ * any decision is folded into {@link FleetFacts.base} by compaction (see `compact.ts`).
  */
 import type { IncidentEvent } from './incident.ts';
+import type { FactsBase } from './drain-state.ts';
 
-/** One incident of a region: opened at the earliest `started_at` seen, closed at the latest `ended_at`. */
+/** One incident of a region. */
 export interface IncidentFact {
   incidentId: string;
   region: string;
-  /** ISO time. */
+  /** ISO time the incident says it started (the first report learned). */
   openedAt: string;
-  /** ISO time; absent while no close has been seen. */
+  /** ISO time the incident says it ended; absent while no close has been learned. */
   closedAt?: string;
+  /** ISO time fleetpilot first learned of the incident (its open, or its close when that came first). */
+  learnedAt?: string;
+  /** Learned order of the incident. */
+  seq?: number;
+  /** ISO time fleetpilot learned of the close. */
+  closeLearnedAt?: string;
+  /** Learned order of the close. */
+  closeSeq?: number;
 }
 
 /** A manual drain or restore requested by an operator (API, chat-ops). */
@@ -26,18 +40,31 @@ export interface ManualFact {
   at: string;
   by: string;
   reason: string;
+  /** ISO time fleetpilot recorded it. */
+  learnedAt?: string;
+  /** Learned order. */
+  seq?: number;
 }
 
 /** The facts of one region. */
 export interface RegionFacts {
   /** By incident id. */
   incidents: Record<string, IncidentFact>;
-  /** Sorted by `at`, then `id`. */
+  /** In learned order. */
   manual: ManualFact[];
 }
 
-/** The facts of the fleet, by region. */
-export type FleetFacts = Record<string, RegionFacts>;
+/** The facts of the fleet. */
+export interface FleetFacts {
+  /** By region. */
+  regions: Record<string, RegionFacts>;
+  /** The last learned sequence number given out. */
+  seq: number;
+  /** The latest learned time given out (ISO). */
+  learnedAt?: string;
+  /** The replayed state of the history compaction folded away. */
+  base?: FactsBase;
+}
 
 /** New facts, and whether they differ from the input (when not, `facts` is the input itself). */
 export interface MergeResult {
@@ -45,59 +72,75 @@ export interface MergeResult {
   changed: boolean;
 }
 
-const NO_FACTS: RegionFacts = { incidents: {}, manual: [] };
+/** Facts with nothing learned yet. */
+export const NO_FACTS: FleetFacts = { regions: {}, seq: 0 };
+const NO_REGION_FACTS: RegionFacts = { incidents: {}, manual: [] };
 
 /** The facts of one region (empty when none are recorded). */
 export function regionFacts(facts: FleetFacts, region: string): RegionFacts {
-  return Object.hasOwn(facts, region) ? facts[region]! : NO_FACTS;
+  return Object.hasOwn(facts.regions, region) ? facts.regions[region]! : NO_REGION_FACTS;
 }
 
-/** Compares ISO times by instant, then as text, so the choice between equal instants is stable. */
-function compareTimes(a: string, b: string): number {
-  return Date.parse(a) - Date.parse(b) || (a < b ? -1 : a > b ? 1 : 0);
+/** Every region the facts name, folded history included. */
+export function factRegions(facts: FleetFacts): string[] {
+  return [...new Set([...Object.keys(facts.regions), ...Object.keys(facts.base?.regions ?? {})])].sort();
 }
 
-const earlier = (a: string, b: string) => (compareTimes(a, b) <= 0 ? a : b);
-const later = (a: string, b: string) => (compareTimes(a, b) >= 0 ? a : b);
+/** The learned stamp for the next fact: never earlier than the last one given out. */
+function nextLearned(facts: FleetFacts, now: Date): { learnedAt: string; seq: number } {
+  const ms = now.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('merge: now is not a valid time');
+  const last = facts.learnedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(facts.learnedAt);
+  return { learnedAt: new Date(Math.max(ms, last)).toISOString(), seq: facts.seq + 1 };
+}
+
+function withRegion(facts: FleetFacts, region: string, rf: RegionFacts, stamp: { learnedAt: string; seq: number }): FleetFacts {
+  return { ...facts, regions: { ...facts.regions, [region]: rf }, seq: stamp.seq, learnedAt: stamp.learnedAt };
+}
 
 /**
- * Records an incident notification for `region`. An open sets `openedAt` (the earliest start seen);
- * a close sets `closedAt` (the latest end seen) and also `openedAt` when the open never arrived.
- * Renotifications, duplicates and stale events return the input with `changed: false`. A close
- * without `endedAt` (the parser never yields one) counts as an open.
+ * Records an incident notification for `region`, learned at `now`. The first report of an
+ * incident (open or close) stamps it; the first close learned stamps the close. Renotifications,
+ * duplicates, later closes of a closed incident and opens after its close change nothing.
  */
-export function mergeIncident(facts: FleetFacts, event: IncidentEvent, region: string): MergeResult {
+export function mergeIncident(facts: FleetFacts, event: IncidentEvent, region: string, now: Date): MergeResult {
   const id = event.incidentId;
   const rf = regionFacts(facts, region);
   const current = Object.hasOwn(rf.incidents, id) ? rf.incidents[id] : undefined;
-  const startedAt = event.startedAt.toISOString();
   const endedAt = event.state === 'closed' && event.endedAt ? event.endedAt.toISOString() : undefined;
-  const openedAt = current ? earlier(current.openedAt, startedAt) : startedAt;
-  const closedAt = current?.closedAt === undefined ? endedAt : endedAt === undefined ? current.closedAt : later(current.closedAt, endedAt);
-  if (current && current.openedAt === openedAt && current.closedAt === closedAt) return { facts, changed: false };
-  const next: IncidentFact = { incidentId: id, region, openedAt, ...(closedAt === undefined ? {} : { closedAt }) };
-  return { facts: { ...facts, [region]: { ...rf, incidents: { ...rf.incidents, [id]: next } } }, changed: true };
+  if (current && (current.closedAt !== undefined || endedAt === undefined)) return { facts, changed: false };
+  if (!current && facts.base && Object.hasOwn(facts.base.foldedIncidents ?? {}, foldedIncidentKey(region, id)))
+    return { facts, changed: false };
+  const stamp = nextLearned(facts, now);
+  const close = endedAt === undefined ? {} : { closedAt: endedAt, closeLearnedAt: stamp.learnedAt, closeSeq: stamp.seq };
+  const next: IncidentFact = current
+    ? { ...current, ...close }
+    : { incidentId: id, region, openedAt: event.startedAt.toISOString(), learnedAt: stamp.learnedAt, seq: stamp.seq, ...close };
+  return { facts: withRegion(facts, region, { ...rf, incidents: { ...rf.incidents, [id]: next } }, stamp), changed: true };
 }
 
-/** Orders manual facts by time, then id. */
+/** The key of a folded incident in {@link FactsBase.foldedIncidents}. */
+export function foldedIncidentKey(region: string, incidentId: string): string {
+  return `${region} ${incidentId}`;
+}
+
+/** Orders manual facts in learned order (facts from before learned order by time), then id. */
 export function compareManual(a: ManualFact, b: ManualFact): number {
-  return compareTimes(a.at, b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** Total order on two versions of the same id, so that a conflict resolves the same in any order. */
-function manualKey(f: ManualFact): string {
-  return JSON.stringify([new Date(f.at).getTime(), f.region, f.action, f.by, f.reason]);
+  const ta = Date.parse(a.learnedAt ?? a.at);
+  const tb = Date.parse(b.learnedAt ?? b.at);
+  return ta - tb || (a.seq ?? Infinity) - (b.seq ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**
- * Records a manual drain or restore; `at` is normalised to an ISO string. A fact whose id is
- * already recorded changes nothing. (Two different facts under one id are a caller bug; the
- * smaller, by time then content, is kept so the result is still order-independent.)
- * Throws a RangeError when `at` is not a time.
+ * Records a manual drain or restore learned at `now`; `at` is normalised to an ISO string. A fact
+ * whose id is already recorded changes nothing. Throws a RangeError when `at` is not a time.
  */
-export function mergeManual(facts: FleetFacts, fact: ManualFact): MergeResult {
+export function mergeManual(facts: FleetFacts, fact: ManualFact, now: Date): MergeResult {
   const ms = Date.parse(fact.at);
   if (Number.isNaN(ms)) throw new RangeError(`manual ${fact.action} ${fact.id} has an invalid time ${JSON.stringify(fact.at)}`);
+  for (const rf of Object.values(facts.regions)) if (rf.manual.some((m) => m.id === fact.id)) return { facts, changed: false };
+  if (facts.base && Object.hasOwn(facts.base.foldedManual, fact.id)) return { facts, changed: false };
+  const stamp = nextLearned(facts, now);
   const incoming: ManualFact = {
     id: fact.id,
     region: fact.region,
@@ -105,18 +148,24 @@ export function mergeManual(facts: FleetFacts, fact: ManualFact): MergeResult {
     at: new Date(ms).toISOString(),
     by: fact.by,
     reason: fact.reason,
+    ...stamp,
   };
-  let existing: ManualFact | undefined;
-  for (const rf of Object.values(facts)) existing ??= rf.manual.find((m) => m.id === fact.id);
-  if (existing && manualKey(existing) <= manualKey(incoming)) return { facts, changed: false };
-  let next = facts;
-  if (existing) {
-    const old = regionFacts(next, existing.region);
-    const manual = old.manual.filter((m) => m.id !== fact.id);
-    next = { ...next, [existing.region]: { ...old, manual } };
-    // A region left with no facts disappears, as if the replaced fact had never arrived.
-    if (manual.length === 0 && Object.keys(old.incidents).length === 0) delete next[existing.region];
-  }
-  const rf = regionFacts(next, incoming.region);
-  return { facts: { ...next, [incoming.region]: { ...rf, manual: [...rf.manual, incoming].sort(compareManual) } }, changed: true };
+  const rf = regionFacts(facts, incoming.region);
+  return {
+    facts: withRegion(facts, incoming.region, { ...rf, manual: [...rf.manual, incoming].sort(compareManual) }, stamp),
+    changed: true,
+  };
+}
+
+/** Reads facts as stored: documents written before learned order hold only the regions. */
+export function factsFromDocument(doc: Record<string, unknown> | undefined): FleetFacts {
+  if (!doc) return NO_FACTS;
+  const regions = (doc.regions ?? {}) as Record<string, RegionFacts>;
+  const seq = typeof doc.seq === 'number' ? doc.seq : 0;
+  return {
+    regions,
+    seq,
+    ...(typeof doc.learnedAt === 'string' ? { learnedAt: doc.learnedAt } : {}),
+    ...(doc.base ? { base: doc.base as FactsBase } : {}),
+  };
 }

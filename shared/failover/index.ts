@@ -2,7 +2,7 @@
  * Regional failover: map incidents to regions, record what happened as commutative facts, and
  * derive the drain state (with its safety guards) by replaying the facts in time order.
  */
-export { deriveDrains } from './derive.ts';
+export { deriveDrains, replayDrains } from './derive.ts';
 export type {
   DeriveInput,
   DrainCause,
@@ -12,8 +12,12 @@ export type {
   Refusal,
   RegionDrainState,
   ServiceRegions,
+  FactsBase,
+  RegionBase,
 } from './drain-state.ts';
-export { compareManual, mergeIncident, mergeManual, regionFacts } from './facts.ts';
+export { REFUSAL_HISTORY } from './drain-state.ts';
+export { compareManual, factRegions, factsFromDocument, mergeIncident, mergeManual, NO_FACTS, regionFacts } from './facts.ts';
+export { compactFacts, FOLDED_MANUAL_ID_MS } from './compact.ts';
 export type { FleetFacts, IncidentFact, ManualFact, MergeResult, RegionFacts } from './facts.ts';
 export { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
 export type { FlapBudget, GuardRefusal } from './guards.ts';
@@ -22,4 +26,4 @@ export type { IncidentLabels, RegionMapping } from './map-region.ts';
 export { drainDiff, drainOverlay, drainedRegions } from './overlay.ts';
 export { compareMoments } from './timeline.ts';
 export type { Moment, MomentKind } from './timeline.ts';
-export { readFacts, writeDrainSnapshot } from './drain-store.ts';
+export { compactStoredFacts, FACT_RETENTION_MS, readFacts, writeDrainSnapshot } from './drain-store.ts';

@@ -6,7 +6,7 @@
  */
 import { RequestError } from '../core/errors.ts';
 import { updateFacts } from './drain-store.ts';
-import { mergeManual, type ManualFact } from './facts.ts';
+import { factRegions, mergeManual, type ManualFact } from './facts.ts';
 import type { RegionDrainState } from './drain-state.ts';
 import { drainDiff } from './overlay.ts';
 import { runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
@@ -47,7 +47,7 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
     by: request.principal,
     reason: request.reason,
   };
-  const after = planFleet(snapshot, mergeManual(snapshot.facts, fact).facts);
+  const after = planFleet(snapshot, mergeManual(snapshot.facts, fact, snapshot.now).facts);
   const refusal = refusalOf(after, fact.id);
   const lines = planLines(before, after, request);
   const verb = request.action === 'drain' ? 'drain' : 'restore';
@@ -102,7 +102,7 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
       }
       await op.step(
         FAILOVER_STEPS.recordManual(request.action),
-        () => updateFacts(deps.store, (facts) => mergeManual(facts, fact)),
+        () => updateFacts(deps.store, (facts) => mergeManual(facts, fact, deps.clock.now())),
         (m) => ({
           outcome: m.changed ? 'done' : 'unchanged',
           detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}`,
@@ -132,7 +132,7 @@ export function requireKnownRegion(snapshot: FleetSnapshot, region: string): voi
   const known = new Set([
     ...snapshot.observed.clusters.map((c) => c.region),
     ...snapshot.config.services.flatMap((s) => Object.keys(s.regionWeights)),
-    ...Object.keys(snapshot.facts),
+    ...factRegions(snapshot.facts),
   ]);
   if (!known.has(region))
     throw new RequestError('not_found', `region ${region} is not part of the fleet`, { knownRegions: [...known].sort() });

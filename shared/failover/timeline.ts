@@ -1,13 +1,18 @@
 /**
- * The timeline the drain replay walks: moments built from the facts, in one total order, and the
- * questions the replay asks of the facts at a moment (which incidents are open, when was the last
- * close). Incidents are open over [openedAt, closedAt), so the answer depends only on the time.
+ * The timeline the drain replay walks: moments built from the facts in learned order, and the
+ * questions the replay asks of the facts at a moment (which incidents are open, when does the last
+ * hold-down end). A fact takes effect when fleetpilot learned of it, never at the earlier time it
+ * claims, so facts learned later cannot change what was decided before (invariant 2).
  */
 import type { FleetFacts, IncidentFact, RegionFacts } from './facts.ts';
 
-/** What happens at a moment. At equal times, restores come before drains. */
+/** What happens at a moment. */
 export type MomentKind = 'incident-close' | 'hold-down-expiry' | 'manual-restore' | 'freeze-expiry' | 'incident-open' | 'manual-drain';
 
+/** Timers (hold-down and freeze expiries) come before what was learned at the same millisecond. */
+const TIMERS: ReadonlySet<MomentKind> = new Set(['hold-down-expiry', 'freeze-expiry']);
+
+/** For facts recorded before learned order (no sequence number): restores before drains. */
 const KIND_RANK: Record<MomentKind, number> = {
   'incident-close': 0,
   'hold-down-expiry': 1,
@@ -23,49 +28,98 @@ export interface Moment {
   kind: MomentKind;
   region: string;
   id: string;
+  /** Learned order (absent for timers and for facts recorded before learned order; a hold-down expiry ending with its close follows it). */
+  seq?: number;
+}
+
+/** A point of the replay: a time and, within a millisecond, a learned sequence number. */
+export interface Position {
+  at: number;
+  seq: number;
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const tier = (m: Moment) => (TIMERS.has(m.kind) ? 0 : 1);
+/** A moment's place within its millisecond: timers first, then learned order, then facts without one. A hold-down expiry may carry a place right after its close. */
+const rank = (m: Moment) => (m.seq !== undefined ? m.seq : tier(m) === 0 ? -1 : Number.MAX_SAFE_INTEGER);
 
-/** The total order of moments: time, then kind, then region, then id. */
+/** The total order of moments: time, timers first, learned order, then kind, region and id. */
 export function compareMoments(a: Moment, b: Moment): number {
-  return a.at - b.at || KIND_RANK[a.kind] - KIND_RANK[b.kind] || compareText(a.region, b.region) || compareText(a.id, b.id);
+  return (
+    a.at - b.at || rank(a) - rank(b) || KIND_RANK[a.kind] - KIND_RANK[b.kind] || compareText(a.region, b.region) || compareText(a.id, b.id)
+  );
 }
 
-/** Open and close of an incident in epoch ms; undefined when its open time is not a time. */
-export function incidentSpan(fact: IncidentFact): { open: number; close?: number } | undefined {
-  const open = Date.parse(fact.openedAt);
+/** The position of a moment. */
+export function positionOf(m: Moment): Position {
+  return { at: m.at, seq: rank(m) };
+}
+
+/** The end of time `t`: after everything learned at `t`. */
+export const endOf = (t: number): Position => ({ at: t, seq: Number.POSITIVE_INFINITY });
+
+const atOrBefore = (p: Position, q: Position) => p.at < q.at || (p.at === q.at && p.seq <= q.seq);
+
+/** When an incident took effect: opened when learned, closed when its close was learned; undefined when not a time. */
+export interface IncidentSpan {
+  open: Position;
+  close?: Position;
+  /** When its hold-down ends: its end plus the hold-down, and never before the close was learned. */
+  release?: number;
+}
+
+/** The span of an incident (facts recorded before learned order take effect at the times they claim). */
+export function incidentSpan(fact: IncidentFact, holdDownMs: number): IncidentSpan | undefined {
+  const open = Date.parse(fact.learnedAt ?? fact.openedAt);
   if (Number.isNaN(open)) return undefined;
-  const close = fact.closedAt === undefined ? Number.NaN : Date.parse(fact.closedAt);
-  return Number.isNaN(close) ? { open } : { open, close };
+  const openPos = { at: open, seq: fact.seq ?? Number.MAX_SAFE_INTEGER };
+  if (fact.closedAt === undefined) return { open: openPos };
+  const close = Date.parse(fact.closeLearnedAt ?? fact.closedAt);
+  const ended = Date.parse(fact.closedAt);
+  if (Number.isNaN(close) || Number.isNaN(ended)) return { open: openPos };
+  const closePos = { at: close, seq: fact.closeSeq ?? Number.MAX_SAFE_INTEGER };
+  return { open: openPos, close: closePos, release: Math.max(ended + holdDownMs, close) };
 }
 
 /**
- * The moments known from the facts up to `now` (later ones are ignored), sorted: each incident's
- * open and close, a hold-down expiry `holdDownMs` after each close, and each manual action. Facts
+ * The moments after the folded history and up to `now` (later ones are ignored), sorted: each
+ * incident's open and close, a hold-down expiry after each close, and each manual action. Facts
  * whose time is not a time are skipped.
  */
 export function factMoments(facts: FleetFacts, holdDownMs: number, now: number): Moment[] {
   const moments: Moment[] = [];
+  const from = facts.base ? Date.parse(facts.base.at) : Number.NEGATIVE_INFINITY;
   const add = (m: Moment) => {
-    if (m.at <= now) moments.push(m);
+    if (m.at > from && m.at <= now) moments.push(m);
   };
-  for (const [region, rf] of Object.entries(facts)) {
+  for (const [region, rf] of Object.entries(facts.regions)) {
     for (const fact of Object.values(rf.incidents)) {
-      const span = incidentSpan(fact);
+      const span = incidentSpan(fact, holdDownMs);
       if (!span) continue;
-      add({ at: span.open, kind: 'incident-open', region, id: fact.incidentId });
+      add({ at: span.open.at, kind: 'incident-open', region, id: fact.incidentId, ...seqOf(span.open) });
       if (span.close === undefined) continue;
-      add({ at: span.close, kind: 'incident-close', region, id: fact.incidentId });
-      add({ at: span.close + holdDownMs, kind: 'hold-down-expiry', region, id: fact.incidentId });
+      add({ at: span.close.at, kind: 'incident-close', region, id: fact.incidentId, ...seqOf(span.close) });
+      // A hold-down that ends when the close is learned (none, or a late close) ends right after that close.
+      const afterClose =
+        span.release === span.close.at ? { seq: span.close.seq === Number.MAX_SAFE_INTEGER ? span.close.seq : span.close.seq + 0.5 } : {};
+      add({ at: span.release!, kind: 'hold-down-expiry', region, id: fact.incidentId, ...afterClose });
     }
     for (const m of rf.manual) {
-      const at = Date.parse(m.at);
-      if (!Number.isNaN(at)) add({ at, kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore', region, id: m.id });
+      const at = Date.parse(m.learnedAt ?? m.at);
+      if (Number.isNaN(at)) continue;
+      add({
+        at,
+        kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore',
+        region,
+        id: m.id,
+        ...(m.seq === undefined ? {} : { seq: m.seq }),
+      });
     }
   }
   return moments.sort(compareMoments);
 }
+
+const seqOf = (p: Position) => (p.seq >= 0 && p.seq < Number.MAX_SAFE_INTEGER ? { seq: p.seq } : {});
 
 /** Inserts a moment into a sorted queue, keeping it sorted. */
 export function insertMoment(queue: Moment[], moment: Moment): void {
@@ -74,22 +128,24 @@ export function insertMoment(queue: Moment[], moment: Moment): void {
   else queue.splice(index, 0, moment);
 }
 
-/** The incidents of a region open at `t` (opened at or before, not closed at or before), oldest first. */
-export function openIncidentsAt(rf: RegionFacts, t: number): IncidentFact[] {
-  return Object.values(rf.incidents)
-    .filter((f) => {
-      const span = incidentSpan(f);
-      return span !== undefined && span.open <= t && (span.close === undefined || span.close > t);
-    })
-    .sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt) || compareText(a.incidentId, b.incidentId));
+/** The incidents of a region open at `p` (learned at or before, close not learned at or before), oldest learned first. */
+export function openIncidentsAt(rf: RegionFacts, p: Position, holdDownMs: number): IncidentFact[] {
+  const open: { fact: IncidentFact; at: Position }[] = [];
+  for (const fact of Object.values(rf.incidents)) {
+    const span = incidentSpan(fact, holdDownMs);
+    if (span && atOrBefore(span.open, p) && (span.close === undefined || !atOrBefore(span.close, p))) open.push({ fact, at: span.open });
+  }
+  return open
+    .sort((a, b) => a.at.at - b.at.at || a.at.seq - b.at.seq || compareText(a.fact.incidentId, b.fact.incidentId))
+    .map((o) => o.fact);
 }
 
-/** The latest close of a region's incidents at or before `t`. */
-export function lastCloseAt(rf: RegionFacts, t: number): number | undefined {
+/** The latest hold-down end of a region's incidents whose close was learned at or before `p`. */
+export function lastReleaseAt(rf: RegionFacts, p: Position, holdDownMs: number): number | undefined {
   let last: number | undefined;
   for (const f of Object.values(rf.incidents)) {
-    const close = incidentSpan(f)?.close;
-    if (close !== undefined && close <= t && (last === undefined || close > last)) last = close;
+    const span = incidentSpan(f, holdDownMs);
+    if (span?.close && atOrBefore(span.close, p) && (last === undefined || span.release! > last)) last = span.release;
   }
   return last;
 }

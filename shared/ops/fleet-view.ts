@@ -118,7 +118,11 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   const regions = Object.values(plan.drains.regions).map((state): RegionView => {
     const members = placed.filter((c) => c.region === state.region);
     const facts = regionFacts(snapshot.facts, state.region);
-    const hold = state.drained && state.cause === 'manual' ? (facts.manual.filter((m) => m.action === 'drain').at(-1) ?? null) : null;
+    const folded = snapshot.facts.base?.regions[state.region]?.hold;
+    const lastDrain =
+      facts.manual.filter((m) => m.action === 'drain').at(-1) ??
+      (folded ? { ...folded, region: state.region, action: 'drain' as const } : null);
+    const hold = state.drained && state.cause === 'manual' ? lastDrain : null;
     const traffic = Object.fromEntries(
       plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]),
     );

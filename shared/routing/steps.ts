@@ -7,4 +7,5 @@ export const ROUTE_STEPS = {
   deriveDrains: 'derive drains from incident facts',
   applyRoutes: 'apply Gateway and HTTPRoutes',
   routeRefused: 'route refused',
+  compactFacts: 'fold settled drain facts',
 } as const;

@@ -1,6 +1,15 @@
 /** Re-renders every route from what is observed now, under the config cluster's route lease. */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { deriveDrains, drainOverlay, readFacts, writeDrainSnapshot, type FleetDrainState, type ServiceRegions } from '../failover/index.ts';
+import {
+  compactStoredFacts,
+  deriveDrains,
+  drainOverlay,
+  readFacts,
+  writeDrainSnapshot,
+  type FleetDrainState,
+  type FleetFacts,
+  type ServiceRegions,
+} from '../failover/index.ts';
 import { observeRegions } from './region-state.ts';
 import type { RoutingObservation } from './observation.ts';
 import { configClusterKube } from './config-kube.ts';
@@ -43,15 +52,14 @@ export async function updateRoutes(
         () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
         (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }),
       );
+      const services = routedServices(config, observed);
+      let facts: FleetFacts | undefined;
       const drains = await op.step(
         ROUTE_STEPS.deriveDrains,
-        async () =>
-          deriveDrains({
-            facts: await readFacts(deps.store),
-            services: routedServices(config, observed),
-            policy: config.safety,
-            now: deps.clock.now(),
-          }),
+        async () => {
+          facts = await readFacts(deps.store);
+          return deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() });
+        },
         (d) => ({ detail: describeDrains(d) }),
       );
       const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
@@ -63,6 +71,9 @@ export async function updateRoutes(
       // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
       await applyMeshDrains(deps, op, config, observed, overlay.drained);
       await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
+      // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
+      const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts!);
+      if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
       op.plan([...outcome.explanation, ...outcome.changed, ...drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`)]);
       for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
       return { ...outcome, drains };

@@ -21,6 +21,9 @@ import type { HttpRoute } from '../../shared/routing/http-route.ts';
 import { MCS_API_VERSION, clusterServiceName, regionOf, regionalServiceName, renderGateway } from '../../shared/routing/index.ts';
 import { ensureMemberObjects } from '../../shared/onboarding/member-objects.ts';
 import { ensureMeshServices } from '../../shared/mesh/services.ts';
+import { ensureRemoteSecrets, type MeshCluster } from '../../shared/mesh/remote-secrets.ts';
+import { REMOTE_SECRET_TOKEN_TTL_SECONDS } from '../../shared/mesh/secret-plan.ts';
+import { endpointServer } from '../../shared/adapters/kube-config.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import { CLUSTERS, writeClusterRecord, type ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
@@ -68,7 +71,8 @@ export interface ClusterSpec {
   registered?: boolean;
   /**
    * As an earlier onboarding left it: fleet membership, namespaces, derived Services and
-   * ServiceExports, the record `onboarded`, and the ServiceImports of its region and of itself.
+   * ServiceExports, the record `onboarded`, the ServiceImports of its region and of itself, and
+   * remote secrets both ways with the clusters added `onboarded` before it (a converged mesh).
    */
   onboarded?: boolean;
   /** With `onboarded`: whether its ServiceImports have appeared on the config cluster yet (default true). */
@@ -147,6 +151,7 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
   const { log, lines: logLines } = keptLogger(clock);
   const published: OperationRecord[] = [];
   const kubes = new Map<string, MemoryKube>();
+  const meshed: MeshCluster[] = [];
   let publishError: Error | undefined;
 
   const configCluster = { name: current.fleet.configCluster.name, location: current.fleet.configCluster.location };
@@ -271,6 +276,11 @@ export function memoryFleet(options: MemoryFleetOptions = {}): MemoryFleet {
         // What onboarding applied in the cluster: the member objects and the mesh's namespace labels and rules.
         const members = await ensureMemberObjects(kube, current, { name: spec.name, location: spec.location, region });
         await ensureMeshServices({ kube }, current.mesh.services);
+        if (current.mesh.services.length > 0) {
+          const self = { name: spec.name, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, kube };
+          await ensureRemoteSecrets(self, meshed, { tokenTtlSeconds: REMOTE_SECRET_TOKEN_TTL_SECONDS, clock });
+          meshed.push(self);
+        }
         for (const service of current.services) {
           if (spec.imports === false || members.missingServices.includes(`${service.namespace}/${service.name}`)) continue;
           importService(service.name, { region });

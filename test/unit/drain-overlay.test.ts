@@ -9,14 +9,18 @@ describe('drainOverlay: the one builder of the drain overlay the route renderer 
   it('takes the drained regions of the state and the configured policy for pinned paths', async () => {
     const fleet = await demoFleet();
     await updateFacts(fleet.store, (facts) =>
-      mergeManual(facts, {
-        id: 'm-1',
-        region: OSAKA.region,
-        action: 'drain',
-        at: fleet.clock.now().toISOString(),
-        by: 'oncall',
-        reason: 'bad deploy',
-      }),
+      mergeManual(
+        facts,
+        {
+          id: 'm-1',
+          region: OSAKA.region,
+          action: 'drain',
+          at: fleet.clock.now().toISOString(),
+          by: 'oncall',
+          reason: 'bad deploy',
+        },
+        fleet.clock.now(),
+      ),
     );
     const { drains } = planFleet(await readSnapshot(fleet.ctx));
     expect(drainOverlay(drains, 'nearest-healthy')).toEqual({ drained: new Set([OSAKA.region]), pinnedPathsOnDrain: 'nearest-healthy' });
@@ -26,14 +30,18 @@ describe('drainOverlay: the one builder of the drain overlay the route renderer 
   it('is what both the plan and the applied routes render with, pinned-path policy included', async () => {
     const fleet = await demoFleet({ config: EXAMPLE_CONFIG.replace('pinnedPathsOnDrain: keep', 'pinnedPathsOnDrain: nearest-healthy') });
     await updateFacts(fleet.store, (facts) =>
-      mergeManual(facts, {
-        id: 'm-1',
-        region: OSAKA.region,
-        action: 'drain',
-        at: fleet.clock.now().toISOString(),
-        by: 'oncall',
-        reason: 'bad deploy',
-      }),
+      mergeManual(
+        facts,
+        {
+          id: 'm-1',
+          region: OSAKA.region,
+          action: 'drain',
+          at: fleet.clock.now().toISOString(),
+          by: 'oncall',
+          reason: 'bad deploy',
+        },
+        fleet.clock.now(),
+      ),
     );
     const snapshot = await readSnapshot(fleet.ctx);
     const plan = planFleet(snapshot);

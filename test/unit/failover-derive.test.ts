@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IncidentEvent } from '../../shared/failover/incident.ts';
-import { deriveDrains, drainDiff, mergeIncident, mergeManual } from '../../shared/failover/index.ts';
+import { deriveDrains, drainDiff, mergeIncident, mergeManual, NO_FACTS } from '../../shared/failover/index.ts';
 import type { DrainPolicy, FleetDrainState, FleetFacts, RegionDrainState, ServiceRegions } from '../../shared/failover/index.ts';
 
 const TOKYO = 'asia-northeast1';
@@ -30,20 +30,22 @@ function incident(id: string, state: 'open' | 'closed', startMin: number, endMin
 
 /** A fixture builder: the facts read like the scenario. */
 function history(services: ServiceRegions[] = STORE, policy: DrainPolicy = POLICY) {
-  let facts: FleetFacts = {};
+  let facts: FleetFacts = NO_FACTS;
+  // Each report is learned when it happens (`learnedMin` for a late one): the order of the calls is the order of arrival.
   const h = {
-    open(region: string, id: string, min: number) {
-      facts = mergeIncident(facts, incident(id, 'open', min), region).facts;
+    open(region: string, id: string, min: number, learnedMin = min) {
+      facts = mergeIncident(facts, incident(id, 'open', min), region, at(learnedMin)).facts;
       return h;
     },
-    close(region: string, id: string, openMin: number, closeMin: number) {
-      facts = mergeIncident(facts, incident(id, 'closed', openMin, closeMin), region).facts;
+    close(region: string, id: string, openMin: number, closeMin: number, learnedMin = closeMin) {
+      facts = mergeIncident(facts, incident(id, 'closed', openMin, closeMin), region, at(learnedMin)).facts;
       return h;
     },
     manual(region: string, action: 'drain' | 'restore', id: string, min: number) {
-      facts = mergeManual(facts, { id, region, action, at: iso(min), by: 'alice@example.com', reason: 'drill' }).facts;
+      facts = mergeManual(facts, { id, region, action, at: iso(min), by: 'alice@example.com', reason: 'drill' }, at(min)).facts;
       return h;
     },
+    facts: () => facts,
     derive: (nowMin: number): FleetDrainState => deriveDrains({ facts, services, policy, now: at(nowMin) }),
   };
   return h;

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { updateFacts } from '../../shared/failover/drain-store.ts';
-import { mergeIncident, mergeManual, type FleetFacts } from '../../shared/failover/index.ts';
+import { mergeIncident, mergeManual, NO_FACTS, type FleetFacts } from '../../shared/failover/index.ts';
 import { describeTrafficMoved, movedShare, planFleet, refusalOf } from '../../shared/routing/fleet-plan.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import { updateRoutes } from '../../shared/routing/update-routes.ts';
@@ -14,15 +14,19 @@ import { demoFleet, memoryFleet, OSAKA, TOKYO, type MemoryFleet } from '../suppo
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
-const held = (fleet: MemoryFleet, region: string, id: string, facts: FleetFacts = {}, minutesAgo = 0) =>
-  mergeManual(facts, {
-    id,
-    region,
-    action: 'drain',
-    at: new Date(fleet.clock.now().getTime() - minutesAgo * 60_000).toISOString(),
-    by: 'ops',
-    reason: 'what if',
-  }).facts;
+const held = (fleet: MemoryFleet, region: string, id: string, facts: FleetFacts = NO_FACTS, minutesAgo = 0) =>
+  mergeManual(
+    facts,
+    {
+      id,
+      region,
+      action: 'drain',
+      at: new Date(fleet.clock.now().getTime() - minutesAgo * 60_000).toISOString(),
+      by: 'ops',
+      reason: 'what if',
+    },
+    new Date(fleet.clock.now().getTime() - minutesAgo * 60_000),
+  ).facts;
 
 describe('planFleet', () => {
   it('of a fleet whose routes match: no diff, nothing moves', async () => {
@@ -65,7 +69,7 @@ describe('planFleet', () => {
   it('names the refusal of a request by its id', async () => {
     const fleet = await demoFleet();
     const snapshot = await readSnapshot(fleet.ctx);
-    const plan = planFleet(snapshot, held(fleet, N1, 'second', held(fleet, N2, 'first', {}, 5)));
+    const plan = planFleet(snapshot, held(fleet, N1, 'second', held(fleet, N2, 'first', NO_FACTS, 5)));
     expect(refusalOf(plan, 'second')).toMatchObject({ region: N1, guard: 'last-serving-region', cause: 'manual' });
     expect(refusalOf(plan, 'first')).toBeUndefined();
     expect(
@@ -108,12 +112,13 @@ describe('planFleet', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(action, { maxLength: 4 }), async (actions) => {
         const fleet = await demoFleet();
-        let facts: FleetFacts = {};
+        let facts: FleetFacts = NO_FACTS;
         actions.forEach((a, i) => {
           const at = new Date(fleet.clock.now().getTime() - a.minutesAgo * 60_000);
           facts =
             a.kind === 'hold'
-              ? mergeManual(facts, { id: `m-${i}`, region: a.region, action: 'drain', at: at.toISOString(), by: 'ops', reason: 'r' }).facts
+              ? mergeManual(facts, { id: `m-${i}`, region: a.region, action: 'drain', at: at.toISOString(), by: 'ops', reason: 'r' }, at)
+                  .facts
               : mergeIncident(
                   facts,
                   {
@@ -128,6 +133,7 @@ describe('planFleet', () => {
                     policyUserLabels: {},
                   },
                   a.region,
+                  at,
                 ).facts;
         });
         const plan = planFleet(await readSnapshot(fleet.ctx), facts);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestError } from '../../shared/core/errors.ts';
 import { updateFacts } from '../../shared/failover/drain-store.ts';
 import { mergeIncident, mergeManual } from '../../shared/failover/index.ts';
+import { planFleet, readSnapshot } from '../../shared/routing/index.ts';
 import { manualDrain, type ManualRequest } from '../../shared/failover/manual-drain.ts';
 import { FAILOVER_STEPS } from '../../shared/failover/steps.ts';
 import { updateRoutes } from '../../shared/routing/update-routes.ts';
@@ -50,6 +51,7 @@ const alert = (fleet: MemoryFleet, region: string, id: string, state: 'open' | '
         policyUserLabels: {},
       },
       region,
+      fleet.clock.now(),
     ),
   );
 
@@ -81,7 +83,16 @@ describe('manual drain', () => {
     expect(result).toMatchObject({ result: 'succeeded', summary });
     expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
     expect((await fleet.facts())[N1]?.manual).toEqual([
-      { id: 'req-1', region: N1, action: 'drain', at: fleet.clock.now().toISOString(), by: OPERATOR, reason: `drain ${N1} for the test` },
+      {
+        id: 'req-1',
+        region: N1,
+        action: 'drain',
+        at: fleet.clock.now().toISOString(),
+        by: OPERATOR,
+        reason: `drain ${N1} for the test`,
+        learnedAt: fleet.clock.now().toISOString(),
+        seq: 1,
+      },
     ]);
     expect(fleet.operations()).toEqual([result.operation]);
     expect(result.operation).toMatchObject({
@@ -213,30 +224,35 @@ describe('manual drain', () => {
     expect((await fleet.facts())[N1]?.manual.map((m) => m.id)).toEqual(['idem-1']);
   });
 
-  it('a drain requested earlier but recorded after this plan wins: the render under the lease refuses this one', async () => {
+  it('the drain learned first wins: one requested earlier but recorded after this one (while it renders) is the one refused', async () => {
     const fleet = await demoFleet();
     const earlier = new Date(fleet.clock.now().getTime() - 1_000).toISOString();
     // The plan reads the config cluster once; the render reaches for it again: the other operator's drain of Osaka is recorded in between.
     fleet.container.before('getCluster', async () =>
       fleet.container.before('getCluster', async () => {
         await updateFacts(fleet.store, (facts) =>
-          mergeManual(facts, {
-            id: 'other-request',
-            region: N2,
-            action: 'drain',
-            at: earlier,
-            by: 'other@example.com',
-            reason: 'osaka maintenance',
-          }),
+          mergeManual(
+            facts,
+            {
+              id: 'other-request',
+              region: N2,
+              action: 'drain',
+              at: earlier,
+              by: 'other@example.com',
+              reason: 'osaka maintenance',
+            },
+            fleet.clock.now(),
+          ),
         );
       }),
     );
     const mine = await manualDrain(fleet.ctx, request('drain', N1));
-    expect(mine).toMatchObject({
-      result: 'refused',
-      refusal: { guard: 'last-serving-region', reason: `draining ${N1} would leave store with no serving region` },
+    expect(mine).toMatchObject({ result: 'succeeded' });
+    expect(weights(fleet)).toEqual({ [N1]: 0, [N2]: 50 });
+    const { drains } = planFleet(await readSnapshot(fleet.ctx));
+    expect(drains.refusals.find((r) => r.ref === 'other-request')).toMatchObject({
+      guard: 'last-serving-region',
+      reason: `draining ${N2} would leave store with no serving region`,
     });
-    expect(mine.operation?.result).toBe('refused');
-    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });
 });

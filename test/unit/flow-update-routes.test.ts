@@ -23,7 +23,11 @@ async function render(fleet: MemoryFleet) {
 }
 const hold = (fleet: MemoryFleet, region: string, id = `hold-${region}`) =>
   updateFacts(fleet.store, (facts) =>
-    mergeManual(facts, { id, region, action: 'drain', at: fleet.clock.now().toISOString(), by: 'ops@example.com', reason: 'maintenance' }),
+    mergeManual(
+      facts,
+      { id, region, action: 'drain', at: fleet.clock.now().toISOString(), by: 'ops@example.com', reason: 'maintenance' },
+      fleet.clock.now(),
+    ),
   );
 const incident = (id: string, minutesAgo: number): IncidentEvent => ({
   incidentId: id,
@@ -37,7 +41,7 @@ const incident = (id: string, minutesAgo: number): IncidentEvent => ({
   policyUserLabels: {},
 });
 const open = (fleet: MemoryFleet, region: string, id: string, minutesAgo: number) =>
-  updateFacts(fleet.store, (facts) => mergeIncident(facts, incident(id, minutesAgo), region));
+  updateFacts(fleet.store, (facts) => mergeIncident(facts, incident(id, minutesAgo), region, fleet.clock.now()));
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';

@@ -217,14 +217,18 @@ describe('handleGitPush', () => {
   it('keeps a manual hold across a new revision and never writes drain facts', async () => {
     const f = await fleet({ [NEW]: file(weighted(60, 40), 4) });
     await updateFacts(f.store, (facts) =>
-      mergeManual(facts, {
-        id: 'hold-1',
-        region: 'asia-northeast2',
-        action: 'drain',
-        at: '2025-03-01T08:00:00Z',
-        by: 'bob',
-        reason: 'maintenance',
-      }),
+      mergeManual(
+        facts,
+        {
+          id: 'hold-1',
+          region: 'asia-northeast2',
+          action: 'drain',
+          at: '2025-03-01T08:00:00Z',
+          by: 'bob',
+          reason: 'maintenance',
+        },
+        f.ctx.clock.now(),
+      ),
     );
     const facts = structuredClone(f.store.docs.get('failover/facts'));
     const record = await handleGitPush(f.ctx, push(NEW), 'm1');
