@@ -54,11 +54,13 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
       },
       { timeoutMs: 60_000, what: `weights ${tokyo}/${osaka}` },
     );
-  const gitOperation = (commit: string) =>
+  /** The finished git-push operation for `commit` whose trigger also says `trigger` (e.g. `{forced: true}`). */
+  const gitOperation = (commit: string, trigger: Record<string, unknown> = {}) =>
     pollUntil(
       async () => {
         const all = (await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[];
-        return all.find((o) => o.kind === 'git-push' && o.trigger.commit === commit && o.finishedAt);
+        const matches = (o: OperationRecord) => Object.entries({ ...trigger, commit }).every(([k, v]) => o.trigger[k] === v);
+        return all.find((o) => o.kind === 'git-push' && matches(o) && o.finishedAt);
       },
       { timeoutMs: 30_000, what: `git-push operation for ${commit}` },
     );
@@ -149,8 +151,8 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
     expect(back).toEqual({ commit: older.commit, before: newer.commit });
     expect((await push(older.commit, newer.commit, { forced: true })).body.status).toBe('accepted');
     await waitWeights(80, 20);
-    const forced = await gitOperation(older.commit);
-    expect(forced).toMatchObject({ result: 'succeeded', trigger: { forced: true, before: newer.commit } });
+    const forced = await gitOperation(older.commit, { forced: true });
+    expect(forced).toMatchObject({ result: 'succeeded', trigger: { before: newer.commit } });
     expect(await adapters.store.get('configRevisions', newer.commit)).toMatchObject({ status: 'superseded', supersededBy: older.commit });
     // The abandoned commit's push again, as a late delivery (another body, so the receiver does not take it for a replay).
     await push(newer.commit, newer.before, { files: [CONFIG_PATH, 'README.md'] });
