@@ -130,6 +130,32 @@ describe('alert-driven failover (sandbox end to end)', () => {
     expect(after.byCluster[OSAKA.cluster]).toBeGreaterThan(300);
   });
 
+  it('a late report of an older incident is judged when it arrives: it never lifts the drain in force or moves traffic', async () => {
+    await bothServe();
+    const osakaStart = new Date();
+    const tokyoStart = new Date(osakaStart.getTime() - 10 * 60_000);
+    onTestFailed(async () => {
+      await adapters.pubsub.publish('healthAlerts', alert(`late-osaka-${run}`, 'closed', OSAKA, osakaStart));
+      await adapters.pubsub.publish('healthAlerts', alert(`late-tokyo-${run}`, 'closed', TOKYO, tokyoStart));
+    });
+    await adapters.pubsub.publish('healthAlerts', alert(`late-osaka-${run}`, 'open', OSAKA, osakaStart));
+    expect((await operation(`late-osaka-${run}`)).result).toBe('succeeded');
+    const drained = await weights();
+    expect(drained).toEqual({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 0 });
+    // Tokyo's incident started ten minutes before Osaka's, but fleetpilot learns of it only now.
+    await adapters.pubsub.publish('healthAlerts', alert(`late-tokyo-${run}`, 'open', TOKYO, tokyoStart));
+    const late = await operation(`late-tokyo-${run}`);
+    expect(late.result).toBe('refused');
+    expect(late.reason).toMatch(/^last-serving-region: draining asia-northeast1 would leave store with no serving region/);
+    expect(await weights()).toEqual(drained);
+    // A redelivery of the late report, and a tick, change nothing either.
+    await handleMonitoringNotification(second.fleet, alert(`late-tokyo-${run}`, 'open', TOKYO, tokyoStart), `late-again-${run}`);
+    expect(await weights()).toEqual(drained);
+    await adapters.pubsub.publish('healthAlerts', alert(`late-osaka-${run}`, 'closed', OSAKA, osakaStart));
+    await adapters.pubsub.publish('healthAlerts', alert(`late-tokyo-${run}`, 'closed', TOKYO, tokyoStart));
+    await bothServe();
+  });
+
   it('recognises test notifications and unmappable incidents, and drains nothing', async () => {
     const test = await handleMonitoringNotification(
       second.fleet,
