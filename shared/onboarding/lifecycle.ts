@@ -53,21 +53,22 @@ export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unkn
     lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 30_000 },
   };
   const ran = await runOperation(ctx, spec, ({ op }) => converge(ctx, op, event), {
-    // The cluster's record says why, instead of staying in the phase the run had reached.
-    onFailure: async (error, { op }) => {
-      const record = await readClusterRecord(ctx.store, ref);
-      if (record?.phase !== 'onboarding') return;
-      const reason = error instanceof Error ? error.message : String(error);
-      await writeClusterRecord(ctx.store, {
-        ...record,
-        phase: 'failed',
-        reason,
-        updatedAt: ctx.clock.now().toISOString(),
-        operationId: op.id,
-      });
-    },
+    onFailure: (error, { op }) => markOnboardingFailed(ctx, ref, error, op.id),
   });
   return ran.record;
+}
+
+/** A failed run leaves the cluster's record saying why, instead of in the phase the run had reached. */
+export async function markOnboardingFailed(
+  ctx: Pick<LifecycleContext, 'store' | 'clock'>,
+  ref: { projectId: string; location: string; name: string },
+  error: unknown,
+  operationId: string,
+): Promise<void> {
+  const record = await readClusterRecord(ctx.store, ref);
+  if (record?.phase !== 'onboarding') return;
+  const reason = error instanceof Error ? error.message : String(error);
+  await writeClusterRecord(ctx.store, { ...record, phase: 'failed', reason, updatedAt: ctx.clock.now().toISOString(), operationId });
 }
 
 const KIND = 'cluster-lifecycle';
