@@ -1,6 +1,8 @@
 /**
  * The tick (Cloud Scheduler, every minute): timed, level-based work. It re-applies member objects
- * of onboarded clusters (an application Service deployed after onboarding gets exported) and
+ * of onboarded clusters (an application Service deployed after onboarding gets exported), brings
+ * the mesh's remote secrets to every pair of mesh clusters (clusters that onboarded together
+ * exchange them, tokens are renewed at half their lifetime, secrets of clusters that left go), and
  * re-renders routes (regions whose ServiceImports appeared since join the default rule; restores
  * due after their hold-down are applied).
  */
@@ -12,6 +14,7 @@ import type { OperationRecord } from '../../shared/state/operations.ts';
 /**
  * Runs one tick; never throws for the work itself (the next tick is the retry). Its outcome goes
  * to the results topic only when it changed something or failed: bots need no minutely "nothing".
+ * The reason lists the changes (the mesh summary only when the mesh changed), else {@link NOTHING_TO_CHANGE}.
  */
 export async function tickHandler(ctx: FunctionContext, messageId: string): Promise<OperationRecord> {
   const spec = {

@@ -2,6 +2,7 @@
 export {
   ISTIO_NAMESPACE,
   MANAGED_BY,
+  readRemoteSecret,
   READER_CLUSTER_ROLE,
   READER_SERVICE_ACCOUNT,
   remoteSecretName,
@@ -13,6 +14,7 @@ export {
   renderRemoteSecret,
   sidecarInjectionLabels,
   type DestinationRule,
+  type RemoteSecretContent,
   type RemoteSecretInput,
 } from './render.ts';
 export { isTokenReusable, jwtClaims, jwtExpiry, type ServiceAccountClaims, type TokenReuseCriteria } from './jwt.ts';
@@ -27,3 +29,20 @@ export {
 export { ensureMeshServices } from './services.ts';
 export { applyMeshDrains } from './drain-step.ts';
 export { type MeshContext, addClusterToMesh, removeClusterFromMesh } from './mesh-step.ts';
+export {
+  REMOTE_SECRET_TOKEN_TTL_SECONDS,
+  describeSecretPlan,
+  isEmptySecretPlan,
+  planRemoteSecrets,
+  type MeshReader,
+  type MeshSecretObservation,
+  type MeshSecretPlan,
+  type ObservedMeshCluster,
+  type PresentSecret,
+  type SecretDelete,
+  type SecretWrite,
+  type TokenPolicy,
+  type WriteReason,
+} from './secret-plan.ts';
+export { reconcileMeshSecrets, type MeshReconcileOutcome } from './secret-reconcile.ts';
+export { MESH_STEPS } from './steps.ts';

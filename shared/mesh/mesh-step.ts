@@ -11,13 +11,11 @@ import { ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from './re
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
+import { REMOTE_SECRET_TOKEN_TTL_SECONDS } from './secret-plan.ts';
 import { MESH_STEPS } from './steps.ts';
 
 /** What the mesh steps need: cluster records, the Container API and clients for each cluster. */
 export type MeshContext = Needs<'container' | 'kubeFor' | 'store' | 'clock'>;
-
-/** Reader tokens in remote secrets live this long before renewal. */
-const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
 async function meshCluster(deps: Needs<'kubeFor'>, info: ClusterInfo): Promise<MeshCluster> {
   return { name: info.name, server: endpointServer(info.endpoint), caPem: info.caCertificatePem, kube: await deps.kubeFor(info) };
@@ -47,7 +45,7 @@ export async function addClusterToMesh(deps: MeshContext, op: OperationRecorder,
   const others = await otherMeshClusters(deps, cluster.name);
   await op.step(
     MESH_STEPS.exchangeSecrets,
-    () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: TOKEN_TTL_SECONDS, clock: deps.clock }),
+    () => ensureRemoteSecrets(self, others, { tokenTtlSeconds: REMOTE_SECRET_TOKEN_TTL_SECONDS, clock: deps.clock }),
     (s) => ({
       outcome: s.created.length > 0 ? 'done' : 'unchanged',
       detail: `created ${s.created.length}, unchanged ${s.unchanged.length}`,

@@ -140,21 +140,43 @@ export function renderRemoteSecret(input: RemoteSecretInput): V1Secret {
   };
 }
 
-/** The token inside a remote secret read back from the API (`data`) or as rendered (`stringData`); null when absent or malformed. */
-export function remoteSecretToken(secret: V1Secret, cluster: string): string | null {
+/** What a remote secret's kubeconfig says about the cluster it grants access to. */
+export interface RemoteSecretContent {
+  server: string | null;
+  caPem: string | null;
+  token: string | null;
+}
+
+/**
+ * The server, CA and token inside a remote secret read back from the API (`data`) or as rendered
+ * (`stringData`); null when the secret has no kubeconfig for `cluster` or it is malformed.
+ */
+export function readRemoteSecret(secret: V1Secret, cluster: string): RemoteSecretContent | null {
   const text = secret.stringData?.[cluster] ?? decodeBase64(secret.data?.[cluster]);
   if (!text) return null;
   try {
     const kubeconfig = parse(text) as {
-      contexts?: { name?: string; context?: { user?: string } }[];
+      clusters?: { name?: string; cluster?: { server?: unknown; 'certificate-authority-data'?: unknown } }[];
+      contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
       users?: { name?: string; user?: { token?: unknown } }[];
     } | null;
-    const userName = kubeconfig?.contexts?.find((c) => c.name === cluster)?.context?.user ?? cluster;
-    const token = kubeconfig?.users?.find((u) => u.name === userName)?.user?.token;
-    return typeof token === 'string' && token.length > 0 ? token : null;
+    const context = kubeconfig?.contexts?.find((c) => c.name === cluster)?.context;
+    const entry = kubeconfig?.clusters?.find((c) => c.name === (context?.cluster ?? cluster))?.cluster;
+    const token = kubeconfig?.users?.find((u) => u.name === (context?.user ?? cluster))?.user?.token;
+    const ca = entry?.['certificate-authority-data'];
+    return {
+      server: typeof entry?.server === 'string' ? entry.server : null,
+      caPem: typeof ca === 'string' ? (decodeBase64(ca) ?? null) : null,
+      token: typeof token === 'string' && token.length > 0 ? token : null,
+    };
   } catch {
     return null;
   }
+}
+
+/** The token inside a remote secret read back from the API (`data`) or as rendered (`stringData`); null when absent or malformed. */
+export function remoteSecretToken(secret: V1Secret, cluster: string): string | null {
+  return readRemoteSecret(secret, cluster)?.token ?? null;
 }
 
 /**

@@ -4,4 +4,5 @@ export const MESH_STEPS = {
   exchangeSecrets: 'exchange remote secrets with the other mesh clusters',
   removeSecrets: 'remove its remote secrets from the other mesh clusters',
   drainRules: 'apply drain-aware DestinationRules',
+  reconcileSecrets: 'reconcile remote secrets between every pair of mesh clusters',
 } as const;

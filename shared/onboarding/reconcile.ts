@@ -1,12 +1,14 @@
 /**
  * Reconcile: the level-based pass the tick runs every minute and an operator can ask for now —
- * re-apply onboarded clusters' member objects (attached ones through Connect Gateway), then
+ * re-apply onboarded clusters' member objects (attached ones through Connect Gateway), bring the
+ * mesh's remote secrets to every pair of mesh clusters (renewed, stale ones removed), then
  * re-render every route from the facts.
  */
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
 import { ensureMemberObjects } from './member-objects.ts';
+import { reconcileMeshSecrets } from '../mesh/index.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
@@ -26,7 +28,9 @@ export const NOTHING_TO_CHANGE = 'nothing to change';
 
 /**
  * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
- * Gateway) and routes; returns the route changes (empty when nothing changed).
+ * Gateway), the mesh's remote secrets and routes; returns the mesh summary and the route changes
+ * (empty when nothing changed). The mesh runs before the routes: a route lease another run holds
+ * ends the tick, and must not starve token renewal.
  */
 export async function reconcileFleet(
   deps: ReconcileContext,
@@ -43,10 +47,16 @@ export async function reconcileFleet(
     }
     const cluster = await deps.container.getCluster(record.location, record.name);
     if (!cluster || cluster.status !== 'RUNNING') continue;
-    const kube = await deps.kubeFor(cluster, record.membership?.split('/').pop());
-    await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
+    try {
+      const kube = await deps.kubeFor(cluster, record.membership?.split('/').pop());
+      await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
+    } catch (error) {
+      // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
+      deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
+    }
   }
-  return (await updateRoutes(deps, op, config, options)).changed;
+  const mesh = await reconcileMeshSecrets(deps, op, config);
+  return [...mesh, ...(await updateRoutes(deps, op, config, options)).changed];
 }
 
 /**
