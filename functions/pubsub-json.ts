@@ -29,3 +29,12 @@ export function decodePubSubJson(event: { id?: string; type?: string; data?: unk
     };
   return { ok: true, payload: parsed.value, messageId };
 }
+
+/**
+ * Which delivery of the message this is (Pub/Sub counts attempts when a dead-letter policy is set;
+ * 1 when it does not say). The flows treat the last attempt's transient failure as final.
+ */
+export function deliveryAttempt(event: { data?: unknown }): number {
+  const attempt = (event.data as { deliveryAttempt?: unknown } | undefined)?.deliveryAttempt;
+  return typeof attempt === 'number' ? attempt : 1;
+}

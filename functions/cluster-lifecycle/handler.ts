@@ -4,6 +4,8 @@ import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import { plainId } from '../../shared/core/limits.ts';
 import { rejectEvent } from '../../shared/core/run-operation.ts';
 import { decodeAuditCloudEvent, type IncomingCloudEvent } from './decode.ts';
+import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../shared/adapters/topology.ts';
+import { deliveryAttempt } from '../pubsub-json.ts';
 
 /** Handles one CloudEvent; throws only for failures Pub/Sub should retry. */
 export async function clusterLifecycleHandler(ctx: FunctionContext, event: IncomingCloudEvent): Promise<void> {
@@ -17,5 +19,7 @@ export async function clusterLifecycleHandler(ctx: FunctionContext, event: Incom
     );
     return;
   }
-  await handleClusterAuditEntry(ctx.fleet, decoded.entry, decoded.messageId);
+  await handleClusterAuditEntry(ctx.fleet, decoded.entry, decoded.messageId, {
+    finalAttempt: deliveryAttempt(event) >= DEFAULT_MAX_DELIVERY_ATTEMPTS,
+  });
 }

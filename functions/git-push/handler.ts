@@ -3,7 +3,7 @@ import type { FunctionContext } from '../compose.ts';
 import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../shared/adapters/topology.ts';
 import { createGitProvider, handleGitPush, parseGitPushMessage } from '../../shared/gitops/index.ts';
 import { rejectEvent } from '../../shared/core/run-operation.ts';
-import { decodePubSubJson } from '../pubsub-json.ts';
+import { decodePubSubJson, deliveryAttempt } from '../pubsub-json.ts';
 
 /** Handles one CloudEvent; throws only for failures Pub/Sub should retry. */
 export async function gitPushHandler(ctx: FunctionContext, event: { id?: string; type?: string; data?: unknown }): Promise<void> {
@@ -36,7 +36,3 @@ function gitProvider(ctx: FunctionContext) {
 }
 
 /** Pub/Sub's delivery attempt, as push subscriptions with dead-lettering report it. */
-function deliveryAttempt(event: { data?: unknown }): number {
-  const attempt = (event.data as { deliveryAttempt?: unknown } | undefined)?.deliveryAttempt;
-  return typeof attempt === 'number' ? attempt : 1;
-}

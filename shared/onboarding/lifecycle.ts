@@ -22,7 +22,12 @@ const MARKER_TTL_MS = 7 * 24 * 3600 * 1000;
 export type LifecycleContext = RunnerContext & OnboardContext;
 
 /** Handles one audit-log entry (already decoded from its transport); throws only for what Pub/Sub should redeliver. */
-export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unknown, messageId: string): Promise<OperationRecord> {
+export async function handleClusterAuditEntry(
+  ctx: LifecycleContext,
+  entry: unknown,
+  messageId: string,
+  options: { finalAttempt?: boolean } = {},
+): Promise<OperationRecord> {
   const parsed = parseClusterAuditEntry(entry);
   if (!parsed.ok)
     return rejectEvent(
@@ -51,24 +56,33 @@ export async function handleClusterAuditEntry(ctx: LifecycleContext, entry: unkn
     region: regionOf(event.location),
     marker: { key: `audit:${event.operationId}:${event.phase}`, ttlMs: MARKER_TTL_MS },
     lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 30_000 },
+    finalAttempt: options.finalAttempt ?? false,
   };
   const ran = await runOperation(ctx, spec, ({ op }) => converge(ctx, op, event), {
-    onFailure: (error, { op }) => markOnboardingFailed(ctx, ref, error, op.id),
+    // A creation whose onboarding gives up leaves a failed record even when it failed before writing
+    // one (the cluster read itself failed): the tick's adoption retries what has a record.
+    onFailure: (error, { op }) =>
+      markOnboardingFailed(ctx, ref, error, op.id, event.action === 'create' ? regionOf(event.location) : undefined),
   });
   return ran.record;
 }
 
-/** A failed run leaves the cluster's record saying why, instead of in the phase the run had reached. */
+/**
+ * A failed run leaves the cluster's record saying why, instead of in the phase the run had reached;
+ * with `regionForNew`, a cluster with no record yet gets a failed one.
+ */
 export async function markOnboardingFailed(
   ctx: Pick<LifecycleContext, 'store' | 'clock'>,
   ref: { projectId: string; location: string; name: string },
   error: unknown,
   operationId: string,
+  regionForNew?: string,
 ): Promise<void> {
   const record = await readClusterRecord(ctx.store, ref);
-  if (record?.phase !== 'onboarding') return;
   const reason = error instanceof Error ? error.message : String(error);
-  await writeClusterRecord(ctx.store, { ...record, phase: 'failed', reason, updatedAt: ctx.clock.now().toISOString(), operationId });
+  const failed = { phase: 'failed' as const, reason, updatedAt: ctx.clock.now().toISOString(), operationId };
+  if (record?.phase === 'onboarding') await writeClusterRecord(ctx.store, { ...record, ...failed });
+  else if (!record && regionForNew !== undefined) await writeClusterRecord(ctx.store, { ...ref, region: regionForNew, ...failed });
 }
 
 const KIND = 'cluster-lifecycle';

@@ -61,6 +61,20 @@ describe('adoption by the tick', () => {
     expect(await adoptClusters(fleet.ctx, fleet.config())).toEqual([]);
   });
 
+  it('a creation whose cluster read failed on the final delivery leaves a failed record, which the tick then onboards', async () => {
+    const fleet = memoryFleet({ mcs: 'auto' });
+    await fleet.addCluster(TOKYO);
+    fleet.container.fail('getCluster', httpError(429, 'quota exceeded'), 1);
+    const last = await handleClusterAuditEntry(fleet.ctx, lastEntry(fleet), 'msg-final', { finalAttempt: true });
+    expect(last).toMatchObject({ result: 'failed', reason: 'quota exceeded' });
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'failed', reason: 'quota exceeded', region: TOKYO.region });
+    fleet.clock.advance(RETRY_FAILED_AFTER_MS);
+    const [adopted] = await adoptClusters(fleet.ctx, fleet.config());
+    expect(adopted).toMatchObject({ kind: 'cluster-adopt', result: 'succeeded' });
+    expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
+    expect(isTokyoMember(fleet)).toBe(true);
+  });
+
   it('a failed adoption leaves the record failed and is tried again after the retry delay', async () => {
     const fleet = memoryFleet({ mcs: 'auto' });
     await fleet.addCluster(TOKYO);
