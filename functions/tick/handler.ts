@@ -1,5 +1,6 @@
 /**
- * The tick (Cloud Scheduler, every minute): timed, level-based work. It re-applies member objects
+ * The tick (Cloud Scheduler, every minute): timed, level-based work. It finishes onboardings whose
+ * audit entry was lost (adoption: failed or stalled ones), re-applies member objects
  * of onboarded clusters (an application Service deployed after onboarding gets exported), brings
  * the mesh's remote secrets to every pair of mesh clusters (clusters that onboarded together
  * exchange them, tokens are renewed at half their lifetime, secrets of clusters that left go), and
@@ -8,6 +9,7 @@
  */
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
+import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 
@@ -26,8 +28,12 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
   };
   const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {
-    const changed = await reconcileFleet(ctx.fleet, op, await ctx.fleet.config(), { leaseWaitMs: 0 });
-    return { result: 'succeeded', reason: changed.length > 0 ? changed.join('; ') : NOTHING_TO_CHANGE };
+    const config = await ctx.fleet.config();
+    // Onboardings whose audit entry was lost are finished first, each as its own operation.
+    const adopted = (await adoptClusters(ctx.fleet, config)).map((r) => `${r.subject}: ${r.result}`);
+    const changed = await reconcileFleet(ctx.fleet, op, config, { leaseWaitMs: 0 });
+    const all = [...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []), ...changed];
+    return { result: 'succeeded', reason: all.length > 0 ? all.join('; ') : NOTHING_TO_CHANGE };
   });
   return ran.record;
 }

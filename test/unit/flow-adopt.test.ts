@@ -4,6 +4,8 @@
  * in-memory fleet, and asserts the cluster record, the membership and the route.
  */
 import { describe, expect, it } from 'vitest';
+import type { FunctionContext } from '../../functions/compose.ts';
+import { tickHandler } from '../../functions/tick/handler.ts';
 import { adoptClusters, adoptionCandidates, RETRY_FAILED_AFTER_MS, STALLED_AFTER_MS } from '../../shared/onboarding/adopt.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import type { ClusterRecord } from '../../shared/state/cluster-records.ts';
@@ -73,6 +75,19 @@ describe('adoption by the tick', () => {
     expect(adopted).toMatchObject({ kind: 'cluster-adopt', result: 'succeeded' });
     expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
     expect(isTokyoMember(fleet)).toBe(true);
+  });
+
+  it('the tick runs the adoption: its reason names the adopted cluster, and the cluster serves', async () => {
+    const fleet = memoryFleet({ mcs: 'auto' });
+    await fleet.addCluster(TOKYO);
+    fleet.container.fail('getCluster', httpError(429, 'quota exceeded'), 1);
+    await handleClusterAuditEntry(fleet.ctx, lastEntry(fleet), 'msg-final', { finalAttempt: true });
+    fleet.clock.advance(RETRY_FAILED_AFTER_MS);
+    const tick = await tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, 'tick-1');
+    expect(tick.result).toBe('succeeded');
+    expect(tick.reason).toContain(`adopted ${fleet.project}/${TOKYO.location}/${TOKYO.name}: succeeded`);
+    expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
+    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50 } });
   });
 
   it('a failed adoption leaves the record failed and is tried again after the retry delay', async () => {
