@@ -67,12 +67,13 @@ resource "google_project_iam_custom_role" "deployer" {
 }
 
 locals {
+  # The tick is a writer: it finishes onboardings whose audit entry was lost (adoption).
   fleet_role = {
     cluster_lifecycle = google_project_iam_custom_role.fleet_writer.name
     services          = google_project_iam_custom_role.fleet_writer.name
     health_alerts     = google_project_iam_custom_role.fleet_reader.name
     git_push          = google_project_iam_custom_role.fleet_reader.name
-    tick              = google_project_iam_custom_role.fleet_reader.name
+    tick              = google_project_iam_custom_role.fleet_writer.name
   }
   project_grants = merge(
     # fleetpilot's state: operation records, leases, drain facts, revisions, API tokens.
