@@ -111,6 +111,8 @@ export function parseIncidentNotification(payload: unknown): IncidentParseResult
     };
   }
   const i = parsed.data;
+  // The id keys the incident's fact in a Firestore map, where names of the form __…__ are reserved.
+  if (/^__.*__$/s.test(i.incident_id)) return { ok: false, reason: `incident_id ${quote(i.incident_id)} is a reserved name (__…__)` };
   const state = i.state.toLowerCase();
   if (state !== 'open' && state !== 'closed') return { ok: false, reason: `incident ${i.incident_id} has unknown state ${quote(i.state)}` };
   const startedAt = epochSeconds(i.started_at, 'started_at');

@@ -131,6 +131,9 @@ describe('parseIncidentNotification', () => {
     ['a missing incident id', notification({ incident_id: undefined }), /no incident_id/],
     ['an empty incident id', notification({ incident_id: '' }), /no incident_id/],
     ['a blank incident id', notification({ incident_id: '  ' }), /incident\.incident_id/],
+    // The id keys a map in the facts document; Firestore refuses map keys of the form __…__.
+    ['a reserved incident id', notification({ incident_id: '__name__' }), /incident_id "__name__" is a reserved name/],
+    ['a reserved incident id with spaces', notification({ incident_id: ' __proto__ ' }), /incident_id "__proto__" is a reserved name/],
     ['labels that are not an object', notification({ resource: { type: 'x', labels: 'asia' } }), /incident\.resource\.labels/],
     ['version 1.1', notification({}, '1.1'), /unknown notification version "1\.1"/],
     ['no version', { incident: notification().incident }, /unknown notification version \(missing\)/],
