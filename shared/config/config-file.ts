@@ -14,8 +14,38 @@ import { parseFleetConfig, type FleetConfig } from './fleet-config.ts';
  */
 export const MAX_YAML_ALIAS_COUNT = 100;
 
+/**
+ * The largest configuration accepted, in UTF-8 bytes: far above any real fleet's, and small enough
+ * that the text fits in the Firestore revision document that keeps it (1 MiB at most).
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** The deepest nesting of flow collections (`[`, `{`) accepted; the parser recurses once per level. */
+export const MAX_YAML_FLOW_DEPTH = 64;
+
+/** The deepest nesting of `[` and `{` outside quotes and comments (a bound, not a parse). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote: string | undefined;
+  let comment = false;
+  for (const ch of text) {
+    if (comment) comment = ch !== '\n';
+    else if (quote) quote = ch === quote ? undefined : quote;
+    else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#') comment = true;
+    else if (ch === '[' || ch === '{') max = Math.max(max, ++depth);
+    else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return max;
+}
+
 /** Parses YAML text into a validated configuration, or throws one error listing every problem. */
 export function parseFleetConfigYaml(text: string, file: string): FleetConfig {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES)
+    throw new TerminalError(`invalid fleet configuration: ${file} is ${bytes} bytes; at most ${MAX_CONFIG_BYTES} are accepted`);
+  if (flowDepth(text) > MAX_YAML_FLOW_DEPTH)
+    throw new TerminalError(`invalid fleet configuration YAML:\n  - ${file}: collections nested more than ${MAX_YAML_FLOW_DEPTH} deep`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
