@@ -19,6 +19,7 @@ import { sendGithubPush } from './github-push.ts';
 import { chatOpsDemo } from './ops-demo.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { startSandboxGateway } from './gateway.ts';
+import { showMeshConvergence } from './mesh-demo.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 // No GCE metadata server exists here; without this the auth library probes for one and warns.
@@ -86,11 +87,19 @@ async function main(): Promise<void> {
       { timeoutMs: 60_000, what: 'both onboarding operations to finish' },
     );
     printOnboarding(operations, demoStarted, route);
+    const print = (line: string) => process.stdout.write(line + '\n');
+    const onboardedAt =
+      operations
+        .map((o) => o.finishedAt ?? '')
+        .sort()
+        .at(-1) ?? new Date().toISOString();
+    await timed(log, 'mesh: wait for the tick to wire Tokyo and Osaka both ways', () =>
+      showMeshConvergence({ adapters: sandbox.adapters, token: sandbox.token, onboardedAt, since: demoStarted, print }),
+    );
     const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () =>
       startSandboxGateway(sandbox, log, 8690),
     );
     stopGateway = () => gateway.stop();
-    const print = (line: string) => process.stdout.write(line + '\n');
     process.stdout.write(`\nFailover drill (Gateway at ${gateway.url}, Host: store.example.com):\n`);
     const drill = await runFailoverDrill({
       adapters: sandbox.adapters,
@@ -210,6 +219,7 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     `  kubectl --kubeconfig ${kc} --context mc-gw-config-cluster get crd httproutes.gateway.networking.k8s.io`,
     `  kubectl --kubeconfig ${kc} --context mc-gw-tokyo -n store get services,serviceexports,serviceimports`,
     `  kubectl --kubeconfig ${kc} --context mc-gw-config-cluster -n store get httproute store -o yaml`,
+    `  kubectl --kubeconfig ${kc} --context mc-gw-tokyo -n istio-system get secrets   (and --context mc-gw-osaka: remote secrets both ways)`,
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/-/clusters`,
     `  curl -s -H "${token}" ${sandbox.doubleUrl}/v1/projects/${sandbox.config.FLEETPILOT_PROJECT_ID}/locations/global/memberships`,
     `  Logs of every process: ${join(sandbox.stateDir, 'logs')}`,
