@@ -86,12 +86,15 @@ export function factRegions(facts: FleetFacts): string[] {
   return [...new Set([...Object.keys(facts.regions), ...Object.keys(facts.base?.regions ?? {})])].sort();
 }
 
-/** The learned stamp for the next fact: never earlier than the last one given out. */
+/** The learned stamp for the next fact: never earlier than the last one given out, always after the folded history. */
 function nextLearned(facts: FleetFacts, now: Date): { learnedAt: string; seq: number } {
   const ms = now.getTime();
   if (Number.isNaN(ms)) throw new RangeError('merge: now is not a valid time');
   const last = facts.learnedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(facts.learnedAt);
-  return { learnedAt: new Date(Math.max(ms, last)).toISOString(), seq: facts.seq + 1 };
+  // After the folded history too: the replay starts after the base, so a fact learned at or before
+  // it (an instance whose clock is far behind) would never be replayed.
+  const folded = facts.base ? Date.parse(facts.base.at) + 1 : Number.NEGATIVE_INFINITY;
+  return { learnedAt: new Date(Math.max(ms, last, folded)).toISOString(), seq: facts.seq + 1 };
 }
 
 function withRegion(facts: FleetFacts, region: string, rf: RegionFacts, stamp: { learnedAt: string; seq: number }): FleetFacts {

@@ -81,6 +81,12 @@ describe('mergeIncident', () => {
     expect(second).toMatchObject({ seq: 2, learnedAt: iso(5) });
   });
 
+  it('learns a fact after the folded history, even from an instance whose clock is far behind', () => {
+    const base = { at: iso(60), regions: {}, refusals: [], foldedManual: {}, foldedIncidents: {} };
+    const { facts } = mergeIncident({ ...NO_FACTS, base }, incident('open', 0, undefined, 'late'), OSAKA, at(10));
+    expect(facts.regions[OSAKA]!.incidents['late']).toMatchObject({ learnedAt: new Date(at(60).getTime() + 1).toISOString(), seq: 1 });
+  });
+
   it('stores odd incident ids as plain keys', () => {
     const { facts } = mergeIncident(NO_FACTS, incident('open', 0, undefined, '__proto__'), OSAKA, at(0));
     expect(Object.keys(facts.regions[OSAKA]!.incidents)).toEqual(['__proto__']);

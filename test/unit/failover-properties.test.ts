@@ -223,8 +223,8 @@ describe('drain model properties', () => {
         for (const d of arrivals) {
           full = apply(full, d).facts;
           compact = apply(compact, d).facts;
-          // Compaction runs at a render, with a cutoff before the render's time.
-          while (sorted.length > 0 && sorted[0]! <= d.learned) {
+          // Its cutoff lies before the render (an hour before, in production), so before anything learned later.
+          while (sorted.length > 0 && sorted[0]! < d.learned) {
             const cutoff = sorted.shift()!;
             compact = compactFacts({
               facts: compact,
