@@ -163,9 +163,18 @@ describe('the built artifact (dist/) on the sandbox', () => {
     const restored = await commitWeights(50, 50);
     expect((await push(restored.commit, restored.before)).status).toBe(202);
     await waitWeights(50, 50);
-    const ops = ((await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[]).filter(
-      (o) => o.kind === 'git-push' && o.trigger.commit === changed.commit,
+    // The tick also renders the applied revision, so the weights can move before the push's own run ends:
+    // wait for that run to finish (it may wait on the route lease) rather than read it mid-flight.
+    const ops = await pollUntil(
+      async () => {
+        const all = ((await adapters.store.list(OPERATIONS)) as unknown as OperationRecord[]).filter(
+          (o) => o.kind === 'git-push' && o.trigger.commit === changed.commit,
+        );
+        return all.some((o) => o.result === 'succeeded') && all.every((o) => o.finishedAt) ? all : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: `the finished git-push operation of ${changed.commit}` },
     );
-    expect(ops).toEqual([expect.objectContaining({ principal: 'git:sre', result: 'succeeded' })]);
+    // A transient failure is redelivered (a `retrying` record, then the run that ended); nothing else is allowed.
+    expect(ops.filter((o) => o.result !== 'retrying')).toEqual([expect.objectContaining({ principal: 'git:sre', result: 'succeeded' })]);
   });
 });
