@@ -6,7 +6,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { RequestError, type RequestProblem } from '../shared/core/errors.ts';
+import { isRetryable, RequestError, type RequestProblem } from '../shared/core/errors.ts';
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
@@ -89,8 +89,21 @@ export function toErrorResponse(error: unknown): {
       internal: false,
     };
   }
+  if (isRetryable(error)) {
+    // A backend that is down or throttling (Firestore, a cluster, a Google API) is worth retrying:
+    // say so, with a hint, instead of a 500 the caller cannot tell from a bug. Still logged as internal.
+    return {
+      status: 503,
+      body: { code: 'unavailable', message: 'a backend fleetpilot depends on is unavailable or overloaded; retry shortly' },
+      internal: true,
+      headers: { 'Retry-After': String(TRANSIENT_RETRY_AFTER_S) },
+    };
+  }
   return { status: 500, body: { code: 'internal', message: 'internal error' }, internal: true };
 }
+
+/** Seconds a caller is asked to wait after a transient backend failure. */
+const TRANSIENT_RETRY_AFTER_S = 5;
 
 /** `commits.0.added` style path; `(root)` for the whole value. */
 export function issuePath(path: readonly PropertyKey[]): string {

@@ -162,6 +162,22 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, null]);
     expect(await t.drained()).toEqual([TOKYO]);
   });
+
+  it('a backend that is down answers 503 with Retry-After, and the retry acts', async () => {
+    const t = await apiTestApp();
+    t.fleet.container.fail('getCluster', Object.assign(new Error('The service is currently unavailable'), { code: 14 }), 1);
+    const headers = { 'idempotency-key': 'retry-after-outage' };
+    const failed = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON }, headers });
+    expect([failed.status, failed.headers.get('retry-after'), ((await failed.json()) as { code: string }).code]).toEqual([
+      503,
+      '5',
+      'unavailable',
+    ]);
+    expect(await t.drained()).toEqual([]);
+    const retry = await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON }, headers });
+    expect(retry.status).toBe(200);
+    expect(await t.drained()).toEqual([TOKYO]);
+  });
 });
 
 describe('Idempotency-Key', () => {

@@ -90,6 +90,7 @@ describe('toErrorResponse', () => {
       400,
       { code: 'invalid_argument', details: { issues: [{ path: 'a.b' }] } },
     ],
+    ['a transient backend failure', Object.assign(new Error('secret stuff'), { code: 14 }), 503, { code: 'unavailable' }],
     ['anything else', new Error('secret stuff'), 500, { code: 'internal', message: 'internal error' }],
   ])('%s', (_name, error, status, body) => {
     const mapped = toErrorResponse(error);
