@@ -3,6 +3,7 @@
  * secret exactly as GitHub signs it (HMAC-SHA256 of the raw body).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { CONFIG_PATH, SANDBOX_REPOSITORY } from './gitops-repo.ts';
 
 /** What the sandbox's webhook receiver answered. */
 export interface WebhookAnswer {
@@ -10,8 +11,8 @@ export interface WebhookAnswer {
   body: Record<string, unknown>;
 }
 
-/** Posts a signed push event. */
-export async function sendGithubPush(opts: {
+/** One push event, as GitHub describes it. */
+export interface GithubPush {
   url: string;
   secret: string;
   repository: string;
@@ -23,7 +24,33 @@ export async function sendGithubPush(opts: {
   deliveryId?: string;
   /** A force-push (the branch was rewritten or moved back); GitHub then says `forced: true`. */
   forced?: boolean;
-}): Promise<WebhookAnswer> {
+}
+
+/**
+ * The usual push: a commit to the sandbox repository's `main` that changes the fleet configuration,
+ * sent to the receiver at `servicesUrl`. `extra` overrides any field (another branch, file, secret…).
+ */
+export function sendConfigPush(
+  servicesUrl: string,
+  secret: string,
+  change: { commit: string; before: string },
+  pusher: string,
+  extra: Partial<GithubPush> = {},
+): Promise<WebhookAnswer> {
+  return sendGithubPush({
+    url: `${servicesUrl}/webhooks/github`,
+    secret,
+    repository: SANDBOX_REPOSITORY,
+    branch: 'main',
+    files: [CONFIG_PATH],
+    pusher,
+    ...change,
+    ...extra,
+  });
+}
+
+/** Posts a signed push event. */
+export async function sendGithubPush(opts: GithubPush): Promise<WebhookAnswer> {
   const body = JSON.stringify({
     ref: `refs/heads/${opts.branch}`,
     before: opts.before,

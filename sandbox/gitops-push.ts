@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { commitConfigChange, CONFIG_PATH, SANDBOX_REPOSITORY, setRegionWeights } from './gitops-repo.ts';
-import { sendGithubPush } from './github-push.ts';
+import { commitConfigChange, setRegionWeights } from './gitops-repo.ts';
+import { sendConfigPush } from './github-push.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -39,16 +39,7 @@ async function main(): Promise<void> {
     .join(', ')}`;
   const { commit, before } = await commitConfigChange(repoDir, message, setRegionWeights(weights));
   out(`committed ${commit.slice(0, 12)} to ${repoDir}: ${message}`);
-  const answer = await sendGithubPush({
-    url: `${url}/webhooks/github`,
-    secret,
-    repository: SANDBOX_REPOSITORY,
-    branch: 'main',
-    commit,
-    before,
-    files: [CONFIG_PATH],
-    pusher: process.env.USER ?? 'platform-team',
-  });
+  const answer = await sendConfigPush(url, secret, { commit, before }, process.env.USER ?? 'platform-team');
   out(`webhook answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   out(
     'watch the route: kubectl --kubeconfig .cache/sandbox/main/kubeconfig --context mc-gw-config-cluster -n store get httproute store -o yaml',

@@ -14,8 +14,8 @@ import type { OperationRecord } from '../shared/state/operations.ts';
 import { timed } from './progress.ts';
 import { pollUntil } from '../shared/core/retry.ts';
 import { sendTraffic } from './data-plane/traffic.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from './gitops-repo.ts';
-import { sendGithubPush } from './github-push.ts';
+import { commitConfigChange, setRegionWeights } from './gitops-repo.ts';
+import { sendConfigPush } from './github-push.ts';
 import { chatOpsDemo } from './ops-demo.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { startSandboxGateway } from './gateway.ts';
@@ -153,16 +153,7 @@ async function gitopsChange(sandbox: SandboxInfra, fleetpilot: Fleetpilot, gatew
     'store: shift baseline weights to 80/20',
     setRegionWeights({ 'asia-northeast1': 80, 'asia-northeast2': 20 }),
   );
-  const answer = await sendGithubPush({
-    url: `${fleetpilot.servicesUrl}/webhooks/github`,
-    secret: gitops.webhookSecret,
-    repository: SANDBOX_REPOSITORY,
-    branch: 'main',
-    commit,
-    before,
-    files: [CONFIG_PATH],
-    pusher: 'platform-team',
-  });
+  const answer = await sendConfigPush(fleetpilot.servicesUrl, gitops.webhookSecret, { commit, before }, 'platform-team');
   const route = await pollUntil(
     async () => {
       const r = await readStoreRoute(sandbox.adapters, sandbox.token);

@@ -15,8 +15,8 @@ import { pollUntil } from '../../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
 import { startBuiltServices, type ArtifactProcess } from '../../sandbox/built-artifact.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
-import { sendGithubPush } from '../../sandbox/github-push.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, setRegionWeights } from '../../sandbox/gitops-repo.ts';
+import { sendConfigPush } from '../../sandbox/github-push.ts';
+import { commitConfigChange, setRegionWeights } from '../../sandbox/gitops-repo.ts';
 import { startFunctions } from '../../sandbox/local-functions.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { auditEntries } from '../support/fleet-fixtures.ts';
@@ -134,16 +134,7 @@ describe('the built artifact (dist/) on the sandbox', () => {
   it('gitPush: a signed push to the built service reaches the built function, which applies the new weights', async () => {
     const gitops = sandboxInfo().gitops;
     const push = (commit: string, before: string, url = services!.url, secret = webhookSecret) =>
-      sendGithubPush({
-        url: `${url}/webhooks/github`,
-        secret,
-        repository: SANDBOX_REPOSITORY,
-        branch: 'main',
-        commit,
-        before,
-        files: [CONFIG_PATH],
-        pusher: 'sre',
-      });
+      sendConfigPush(url, secret, { commit, before }, 'sre');
     const commitWeights = (tokyo: number, osaka: number) =>
       commitConfigChange(
         gitops.repoDir,

@@ -9,8 +9,8 @@ import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
-import { CONFIG_PATH, SANDBOX_REPOSITORY, commitConfigChange, moveBranch, setRegionWeights } from '../../sandbox/gitops-repo.ts';
-import { sendGithubPush } from '../../sandbox/github-push.ts';
+import { CONFIG_PATH, commitConfigChange, moveBranch, setRegionWeights } from '../../sandbox/gitops-repo.ts';
+import { sendConfigPush } from '../../sandbox/github-push.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
@@ -26,19 +26,7 @@ describe('GitOps: configuration from Git pushes (sandbox end to end)', () => {
     commit: string,
     before: string,
     extra: { files?: string[]; branch?: string; deliveryId?: string; secret?: string; forced?: boolean } = {},
-  ) =>
-    sendGithubPush({
-      url: `${gitops().servicesUrl}/webhooks/github`,
-      secret: extra.secret ?? gitops().webhookSecret,
-      repository: SANDBOX_REPOSITORY,
-      branch: extra.branch ?? 'main',
-      commit,
-      before,
-      files: extra.files ?? [CONFIG_PATH],
-      pusher: 'sre',
-      ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
-      ...(extra.forced ? { forced: true } : {}),
-    });
+  ) => sendConfigPush(gitops().servicesUrl, gitops().webhookSecret, { commit, before }, 'sre', extra);
   const commitWeights = (tokyo: number, osaka: number, date?: Date) =>
     commitConfigChange(
       gitops().repoDir,
