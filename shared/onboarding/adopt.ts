@@ -2,8 +2,10 @@
  * Adoption: the level-based half of onboarding. Audit-log entries are only nudges; when one is lost
  * — dead-lettered because the Hub or Container API failed for longer than its redeliveries — the
  * tick finishes the job. A running cluster that matches the policy is onboarded again, as its own
- * operation, when its onboarding failed (a few minutes after the failure, so a permanent failure is
- * retried at that pace, not every minute) or stalled (a run that died mid-way).
+ * operation, when its onboarding failed (once its record's retry time has come: soon after a
+ * transient failure, a few minutes after a terminal one, see failed.ts) or stalled (a run that died
+ * mid-way). An adoption that fails, transiently or not, leaves the record failed with its own retry
+ * time: a record left `onboarding` would wait for the stalled delay.
  *
  * Clusters fleetpilot has no record of are left alone: they are either being created (their audit
  * entries are on the way) or predate fleetpilot, and bringing those in is an operator's decision
@@ -15,12 +17,11 @@ import { runOperation } from '../core/run-operation.ts';
 import { regionOf } from '../routing/index.ts';
 import { clusterRecordId, listClusterRecords, recordKind, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecord } from '../state/operations.ts';
-import { markOnboardingFailed, type LifecycleContext } from './lifecycle.ts';
+import { markOnboardingFailed, retryDueAt } from './failed.ts';
+import type { LifecycleContext } from './lifecycle.ts';
 import { onboard } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';
 
-/** A failed onboarding is tried again by the tick this long after it failed. */
-export const RETRY_FAILED_AFTER_MS = 2 * 60_000;
 /** An onboarding not updated for this long died mid-way (its cluster lease lasts two minutes). */
 export const STALLED_AFTER_MS = 5 * 60_000;
 
@@ -30,7 +31,7 @@ export interface AdoptionCandidate {
   why: string;
 }
 
-/** Pure: the running, eligible clusters whose onboarding failed or stalled long enough ago. */
+/** Pure: the running, eligible clusters whose failed onboarding is due for a retry, or whose onboarding stalled. */
 export function adoptionCandidates(clusters: ClusterInfo[], records: ClusterRecord[], config: FleetConfig, now: Date): AdoptionCandidate[] {
   const byId = new Map(records.filter((r) => recordKind(r) === 'gke').map((r) => [clusterRecordId(r), r]));
   const age = (r: ClusterRecord) => now.getTime() - Date.parse(r.updatedAt);
@@ -39,7 +40,7 @@ export function adoptionCandidates(clusters: ClusterInfo[], records: ClusterReco
     if (cluster.status !== 'RUNNING' || !evaluatePolicy(cluster, config).eligible) continue;
     const record = byId.get(clusterRecordId(cluster));
     const why =
-      record?.phase === 'failed' && age(record) >= RETRY_FAILED_AFTER_MS
+      record?.phase === 'failed' && now.getTime() >= retryDueAt(record)
         ? `its onboarding failed at ${record.updatedAt}: ${record.reason ?? 'unknown'}`
         : record?.phase === 'onboarding' && age(record) >= STALLED_AFTER_MS
           ? `its onboarding stalled since ${record.updatedAt}`
@@ -51,7 +52,8 @@ export function adoptionCandidates(clusters: ClusterInfo[], records: ClusterReco
 
 /**
  * Onboards every candidate, one operation each, under the cluster's lease without waiting (a
- * lifecycle run holding it is already converging). Never throws for a cluster: the next tick retries.
+ * lifecycle run holding it is already converging). Never throws for a cluster: a failed run marks
+ * the record failed with its retry time, and a later tick retries.
  */
 export async function adoptClusters(ctx: LifecycleContext, config: FleetConfig): Promise<OperationRecord[]> {
   const [clusters, records] = await Promise.all([ctx.container.listClusters(), listClusterRecords(ctx.store)]);
@@ -68,15 +70,17 @@ export async function adoptClusters(ctx: LifecycleContext, config: FleetConfig):
       region: regionOf(cluster.location),
       lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 0 },
     };
-    const { record } = await runOperation(
-      ctx,
-      spec,
-      async ({ op }) => {
+    const { record } = await runOperation(ctx, spec, async ({ op }) => {
+      try {
         await onboard(ctx, op, config, cluster);
-        return { result: 'succeeded' as const, reason: `cluster onboarded by the tick: ${why}` };
-      },
-      { onFailure: (error, { op }) => markOnboardingFailed(ctx, cluster, error, op.id) },
-    );
+      } catch (error) {
+        // A tick's transient failure ends its run as skipped, without the failure hook: the record
+        // must say failed here, or it would stay `onboarding` until the stalled delay.
+        await markOnboardingFailed(ctx, cluster, error, op.id);
+        throw error;
+      }
+      return { result: 'succeeded' as const, reason: `cluster onboarded by the tick: ${why}` };
+    });
     ran.push(record);
   }
   return ran;

@@ -2,7 +2,8 @@
  * Onboarding: clusters join and leave the fleet. The lifecycle flow (audit-log entries), the
  * on-demand steps for GKE and attached clusters, and the member objects the tick re-applies.
  */
-export { RETRY_FAILED_AFTER_MS, STALLED_AFTER_MS, adoptClusters, adoptionCandidates, type AdoptionCandidate } from './adopt.ts';
+export { STALLED_AFTER_MS, adoptClusters, adoptionCandidates, type AdoptionCandidate } from './adopt.ts';
+export { RETRY_FAILED_AFTER_MS, RETRY_TRANSIENT_AFTER_MS, markOnboardingFailed } from './failed.ts';
 export { ATTACHED_MESH_SKIP, attachedCluster, attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
 export { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
 export { handleClusterAuditEntry, type LifecycleContext } from './lifecycle.ts';

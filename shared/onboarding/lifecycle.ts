@@ -8,8 +8,9 @@
 import { rejectEvent, runOperation, type FlowOutcome, type OperationSpec, type RunnerContext } from '../core/run-operation.ts';
 import { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
 import { regionOf } from '../routing/index.ts';
-import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
+import { writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
+import { markOnboardingFailed } from './failed.ts';
 import { offboard } from './offboard.ts';
 import { onboard, type OnboardContext } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';
@@ -65,24 +66,6 @@ export async function handleClusterAuditEntry(
       markOnboardingFailed(ctx, ref, error, op.id, event.action === 'create' ? regionOf(event.location) : undefined),
   });
   return ran.record;
-}
-
-/**
- * A failed run leaves the cluster's record saying why, instead of in the phase the run had reached;
- * with `regionForNew`, a cluster with no record yet gets a failed one.
- */
-export async function markOnboardingFailed(
-  ctx: Pick<LifecycleContext, 'store' | 'clock'>,
-  ref: { projectId: string; location: string; name: string },
-  error: unknown,
-  operationId: string,
-  regionForNew?: string,
-): Promise<void> {
-  const record = await readClusterRecord(ctx.store, ref);
-  const reason = error instanceof Error ? error.message : String(error);
-  const failed = { phase: 'failed' as const, reason, updatedAt: ctx.clock.now().toISOString(), operationId };
-  if (record?.phase === 'onboarding') await writeClusterRecord(ctx.store, { ...record, ...failed });
-  else if (!record && regionForNew !== undefined) await writeClusterRecord(ctx.store, { ...ref, region: regionForNew, ...failed });
 }
 
 const KIND = 'cluster-lifecycle';

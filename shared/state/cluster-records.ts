@@ -38,6 +38,8 @@ export interface ClusterRecord {
   /** Timestamp of the newest lifecycle event applied, to recognise stale events. */
   lastEventAt?: string;
   updatedAt: string;
+  /** A failed onboarding: when the tick's adoption tries it again (absent: two minutes after `updatedAt`). */
+  retryAt?: string;
   operationId?: string;
 }
 

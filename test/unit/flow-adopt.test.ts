@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
-import { adoptClusters, adoptionCandidates, RETRY_FAILED_AFTER_MS, STALLED_AFTER_MS } from '../../shared/onboarding/adopt.ts';
+import { adoptClusters, adoptionCandidates, STALLED_AFTER_MS } from '../../shared/onboarding/adopt.ts';
+import { RETRY_FAILED_AFTER_MS, RETRY_TRANSIENT_AFTER_MS } from '../../shared/onboarding/failed.ts';
 import { handleClusterAuditEntry } from '../../shared/onboarding/lifecycle.ts';
 import type { ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { auditEntry } from '../support/events.ts';
@@ -107,6 +108,32 @@ describe('adoption by the tick', () => {
     expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
   });
 
+  it("a transient failure is retried at the tick's pace: the final delivery and an adoption both fail on an outage, the next adoption onboards", async () => {
+    const fleet = memoryFleet({ mcs: 'auto' });
+    await fleet.addCluster(TOKYO);
+    fleet.container.fail('getCluster', httpError(429, 'quota exceeded'), 1);
+    await handleClusterAuditEntry(fleet.ctx, lastEntry(fleet), 'msg-final', { finalAttempt: true });
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({
+      phase: 'failed',
+      retryAt: new Date(fleet.clock.now().getTime() + RETRY_TRANSIENT_AFTER_MS).toISOString(),
+    });
+    expect(await adoptClusters(fleet.ctx, fleet.config())).toEqual([]);
+    fleet.clock.advance(RETRY_TRANSIENT_AFTER_MS);
+    // The outage is not over: the adoption ends transiently (skipped, as tick work does), and the
+    // record says failed with the next retry, not `onboarding` (which would wait for the stalled delay).
+    fleet.hub.fail('createMembership', httpError(503, 'backend unavailable'), 1);
+    const [skipped] = await adoptClusters(fleet.ctx, fleet.config());
+    expect(skipped).toMatchObject({ kind: 'cluster-adopt', result: 'skipped', reason: 'backend unavailable' });
+    expect(fleet.clusterRecord(TOKYO.name)).toMatchObject({ phase: 'failed', reason: 'backend unavailable', operationId: skipped?.id });
+    expect(await adoptClusters(fleet.ctx, fleet.config())).toEqual([]);
+    fleet.clock.advance(RETRY_TRANSIENT_AFTER_MS);
+    const [done] = await adoptClusters(fleet.ctx, fleet.config());
+    expect(done).toMatchObject({ kind: 'cluster-adopt', result: 'succeeded' });
+    expect(fleet.clusterRecord(TOKYO.name)?.phase).toBe('onboarded');
+    expect(isTokyoMember(fleet)).toBe(true);
+    expect(fleet.route('store')).toMatchObject({ weights: { 'asia-northeast1': 50 } });
+  });
+
   it('chooses only running clusters that match the policy and whose onboarding failed or stalled long enough ago', async () => {
     const fleet = memoryFleet();
     const config = fleet.config();
@@ -135,6 +162,8 @@ describe('adoption by the tick', () => {
     const table: [string, ReturnType<typeof cluster>, ClusterRecord | undefined, boolean][] = [
       ['failed long enough ago', cluster('a'), record('a', 'failed', ago(RETRY_FAILED_AFTER_MS)), true],
       ['failed just now', cluster('b'), record('b', 'failed', ago(1000)), false],
+      ['failed transiently, retry due', cluster('i'), { ...record('i', 'failed', ago(1000)), retryAt: ago(0) }, true],
+      ['failed transiently, retry not yet due', cluster('j'), { ...record('j', 'failed', ago(1000)), retryAt: ago(-1000) }, false],
       ['stalled', cluster('c'), record('c', 'onboarding', ago(STALLED_AFTER_MS)), true],
       ['onboarding now', cluster('d'), record('d', 'onboarding', ago(1000)), false],
       ['onboarded', cluster('e'), record('e', 'onboarded', ago(STALLED_AFTER_MS)), false],
