@@ -3,6 +3,7 @@
  * Connect Gateway (private clusters), always with a Google access token as the bearer.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { keepAliveAgentFor } from './kube-agents.ts';
 
 /** Where and how to reach one cluster. */
 export interface ClusterAccess {
@@ -21,7 +22,7 @@ export interface ClusterAccess {
  * verify; client-node uses an http agent only when `skipTLSVerify` says so.
  */
 export function kubeConfigFor(access: ClusterAccess): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new KeepAliveKubeConfig(access);
   kc.loadFromOptions({
     clusters: [
       {
@@ -36,6 +37,22 @@ export function kubeConfigFor(access: ClusterAccess): KubeConfig {
     currentContext: access.name,
   });
   return kc;
+}
+
+/**
+ * client-node builds a new agent, so a new TLS connection, for every request; each cluster's
+ * requests share one keep-alive agent instead. The token travels in a header, so one agent serves
+ * every token for the same server and CA.
+ */
+class KeepAliveKubeConfig extends KubeConfig {
+  constructor(private readonly access: ClusterAccess) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setAgent(keepAliveAgentFor(this.access.server, this.access.caPem));
+  }
 }
 
 /** `https://ENDPOINT` for a cluster endpoint that may carry a port. */

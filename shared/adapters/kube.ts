@@ -1,6 +1,7 @@
 /**
  * Kubernetes adapter on @kubernetes/client-node. Every write names its patch type: server-side
- * apply with a fixed field manager (skipped when a dry run shows nothing would change), or a JSON
+ * apply with a fixed field manager (skipped when a dry run, or the caller's cheap comparison with
+ * the object it read, shows nothing would change), or a JSON
  * merge patch. A 404 on delete is success; optimistic-concurrency conflicts are retried by re-reading.
  */
 import {
@@ -30,6 +31,18 @@ export interface WriteResult<T extends KubernetesObject = KubernetesObject> {
   object: T;
 }
 
+/** What a caller that already read the object tells {@link KubeAdapter.apply}. */
+export interface ApplyOptions<T extends KubernetesObject> {
+  /** The live object as the caller read it (`null`: absent); the adapter then does not read it again. */
+  live?: T | null;
+  /**
+   * A cheap comparison of `desired` with `live`: true when applying would change nothing, and then
+   * no request is made. When false the object is applied without a dry run, and reported changed
+   * only if the server changed it (a no-op apply keeps the resourceVersion).
+   */
+  same?: (live: T) => boolean;
+}
+
 /** The Kubernetes operations fleetpilot needs. */
 export interface KubeAdapter {
   get<T extends KubernetesObject = KubernetesObject>(ref: ObjectRef): Promise<T | null>;
@@ -40,7 +53,7 @@ export interface KubeAdapter {
     labelSelector?: string,
   ): Promise<T[]>;
   /** Server-side apply as the field manager; no write when the result would equal the live object. */
-  apply<T extends KubernetesObject>(desired: T): Promise<WriteResult<T>>;
+  apply<T extends KubernetesObject>(desired: T, options?: ApplyOptions<T>): Promise<WriteResult<T>>;
   /** JSON merge patch. */
   mergePatch<T extends KubernetesObject = KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T>;
   /** Read–modify–write with resourceVersion; re-reads and retries on 409 Conflict. */
@@ -92,9 +105,13 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
       const result = await api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
       return result.items as never;
     },
-    async apply(desired) {
-      const ref = refOf(desired);
-      const live = await get<typeof desired>(ref);
+    async apply(desired, options = {}) {
+      const live = options.live !== undefined ? options.live : await get<typeof desired>(refOf(desired));
+      if (live && options.same) {
+        if (options.same(live)) return { changed: false, object: live };
+        const written = await ssa(desired, false);
+        return { changed: written.metadata?.resourceVersion !== live.metadata?.resourceVersion, object: written };
+      }
       if (live) {
         const preview = await ssa(desired, true);
         if (isDeepStrictEqual(comparable(preview), comparable(live))) return { changed: false, object: live };
