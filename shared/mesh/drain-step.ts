@@ -1,41 +1,66 @@
 /**
  * Mesh side of a drain: every onboarded cluster gets the DestinationRules rendered for the current
  * drains, so no locality sends mesh traffic to a drained region. Level-based: unchanged rules are
- * not written.
+ * not written. It runs after the Gateway's routes are written (what failover time is measured on),
+ * all clusters at once.
  */
+import type { ClusterInfo } from '../adapters/container.ts';
+import { refOf, type KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { renderDrainedDestinationRule } from './render.ts';
-import type { RoutingObservation } from '../routing/index.ts';
+import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
+import { mapBounded, type RoutingObservation } from '../routing/index.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
 import { MESH_STEPS } from './steps.ts';
 
-/** Applies drain-aware DestinationRules in every serving cluster. */
+/** DestinationRules written at once, over every cluster. */
+export const MESH_WRITE_CONCURRENCY = 16;
+
+/**
+ * Applies drain-aware DestinationRules in every serving cluster. `clusters` is the Container list
+ * the render already read (so the clusters are not read again); without it each is read.
+ */
 export async function applyMeshDrains(
   deps: Needs<'container' | 'kubeFor'>,
   op: OperationRecorder,
   config: FleetConfig,
   observed: RoutingObservation,
   drained: ReadonlySet<string>,
+  clusters?: readonly ClusterInfo[],
 ): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const serving = observed.clusters.filter((c) => c.phase === 'serving');
   const regions = serving.map((c) => c.region);
+  const info = async (c: { name: string; location: string }) =>
+    clusters ? clusters.find((i) => i.name === c.name && i.location === c.location) : deps.container.getCluster(c.location, c.name);
   await op.step(
     MESH_STEPS.drainRules,
     async () => {
-      const changed: string[] = [];
+      const kubes = new Map<string, Promise<KubeAdapter | undefined>>();
+      const kubeOf = (c: { name: string; location: string }) => {
+        const key = `${c.location}/${c.name}`;
+        if (!kubes.has(key))
+          kubes.set(
+            key,
+            info(c).then((i) => (i && i.status === 'RUNNING' ? deps.kubeFor(i) : undefined)),
+          );
+        return kubes.get(key)!;
+      };
       // Attached clusters serve routes but are not in the mesh (and not in the Container API).
-      for (const cluster of serving.filter((c) => c.kind !== 'attached')) {
-        const info = await deps.container.getCluster(cluster.location, cluster.name);
-        if (!info || info.status !== 'RUNNING') continue;
-        const kube = await deps.kubeFor(info);
-        for (const svc of config.mesh.services) {
-          if ((await kube.apply(renderDrainedDestinationRule(svc, regions, drained))).changed)
-            changed.push(`${cluster.name}:${svc.namespace}/${svc.name}`);
-        }
-      }
-      return changed;
+      const writes = serving
+        .filter((c) => c.kind !== 'attached')
+        .flatMap((cluster) => config.mesh.services.map((svc) => ({ cluster, rule: renderDrainedDestinationRule(svc, regions, drained) })));
+      const changed = await mapBounded(writes, MESH_WRITE_CONCURRENCY, async ({ cluster, rule }) => {
+        const kube = await kubeOf(cluster);
+        if (!kube) return [];
+        const live = await kube.get(refOf(rule));
+        const result = await kube.apply<DestinationRule>(rule, {
+          live: live as DestinationRule | null,
+          same: (l) => destinationRuleUnchanged(l, rule),
+        });
+        return result.changed ? [`${cluster.name}:${rule.metadata?.namespace}/${rule.metadata?.name}`] : [];
+      });
+      return changed.flat();
     },
     (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already match' }),
   );

@@ -11,6 +11,7 @@ import type {
   V1Secret,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, stringify } from 'yaml';
 import type { MeshServiceConfig } from '../config/fleet-config.ts';
 
@@ -105,6 +106,16 @@ export function renderDrainedDestinationRule(
       trafficPolicy: { ...base.spec.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, distribute } } },
     },
   };
+}
+
+/**
+ * True when applying `desired` over the live DestinationRule would change nothing fleetpilot
+ * renders: the same spec, and every label `desired` sets. Spares the adapter its dry run.
+ */
+export function destinationRuleUnchanged(live: KubernetesObject, desired: DestinationRule): boolean {
+  const labels = live.metadata?.labels ?? {};
+  const labelsHeld = Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
+  return labelsHeld && isDeepStrictEqual((live as { spec?: unknown }).spec, desired.spec);
 }
 
 /** `istio-remote-secret-CLUSTER`. */

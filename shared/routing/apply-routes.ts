@@ -9,7 +9,8 @@ import type { Store } from '../adapters/firestore.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { NO_DRAIN, renderHttpRoute, type DrainOverlay } from './render-route.ts';
-import { describeRouteChange } from './route-diff.ts';
+import { describeRouteChange, routeUnchanged } from './route-diff.ts';
+import { mapBounded } from './bounded.ts';
 import { regionOf } from './names.ts';
 import { renderGateway } from './render-gateway.ts';
 import type { HttpRoute } from './http-route.ts';
@@ -100,7 +101,14 @@ export function routableClusters(
   return clusters;
 }
 
-/** Applies the Gateway (when configured and absent) and every service's HTTPRoute. */
+/** Routes written at once: enough to make a 50-service drain a few round trips, few enough for one API server. */
+export const ROUTE_WRITE_CONCURRENCY = 8;
+
+/**
+ * Applies the Gateway (when configured and absent) and every service's HTTPRoute, up to
+ * {@link ROUTE_WRITE_CONCURRENCY} at once. Each route is read once: a route whose spec already
+ * matches is not written at all, a changed one is applied without a dry run.
+ */
 export async function reconcileRoutes(
   configKube: KubeAdapter,
   config: FleetConfig,
@@ -109,31 +117,32 @@ export async function reconcileRoutes(
 ): Promise<RoutesOutcome> {
   const outcome: RoutesOutcome = { changed: [], explanation: [], problems: [] };
   const gw = config.fleet.gateway;
-  if (gw.create) {
+  const plans = config.services.map((service) => ({ service, plan: renderHttpRoute(service, gw, observed, drain) }));
+  const gateway = async (): Promise<string[]> => {
+    if (!gw.create) return [];
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: gw.namespace, name: gw.name };
-    if (!(await configKube.get(ref))) {
-      await ensureNamespace(configKube, gw.namespace);
-      await configKube.apply(renderGateway(gw));
-      outcome.changed.push(`Gateway ${gw.namespace}/${gw.name} created`);
-    }
-  }
-  for (const service of config.services) {
-    const plan = renderHttpRoute(service, gw, observed, drain);
-    outcome.explanation.push(...plan.explanation.map((line) => `${service.name}: ${line}`));
-    if (plan.problems.length > 0) {
-      // The planner's problems already name their service (see configProblems).
-      outcome.problems.push(...plan.problems);
-      continue;
-    }
-    if (!plan.route) continue;
+    if (await configKube.get(ref)) return [];
+    await ensureNamespace(configKube, gw.namespace);
+    await configKube.apply(renderGateway(gw), { live: null });
+    return [`Gateway ${gw.namespace}/${gw.name} created`];
+  };
+  const route = async ({ service, plan }: (typeof plans)[number]): Promise<string[]> => {
+    if (plan.problems.length > 0 || !plan.route) return [];
+    const desired = plan.route;
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: service.namespace, name: service.name };
     const live = await configKube.get<HttpRoute>(ref);
-    await ensureNamespace(configKube, service.namespace);
-    const result = await configKube.apply(plan.route);
-    if (result.changed)
-      outcome.changed.push(
-        ...describeRouteChange(live, plan.route).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`),
-      );
+    // A live route proves its namespace exists.
+    if (!live) await ensureNamespace(configKube, service.namespace);
+    const result = await configKube.apply(desired, { live, same: (l) => routeUnchanged(l, desired) });
+    if (!result.changed) return [];
+    return describeRouteChange(live, desired).map((line) => `HTTPRoute ${service.namespace}/${service.name}: ${line}`);
+  };
+  const [created, routes] = await Promise.all([gateway(), mapBounded(plans, ROUTE_WRITE_CONCURRENCY, route)]);
+  outcome.changed.push(...created, ...routes.flat());
+  for (const { service, plan } of plans) {
+    outcome.explanation.push(...plan.explanation.map((line) => `${service.name}: ${line}`));
+    // The planner's problems already name their service (see configProblems).
+    outcome.problems.push(...plan.problems);
   }
   return outcome;
 }

@@ -29,6 +29,7 @@ export type { DrainOverlay, GatewayRef, RoutePlan } from './render-route.ts';
 export { describeRouteChange, routeTrafficShares } from './route-diff.ts';
 export { configProblems as routeConfigProblems } from './route-problems.ts';
 export { ROUTE_STEPS } from './steps.ts';
+export { mapBounded } from './bounded.ts';
 export { type RoutesOutcome } from './apply-routes.ts';
 export { configClusterKube } from './config-kube.ts';
 export { type FleetPlan, describeTrafficMoved, planFleet, refusalOf } from './fleet-plan.ts';

@@ -35,6 +35,17 @@ export function describeRouteChange(live: HttpRoute | null, desired: HttpRoute):
 }
 
 /**
+ * True when applying `desired` over `live` would change nothing fleetpilot renders: the specs are
+ * equal once the API server's defaults are applied and `live` carries every label `desired` sets.
+ * The cheap comparison that spares a dry run (see `KubeAdapter.apply`).
+ */
+export function routeUnchanged(live: HttpRoute, desired: HttpRoute): boolean {
+  const labels = live.metadata.labels ?? {};
+  const labelsHeld = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => labels[k] === v);
+  return labelsHeld && describeRouteChange(live, desired).length === 0;
+}
+
+/**
  * Share (0..1) of default-rule traffic each backend of `route` receives, by backend name. Empty when
  * the route has no default rule; every share is 0 when all weights are 0.
  */

@@ -8,4 +8,5 @@ export const ROUTE_STEPS = {
   applyRoutes: 'apply Gateway and HTTPRoutes',
   routeRefused: 'route refused',
   compactFacts: 'fold settled drain facts',
+  renderedAgain: 'render again for runs that handed theirs over',
 } as const;

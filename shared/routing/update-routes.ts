@@ -1,24 +1,21 @@
-/** Re-renders every route from what is observed now, under the config cluster's route lease. */
+/**
+ * Re-renders every route from what is observed now, under the config cluster's route lease. Runs
+ * that find the lease taken hand their render to the holder (see render-lease.ts).
+ */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import {
-  compactStoredFacts,
-  deriveDrains,
-  drainOverlay,
-  readFacts,
-  writeDrainSnapshot,
-  type FleetDrainState,
-  type FleetFacts,
-  type ServiceRegions,
-} from '../failover/index.ts';
+import { compactStoredFacts, deriveDrains, drainOverlay, readFacts, writeDrainSnapshot, type FleetDrainState } from '../failover/index.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
+import { TransientError } from '../core/errors.ts';
 import { observeRegions } from './region-state.ts';
 import type { RoutingObservation } from './observation.ts';
 import { configClusterKube } from './config-kube.ts';
 import { applyMeshDrains } from '../mesh/index.ts';
 import { ROUTE_STEPS } from './steps.ts';
-import { withLease } from '../state/leases.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
-import { observeRouting, reconcileRoutes, type RoutesOutcome } from './apply-routes.ts';
+import { readRoutingInputs, reconcileRoutes, routingObservation, type RoutesOutcome } from './apply-routes.ts';
+import { claimRender, type Rendered } from './render-lease.ts';
+import type { ServiceRegions } from '../failover/index.ts';
 
 /** What a route render needs: the reads routing observes, the facts, the config cluster and its lease. */
 export type RoutesContext = Needs<'container' | 'kubeFor' | 'store' | 'config' | 'clock' | 'sleep' | 'instanceId'>;
@@ -28,58 +25,99 @@ export interface RenderOptions {
   leaseWaitMs?: number;
 }
 
-/** Observes, plans and applies routes; records the plan and the outcome on `op`. */
+/** The route lease's time: a holder that dies blocks renders this long at most. */
+export const ROUTE_LEASE_MS = 60_000;
+
+/** What a render returns: what it wrote, and the drains it rendered. */
+export type RenderOutcome = RoutesOutcome & { drains: FleetDrainState };
+
+/** The route lease of the configured config cluster. */
+export function routeLeaseKey(config: FleetConfig): string {
+  return `routes:${config.fleet.configCluster.location}:${config.fleet.configCluster.name}`;
+}
+
+/**
+ * Observes, plans and applies routes; records the plan and the outcome on `op`. A run that finds
+ * the lease taken marks the routes dirty and waits (up to `leaseWaitMs`) for the holder's next pass,
+ * which began after the mark and so after whatever this run wrote before; the tick does not wait.
+ */
 export async function updateRoutes(
   deps: RoutesContext,
   op: OperationRecorder,
   requested: FleetConfig,
   options: RenderOptions = {},
-): Promise<RoutesOutcome & { drains: FleetDrainState }> {
+): Promise<RenderOutcome> {
   const configKube = await configClusterKube(deps, requested);
-  const key = `routes:${requested.fleet.configCluster.location}:${requested.fleet.configCluster.name}`;
-  // Facts are read inside the lease: the last writer always renders from the newest facts.
-  return withLease(
-    deps,
-    key,
-    `${deps.instanceId}:${op.id}`,
-    60_000,
-    async () => {
-      // The configuration is re-read inside the lease too: a run that waited here must not render a
-      // revision that a newer push replaced while it waited.
-      const config = await deps.config();
-      const observed = await op.step(
-        ROUTE_STEPS.observe,
-        () => observeRouting({ container: deps.container, store: deps.store, configKube }, config),
-        (o) => ({ detail: `${o.clusters.length} routable clusters, ${o.imports.size} ServiceImports` }),
-      );
-      const services = routedServices(config, observed);
-      let facts: FleetFacts | undefined;
-      const drains = await op.step(
-        ROUTE_STEPS.deriveDrains,
-        async () => {
-          facts = await readFacts(deps.store);
-          return deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() });
+  const lease = {
+    key: routeLeaseKey(requested),
+    holder: `${deps.instanceId}:${op.id}`,
+    ttlMs: ROUTE_LEASE_MS,
+    waitMs: options.leaseWaitMs ?? 30_000,
+  };
+  let passes = 0;
+  const pass = async () => {
+    const value = await renderPass(deps, op, configKube, passes++ === 0);
+    return { value, summary: { operationId: op.id, changed: value.changed, drains: value.drains } };
+  };
+  const claim = await claimRender(deps, lease, pass);
+  if (claim.held) return rendered(op, await claim.hold());
+  if (lease.waitMs <= 0)
+    throw new TransientError(`${lease.key} is being worked on by another instance; it renders again for this run`, { lease: lease.key });
+  const turn = await op.step(ROUTE_STEPS.applyRoutes, claim.wait, (t) =>
+    t.rendered
+      ? { detail: 'rendered here: the holder let go without covering this run' }
+      : {
+          outcome: t.pass!.changed.length > 0 ? 'done' : 'unchanged',
+          detail: `applied by operation ${t.pass!.operationId}, which held the route lease (this run's render was handed to it): ${t.pass!.changed.join('; ') || 'routes already match'}`,
         },
-        (d) => ({ detail: describeDrains(d) }),
-      );
-      const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
-      const outcome = await op.step(
-        ROUTE_STEPS.applyRoutes,
-        () => reconcileRoutes(configKube, config, observed, overlay),
-        (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }),
-      );
-      // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
-      await applyMeshDrains(deps, op, config, observed, overlay.drained);
-      await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
-      // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
-      const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts!);
-      if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
-      op.plan([...outcome.explanation, ...outcome.changed, ...drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`)]);
-      for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
-      return { ...outcome, drains };
-    },
-    options.leaseWaitMs ?? 30_000,
   );
+  if (turn.rendered) return rendered(op, turn);
+  const covering = turn.pass!;
+  op.plan([`routes rendered by operation ${covering.operationId} (this run's render was handed to it)`, ...covering.changed]);
+  return { changed: covering.changed, explanation: [], problems: [], drains: covering.drains };
+}
+
+function rendered(op: OperationRecorder, turn: Rendered<RenderOutcome>): RenderOutcome {
+  if (turn.passes > 1)
+    op.note(ROUTE_STEPS.renderedAgain, 'done', `${turn.passes} passes; ${turn.covered} run(s) handed their render to this one`);
+  return turn.value;
+}
+
+/** One pass: every read at once (configuration, clusters, ServiceImports, facts), derive, write routes, then the mesh. */
+async function renderPass(deps: RoutesContext, op: OperationRecorder, configKube: KubeAdapter, first: boolean): Promise<RenderOutcome> {
+  // Everything is read inside the lease: the last pass always renders from the newest facts and
+  // from the newest revision (a run that waited must not render one a newer push replaced).
+  const [config, reads, facts] = await op.step(
+    ROUTE_STEPS.observe,
+    () =>
+      Promise.all([deps.config(), readRoutingInputs({ container: deps.container, store: deps.store, configKube }), readFacts(deps.store)]),
+    ([, reads]) => ({ detail: `${reads.records.length} cluster records, ${reads.imports.length} ServiceImports` }),
+  );
+  const observed = routingObservation(reads, config);
+  const services = routedServices(config, observed);
+  const drains = await op.step(
+    ROUTE_STEPS.deriveDrains,
+    async () => deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() }),
+    (d) => ({ detail: describeDrains(d) }),
+  );
+  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
+  const outcome = await op.step(
+    ROUTE_STEPS.applyRoutes,
+    () => reconcileRoutes(configKube, config, observed, overlay),
+    (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }),
+  );
+  // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
+  await Promise.all([
+    applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters),
+    writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id),
+  ]);
+  // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
+  const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts);
+  if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
+  const refusals = drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`);
+  op.plan(first ? [...outcome.explanation, ...outcome.changed, ...refusals] : outcome.changed);
+  for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
+  return { ...outcome, drains };
 }
 
 function describeDrains(state: FleetDrainState): string {

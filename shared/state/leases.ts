@@ -1,6 +1,7 @@
 /**
  * Short leases in Firestore so that two instances never work on the same subject at once: the
  * second one gets a transient error and Pub/Sub redelivers its message after the first finishes.
+ * (The route lease coalesces instead: see shared/routing/render-lease.ts.)
  */
 import { Timestamp } from '@google-cloud/firestore';
 import type { Store } from '../adapters/firestore.ts';
@@ -20,23 +21,35 @@ export async function withLease<T>(
   waitMs = 0,
 ): Promise<T> {
   const deadline = deps.clock.now().getTime() + waitMs;
-  let acquired = await tryAcquire(deps, key, holder, ttlMs);
+  let acquired = await tryAcquireLease(deps, key, holder, ttlMs);
   while (!acquired && deps.clock.now().getTime() < deadline) {
     await (deps.sleep ?? realSleep)(100 + Math.random() * 150);
-    acquired = await tryAcquire(deps, key, holder, ttlMs);
+    acquired = await tryAcquireLease(deps, key, holder, ttlMs);
   }
   if (!acquired) throw new TransientError(`${key} is being worked on by another instance; retry later`, { lease: key });
   try {
     return await work();
   } finally {
-    await deps.store.transaction(async (tx) => {
-      const current = await tx.get(LEASES, key);
-      if (current?.holder === holder) tx.delete(LEASES, key);
-    });
+    await releaseLease(deps, key, holder);
   }
 }
 
-async function tryAcquire(deps: { store: Store; clock: Clock }, key: string, holder: string, ttlMs: number): Promise<boolean> {
+/** Frees the lease `key` if `holder` still holds it. */
+export async function releaseLease(deps: { store: Store }, key: string, holder: string): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    const current = await tx.get(LEASES, key);
+    if (current?.holder === holder) tx.delete(LEASES, key);
+  });
+}
+
+/** The holder of the live lease `key`, if another holds it now (an expired lease is held by nobody). */
+export function liveHolder(lease: Record<string, unknown> | undefined, holder: string, now: Date): string | undefined {
+  if (!lease || lease.holder === holder || typeof lease.holder !== 'string') return undefined;
+  return lease.expireAt instanceof Timestamp && lease.expireAt.toMillis() > now.getTime() ? lease.holder : undefined;
+}
+
+/** Takes the lease `key` for `holder` if it is free, expired or already `holder`'s; false when another holds it. */
+export async function tryAcquireLease(deps: { store: Store; clock: Clock }, key: string, holder: string, ttlMs: number): Promise<boolean> {
   // A plain read first: waiters poll a held lease without opening transactions that contend with the holder's.
   const peek = await deps.store.get(LEASES, key);
   if (peek && peek.holder !== holder && peek.expireAt instanceof Timestamp && peek.expireAt.toMillis() > deps.clock.now().getTime())
