@@ -47,7 +47,9 @@ export async function updateRoutes(
   requested: FleetConfig,
   options: RenderOptions = {},
 ): Promise<RenderOutcome> {
-  const configKube = await configClusterKube(deps, requested);
+  // Reaching the config cluster overlaps the lease; a run that hands its render over never needs it.
+  const configKube = configClusterKube(deps, requested);
+  configKube.catch(() => undefined);
   const lease = {
     key: routeLeaseKey(requested),
     holder: `${deps.instanceId}:${op.id}`,
@@ -84,7 +86,13 @@ function rendered(op: OperationRecorder, turn: Rendered<RenderOutcome>): RenderO
 }
 
 /** One pass: every read at once (configuration, clusters, ServiceImports, facts), derive, write routes, then the mesh. */
-async function renderPass(deps: RoutesContext, op: OperationRecorder, configKube: KubeAdapter, first: boolean): Promise<RenderOutcome> {
+async function renderPass(
+  deps: RoutesContext,
+  op: OperationRecorder,
+  reachConfigCluster: Promise<KubeAdapter>,
+  first: boolean,
+): Promise<RenderOutcome> {
+  const configKube = await reachConfigCluster;
   // Everything is read inside the lease: the last pass always renders from the newest facts and
   // from the newest revision (a run that waited must not render one a newer push replaced).
   const [config, reads, facts] = await op.step(

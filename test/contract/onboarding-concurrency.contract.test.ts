@@ -1,7 +1,7 @@
 /**
  * Concurrency in the sandbox: a second fleetpilot instance handling the same cluster at the same
  * moment as the deployed function, and a burst of clusters created together. Each step is done
- * once and the end state is complete.
+ * once and the end state is complete; route renders coalesce rather than wait for redelivery.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
@@ -72,6 +72,11 @@ describe('onboarding under concurrency (sandbox)', () => {
       );
       expect(done.steps.find((s) => s.name === ONBOARDING_STEPS.registerMembership)?.outcome).toBe('done');
       expect((await adapters.hub.getMembership('global', c.name))?.authority?.issuer).toContain(`/clusters/${c.name}`);
+      // A run that found the route lease taken handed its render to the holder instead of waiting for a redelivery.
+      const routeRetries = (await operationsFor(adapters, c.name)).filter(
+        (o) => o.result === 'retrying' && /^routes:.*being worked on by another instance/.test(o.reason ?? ''),
+      );
+      expect(routeRetries.map((o) => o.reason)).toEqual([]);
     }
     await Promise.all(burst.map((c) => deleteCluster(adapters, c.name, c.location)));
     await pollUntil(
