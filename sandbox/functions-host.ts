@@ -2,13 +2,18 @@
  * Runs fleetpilot's Cloud Functions locally the way Google runs them: each registered function is
  * served by the real functions-framework over HTTP, and a push bridge delivers Pub/Sub messages
  * from the emulator as `messagePublished` CloudEvents (2xx acks; anything else is retried by
- * Pub/Sub and dead-lettered after the configured attempts).
+ * Pub/Sub and dead-lettered after the configured attempts). A failed push is redelivered after the
+ * subscription's retry policy backoff (10, 20, 40, 80 s), as Pub/Sub does in production: the
+ * emulator redelivers a nacked message at once, so five attempts would span seconds and dead-letter
+ * what a short outage of a dependency made fail.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { PubSubAdapter, ReceivedMessage } from '../shared/adapters/pubsub.ts';
-import { TerminalError, TransientError } from '../shared/core/errors.ts';
+import { redeliveryDelayMs, type RetryPolicy } from '../shared/adapters/topology.ts';
+import { isRetryable, TerminalError, TransientError } from '../shared/core/errors.ts';
 import type { Logger } from '../shared/core/logger.ts';
 
 /** A function served locally and the subscription that feeds it. */
@@ -18,23 +23,42 @@ export interface HostedFunction {
   topic: string;
   /** Where the function already listens (a built function in its own process); unset: served here. */
   url?: string;
+  /** The subscription's redelivery backoff and attempts; unset: redelivered at once. */
+  retryPolicy?: RetryPolicy;
+  maxDeliveryAttempts?: number;
 }
 
 /** Serves the given functions (registered in this process, or listening at `url`) and bridges their subscriptions. */
 export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: string; log: Logger }, functions: HostedFunction[]) {
   const servers: Server[] = [];
   const subscriptions: { close(): Promise<void> }[] = [];
+  // Stopping ends every backoff at once: the messages are nacked and wait in the subscription.
+  const stopping = new AbortController();
   for (const fn of functions) {
     const url = fn.url ?? (await serveHere(fn.target, servers));
     deps.log.info('function served', { target: fn.target, url, subscription: fn.subscription });
-    subscriptions.push(deps.pubsub.subscribe(fn.subscription, (message) => push(url, fn, deps.projectId, message)));
+    subscriptions.push(
+      deps.pubsub.subscribe(fn.subscription, (message) =>
+        push(url, fn, deps.projectId, message).catch(async (error: unknown) => {
+          await backoff(fn, message, error, stopping.signal);
+          throw error;
+        }),
+      ),
+    );
   }
   return {
     async stop(): Promise<void> {
+      stopping.abort();
       for (const sub of subscriptions) await sub.close();
       for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Holds a transiently failed message for its redelivery backoff (not after the last attempt: it is dead-lettered). */
+async function backoff(fn: HostedFunction, message: ReceivedMessage, error: unknown, signal: AbortSignal): Promise<void> {
+  if (!fn.retryPolicy || !isRetryable(error) || message.deliveryAttempt >= (fn.maxDeliveryAttempts ?? Infinity)) return;
+  await delay(redeliveryDelayMs(fn.retryPolicy, message.deliveryAttempt), undefined, { signal }).catch(() => undefined);
 }
 
 /** Serves a function registered in this process on a loopback port. */

@@ -22,12 +22,22 @@ export async function startFunctions(deps: {
   from?: RunFrom;
 }) {
   const { topics, subscriptions } = deps.adapters.topology;
-  const byTopic = (topic: string) => subscriptions.find((s) => topics[s.topic] === topic && s.maxDeliveryAttempts)!.name;
+  // The consumer subscription of a topic, with its dead-letter attempts and redelivery backoff.
+  const fed = (target: string, topic: string): HostedFunction => {
+    const spec = subscriptions.find((s) => topics[s.topic] === topic && s.maxDeliveryAttempts)!;
+    return {
+      target,
+      topic,
+      subscription: spec.name,
+      ...(spec.retryPolicy ? { retryPolicy: spec.retryPolicy } : {}),
+      ...(spec.maxDeliveryAttempts ? { maxDeliveryAttempts: spec.maxDeliveryAttempts } : {}),
+    };
+  };
   const functions: HostedFunction[] = [
-    { target: 'clusterLifecycle', topic: topics.clusterEvents, subscription: byTopic(topics.clusterEvents) },
-    { target: 'tick', topic: topics.ticks, subscription: byTopic(topics.ticks) },
-    { target: 'healthAlerts', topic: topics.healthAlerts, subscription: byTopic(topics.healthAlerts) },
-    { target: 'gitPush', topic: topics.gitPushes, subscription: byTopic(topics.gitPushes) },
+    fed('clusterLifecycle', topics.clusterEvents),
+    fed('tick', topics.ticks),
+    fed('healthAlerts', topics.healthAlerts),
+    fed('gitPush', topics.gitPushes),
   ];
   const built = deps.from === 'dist' ? await startBuilt(functions, deps.env) : [];
   if (deps.from !== 'dist') {

@@ -6,11 +6,17 @@
  * - `POST /attached-clusters {id, platform: attached|onprem, zone?}` starts one (see attached-cluster.ts);
  * - `DELETE /attached-clusters/{id}` unregisters and stops one this app started (never a GKE cluster);
  * - `POST /faults/apiservers/{name}/stop` and `.../start`: fault injection, a cluster's API server goes
- *   away (its data stays) and comes back on the same endpoint.
+ *   away (its data stays) and comes back on the same endpoint;
+ * - `POST /faults/firestore/stop` and `.../start`: the Firestore emulator goes away (clients are cut
+ *   off, its data is saved) and comes back on the same address with that data.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { startAttachedCluster, stopAttachedCluster, type AttachedClusterDeps, type AttachedClusterSpec } from './attached-cluster.ts';
+import type { FirestoreEmulator } from './emulators.ts';
+
+/** What the control routes act on: the clusters, and the Firestore emulator for its outage. */
+export type SandboxControlDeps = AttachedClusterDeps & { firestore?: Pick<FirestoreEmulator, 'stop' | 'start'> };
 
 const ID = /^[a-z0-9](?:[-a-z0-9]{0,38}[a-z0-9])?$/;
 
@@ -28,7 +34,7 @@ export function parseAttachedSpec(body: unknown): AttachedClusterSpec | string {
 }
 
 /** The control app over `deps`. */
-export function sandboxControlApp(deps: AttachedClusterDeps): Hono {
+export function sandboxControlApp(deps: SandboxControlDeps): Hono {
   const started = new Set<string>();
   const expected = digest(deps.token);
   const app = new Hono();
@@ -62,6 +68,13 @@ export function sandboxControlApp(deps: AttachedClusterDeps): Hono {
     if (c.req.param('action') === 'stop') await deps.fleet.stopServer(name);
     else await deps.fleet.startServer(name);
     return c.json({ cluster: name, action: c.req.param('action') });
+  });
+  app.post('/faults/firestore/:action{stop|start}', async (c) => {
+    if (!deps.firestore) return c.json({ error: 'this sandbox has no restartable Firestore emulator' }, 404);
+    const started = performance.now();
+    if (c.req.param('action') === 'stop') await deps.firestore.stop();
+    else await deps.firestore.start();
+    return c.json({ firestore: c.req.param('action'), tookMs: Math.round(performance.now() - started) });
   });
   return app;
 }

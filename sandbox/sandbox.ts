@@ -94,10 +94,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
     const [pubsub, firestore, fleet] = await timed(log, 'emulators and etcd', () =>
       Promise.all([
         startPubSubEmulator(supervisor, pubsubPort, SANDBOX_PROJECT.id),
-        startFirestoreEmulator(supervisor, firestorePort),
+        startFirestoreEmulator(supervisor, firestorePort, {
+          projectId: SANDBOX_PROJECT.id,
+          dataDir: join(opts.stateDir, 'firestore-data'),
+        }),
         KubeFleet.start({ supervisor, binary: kube.binary, crdDirs: kube.crdDirs, stateDir: opts.stateDir, token, log }),
       ]),
     );
+    cleanups.push(() => firestore.close());
     const env: Record<string, string> = {
       FLEETPILOT_PROJECT_ID: SANDBOX_PROJECT.id,
       FLEETPILOT_PROJECT_NUMBER: SANDBOX_PROJECT.number,
@@ -154,7 +158,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       kubeconfigPath,
       log: log.child({ component: 'attached-clusters' }),
     };
-    const control = await listen(sandboxControlApp(attachedDeps).fetch, opts.ports?.control ?? 0);
+    const control = await listen(sandboxControlApp({ ...attachedDeps, firestore }).fetch, opts.ports?.control ?? 0);
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
     const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 

@@ -50,7 +50,14 @@ export function createPubSubAdapter(deps: PubSubAdapterDeps): PubSubAdapter {
         pubsub.topic(topicName(spec.topic)).createSubscription(spec.name, {
           ackDeadlineSeconds: spec.ackDeadlineSeconds,
           ...(spec.maxDeliveryAttempts ? { deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: spec.maxDeliveryAttempts } } : {}),
-          retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+          ...(spec.retryPolicy
+            ? {
+                retryPolicy: {
+                  minimumBackoff: { seconds: spec.retryPolicy.minimumBackoffSeconds },
+                  maximumBackoff: { seconds: spec.retryPolicy.maximumBackoffSeconds },
+                },
+              }
+            : {}),
         }),
       );
     }

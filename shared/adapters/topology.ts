@@ -6,12 +6,20 @@
 /** The logical topics fleetpilot publishes to or consumes. */
 export type TopicKey = 'clusterEvents' | 'healthAlerts' | 'gitPushes' | 'ticks' | 'results' | 'deadLetter';
 
+/** Pub/Sub's redelivery backoff after a failed delivery: exponential from the minimum, capped at the maximum. */
+export interface RetryPolicy {
+  minimumBackoffSeconds: number;
+  maximumBackoffSeconds: number;
+}
+
 /** A subscription and what it feeds. */
 export interface SubscriptionSpec {
   name: string;
   topic: TopicKey;
   /** Undeliverable messages go to the dead-letter topic after this many attempts. */
   maxDeliveryAttempts?: number;
+  /** How long Pub/Sub waits before redelivering a failed message (consumers only). */
+  retryPolicy?: RetryPolicy;
   ackDeadlineSeconds: number;
 }
 
@@ -23,6 +31,19 @@ export interface Topology {
 
 /** Default delivery attempts before Pub/Sub moves a message to the dead-letter topic. */
 export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 5;
+
+/**
+ * The consumers' redelivery backoff (infra/pubsub.tf). With five attempts, a message is redelivered
+ * after about 10, 20, 40 and 80 s: it outlives an outage of a dependency of two minutes or so before
+ * it is dead-lettered.
+ */
+export const CONSUMER_RETRY_POLICY: RetryPolicy = { minimumBackoffSeconds: 10, maximumBackoffSeconds: 600 };
+
+/** Pure: the wait before redelivering a message whose delivery `attempt` (1-based) failed. */
+export function redeliveryDelayMs(policy: RetryPolicy, attempt: number): number {
+  const seconds = policy.minimumBackoffSeconds * 2 ** Math.max(0, attempt - 1);
+  return Math.min(seconds, policy.maximumBackoffSeconds) * 1000;
+}
 
 /** Builds the topology for a name prefix such as `fleetpilot-`. */
 export function buildTopology(prefix: string): Topology {
@@ -38,6 +59,7 @@ export function buildTopology(prefix: string): Topology {
     name: `${prefix}${name}`,
     topic,
     maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
+    retryPolicy: CONSUMER_RETRY_POLICY,
     ackDeadlineSeconds: 60,
   });
   return {

@@ -112,6 +112,11 @@ describe('infra/ against shared/adapters/topology.ts', () => {
           `projects/${String(plan.variables.project_id!.value)}/topics/${topology.topics.deadLetter}`,
         );
         expect(deadLetter.max_delivery_attempts, spec.name).toBe(spec.maxDeliveryAttempts);
+        // The sandbox's push bridge redelivers on this same backoff (sandbox/functions-host.ts).
+        expect(first(sub!.retry_policy), `${spec.name} redelivery backoff`).toEqual({
+          minimum_backoff: `${spec.retryPolicy?.minimumBackoffSeconds}s`,
+          maximum_backoff: `${spec.retryPolicy?.maximumBackoffSeconds}s`,
+        });
         expect(list(sub!.push_config), `${spec.name} pushes to its function`).toHaveLength(1);
       }
     }
