@@ -48,7 +48,11 @@ export type Claim<T, S extends PassSummary = PassSummary> =
   { held: true; hold: () => Promise<Rendered<T>> } | { held: false; holder: string; wait: () => Promise<RenderTurn<T, S>> };
 
 type Deps = { store: Store; clock: Clock; sleep?: Sleep };
-type Pass<T, S> = () => Promise<{ value: T; summary: S }>;
+/**
+ * One pass: its value, what it tells the runs it covered, and work that follows under the lease
+ * after they are told (the mesh, after the routes they wait for).
+ */
+type Pass<T, S> = () => Promise<{ value: T; summary: S; after?: () => Promise<void> }>;
 
 /** Takes the lease, or marks the routes dirty and hands the render to whoever holds it. */
 export async function claimRender<T, S extends PassSummary>(deps: Deps, lease: RenderLease, render: Pass<T, S>): Promise<Claim<T, S>> {
@@ -109,6 +113,7 @@ async function holdAndRender<T, S extends PassSummary>(deps: Deps, lease: Render
       passes++;
       value = pass.value;
       covered += await cover(deps, lease, marks, pass.summary);
+      await pass.after?.();
     } catch (error) {
       await releaseLease(deps, lease.key, lease.holder);
       throw error;

@@ -58,8 +58,8 @@ export async function updateRoutes(
   };
   let passes = 0;
   const pass = async () => {
-    const value = await renderPass(deps, op, configKube, passes++ === 0);
-    return { value, summary: { operationId: op.id, changed: value.changed, drains: value.drains } };
+    const { value, after } = await renderPass(deps, op, configKube, passes++ === 0);
+    return { value, after, summary: { operationId: op.id, changed: value.changed, drains: value.drains } };
   };
   const claim = await claimRender(deps, lease, pass);
   if (claim.held) return rendered(op, await claim.hold());
@@ -91,7 +91,7 @@ async function renderPass(
   op: OperationRecorder,
   reachConfigCluster: Promise<KubeAdapter>,
   first: boolean,
-): Promise<RenderOutcome> {
+): Promise<{ value: RenderOutcome; after: () => Promise<void> }> {
   const configKube = await reachConfigCluster;
   // Everything is read inside the lease: the last pass always renders from the newest facts and
   // from the newest revision (a run that waited must not render one a newer push replaced).
@@ -114,18 +114,19 @@ async function renderPass(
     () => reconcileRoutes(configKube, config, observed, overlay),
     (o) => ({ outcome: o.changed.length > 0 ? 'done' : 'unchanged', detail: o.changed.join('; ') || 'routes already match' }),
   );
-  // After the Gateway path (what failover time is measured on), the mesh follows the same drains.
-  await Promise.all([
-    applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters),
-    writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id),
-  ]);
-  // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
-  const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts);
-  if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
+  await writeDrainSnapshot(deps.store, drains, deps.clock.now(), op.id);
   const refusals = drains.refusals.map((r) => `refused: ${r.reason} (${r.guard})`);
   op.plan(first ? [...outcome.explanation, ...outcome.changed, ...refusals] : outcome.changed);
   for (const problem of outcome.problems) op.note(ROUTE_STEPS.routeRefused, 'failed', problem);
-  return { ...outcome, drains };
+  // Runs that handed their render over are told once the routes are written; the mesh follows the
+  // same drains after the Gateway path (what failover time is measured on), still under the lease.
+  const after = async () => {
+    await applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters);
+    // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
+    const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts);
+    if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
+  };
+  return { value: { ...outcome, drains }, after };
 }
 
 function describeDrains(state: FleetDrainState): string {
