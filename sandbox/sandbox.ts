@@ -17,7 +17,7 @@ import type { Logger } from '../shared/core/logger.ts';
 import { createGoogleDouble } from './google-double/index.ts';
 import { startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { ensureKubeSandbox } from './kube-build.ts';
-import { KubeFleet } from './kube-fleet.ts';
+import { KubeFleet, type KubeCluster } from './kube-fleet.ts';
 import { startImporter } from './fleet-members.ts';
 import { freePort, portIsFree } from './ports.ts';
 import { assertPrerequisites } from './prerequisites.ts';
@@ -40,6 +40,8 @@ export interface SandboxOptions {
   ports?: { pubsub?: number; firestore?: number; double?: number; control?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
+  /** Runs after the cluster template is deployed in each new cluster (e.g. a bench fleet's applications). */
+  afterProvision?: (cluster: KubeCluster) => Promise<void>;
 }
 
 /** The running sandbox infrastructure. */
@@ -132,6 +134,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
           await workloads.addCluster({ name, zone: location });
           fleet.writeKubeconfig(kubeconfigPath);
           await deployClusterTemplate(cluster, token);
+          await opts.afterProvision?.(cluster);
           return { endpoint: cluster.endpoint, caCertificatePem: cluster.caPem };
         },
         deprovision: async ({ name }) => {

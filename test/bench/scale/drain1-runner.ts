@@ -1,0 +1,29 @@
+/** Runs drain1.ts in a child process (one fleetpilot per process) and reads its samples. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { median } from './common.ts';
+
+/** Alert → the one store route written, on the demo fleet. */
+export interface Drain1Figures {
+  samples: number[];
+  p50Ms: number;
+}
+
+/** Spawns the child with tsx; forwards its progress lines. */
+export async function runDrain1(repoRoot: string, progress: (line: string) => void): Promise<Drain1Figures> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'bench', 'scale', 'drain1.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let samples: number[] | undefined;
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.startsWith('{')) samples = (JSON.parse(line) as { samples: number[] }).samples;
+    else progress(line.replace(/^\d\d:\d\d:\d\d {2}/, ''));
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0 || !samples) throw new Error(`drain1 child exited ${code}: ${stderr}`);
+  return { samples, p50Ms: median(samples) };
+}
