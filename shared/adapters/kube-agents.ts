@@ -9,8 +9,8 @@ import { Agent as HttpsAgent } from 'node:https';
 const MAX_AGENTS = 64;
 /** Idle sockets close after this long: a cluster not used for a while holds no connection. */
 const SOCKET_TIMEOUT_MS = 60_000;
-/** Concurrent requests per cluster; a render writes at most this many objects at once. */
-const MAX_SOCKETS = 16;
+/** Idle connections kept per cluster. */
+const MAX_FREE_SOCKETS = 16;
 
 const agents = new Map<string, HttpAgent | HttpsAgent>();
 
@@ -27,7 +27,9 @@ export function keepAliveAgentFor(server: string, caPem?: string): HttpAgent | H
     agents.set(key, found);
     return found;
   }
-  const options = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_SOCKETS, timeout: SOCKET_TIMEOUT_MS };
+  // No maxSockets: a request queued for a busy socket trips node-fetch 2's check for a truncated
+  // chunked body ("Premature close", node-fetch#1767). Callers bound their own concurrency.
+  const options = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: SOCKET_TIMEOUT_MS };
   const agent = server.startsWith('http://') ? new HttpAgent(options) : new HttpsAgent({ ...options, ...(caPem ? { ca: caPem } : {}) });
   agents.set(key, agent);
   if (agents.size > MAX_AGENTS) agents.delete(agents.keys().next().value!);
