@@ -7,7 +7,8 @@
 import { join, resolve } from 'node:path';
 import { createLogger } from '../../shared/core/logger.ts';
 import { createDemoFleet } from '../../sandbox/demo-fleet.ts';
-import { waitForClassicRoute } from '../../sandbox/demo-watch.ts';
+import { listOperations, waitForClassicRoute } from '../../sandbox/demo-watch.ts';
+import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 import { runFailoverDrill, type DrillResult } from '../../sandbox/drill.ts';
 import { startSandboxGateway } from '../../sandbox/gateway.ts';
 import { startFleetpilot, type Fleetpilot } from '../../sandbox/fleetpilot.ts';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     importDelayMs: 500,
   });
   let results: DrillResult[];
+  let handedOver = '';
   try {
     const fleetpilot = await startFleetpilot(sandbox, {
       fleetConfigFile: join(repoRoot, 'examples', 'fleet.yaml'),
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     });
     try {
       results = await drills(sandbox, fleetpilot);
+      handedOver = await describeHandovers(sandbox);
     } finally {
       await fleetpilot.stop();
     }
@@ -54,9 +57,18 @@ async function main(): Promise<void> {
     `  data-plane reload ${col((r) => r.failover.reloadMs)}   (poll interval 100 ms; negative when a concurrent tick wrote the drained route before the alert's own write)`,
   );
   out(`  last Osaka answer ${col((r) => r.failover.lastOsakaResponseMs)} after the alert`);
+  out(`  ${handedOver}`);
   out(
     `time to restore after the close: ${col((r) => r.restoreMs)} (hold-down ${results[0]?.holdDownSeconds ?? '?'} s from safety.holdDownSeconds, tick every 1 s)`,
   );
+}
+
+/** How many alert runs rendered themselves and how many handed their render to the route lease's holder (a tick, another alert). */
+async function describeHandovers(sandbox: SandboxInfra): Promise<string> {
+  const alerts = (await listOperations(sandbox.adapters)).filter((o) => o.kind === 'health-alert' && o.result !== 'retrying');
+  const apply = (o: (typeof alerts)[number]) => o.steps.find((s) => s.name === ROUTE_STEPS.applyRoutes);
+  const handed = alerts.filter((o) => apply(o)?.detail?.startsWith('applied by operation'));
+  return `alert runs: ${alerts.length}, of which ${handed.length} handed their render to the route lease's holder (write = wait for its pass)`;
 }
 
 async function drills(sandbox: SandboxInfra, fleetpilot: Fleetpilot): Promise<DrillResult[]> {
