@@ -30,8 +30,9 @@ import type { DeriveInput, DrainCause, FleetDrainState, Refusal, RegionDrainStat
 import { REFUSAL_HISTORY } from './drain-state.ts';
 import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
-import { flapFreeze, neverZeroRefusal, recentDrains } from './guards.ts';
-import { endOf, factMoments, insertMoment, lastReleaseAt, openIncidentsAt, positionOf, type Position } from './timeline.ts';
+import { flapFreezeOfRecent, neverZeroRefusal, recentDrains } from './guards.ts';
+import { IncidentCursor, regionSpans, type SpannedIncident } from './incident-cursor.ts';
+import { endOf, factMoments, insertMoment, positionOf, type Position } from './timeline.ts';
 import type { Moment } from './timeline.ts';
 
 /** A region during the replay. */
@@ -54,6 +55,8 @@ export interface Replayed {
 export interface Replay {
   regions: Map<string, Replayed>;
   refusals: Refusal[];
+  /** Each region's incidents, walked to the end of the replay (ask them about `now` or later). */
+  incidents: (region: string) => IncidentCursor;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,7 +75,7 @@ function startState(input: DeriveInput): Map<string, Replayed> {
           ...(b.drained && b.cause ? { cause: b.cause } : {}),
           ...(b.drained && b.since ? { since: Date.parse(b.since) } : {}),
           waiting: b.waiting,
-          autoDrains: b.autoDrains.map((t) => Date.parse(t)),
+          autoDrains: b.autoDrains.map((t) => Date.parse(t)).sort((x, y) => x - y),
           ...(b.frozen ? { frozen: { until: Date.parse(b.frozen.until), reason: b.frozen.reason } } : {}),
           ...(b.releaseAt ? { releaseAt: Date.parse(b.releaseAt) } : {}),
           ...(b.hold ? { holdId: 'base' } : {}),
@@ -90,14 +93,44 @@ export function replayDrains(input: DeriveInput): Replay {
   const holdDownMs = policy.holdDownSeconds * 1000;
   const regions = startState(input);
   const refusals: Refusal[] = [...(facts.base?.refusals ?? [])];
-  const queue = factMoments(facts, holdDownMs, now);
+  // Each incident is parsed once; the cursors answer "what is open" as the replay moves forward.
+  const spans = new Map<string, SpannedIncident[]>();
+  const spansOf = (region: string) => {
+    let found = spans.get(region);
+    if (!found) spans.set(region, (found = regionSpans(regionFacts(facts, region), holdDownMs)));
+    return found;
+  };
+  const cursors = new Map<string, IncidentCursor>();
+  const cursor = (region: string) => {
+    let found = cursors.get(region);
+    if (!found) cursors.set(region, (found = new IncidentCursor(spansOf(region))));
+    return found;
+  };
+  const queue = factMoments(facts, holdDownMs, now, spansOf);
   for (const [region, r] of regions) {
     if (r.frozen && r.frozen.until <= now) insertMoment(queue, { at: r.frozen.until, kind: 'freeze-expiry', region, id: '' });
   }
 
   const state = (region: string) => regions.get(region)!;
-  const openAt = (region: string, p: Position) => openIncidentsAt(regionFacts(facts, region), p, holdDownMs);
   const drainedNow = () => new Set([...regions].filter(([, r]) => r.drained).map(([name]) => name));
+  // The never-zero answer depends only on the region and the drained set, which take few values in a
+  // replay: computing it over every service at every drain made long histories slow.
+  const guardAnswers = new Map<string, GuardRefusal | undefined>();
+  const neverZero = (region: string): GuardRefusal | undefined => {
+    // Regions iterate in name order (startState sorts them), so the key needs no sort.
+    let key = region;
+    for (const [name, r] of regions) if (r.drained) key += `\n${name}`;
+    if (!guardAnswers.has(key)) guardAnswers.set(key, neverZeroRefusal(region, drainedNow(), services, policy.minHealthyRegions));
+    return guardAnswers.get(key);
+  };
+  const windowMs = policy.flapBudget.windowSeconds * 1000;
+  /** A region's automatic drains within the window ending at `t`, oldest first (older ones never count again: time only moves on). */
+  const recentAutoDrains = (r: Replayed, t: number) => {
+    let aged = 0;
+    while (aged < r.autoDrains.length && r.autoDrains[aged]! <= t - windowMs) aged++;
+    if (aged > 0) r.autoDrains.splice(0, aged);
+    return r.autoDrains;
+  };
   const isFrozen = (r: Replayed, t: number) => r.frozen !== undefined && t < r.frozen.until;
 
   const refuse = (region: string, t: number, refusal: GuardRefusal, cause: DrainCause, ref: string) => {
@@ -116,9 +149,9 @@ export function replayDrains(input: DeriveInput): Replay {
       const reason = `${region} is frozen until ${iso(r.frozen.until)}: ${r.frozen.reason}`;
       return refuse(region, t, { guard: 'flap-budget', reason }, 'alert', ref);
     }
-    const unsafe = neverZeroRefusal(region, drainedNow(), services, policy.minHealthyRegions);
+    const unsafe = neverZero(region);
     if (unsafe) return refuse(region, t, unsafe, 'alert', ref);
-    const freeze = flapFreeze(r.autoDrains, t, policy.flapBudget);
+    const freeze = flapFreezeOfRecent(recentAutoDrains(r, t), policy.flapBudget);
     if (freeze) {
       const reason = `${region} was drained automatically ${freeze.count} times within ${policy.flapBudget.windowSeconds}s (budget ${policy.flapBudget.maxDrains})`;
       r.frozen = { until: freeze.until, reason };
@@ -130,10 +163,13 @@ export function replayDrains(input: DeriveInput): Replay {
   };
 
   const retryWaiting = (p: Position) => {
+    let anyWaiting = false;
+    for (const r of regions.values()) anyWaiting ||= r.waiting && !r.drained;
+    if (!anyWaiting) return;
     const candidates = [...regions]
       .filter(([, r]) => r.waiting && !r.drained && !isFrozen(r, p.at))
       .flatMap(([name]) => {
-        const oldest = openAt(name, p)[0];
+        const oldest = cursor(name).firstOpenAt(p);
         return oldest ? [{ name, oldest }] : [];
       });
     // Oldest learned incident first; openAt already sorts within a region.
@@ -158,11 +194,11 @@ export function replayDrains(input: DeriveInput): Replay {
     const t = m.at;
     switch (m.kind) {
       case 'incident-close':
-        if (openAt(m.region, p).length === 0) r.waiting = false;
+        if (!cursor(m.region).anyOpenAt(p)) r.waiting = false;
         return;
       case 'hold-down-expiry': {
-        const last = lastReleaseAt(regionFacts(facts, m.region), p, holdDownMs);
-        const due = last !== undefined && last <= t && openAt(m.region, p).length === 0;
+        const last = cursor(m.region).releaseAt(p);
+        const due = last !== undefined && last <= t && !cursor(m.region).anyOpenAt(p);
         if (r.drained && r.cause === 'alert' && due) restore(r, p);
         return;
       }
@@ -173,12 +209,12 @@ export function replayDrains(input: DeriveInput): Replay {
       case 'freeze-expiry': {
         if (r.frozen?.until !== t) return;
         delete r.frozen;
-        const oldest = openAt(m.region, p)[0];
+        const oldest = cursor(m.region).firstOpenAt(p);
         if (r.waiting && !r.drained && oldest) tryAlertDrain(m.region, t, oldest.incidentId);
         return;
       }
       case 'incident-open':
-        if (!r.drained && openAt(m.region, p).some((f) => f.incidentId === m.id)) tryAlertDrain(m.region, t, m.id);
+        if (!r.drained && cursor(m.region).isOpenAt(p, m.id)) tryAlertDrain(m.region, t, m.id);
         return;
       case 'manual-drain': {
         if (r.drained) {
@@ -186,7 +222,7 @@ export function replayDrains(input: DeriveInput): Replay {
           r.holdId = m.id;
           return;
         }
-        const unsafe = neverZeroRefusal(m.region, drainedNow(), services, policy.minHealthyRegions);
+        const unsafe = neverZero(m.region);
         if (unsafe) refuse(m.region, t, unsafe, 'manual', m.id);
         else {
           drain(r, 'manual', t);
@@ -197,21 +233,21 @@ export function replayDrains(input: DeriveInput): Replay {
     }
   };
 
-  for (let m = queue.shift(); m !== undefined; m = queue.shift()) step(m);
-  return { regions, refusals: refusals.slice(-REFUSAL_HISTORY) };
+  // An index, not shift(): shifting a long queue costs a copy per moment. Inserted moments always come after it.
+  for (let i = 0; i < queue.length; i++) step(queue[i]!);
+  return { regions, refusals: refusals.slice(-REFUSAL_HISTORY), incidents: cursor };
 }
 
 /** The drain state at `input.now`, and the most recent refusals up to then. Pure and deterministic. */
 export function deriveDrains(input: DeriveInput): FleetDrainState {
-  const { regions, refusals } = replayDrains(input);
+  const { regions, refusals, incidents } = replayDrains(input);
   const now = input.now.getTime();
-  const holdDownMs = input.policy.holdDownSeconds * 1000;
   const result = [...regions].map(([region, r]): [string, RegionDrainState] => {
-    const rf = regionFacts(input.facts, region);
-    const openIncidents = openIncidentsAt(rf, endOf(now), holdDownMs)
+    const openIncidents = incidents(region)
+      .openAt(endOf(now))
       .map((f) => f.incidentId)
       .sort();
-    const lastFact = lastReleaseAt(rf, endOf(now), holdDownMs);
+    const lastFact = incidents(region).releaseAt(endOf(now));
     const last = lastFact === undefined ? r.releaseAt : r.releaseAt === undefined ? lastFact : Math.max(lastFact, r.releaseAt);
     const lifting = r.drained && r.cause === 'alert' && openIncidents.length === 0 && last !== undefined;
     return [

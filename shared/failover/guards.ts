@@ -55,7 +55,11 @@ export interface FlapBudget {
  * drain again (when enough of them have aged out). Undefined when a drain is allowed now.
  */
 export function flapFreeze(drains: readonly number[], t: number, budget: FlapBudget): { until: number; count: number } | undefined {
-  const recent = recentDrains(drains, t, budget.windowSeconds);
+  return flapFreezeOfRecent(recentDrains(drains, t, budget.windowSeconds), budget);
+}
+
+/** {@link flapFreeze} for drains already within the window and sorted (what the replay keeps): no copy, no sort. */
+export function flapFreezeOfRecent(recent: readonly number[], budget: FlapBudget): { until: number; count: number } | undefined {
   if (recent.length < budget.maxDrains) return undefined;
   return { until: recent[recent.length - budget.maxDrains]! + budget.windowSeconds * 1000, count: recent.length };
 }

@@ -86,16 +86,19 @@ export function incidentSpan(fact: IncidentFact, holdDownMs: number): IncidentSp
  * incident's open and close, a hold-down expiry after each close, and each manual action. Facts
  * whose time is not a time are skipped.
  */
-export function factMoments(facts: FleetFacts, holdDownMs: number, now: number): Moment[] {
+export function factMoments(
+  facts: FleetFacts,
+  holdDownMs: number,
+  now: number,
+  spansOf: (region: string, rf: RegionFacts) => Iterable<{ fact: IncidentFact; span: IncidentSpan }> = (_, rf) => spansIn(rf, holdDownMs),
+): Moment[] {
   const moments: Moment[] = [];
   const from = facts.base ? Date.parse(facts.base.at) : Number.NEGATIVE_INFINITY;
   const add = (m: Moment) => {
     if (m.at > from && m.at <= now) moments.push(m);
   };
   for (const [region, rf] of Object.entries(facts.regions)) {
-    for (const fact of Object.values(rf.incidents)) {
-      const span = incidentSpan(fact, holdDownMs);
-      if (!span) continue;
+    for (const { fact, span } of spansOf(region, rf)) {
       add({ at: span.open.at, kind: 'incident-open', region, id: fact.incidentId, ...seqOf(span.open) });
       if (span.close === undefined) continue;
       add({ at: span.close.at, kind: 'incident-close', region, id: fact.incidentId, ...seqOf(span.close) });
@@ -119,13 +122,25 @@ export function factMoments(facts: FleetFacts, holdDownMs: number, now: number):
   return moments.sort(compareMoments);
 }
 
+function* spansIn(rf: RegionFacts, holdDownMs: number): Iterable<{ fact: IncidentFact; span: IncidentSpan }> {
+  for (const fact of Object.values(rf.incidents)) {
+    const span = incidentSpan(fact, holdDownMs);
+    if (span) yield { fact, span };
+  }
+}
+
 const seqOf = (p: Position) => (p.seq >= 0 && p.seq < Number.MAX_SAFE_INTEGER ? { seq: p.seq } : {});
 
-/** Inserts a moment into a sorted queue, keeping it sorted. */
+/** Inserts a moment into a sorted queue, keeping it sorted: after every moment that does not come after it. */
 export function insertMoment(queue: Moment[], moment: Moment): void {
-  const index = queue.findIndex((m) => compareMoments(m, moment) > 0);
-  if (index === -1) queue.push(moment);
-  else queue.splice(index, 0, moment);
+  let low = 0;
+  let high = queue.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareMoments(queue[mid]!, moment) > 0) high = mid;
+    else low = mid + 1;
+  }
+  queue.splice(low, 0, moment);
 }
 
 /** The incidents of a region open at `p` (learned at or before, close not learned at or before), oldest learned first. */
