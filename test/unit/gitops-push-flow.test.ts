@@ -185,11 +185,13 @@ describe('handleGitPush', () => {
 
   it('renders the newer configuration last when a newer push is applied while an older one renders', async () => {
     const f = await fleet({ [OLD]: file(weighted(50, 50), 1), [NEW]: file(weighted(90, 10), 2) });
-    // The older push is recorded as applied; as its render reaches for the config cluster, the newer push runs to the end.
-    let newer: Awaited<ReturnType<typeof handleGitPush>> | undefined;
-    f.world.container.before('getCluster', async () => void (newer = await handleGitPush(f.ctx, push(NEW), 'm2')));
+    // The older push is recorded as applied; as its render reaches for the config cluster (and takes the route
+    // lease), the newer push arrives on another instance and runs alongside it. Whichever renders last, from the
+    // newest revision: a run that finds the lease taken hands its render to the holder.
+    let newer: ReturnType<typeof handleGitPush> | undefined;
+    f.world.container.before('getCluster', async () => void (newer = handleGitPush(f.ctx, push(NEW), 'm2')));
     const record = await handleGitPush(f.ctx, push(OLD), 'm1');
-    expect(newer?.result).toBe('succeeded');
+    expect((await newer)?.result).toBe('succeeded');
     expect(stepNames(record)).toContain(GITOPS_STEPS.newerApplied);
     expect(f.weights()).toEqual({ 'asia-northeast1': 90, 'asia-northeast2': 10 });
     expect((await readAppliedConfig(f.store))?.commit).toBe(NEW);
