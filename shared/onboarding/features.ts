@@ -7,7 +7,7 @@ import type { GkeHubAdapter } from '../adapters/gkehub.ts';
 import { featureUsable, type Feature } from '../adapters/gkehub-types.ts';
 import type { Clock, Sleep } from '../core/clock.ts';
 import { pollUntil } from '../core/retry.ts';
-import { TransientError } from '../core/errors.ts';
+import { TransientError, isAlreadyExists } from '../core/errors.ts';
 
 /** What happened to each feature. */
 export interface FeatureOutcome {
@@ -25,12 +25,20 @@ export async function ensureFleetFeatures(
   const { hub } = deps;
   const warnings: string[] = [];
   const mcs = await hub.getFeature('multiclusterservicediscovery');
-  if (!mcs) await hub.createFeature('multiclusterservicediscovery', {});
+  const mcsCreated = !mcs && (await createIfAbsent(() => hub.createFeature('multiclusterservicediscovery', {})));
   const mci = await hub.getFeature('multiclusteringress');
   let mciOutcome: FeatureOutcome['multiclusteringress'] = 'ok';
   if (!mci) {
-    await hub.createFeature('multiclusteringress', { multiclusteringress: { configMembership } });
-    mciOutcome = 'created';
+    const created = await createIfAbsent(() => hub.createFeature('multiclusteringress', { multiclusteringress: { configMembership } }));
+    if (created) mciOutcome = 'created';
+    else {
+      // Another onboarding created it between our read and our create: check it as if we had read it.
+      const current = (await hub.getFeature('multiclusteringress'))?.spec?.multiclusteringress?.configMembership;
+      if (current && !sameMembership(current, configMembership)) {
+        mciOutcome = 'mismatch';
+        warnings.push(`multiclusteringress uses config membership ${current}, not ${configMembership}; fleetpilot never changes it`);
+      }
+    }
   } else {
     const current = mci.spec?.multiclusteringress?.configMembership;
     if (current && !sameMembership(current, configMembership)) {
@@ -54,7 +62,22 @@ export async function ensureFleetFeatures(
   ).catch((error: unknown) => {
     throw new TransientError(error instanceof Error ? error.message : String(error));
   });
-  return { multiclusterservicediscovery: mcs ? 'ok' : 'created', multiclusteringress: mciOutcome, warnings };
+  return { multiclusterservicediscovery: mcsCreated ? 'created' : 'ok', multiclusteringress: mciOutcome, warnings };
+}
+
+/**
+ * Creates a feature, treating ALREADY_EXISTS as done: onboardings of clusters created together race
+ * to enable the features, and the loser would otherwise retry a conflict that is already resolved.
+ * Returns false when another caller created it first.
+ */
+async function createIfAbsent(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if (isAlreadyExists(error)) return false;
+    throw error;
+  }
 }
 
 /** Compares membership names that may use the project id or number. */

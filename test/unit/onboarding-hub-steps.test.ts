@@ -153,6 +153,18 @@ describe('ensureFleetFeatures', () => {
     expect((await ensureFleetFeatures({ hub, clock }, wanted, 1_000)).multiclusteringress).toBe('ok');
   });
 
+  it('treats a feature another onboarding created first (409 ALREADY_EXISTS) as present, and still checks its membership', async () => {
+    const hub = fakeHub();
+    // Both onboardings read "absent"; the other one's create lands first, ours gets the conflict.
+    const create = hub.createFeature;
+    hub.createFeature = async (f, spec) => {
+      await create(f, f === 'multiclusteringress' ? { multiclusteringress: { configMembership: 'projects/acme/locations/global/memberships/other' } } : spec);
+      throw Object.assign(new Error('ALREADY_EXISTS'), { code: 409 });
+    };
+    const outcome = await ensureFleetFeatures({ hub, clock }, wanted, 1_000);
+    expect(outcome).toMatchObject({ multiclusterservicediscovery: 'ok', multiclusteringress: 'mismatch' });
+  });
+
   it('gives up with a retryable error when a feature never becomes usable', async () => {
     const hub = fakeHub(
       [],
