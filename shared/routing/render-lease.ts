@@ -47,6 +47,9 @@ export type RenderTurn<T, S extends PassSummary = PassSummary> = Rendered<T> | {
 export type Claim<T, S extends PassSummary = PassSummary> =
   { held: true; hold: () => Promise<Rendered<T>> } | { held: false; holder: string; wait: () => Promise<RenderTurn<T, S>> };
 
+/** Passes one holder makes at most before it lets go for good. */
+export const MAX_PASSES = 3;
+
 type Deps = { store: Store; clock: Clock; sleep?: Sleep };
 /**
  * One pass: its value, what it tells the runs it covered, and work that follows under the lease
@@ -119,6 +122,10 @@ async function holdAndRender<T, S extends PassSummary>(deps: Deps, lease: Render
       throw error;
     }
     await releaseLease(deps, lease.key, lease.holder);
+    // Bounded: under a steady stream of marks (a tick a second, a burst of onboardings) an unbounded
+    // holder renders forever and its own run never ends. Runs still waiting take the free lease
+    // themselves; a tick's mark is the next tick's.
+    if (passes >= MAX_PASSES) return { rendered: true, value, passes, covered };
     const left = await pendingMarks(deps, lease.key, false);
     if (left.length === 0 || !(await tryAcquireLease(deps, lease.key, lease.holder, lease.ttlMs)))
       return { rendered: true, value, passes, covered };

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../shared/adapters/firestore.ts';
 import { TransientError } from '../../shared/core/errors.ts';
-import { claimRender, markId, type RenderLease, type RenderTurn } from '../../shared/routing/render-lease.ts';
+import { MAX_PASSES, claimRender, markId, type RenderLease, type RenderTurn } from '../../shared/routing/render-lease.ts';
 import { LEASES } from '../../shared/state/leases.ts';
 import { memoryStore } from '../support/memory-store.ts';
 import { testClock, type TestClock } from '../support/test-clock.ts';
@@ -51,6 +51,12 @@ async function run(
   return claim.held ? claim.hold() : claim.wait();
 }
 
+/** Polls `done` until it holds, yielding to other work in between (bounded, never a sleep for an outcome). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(done()).toBe(true);
+}
+
 const uncoveredMarks = (store: ReturnType<typeof memoryStore>) =>
   [...store.docs.values()].filter((d) => d.lease === KEY && !d.coveredBy).map((d) => d.id);
 
@@ -89,6 +95,28 @@ describe('coalesced route renders', () => {
     expect(await holding).toMatchObject({ rendered: true, passes: 2, covered: 1 });
     expect(r.passes.at(-1)?.seen).toContain('tick');
     expect(store.docs.has(`${LEASES}/${markId({ key: KEY, holder: 'instance:tick' })}`)).toBe(false);
+  });
+
+  it('a holder under a steady stream of marks lets go after MAX_PASSES; a run still waiting renders itself', async () => {
+    const store = memoryStore();
+    const clock = testClock();
+    const r = renderer(store);
+    const waiter = `waiter-${MAX_PASSES}`;
+    let n = 0;
+    // Every pass, another run marks the routes: a tick a second during a long render. The last one waits.
+    const claim = await claimRender({ store, clock }, { key: KEY, holder: 'a:holder', ttlMs: 60_000, waitMs: 30_000 }, async () => {
+      const value = await r.pass('holder')();
+      const id = ++n < MAX_PASSES ? `tick-${n}` : waiter;
+      if (n <= MAX_PASSES) void run({ store, clock }, r, id, id === waiter ? 30_000 : 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      return value;
+    });
+    const held = await (claim.held ? claim.hold() : Promise.reject(new Error('not held')));
+    expect(held).toMatchObject({ rendered: true, passes: MAX_PASSES });
+    // The waiting run finds the lease free, renders itself, and its pass sees every fact.
+    await waitUntil(() => r.passes.at(-1)?.operationId === waiter);
+    expect(r.passes.at(-1)?.seen).toContain(waiter);
+    expect(r.most()).toBe(1);
   });
 
   it('a holder that died: the waiting run takes the lease when it expires and renders itself', async () => {
