@@ -13,6 +13,9 @@ import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 
+/** How long a tick may hold the tick lease; a tick that died holds off the next ones this long at most. */
+export const TICK_LEASE_MS = 180_000;
+
 /**
  * Runs one tick; never throws for the work itself (the next tick is the retry). Its outcome goes
  * to the results topic only when it changed something or failed: bots need no minutely "nothing".
@@ -25,6 +28,9 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     trigger: { source: 'scheduler', messageId },
     principal: 'scheduler',
     subject: 'fleet',
+    // One tick at a time: a tick that outlasts the schedule (a large fleet, a slow cluster) must not
+    // be joined by the next ones, each adding load that makes every tick slower still.
+    lease: { key: 'tick', ttlMs: TICK_LEASE_MS, waitMs: 0 },
     announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
   };
   const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {

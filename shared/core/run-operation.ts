@@ -15,7 +15,7 @@ import {
   type OperationResult,
 } from '../state/operations.ts';
 import type { Needs } from './context.ts';
-import { isRetryable } from './errors.ts';
+import { TransientError, isRetryable } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -100,7 +100,9 @@ export async function runOperation<T extends FlowOutcome>(
       throw error;
     }
     if (spec.delivery === 'tick' && transient) {
-      log.warn('operation did not complete; the next tick tries again', { error });
+      // Work another instance is doing (a held lease, a render handed over) is routine, not a warning.
+      if (deferred(error)) log.info('work left to the lease holder', { reason });
+      else log.warn('operation did not complete; the next tick tries again', { error });
       return end<T>(ctx, spec, scope, undefined, { result: 'skipped', reason });
     }
     log.error('operation failed', { error });
@@ -143,4 +145,9 @@ async function end<T extends FlowOutcome>(
 function messageIdOf(spec: OperationSpec): Record<string, unknown> {
   const id = spec.trigger.messageId;
   return typeof id === 'string' ? { messageId: id } : {};
+}
+
+/** True when another instance holds the work's lease, or takes over its render (see routing/render-lease.ts). */
+function deferred(error: unknown): boolean {
+  return error instanceof TransientError && (error.details.handedOver === true || error.details.busy === true);
 }

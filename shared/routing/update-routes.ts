@@ -64,7 +64,10 @@ export async function updateRoutes(
   const claim = await claimRender(deps, lease, pass);
   if (claim.held) return rendered(op, await claim.hold());
   if (lease.waitMs <= 0)
-    throw new TransientError(`${lease.key} is being worked on by another instance; it renders again for this run`, { lease: lease.key });
+    throw new TransientError(`${lease.key} is being worked on by another instance; it renders again for this run`, {
+      lease: lease.key,
+      handedOver: true,
+    });
   const turn = await op.step(ROUTE_STEPS.applyRoutes, claim.wait, (t) =>
     t.rendered
       ? { detail: 'rendered here: the holder let go without covering this run' }

@@ -26,7 +26,7 @@ export async function withLease<T>(
     await (deps.sleep ?? realSleep)(100 + Math.random() * 150);
     acquired = await tryAcquireLease(deps, key, holder, ttlMs);
   }
-  if (!acquired) throw new TransientError(`${key} is being worked on by another instance; retry later`, { lease: key });
+  if (!acquired) throw new TransientError(`${key} is being worked on by another instance; retry later`, { lease: key, busy: true });
   try {
     return await work();
   } finally {
