@@ -128,6 +128,8 @@ export function createMcsImporter(deps: McsImporterDeps) {
   };
 
   const failed = (cluster: string, error: unknown): void => {
+    // Requests cut short by stop() are not a cluster failing.
+    if (stopping) return;
     // Logged when the cluster starts failing, and again only if it fails differently.
     const message = error instanceof Error ? error.message.replace(/^.* (timed out after \d+ ms)$/, '$1') : String(error);
     if (failing.get(cluster) !== message) deps.log.warn('mcs importer: cluster failed; will retry on the next pass', { cluster, error });

@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { renderMeshNamespace } from '../mesh/index.ts';
-import { renderMemberObjects } from '../routing/index.ts';
+import { mapBounded, renderMemberObjects } from '../routing/index.ts';
 
 /** What was written in one member cluster. */
 export interface MemberOutcome {
@@ -19,6 +19,8 @@ export interface MemberOutcome {
 
 const REGION_LABEL = 'topology.kubernetes.io/region';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** Requests in flight at once in one member cluster. */
+const CONCURRENCY = 8;
 
 /** Applies every member object for `cluster` in `region`. */
 export async function ensureMemberObjects(
@@ -27,22 +29,25 @@ export async function ensureMemberObjects(
   cluster: { name: string; location: string; region: string },
 ): Promise<MemberOutcome> {
   const outcome: MemberOutcome = { changed: [], unchanged: 0, missingServices: [], labelledNodes: [] };
-  for (const service of config.services) {
+  // Each namespace once, then the services a few at a time: a 50-service fleet is hundreds of
+  // requests per cluster, and one after another they took 5–20 s a cluster in the scale bench.
+  const namespaces = [...new Set(config.services.map((s) => s.namespace))];
+  const applied = await mapBounded(namespaces, CONCURRENCY, (namespace) =>
     // One desired Namespace for every step: fleetpilot's field manager owns all its labels at once,
     // so applying it here must carry the mesh injection label that the mesh step sets.
-    const meshNamespace = config.mesh.services.some((m) => m.namespace === service.namespace);
-    const ns = await kube.apply(
-      meshNamespace
-        ? renderMeshNamespace(service.namespace)
-        : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: service.namespace } },
-    );
-    if (ns.changed) outcome.changed.push(`Namespace ${service.namespace}`);
+    kube.apply(
+      config.mesh.services.some((m) => m.namespace === namespace)
+        ? renderMeshNamespace(namespace)
+        : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    ),
+  );
+  namespaces.forEach((namespace, i) => {
+    if (applied[i]!.changed) outcome.changed.push(`Namespace ${namespace}`);
+  });
+  const perService = await mapBounded(config.services, CONCURRENCY, async (service) => {
     const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
-    if (!appService) {
-      // The application is not deployed here (yet): nothing to export; routing will not include it.
-      outcome.missingServices.push(`${service.namespace}/${service.name}`);
-      continue;
-    }
+    // The application is not deployed here (yet): nothing to export; routing will not include it.
+    if (!appService) return { missing: `${service.namespace}/${service.name}`, changed: [], unchanged: 0 };
     const objects = renderMemberObjects({
       service,
       appService,
@@ -50,11 +55,18 @@ export async function ensureMemberObjects(
       region: cluster.region,
       perClusterServices: config.onboarding.perClusterServices,
     });
+    const result = { missing: undefined, changed: [] as string[], unchanged: 0 };
+    // In order: a ServiceExport follows the Service it exports.
     for (const obj of objects) {
-      const result = await kube.apply(obj);
-      if (result.changed) outcome.changed.push(describe(obj));
-      else outcome.unchanged++;
+      if ((await kube.apply(obj)).changed) result.changed.push(describe(obj));
+      else result.unchanged++;
     }
+    return result;
+  });
+  for (const r of perService) {
+    if (r.missing) outcome.missingServices.push(r.missing);
+    outcome.changed.push(...r.changed);
+    outcome.unchanged += r.unchanged;
   }
   outcome.labelledNodes = await labelNodes(kube, cluster);
   return outcome;
