@@ -43,6 +43,8 @@ export const IMPORTER_LABEL = 'sandbox.fleetpilot.dev/managed-by';
 const MCS = 'net.gke.io/v1';
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_CONCURRENCY = 8;
+/** The longest wait between passes while nothing changes. */
+const IDLE_MAX_MS = 2_000;
 
 interface ServicePort {
   name?: string;
@@ -204,7 +206,7 @@ export function createMcsImporter(deps: McsImporterDeps) {
     return done;
   };
 
-  const runPass = async (): Promise<void> => {
+  const runPass = async (): Promise<number> => {
     const started = performance.now();
     const members = await withTimeout(deps.members(), timeoutMs, 'listing fleet members');
     const names = new Set(members.map((m) => m.name));
@@ -223,7 +225,7 @@ export function createMcsImporter(deps: McsImporterDeps) {
         }
       }),
     );
-    if (stopping) return;
+    if (stopping) return 0;
 
     // Members in name order, so that the ports of an export several members disagree on do not flap.
     const exports = new Map<string, Export>();
@@ -259,30 +261,42 @@ export function createMcsImporter(deps: McsImporterDeps) {
         failing: [...failing.keys()],
         elapsedMs: Math.round(performance.now() - started),
       });
+    return writes + failing.size;
   };
 
-  /** One pass; a pass asked for while another runs starts when that one ends. */
-  const pass = (): Promise<void> => {
+  /** One pass; a pass asked for while another runs starts when that one ends. Resolves to the writes and failures it saw. */
+  const pass = (): Promise<number> => {
     const run = tail.then(runPass);
-    tail = run.catch(() => undefined);
+    tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   };
 
-  const loop = (intervalMs: number): void => {
+  // Quiet passes back off (each list of a large fleet's imports is hundreds of objects, read from
+  // every member): a pass that wrote nothing doubles the wait, up to IDLE_MAX_MS; any write resets it.
+  const loop = (intervalMs: number, waitMs: number): void => {
     timer = setTimeout(() => {
-      pass()
-        .catch((error: unknown) => deps.log.warn('mcs importer pass failed; will retry', { error }))
-        .finally(() => {
-          if (timer && !stopping) loop(intervalMs);
+      void pass()
+        .then(
+          (busy) => (busy > 0 ? intervalMs : Math.min(waitMs * 2, Math.max(intervalMs, IDLE_MAX_MS))),
+          (error: unknown) => {
+            deps.log.warn('mcs importer pass failed; will retry', { error });
+            return intervalMs;
+          },
+        )
+        .then((next) => {
+          if (timer && !stopping) loop(intervalMs, next);
         });
-    }, intervalMs);
+    }, waitMs);
   };
 
   return {
     pass,
     start(intervalMs = 500): void {
       stopping = false;
-      loop(intervalMs);
+      loop(intervalMs, intervalMs);
     },
     /** Stops the loop; a pass under way starts no new request and ends when its requests answer or time out. */
     async stop(): Promise<void> {

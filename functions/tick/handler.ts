@@ -13,8 +13,11 @@ import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 
-/** How long a tick may hold the tick lease; a tick that died holds off the next ones this long at most. */
-export const TICK_LEASE_MS = 180_000;
+/**
+ * How long a tick holds the tick lease: the function's timeout (infra/functions.tf), past which
+ * Cloud Run has ended the run anyway; a tick that died holds off the next ones this long at most.
+ */
+export const TICK_LEASE_MS = 300_000;
 
 /**
  * Runs one tick; never throws for the work itself (the next tick is the retry). Its outcome goes
@@ -28,10 +31,14 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     trigger: { source: 'scheduler', messageId },
     principal: 'scheduler',
     subject: 'fleet',
-    // One tick at a time: a tick that outlasts the schedule (a large fleet, a slow cluster) must not
-    // be joined by the next ones, each adding load that makes every tick slower still.
+    // One tick at a time (max_instances = 1 serialises them on Cloud Run; this holds anywhere): a tick
+    // that outlasts the schedule must not be joined by the next ones, each making every tick slower.
     lease: { key: 'tick', ttlMs: TICK_LEASE_MS, waitMs: 0 },
-    announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
+    // Bots hear of changes and failures; not of a minutely "nothing", nor of a tick left to the one running.
+    announce: (record: OperationRecord) =>
+      record.result === 'skipped'
+        ? record.reason?.startsWith('tick is being worked on') !== true
+        : record.reason !== NOTHING_TO_CHANGE || record.result !== 'succeeded',
   };
   const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {
     const config = await ctx.fleet.config();

@@ -27,6 +27,7 @@ describe('tick overlap', () => {
     const lines = fleet.logLines.filter((l) => l.includes(overlapping.id));
     expect(lines.some((l) => l.includes('"severity":"INFO"') && l.includes('work left to the lease holder'))).toBe(true);
     expect(lines.some((l) => l.includes('"severity":"WARNING"'))).toBe(false);
+    expect(fleet.published.map((r) => r.id)).not.toContain(overlapping.id);
 
     // The running tick died: its lease lapses and the next tick takes over.
     fleet.clock.advance(TICK_LEASE_MS + 1);
