@@ -52,11 +52,19 @@ async function main(): Promise<void> {
       log: log.child({ component: 'data-plane' }),
     });
     try {
-      figures.drain = await phase(`${DRILLS} drain drills, alternating regions`, () => runDrills(fleet, dataPlane, DRILLS));
-      if (!skip.has('kubectl')) figures.kubectl = await phase('the same drain by kubectl', () => runKubectl(fleet, progress));
-      if (!skip.has('burst')) figures.burst = await phase('onboarding: one cluster, then ten at once', () => runBurst(fleet, progress));
-      if (!skip.has('coldstart')) figures.coldStart = await phase('cold start of the built functions', () => runColdStart(fleet, progress));
-      if (!skip.has('storm')) figures.storm = await phase(`alert storm of ${STORM} notifications`, () => runStorm(fleet, STORM, progress));
+      // A phase that fails is reported in the table and the JSON; the phases after it still run.
+      const attempt = <T>(name: string, fn: () => Promise<T>) =>
+        phase(name, fn).catch((error: unknown) => {
+          (figures.failed ??= {})[name] = error instanceof Error ? error.message : String(error);
+          return undefined;
+        });
+      figures.drain = await attempt(`${DRILLS} drain drills, alternating regions`, () => runDrills(fleet, dataPlane, DRILLS));
+      if (!skip.has('kubectl')) figures.kubectl = await attempt('the same drain by kubectl', () => runKubectl(fleet, progress));
+      if (!skip.has('burst')) figures.burst = await attempt('onboarding: one cluster, then ten at once', () => runBurst(fleet, progress));
+      if (!skip.has('coldstart'))
+        figures.coldStart = await attempt('cold start of the built functions', () => runColdStart(fleet, progress));
+      if (!skip.has('storm'))
+        figures.storm = await attempt(`alert storm of ${STORM} notifications`, () => runStorm(fleet, STORM, progress));
     } finally {
       await dataPlane.stop();
     }

@@ -19,6 +19,8 @@ export interface Figures {
   coldStart?: ColdStartFigures;
   storm?: StormFigures;
   drain1?: Drain1Figures;
+  /** Phases that failed, with their error. */
+  failed?: Record<string, string>;
 }
 
 type Row = [what: string, figure: string, target?: string, met?: boolean];
@@ -118,6 +120,8 @@ export function printTable(f: Figures, out: (line: string) => void): Record<stri
     rows.push(['onboarding: ten at once, median', `${b.tenMedianMs} ms`]);
     rows.push(['onboarding: ten at once, p90', `${b.tenP90Ms} ms`, `≤ 2 × single + importer delay = ${bound} ms`, b.tenP90Ms <= bound]);
   }
+  for (const [name, error] of Object.entries(f.failed ?? {})) rows.push([`${name}: FAILED`, error.slice(0, 120)]);
+  if (f.failed) json.failed = { ...f.failed };
   const width = Math.max(...rows.map((row) => row[0].length));
   const fig = Math.max(...rows.map((row) => row[1].length));
   out('');
