@@ -156,9 +156,14 @@ describe('ensureFleetFeatures', () => {
   it('treats a feature another onboarding created first (409 ALREADY_EXISTS) as present, and still checks its membership', async () => {
     const hub = fakeHub();
     // Both onboardings read "absent"; the other one's create lands first, ours gets the conflict.
-    const create = hub.createFeature;
+    const create = hub.createFeature.bind(hub);
     hub.createFeature = async (f, spec) => {
-      await create(f, f === 'multiclusteringress' ? { multiclusteringress: { configMembership: 'projects/acme/locations/global/memberships/other' } } : spec);
+      await create(
+        f,
+        f === 'multiclusteringress'
+          ? { multiclusteringress: { configMembership: 'projects/acme/locations/global/memberships/other' } }
+          : spec,
+      );
       throw Object.assign(new Error('ALREADY_EXISTS'), { code: 409 });
     };
     const outcome = await ensureFleetFeatures({ hub, clock }, wanted, 1_000);
