@@ -34,11 +34,7 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     // One tick at a time (max_instances = 1 serialises them on Cloud Run; this holds anywhere): a tick
     // that outlasts the schedule must not be joined by the next ones, each making every tick slower.
     lease: { key: 'tick', ttlMs: TICK_LEASE_MS, waitMs: 0 },
-    // Bots hear of changes and failures; not of a minutely "nothing", nor of a tick left to the one running.
-    announce: (record: OperationRecord) =>
-      record.result === 'skipped'
-        ? record.reason?.startsWith('tick is being worked on') !== true
-        : record.reason !== NOTHING_TO_CHANGE || record.result !== 'succeeded',
+    announce: (record: OperationRecord) => record.result !== 'succeeded' || record.reason !== NOTHING_TO_CHANGE,
   };
   const ran = await runOperation(ctx.fleet, spec, async ({ op }) => {
     const config = await ctx.fleet.config();

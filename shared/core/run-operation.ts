@@ -100,9 +100,13 @@ export async function runOperation<T extends FlowOutcome>(
       throw error;
     }
     if (spec.delivery === 'tick' && transient) {
-      // Work another instance is doing (a held lease, a render handed over) is routine, not a warning.
-      if (deferred(error)) log.info('work left to the lease holder', { reason });
-      else log.warn('operation did not complete; the next tick tries again', { error });
+      // Work another instance is doing (a held lease, a render handed over) is routine: neither a
+      // warning nor news for the results topic.
+      if (deferred(error)) {
+        log.info('work left to the lease holder', { reason });
+        return end<T>(ctx, { ...spec, announce: () => false }, scope, undefined, { result: 'skipped', reason });
+      }
+      log.warn('operation did not complete; the next tick tries again', { error });
       return end<T>(ctx, spec, scope, undefined, { result: 'skipped', reason });
     }
     log.error('operation failed', { error });
