@@ -27,6 +27,12 @@ export interface Store {
   get(collection: string, id: string): Promise<DocData | undefined>;
   /** Every document of a collection. */
   list(collection: string): Promise<DocData[]>;
+  /**
+   * Every document of a collection, oldest first by the time Firestore committed its creation (then
+   * by id). Commit times are externally consistent, so a document a reader has not seen yet can only
+   * come after every document it has seen: an append-only log in commit order.
+   */
+  listByCreation(collection: string): Promise<DocData[]>;
   /** Writes a whole document. */
   set(collection: string, id: string, data: DocData): Promise<void>;
   /** Creates the document only if absent; returns false when it already existed. */
@@ -89,6 +95,15 @@ export function createStore(deps: StoreDeps): Store {
   return {
     get: async (collection, id) => (await doc(collection, id).get()).data(),
     list: async (collection) => (await firestore.collection(prefix + collection).get()).docs.map((d) => d.data()),
+    listByCreation: async (collection) =>
+      (await firestore.collection(prefix + collection).get()).docs
+        .sort(
+          (a, b) =>
+            a.createTime.seconds - b.createTime.seconds ||
+            a.createTime.nanoseconds - b.createTime.nanoseconds ||
+            (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        )
+        .map((d) => d.data()),
     set: async (collection, id, data) => {
       await doc(collection, id).set(data);
     },

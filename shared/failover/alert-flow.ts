@@ -7,8 +7,8 @@ import { rejectEvent, runOperation, type FlowOutcome, type RunnerContext } from 
 import { regionOf, updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
-import { updateFacts } from './drain-store.ts';
-import { mergeIncident } from './facts.ts';
+import { recordFact } from './drain-store.ts';
+import { incidentEntry } from './fact-log.ts';
 import { parseIncidentNotification, type IncidentEvent } from './incident.ts';
 import { mapIncidentToRegion } from './map-region.ts';
 import { FAILOVER_STEPS } from './steps.ts';
@@ -63,7 +63,7 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
 async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, incident: IncidentEvent, region: string): Promise<FlowOutcome> {
   const merged = await op.step(
     FAILOVER_STEPS.recordIncident(incident.state),
-    () => updateFacts(ctx.store, (facts) => mergeIncident(facts, incident, region, ctx.clock.now())),
+    () => recordFact(ctx.store, incidentEntry(incident, region, ctx.clock.now())),
     (m) => ({
       outcome: m.changed ? 'done' : 'unchanged',
       detail: m.changed ? `incident ${incident.incidentId} ${incident.state}` : 'already known (renotification or duplicate)',

@@ -1,12 +1,13 @@
 /**
- * Persistence of the drain facts (incidents and manual holds per region, in learned order) in one
- * Firestore document, merged inside transactions so that concurrent instances never lose a fact and
- * learned order is the order of the transactions; its compaction; and the derived drain state, kept
- * for people and the API to read.
+ * Persistence of the drain facts (incidents and manual holds per region, in learned order): new facts
+ * are appended to the fact log (`fact-log.ts`), which the route lease holder folds into one facts
+ * document inside a transaction; its compaction; and the derived drain state, kept for people and
+ * the API to read.
  */
 import type { Store } from '../adapters/firestore.ts';
 import { compactFacts } from './compact.ts';
 import type { DeriveInput, FleetDrainState } from './drain-state.ts';
+import { appendFact, FACT_LOG, mergeEntry, readFactLog, withEntries, type FactLogEntry } from './fact-log.ts';
 import { factsFromDocument, type FleetFacts, type MergeResult } from './facts.ts';
 
 /** The collection of failover documents. */
@@ -20,9 +21,46 @@ export const FACT_RETENTION_MS = 3600_000;
 export const FACTS_SIZE_BUDGET = 256 * 1024;
 const STORM_RETENTION_MS = 60_000;
 
-/** Reads every region's facts. */
+/** Entries folded into the facts document per transaction (Firestore allows 500 writes in one). */
+const CHECKPOINT_BATCH = 400;
+const CHECKPOINT_BATCHES = 5;
+
+/** Reads every region's facts: the facts document with the log not yet folded into it. */
 export async function readFacts(store: Store): Promise<FleetFacts> {
-  return factsFromDocument(await store.get(FAILOVER, FACTS));
+  // The log first: an entry folded into the document meanwhile is then read twice, and counted once.
+  const log = await readFactLog(store);
+  return withEntries(factsFromDocument(await store.get(FAILOVER, FACTS)), log.entries);
+}
+
+/**
+ * Records a new fact: appended to the log unless the facts document already holds what it says or
+ * the log already has its entry. No transaction, so notifications arriving together never contend.
+ */
+export async function recordFact(store: Store, entry: FactLogEntry): Promise<{ changed: boolean }> {
+  const stored = factsFromDocument(await store.get(FAILOVER, FACTS));
+  if (mergeEntry(stored, entry) === stored) return { changed: false };
+  return { changed: await appendFact(store, entry) };
+}
+
+/**
+ * Folds the oldest log entries into the facts document and deletes them, one transaction per batch.
+ * Returns how many were folded and the keys of log documents that are not entries (left in place).
+ */
+export async function checkpointFactLog(store: Store): Promise<{ folded: number; malformed: string[] }> {
+  const { entries, malformed } = await readFactLog(store);
+  let folded = 0;
+  for (let i = 0; i < CHECKPOINT_BATCHES && folded < entries.length; i++) {
+    // A prefix in learned order: whatever a reader lists afterwards still comes after it.
+    const batch = entries.slice(folded, folded + CHECKPOINT_BATCH);
+    await store.transaction(async (tx) => {
+      const facts = factsFromDocument(await tx.get(FAILOVER, FACTS));
+      const next = withEntries(facts, batch);
+      if (next !== facts) tx.set(FAILOVER, FACTS, toDocument(next));
+      for (const entry of batch) tx.delete(FACT_LOG, entry.key);
+    });
+    folded += batch.length;
+  }
+  return { folded, malformed };
 }
 
 function toDocument(value: unknown): Record<string, unknown> {

@@ -106,7 +106,12 @@ function withRegion(facts: FleetFacts, region: string, rf: RegionFacts, stamp: {
  * incident (open or close) stamps it; the first close learned stamps the close. Renotifications,
  * duplicates, later closes of a closed incident and opens after its close change nothing.
  */
-export function mergeIncident(facts: FleetFacts, event: IncidentEvent, region: string, now: Date): MergeResult {
+export function mergeIncident(
+  facts: FleetFacts,
+  event: Pick<IncidentEvent, 'incidentId' | 'state' | 'startedAt' | 'endedAt'>,
+  region: string,
+  now: Date,
+): MergeResult {
   const id = event.incidentId;
   const rf = regionFacts(facts, region);
   const current = Object.hasOwn(rf.incidents, id) ? rf.incidents[id] : undefined;

@@ -5,7 +5,8 @@
  * plan. A manual drain is a hold: only a manual restore lifts it.
  */
 import { RequestError } from '../core/errors.ts';
-import { updateFacts } from './drain-store.ts';
+import { recordFact } from './drain-store.ts';
+import { manualEntry } from './fact-log.ts';
 import { factRegions, mergeManual, type ManualFact } from './facts.ts';
 import type { RegionDrainState } from './drain-state.ts';
 import { drainDiff } from './overlay.ts';
@@ -102,7 +103,7 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
       }
       await op.step(
         FAILOVER_STEPS.recordManual(request.action),
-        () => updateFacts(deps.store, (facts) => mergeManual(facts, fact, deps.clock.now())),
+        () => recordFact(deps.store, manualEntry(fact, deps.clock.now())),
         (m) => ({
           outcome: m.changed ? 'done' : 'unchanged',
           detail: `${request.action} ${request.region} by ${request.principal}: ${request.reason}`,

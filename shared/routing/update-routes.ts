@@ -3,7 +3,15 @@
  * that find the lease taken hand their render to the holder (see render-lease.ts).
  */
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { compactStoredFacts, deriveDrains, drainOverlay, readFacts, writeDrainSnapshot, type FleetDrainState } from '../failover/index.ts';
+import {
+  checkpointFactLog,
+  compactStoredFacts,
+  deriveDrains,
+  drainOverlay,
+  readFacts,
+  writeDrainSnapshot,
+  type FleetDrainState,
+} from '../failover/index.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { TransientError } from '../core/errors.ts';
 import { observeRegions } from './region-state.ts';
@@ -125,6 +133,10 @@ async function renderPass(
   // same drains after the Gateway path (what failover time is measured on), still under the lease.
   const after = async () => {
     await applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters);
+    // The log is folded into the facts document first, so that compaction sees every fact.
+    const log = await checkpointFactLog(deps.store);
+    if (log.malformed.length > 0)
+      op.note(ROUTE_STEPS.compactFacts, 'failed', `fact log documents that are not facts, left in place: ${log.malformed.join(', ')}`);
     // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.
     const folded = await compactStoredFacts(deps.store, { services, policy: config.safety, now: deps.clock.now() }, facts);
     if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);

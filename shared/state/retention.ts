@@ -130,6 +130,12 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
     ttlField: null,
   },
   {
+    collection: 'failoverLog',
+    holds: 'new drain facts, one document per notification or manual request that added one',
+    lifetime: 'until the route lease holder folds them into the facts document, after its next render (seconds; a tick at the latest)',
+    ttlField: null,
+  },
+  {
     collection: 'commitStatuses',
     holds: "the sandbox's stand-in for a Git host's commit statuses (production reports to the Git host)",
     lifetime: 'one per reported commit, sandbox only',

@@ -16,6 +16,17 @@ function clone<T>(value: T): T {
 /** The store, and its documents by `collection/id` for assertions. */
 export function memoryStore(): Store & { docs: Map<string, DocData> } {
   const docs = new Map<string, DocData>();
+  // Creation order, as Firestore's create times give it (a set over an existing document keeps its place).
+  const created = new Map<string, number>();
+  let creations = 0;
+  const put = (k: string, d: DocData) => {
+    if (!docs.has(k)) created.set(k, ++creations);
+    docs.set(k, clone(d));
+  };
+  const remove = (k: string) => {
+    docs.delete(k);
+    created.delete(k);
+  };
   const key = (c: string, id: string) => `${c}/${id}`;
   const copy = (d: DocData | undefined) => (d ? clone(d) : undefined);
   const inCollection = (c: string) =>
@@ -40,19 +51,23 @@ export function memoryStore(): Store & { docs: Map<string, DocData> } {
     docs,
     get: async (c, id) => copy(docs.get(key(c, id))),
     list: async (c) => inCollection(c).map(({ d }) => clone(d)),
-    set: async (c, id, d) => void docs.set(key(c, id), clone(d)),
-    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (docs.set(key(c, id), clone(d)), true)),
-    delete: async (c, id) => void docs.delete(key(c, id)),
-    markOnce: async (k, _ttl, d = {}) => (docs.has(key(MARKERS, k)) ? false : (docs.set(key(MARKERS, k), clone(d)), true)),
+    listByCreation: async (c) =>
+      inCollection(c)
+        .sort((a, b) => created.get(key(c, a.id))! - created.get(key(c, b.id))!)
+        .map(({ d }) => clone(d)),
+    set: async (c, id, d) => put(key(c, id), d),
+    createIfAbsent: async (c, id, d) => (docs.has(key(c, id)) ? false : (put(key(c, id), d), true)),
+    delete: async (c, id) => remove(key(c, id)),
+    markOnce: async (k, _ttl, d = {}) => (docs.has(key(MARKERS, k)) ? false : (put(key(MARKERS, k), d), true)),
     query,
     transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
       const run = queue.then(async () => {
         const writes: (() => void)[] = [];
         const result = await fn({
           get: async (c, id) => copy(docs.get(key(c, id))),
-          set: (c, id, d) => void writes.push(() => docs.set(key(c, id), clone(d))),
-          create: (c, id, d) => void writes.push(() => docs.set(key(c, id), clone(d))),
-          delete: (c, id) => void writes.push(() => docs.delete(key(c, id))),
+          set: (c, id, d) => void writes.push(() => put(key(c, id), d)),
+          create: (c, id, d) => void writes.push(() => put(key(c, id), d)),
+          delete: (c, id) => void writes.push(() => remove(key(c, id))),
         });
         for (const write of writes) write();
         return result;

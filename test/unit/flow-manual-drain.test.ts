@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RequestError } from '../../shared/core/errors.ts';
-import { updateFacts } from '../../shared/failover/drain-store.ts';
-import { mergeIncident, mergeManual } from '../../shared/failover/index.ts';
+import { recordFact, updateFacts } from '../../shared/failover/drain-store.ts';
+import { manualEntry, mergeIncident } from '../../shared/failover/index.ts';
 import { planFleet, readSnapshot } from '../../shared/routing/index.ts';
 import { manualDrain, type ManualRequest } from '../../shared/failover/manual-drain.ts';
 import { FAILOVER_STEPS } from '../../shared/failover/steps.ts';
@@ -44,11 +44,6 @@ const alert = (fleet: MemoryFleet, region: string, id: string, state: 'open' | '
         state,
         startedAt: new Date(fleet.clock.now().getTime() - 60_000),
         endedAt: state === 'closed' ? fleet.clock.now() : null,
-        policyName: 'p',
-        summary: '',
-        resourceLabels: {},
-        metricLabels: {},
-        policyUserLabels: {},
       },
       region,
       fleet.clock.now(),
@@ -230,17 +225,10 @@ describe('manual drain', () => {
     // The plan reads the config cluster once; the render reaches for it again: the other operator's drain of Osaka is recorded in between.
     fleet.container.before('getCluster', async () =>
       fleet.container.before('getCluster', async () => {
-        await updateFacts(fleet.store, (facts) =>
-          mergeManual(
-            facts,
-            {
-              id: 'other-request',
-              region: N2,
-              action: 'drain',
-              at: earlier,
-              by: 'other@example.com',
-              reason: 'osaka maintenance',
-            },
+        await recordFact(
+          fleet.store,
+          manualEntry(
+            { id: 'other-request', region: N2, action: 'drain', at: earlier, by: 'other@example.com', reason: 'osaka maintenance' },
             fleet.clock.now(),
           ),
         );
