@@ -4,7 +4,7 @@
  * notifications and incidents that cannot be mapped are recorded and acknowledged, never drained.
  */
 import { rejectEvent, runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
-import { regionOf, updateRoutes, type RoutesContext } from '../routing/index.ts';
+import { isHandedOver, regionOf, updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import type { OperationRecord, OperationRecorder } from '../state/operations.ts';
 import { recordFact } from './drain-store.ts';
@@ -69,7 +69,17 @@ async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, inciden
       detail: m.changed ? `incident ${incident.incidentId} ${incident.state}` : 'already known (renotification or duplicate)',
     }),
   );
-  const outcome = await updateRoutes(ctx, op, await ctx.config());
+  // A notice that adds nothing does not wait for a busy holder (in a storm, most of them): its mark
+  // alone makes the holder render once more, which covers a redelivery whose first run died.
+  const outcome = await updateRoutes(ctx, op, await ctx.config(), merged.changed ? {} : { leaseWaitMs: 0 }).catch((error: unknown) => {
+    if (isHandedOver(error)) return undefined;
+    throw error;
+  });
+  if (!outcome)
+    return {
+      result: 'skipped',
+      reason: `no change: incident ${incident.incidentId} ${incident.state} already known; the route lease holder renders again`,
+    };
   const state = outcome.drains.regions[region];
   const refusal = outcome.drains.refusals.filter((r) => r.ref === incident.incidentId).at(-1);
   if (incident.state === 'open' && !state?.drained && refusal) return { result: 'refused', reason: `${refusal.guard}: ${refusal.reason}` };

@@ -34,4 +34,4 @@ export { type RoutesOutcome } from './apply-routes.ts';
 export { configClusterKube } from './config-kube.ts';
 export { type FleetPlan, describeTrafficMoved, planFleet, refusalOf } from './fleet-plan.ts';
 export { type FleetSnapshot, readSnapshot } from './snapshot.ts';
-export { type RenderOptions, type RoutesContext, routedServices, updateRoutes } from './update-routes.ts';
+export { isHandedOver, type RenderOptions, type RoutesContext, routedServices, updateRoutes } from './update-routes.ts';

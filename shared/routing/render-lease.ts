@@ -89,8 +89,9 @@ async function waitForPass<T, S extends PassSummary>(
   const { store, clock } = deps;
   const deadline = clock.now().getTime() + lease.waitMs;
   if (lease.waitMs <= 0) return { rendered: false as const, holder };
-  for (;;) {
-    await (deps.sleep ?? realSleep)(40 + Math.random() * 40);
+  // Polls back off (40 ms up to 0.5 s): hundreds of runs waiting at once must not swamp Firestore.
+  for (let poll = 40; ; poll = Math.min(poll * 1.5, 500)) {
+    await (deps.sleep ?? realSleep)(poll + Math.random() * poll);
     const mine = await store.get(LEASES, markId(lease));
     if (mine?.coveredBy) {
       await store.delete(LEASES, markId(lease));

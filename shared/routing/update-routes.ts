@@ -33,6 +33,11 @@ export interface RenderOptions {
   leaseWaitMs?: number;
 }
 
+/** True for the error of a run (not waiting) whose render was handed to the route lease holder. */
+export function isHandedOver(error: unknown): boolean {
+  return error instanceof TransientError && error.details.handedOver === true;
+}
+
 /** The route lease's time: a holder that dies blocks renders this long at most. */
 export const ROUTE_LEASE_MS = 60_000;
 

@@ -5,10 +5,14 @@
  * operation records.
  */
 import fc from 'fast-check';
+import { Timestamp } from '@google-cloud/firestore';
 import { describe, expect, it } from 'vitest';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
+import { TTL_FIELD } from '../../shared/adapters/firestore.ts';
 import { handleMonitoringNotification } from '../../shared/failover/alert-flow.ts';
+import { routeLeaseKey } from '../../shared/routing/update-routes.ts';
+import { LEASES } from '../../shared/state/leases.ts';
 import { incidentNotification, testNotification, type IncidentSpec } from '../support/events.ts';
 import { connectionRefused } from '../support/faults.ts';
 import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
@@ -193,6 +197,25 @@ describe('health alerts', () => {
     expect(again.record).toMatchObject({ result: 'skipped', reason: `no change: ${N1} drained` });
     expect(fleet.route('store')).toEqual(route);
     expect(await fleet.facts()).toEqual(facts);
+  });
+
+  it('a renotification that finds the route lease held ends at once, and its mark makes the holder render again', async () => {
+    const fleet = await demoFleet();
+    const open = incident({ id: 'inc-1', state: 'open', startedAt: minutes(fleet, -2) });
+    await notify(fleet, open);
+    const key = routeLeaseKey(await fleet.ctx.config());
+    const expireAt = Timestamp.fromMillis(fleet.clock.now().getTime() + 60_000);
+    await fleet.store.set(LEASES, key, { holder: 'other-instance:op-1', [TTL_FIELD]: expireAt });
+    const started = fleet.clock.now().getTime();
+    const again = await notify(fleet, open);
+    expect(again.record).toMatchObject({
+      result: 'skipped',
+      reason: 'no change: incident inc-1 open already known; the route lease holder renders again',
+    });
+    expect(fleet.clock.now().getTime() - started).toBeLessThan(1_000);
+    const marks = (await fleet.store.list(LEASES)).filter((d) => d.lease === key);
+    expect(marks).toEqual([expect.objectContaining({ lease: key, waits: false })]);
+    expect(marks[0]).not.toHaveProperty('coveredBy');
   });
 
   it('a close that arrives before its open ends closed: a stale open changes nothing', async () => {
