@@ -7,7 +7,7 @@
  * with the issue's targets and writes `.cache/bench/scale.json`. Asserts nothing.
  *
  * Environment: SCALE_DRILLS (default 10), SCALE_STORM (default 1000), SCALE_SKIP (comma-separated
- * phases to skip: derive, kubectl, burst, coldstart, storm, drain1).
+ * phases to skip: derive, drills, kubectl, burst, coldstart, storm, drain1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -58,7 +58,8 @@ async function main(): Promise<void> {
           (figures.failed ??= {})[name] = error instanceof Error ? error.message : String(error);
           return undefined;
         });
-      figures.drain = await attempt(`${DRILLS} drain drills, alternating regions`, () => runDrills(fleet, dataPlane, DRILLS));
+      if (!skip.has('drills'))
+        figures.drain = await attempt(`${DRILLS} drain drills, alternating regions`, () => runDrills(fleet, dataPlane, DRILLS));
       if (!skip.has('kubectl')) figures.kubectl = await attempt('the same drain by kubectl', () => runKubectl(fleet, progress));
       if (!skip.has('burst')) figures.burst = await attempt('onboarding: one cluster, then ten at once', () => runBurst(fleet, progress));
       if (!skip.has('coldstart'))
@@ -72,7 +73,12 @@ async function main(): Promise<void> {
     await phase('stop the scale fleet', () => fleet.stop());
   }
   if (!skip.has('drain1'))
-    figures.drain1 = await phase('one-route drain on the demo fleet (child process)', () => runDrain1(repoRoot, progress));
+    figures.drain1 = await phase('one-route drain on the demo fleet (child process)', () => runDrain1(repoRoot, progress)).catch(
+      (error: unknown) => {
+        (figures.failed ??= {})['one-route drain'] = error instanceof Error ? error.message : String(error);
+        return undefined;
+      },
+    );
   const json = printTable(figures, (line) => process.stdout.write(line + '\n'));
   const dir = join(repoRoot, '.cache', 'bench');
   mkdirSync(dir, { recursive: true });
