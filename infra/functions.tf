@@ -33,7 +33,8 @@ locals {
       name          = "${var.prefix}health-alerts"
       entry_point   = "healthAlerts"
       timeout       = 300
-      max_instances = 5
+      # shared/adapters/topology.ts FUNCTION_MAX_INSTANCES: a storm's renotifications end at once
+      max_instances = 20
       env           = {}
       secrets       = {}
     }

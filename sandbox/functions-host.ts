@@ -15,6 +15,10 @@ import type { PubSubAdapter, ReceivedMessage } from '../shared/adapters/pubsub.t
 import { redeliveryDelayMs, type RetryPolicy } from '../shared/adapters/topology.ts';
 import { isRetryable, TerminalError, TransientError } from '../shared/core/errors.ts';
 import type { Logger } from '../shared/core/logger.ts';
+import { semaphore } from './semaphore.ts';
+
+/** How long stopping waits for runs in flight before it cuts their connections. */
+const STOP_GRACE_MS = 5_000;
 
 /** A function served locally and the subscription that feeds it. */
 export interface HostedFunction {
@@ -26,6 +30,8 @@ export interface HostedFunction {
   /** The subscription's redelivery backoff and attempts; unset: redelivered at once. */
   retryPolicy?: RetryPolicy;
   maxDeliveryAttempts?: number;
+  /** Pushes in flight at most (the function's instances); unset: no limit. */
+  maxInFlight?: number;
 }
 
 /** Serves the given functions (registered in this process, or listening at `url`) and bridges their subscriptions. */
@@ -36,10 +42,12 @@ export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: st
   const stopping = new AbortController();
   for (const fn of functions) {
     const url = fn.url ?? (await serveHere(fn.target, servers));
-    deps.log.info('function served', { target: fn.target, url, subscription: fn.subscription });
+    deps.log.info('function served', { target: fn.target, url, subscription: fn.subscription, maxInFlight: fn.maxInFlight });
+    // As Pub/Sub holds deliveries back while every instance is busy, so does the bridge.
+    const slot = semaphore(fn.maxInFlight ?? Number.POSITIVE_INFINITY);
     subscriptions.push(
       deps.pubsub.subscribe(fn.subscription, (message) =>
-        push(url, fn, deps.projectId, message).catch(async (error: unknown) => {
+        slot(() => push(url, fn, deps.projectId, message)).catch(async (error: unknown) => {
           await backoff(fn, message, error, stopping.signal);
           throw error;
         }),
@@ -50,7 +58,17 @@ export async function hostFunctions(deps: { pubsub: PubSubAdapter; projectId: st
     async stop(): Promise<void> {
       stopping.abort();
       for (const sub of subscriptions) await sub.close();
-      for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Runs still in flight (a storm's waiters) get a few seconds, then their connections are cut:
+      // their messages were nacked above and wait in the subscription.
+      await Promise.all(
+        servers.map(async (server) => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+          await closed;
+          clearTimeout(cut);
+        }),
+      );
     },
   };
 }

@@ -31,6 +31,9 @@ export async function startFunctions(deps: {
       subscription: spec.name,
       ...(spec.retryPolicy ? { retryPolicy: spec.retryPolicy } : {}),
       ...(spec.maxDeliveryAttempts ? { maxDeliveryAttempts: spec.maxDeliveryAttempts } : {}),
+      // The tick is not held back: the sandbox ticks every second where Cloud Scheduler ticks every
+      // minute, and a tick that finds another running is skipped at once by the tick lease.
+      ...(spec.maxInFlight && topic !== topics.ticks ? { maxInFlight: spec.maxInFlight } : {}),
     };
   };
   const functions: HostedFunction[] = [

@@ -17,6 +17,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../shared/adapters/kube.ts';
 import type { Clock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
+import { semaphore } from './semaphore.ts';
 
 /** One cluster the importer reads from and writes to. */
 export interface ImporterCluster {
@@ -313,21 +314,6 @@ function keyOf(obj: KubernetesObject): string {
 }
 
 /** Runs at most `limit` of the functions given to it at once, the others in the order they came. */
-function semaphore(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
 
 /** `promise`, or a rejection once `ms` pass (the request itself is left to the agent's socket timeout). */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -21,6 +21,11 @@ export interface SubscriptionSpec {
   /** How long Pub/Sub waits before redelivering a failed message (consumers only). */
   retryPolicy?: RetryPolicy;
   ackDeadlineSeconds: number;
+  /**
+   * Deliveries the consuming function takes at once: its instances (infra/functions.tf
+   * `max_instances`, one request each). Pub/Sub holds the rest back; the sandbox does the same.
+   */
+  maxInFlight?: number;
 }
 
 /** The full set of topic names and subscriptions. */
@@ -45,6 +50,12 @@ export function redeliveryDelayMs(policy: RetryPolicy, attempt: number): number 
   return Math.min(seconds, policy.maximumBackoffSeconds) * 1000;
 }
 
+/**
+ * Each consuming function's maximum instances, one request at a time each (infra/functions.tf).
+ * Alerts get the most: in a storm most notifications only add a mark and end within a second.
+ */
+export const FUNCTION_MAX_INSTANCES = { 'cluster-lifecycle': 10, 'health-alerts': 20, 'git-push': 2, tick: 1 } as const;
+
 /** Builds the topology for a name prefix such as `fleetpilot-`. */
 export function buildTopology(prefix: string): Topology {
   const topics: Record<TopicKey, string> = {
@@ -55,12 +66,13 @@ export function buildTopology(prefix: string): Topology {
     results: `${prefix}results`,
     deadLetter: `${prefix}dead-letter`,
   };
-  const consumer = (name: string, topic: TopicKey): SubscriptionSpec => ({
+  const consumer = (name: keyof typeof FUNCTION_MAX_INSTANCES, topic: TopicKey): SubscriptionSpec => ({
     name: `${prefix}${name}`,
     topic,
     maxDeliveryAttempts: DEFAULT_MAX_DELIVERY_ATTEMPTS,
     retryPolicy: CONSUMER_RETRY_POLICY,
     ackDeadlineSeconds: 60,
+    maxInFlight: FUNCTION_MAX_INSTANCES[name],
   });
   return {
     topics,

@@ -121,6 +121,18 @@ describe('infra/ against shared/adapters/topology.ts', () => {
       }
     }
   });
+
+  it("holds each consumer's deliveries to its function's instances, one request each (the sandbox's limit too)", () => {
+    const deployed = new Map(resources('google_cloudfunctions2_function').map((f) => [f.values.name, first(f.values.service_config)]));
+    const consumers = topology.subscriptions.filter((s) => s.maxInFlight !== undefined);
+    expect(consumers.map((s) => s.topic).sort()).toEqual(['clusterEvents', 'gitPushes', 'healthAlerts', 'ticks']);
+    for (const spec of consumers) {
+      const service = deployed.get(spec.name);
+      expect(service, `function ${spec.name}`).toBeDefined();
+      expect(service!.max_instance_request_concurrency, spec.name).toBe(1);
+      expect(service!.max_instance_count, spec.name).toBe(spec.maxInFlight);
+    }
+  });
 });
 
 describe('infra/ against the components', () => {
