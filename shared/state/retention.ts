@@ -132,7 +132,8 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
   {
     collection: 'failoverLog',
     holds: 'new drain facts, one document per notification or manual request that added one',
-    lifetime: 'until the route lease holder folds them into the facts document, after its next render (seconds; a tick at the latest)',
+    lifetime:
+      'until the route lease holder folds them into the facts document after its next render (seconds; longer only while renders fail)',
     ttlField: null,
   },
   {
