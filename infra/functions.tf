@@ -29,11 +29,11 @@ locals {
       env           = { FLEETPILOT_IMPORT_WAIT_SECONDS = "60" }
       secrets       = {}
     }
+    # max_instances as shared/adapters/topology.ts FUNCTION_MAX_INSTANCES: a storm's renotifications end at once
     health_alerts = {
       name          = "${var.prefix}health-alerts"
       entry_point   = "healthAlerts"
       timeout       = 300
-      # shared/adapters/topology.ts FUNCTION_MAX_INSTANCES: a storm's renotifications end at once
       max_instances = 20
       env           = {}
       secrets       = {}
