@@ -10,6 +10,9 @@ export interface Drain1Figures {
   p50Ms: number;
 }
 
+/** How long the child may take (its sandbox, the demo fleet and six drills take about a minute idle). */
+const CHILD_LIMIT_MS = 15 * 60_000;
+
 /** Spawns the child with tsx; forwards its progress lines. */
 export async function runDrain1(repoRoot: string, progress: (line: string) => void): Promise<Drain1Figures> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test', 'bench', 'scale', 'drain1.ts')], {
@@ -23,7 +26,13 @@ export async function runDrain1(repoRoot: string, progress: (line: string) => vo
     if (line.startsWith('{')) samples = (JSON.parse(line) as { samples: number[] }).samples;
     else progress(line.replace(/^\d\d:\d\d:\d\d {2}/, ''));
   });
+  // A child that makes no progress is stopped (SIGINT: its sandbox stops what it started).
+  const limit = setTimeout(() => {
+    stderr += `\nno result after ${CHILD_LIMIT_MS / 60_000} minutes; stopped`;
+    child.kill('SIGINT');
+  }, CHILD_LIMIT_MS);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(limit);
   if (code !== 0 || !samples) throw new Error(`drain1 child exited ${code}: ${stderr}`);
   return { samples, p50Ms: median(samples) };
 }

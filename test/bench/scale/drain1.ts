@@ -28,6 +28,11 @@ const DRILLS = Number(process.env.SCALE_DRAIN1_DRILLS ?? 6);
 async function main(): Promise<void> {
   const stateDir = join(repoRoot, '.cache', 'sandbox', 'bench-scale-demo');
   const sandbox = await startSandbox({ repoRoot, stateDir, log, importDelayMs: 500 });
+  // Stopped by the parent (no progress): leave no emulator or API server behind.
+  process.once('SIGINT', () => {
+    sandbox.killNow();
+    process.exit(130);
+  });
   const samples: number[] = [];
   try {
     const document = parse(readFileSync(join(repoRoot, 'examples', 'fleet.yaml'), 'utf8')) as { safety: { holdDownSeconds: number } };
