@@ -67,20 +67,27 @@ function startState(input: DeriveInput): Map<string, Replayed> {
   return new Map(
     names.map((name): [string, Replayed] => {
       const b = Object.hasOwn(base, name) ? base[name] : undefined;
-      if (!b) return [name, { drained: false, waiting: false, autoDrains: [] }];
-      return [
-        name,
-        {
-          drained: b.drained,
-          ...(b.drained && b.cause ? { cause: b.cause } : {}),
-          ...(b.drained && b.since ? { since: Date.parse(b.since) } : {}),
-          waiting: b.waiting,
-          autoDrains: b.autoDrains.map((t) => Date.parse(t)).sort((x, y) => x - y),
-          ...(b.frozen ? { frozen: { until: Date.parse(b.frozen.until), reason: b.frozen.reason } } : {}),
-          ...(b.releaseAt ? { releaseAt: Date.parse(b.releaseAt) } : {}),
-          ...(b.hold ? { holdId: 'base' } : {}),
-        },
-      ];
+      // One shape for every region (absent fields undefined), so the replay's property reads stay fast.
+      const r: Replayed = {
+        drained: false,
+        cause: undefined,
+        since: undefined,
+        waiting: false,
+        autoDrains: [],
+        frozen: undefined,
+        releaseAt: undefined,
+        holdId: undefined,
+      };
+      if (!b) return [name, r];
+      r.drained = b.drained;
+      if (b.drained && b.cause) r.cause = b.cause;
+      if (b.drained && b.since) r.since = Date.parse(b.since);
+      r.waiting = b.waiting;
+      r.autoDrains = b.autoDrains.map((t) => Date.parse(t)).sort((x, y) => x - y);
+      if (b.frozen) r.frozen = { until: Date.parse(b.frozen.until), reason: b.frozen.reason };
+      if (b.releaseAt) r.releaseAt = Date.parse(b.releaseAt);
+      if (b.hold) r.holdId = 'base';
+      return [name, r];
     }),
   );
 }
@@ -108,18 +115,23 @@ export function replayDrains(input: DeriveInput): Replay {
   };
   const queue = factMoments(facts, holdDownMs, now, spansOf);
   for (const [region, r] of regions) {
-    if (r.frozen && r.frozen.until <= now) insertMoment(queue, { at: r.frozen.until, kind: 'freeze-expiry', region, id: '' });
+    if (r.frozen && r.frozen.until <= now)
+      insertMoment(queue, { at: r.frozen.until, kind: 'freeze-expiry', region, id: '', seq: undefined });
   }
 
   const state = (region: string) => regions.get(region)!;
   const drainedNow = () => new Set([...regions].filter(([, r]) => r.drained).map(([name]) => name));
   // The never-zero answer depends only on the region and the drained set, which take few values in a
-  // replay: computing it over every service at every drain made long histories slow.
-  const guardAnswers = new Map<string, GuardRefusal | undefined>();
+  // replay: computing it over every service at every drain made long histories slow. The drained
+  // set is a bit mask over the regions (in name order), kept as drains and restores happen.
+  const index = new Map([...regions.keys()].map((name, i) => [name, i]));
+  const maskable = regions.size <= 30;
+  const bit = new Map([...index].map(([name, i]) => [name, maskable ? 2 ** i : 0]));
+  let drainedMask = 0;
+  for (const [name, r] of regions) if (r.drained) drainedMask += bit.get(name)!;
+  const guardAnswers = new Map<number | string, GuardRefusal | undefined>();
   const neverZero = (region: string): GuardRefusal | undefined => {
-    // Regions iterate in name order (startState sorts them), so the key needs no sort.
-    let key = region;
-    for (const [name, r] of regions) if (r.drained) key += `\n${name}`;
+    const key = maskable ? drainedMask * 32 + index.get(region)! : [region, ...drainedNow()].join('\n');
     if (!guardAnswers.has(key)) guardAnswers.set(key, neverZeroRefusal(region, drainedNow(), services, policy.minHealthyRegions));
     return guardAnswers.get(key);
   };
@@ -138,8 +150,12 @@ export function replayDrains(input: DeriveInput): Replay {
     refusals.push(refusal.services ? { ...entry, services: refusal.services } : entry);
   };
 
-  const drain = (r: Replayed, cause: DrainCause, t: number) => {
-    Object.assign(r, { drained: true, cause, since: t, waiting: false });
+  const drain = (region: string, r: Replayed, cause: DrainCause, t: number) => {
+    if (!r.drained) drainedMask += bit.get(region)!;
+    r.drained = true;
+    r.cause = cause;
+    r.since = t;
+    r.waiting = false;
   };
 
   const tryAlertDrain = (region: string, t: number, ref: string) => {
@@ -155,10 +171,10 @@ export function replayDrains(input: DeriveInput): Replay {
     if (freeze) {
       const reason = `${region} was drained automatically ${freeze.count} times within ${policy.flapBudget.windowSeconds}s (budget ${policy.flapBudget.maxDrains})`;
       r.frozen = { until: freeze.until, reason };
-      if (freeze.until <= now) insertMoment(queue, { at: freeze.until, kind: 'freeze-expiry', region, id: '' });
+      if (freeze.until <= now) insertMoment(queue, { at: freeze.until, kind: 'freeze-expiry', region, id: '', seq: undefined });
       return refuse(region, t, { guard: 'flap-budget', reason: `${reason}; frozen until ${iso(freeze.until)}` }, 'alert', ref);
     }
-    drain(r, 'alert', t);
+    drain(region, r, 'alert', t);
     r.autoDrains.push(t);
   };
 
@@ -180,11 +196,13 @@ export function replayDrains(input: DeriveInput): Replay {
     for (const { name, oldest } of candidates) tryAlertDrain(name, p.at, oldest.incidentId);
   };
 
-  const restore = (r: Replayed, p: Position) => {
+  const restore = (region: string, r: Replayed, p: Position) => {
+    if (r.drained) drainedMask -= bit.get(region)!;
+    // Assigned, not deleted: deleting properties turns the object into a slow dictionary.
     r.drained = false;
-    delete r.cause;
-    delete r.since;
-    delete r.holdId;
+    r.cause = undefined;
+    r.since = undefined;
+    r.holdId = undefined;
     retryWaiting(p);
   };
 
@@ -199,16 +217,16 @@ export function replayDrains(input: DeriveInput): Replay {
       case 'hold-down-expiry': {
         const last = cursor(m.region).releaseAt(p);
         const due = last !== undefined && last <= t && !cursor(m.region).anyOpenAt(p);
-        if (r.drained && r.cause === 'alert' && due) restore(r, p);
+        if (r.drained && r.cause === 'alert' && due) restore(m.region, r, p);
         return;
       }
       case 'manual-restore':
         r.waiting = false;
-        if (r.drained) restore(r, p);
+        if (r.drained) restore(m.region, r, p);
         return;
       case 'freeze-expiry': {
         if (r.frozen?.until !== t) return;
-        delete r.frozen;
+        r.frozen = undefined;
         const oldest = cursor(m.region).firstOpenAt(p);
         if (r.waiting && !r.drained && oldest) tryAlertDrain(m.region, t, oldest.incidentId);
         return;
@@ -225,7 +243,7 @@ export function replayDrains(input: DeriveInput): Replay {
         const unsafe = neverZero(m.region);
         if (unsafe) refuse(m.region, t, unsafe, 'manual', m.id);
         else {
-          drain(r, 'manual', t);
+          drain(m.region, r, 'manual', t);
           r.holdId = m.id;
         }
         return;

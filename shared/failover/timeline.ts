@@ -5,6 +5,7 @@
  * claims, so facts learned later cannot change what was decided before (invariant 2).
  */
 import type { FleetFacts, IncidentFact, RegionFacts } from './facts.ts';
+import { parseIsoMs } from './iso-time.ts';
 
 /** What happens at a moment. */
 export type MomentKind = 'incident-close' | 'hold-down-expiry' | 'manual-restore' | 'freeze-expiry' | 'incident-open' | 'manual-drain';
@@ -70,12 +71,12 @@ export interface IncidentSpan {
 
 /** The span of an incident (facts recorded before learned order take effect at the times they claim). */
 export function incidentSpan(fact: IncidentFact, holdDownMs: number): IncidentSpan | undefined {
-  const open = Date.parse(fact.learnedAt ?? fact.openedAt);
+  const open = parseIsoMs(fact.learnedAt ?? fact.openedAt);
   if (Number.isNaN(open)) return undefined;
   const openPos = { at: open, seq: fact.seq ?? Number.MAX_SAFE_INTEGER };
   if (fact.closedAt === undefined) return { open: openPos };
-  const close = Date.parse(fact.closeLearnedAt ?? fact.closedAt);
-  const ended = Date.parse(fact.closedAt);
+  const close = parseIsoMs(fact.closeLearnedAt ?? fact.closedAt);
+  const ended = parseIsoMs(fact.closedAt);
   if (Number.isNaN(close) || Number.isNaN(ended)) return { open: openPos };
   const closePos = { at: close, seq: fact.closeSeq ?? Number.MAX_SAFE_INTEGER };
   return { open: openPos, close: closePos, release: Math.max(ended + holdDownMs, close) };
@@ -97,26 +98,21 @@ export function factMoments(
   const add = (m: Moment) => {
     if (m.at > from && m.at <= now) moments.push(m);
   };
+  // Every moment has the same shape (seq present, maybe undefined), so comparing them stays monomorphic.
   for (const [region, rf] of Object.entries(facts.regions)) {
     for (const { fact, span } of spansOf(region, rf)) {
-      add({ at: span.open.at, kind: 'incident-open', region, id: fact.incidentId, ...seqOf(span.open) });
+      add({ at: span.open.at, kind: 'incident-open', region, id: fact.incidentId, seq: seqOf(span.open) });
       if (span.close === undefined) continue;
-      add({ at: span.close.at, kind: 'incident-close', region, id: fact.incidentId, ...seqOf(span.close) });
+      add({ at: span.close.at, kind: 'incident-close', region, id: fact.incidentId, seq: seqOf(span.close) });
       // A hold-down that ends when the close is learned (none, or a late close) ends right after that close.
       const afterClose =
-        span.release === span.close.at ? { seq: span.close.seq === Number.MAX_SAFE_INTEGER ? span.close.seq : span.close.seq + 0.5 } : {};
-      add({ at: span.release!, kind: 'hold-down-expiry', region, id: fact.incidentId, ...afterClose });
+        span.release === span.close.at ? (span.close.seq === Number.MAX_SAFE_INTEGER ? span.close.seq : span.close.seq + 0.5) : undefined;
+      add({ at: span.release!, kind: 'hold-down-expiry', region, id: fact.incidentId, seq: afterClose });
     }
     for (const m of rf.manual) {
-      const at = Date.parse(m.learnedAt ?? m.at);
+      const at = parseIsoMs(m.learnedAt ?? m.at);
       if (Number.isNaN(at)) continue;
-      add({
-        at,
-        kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore',
-        region,
-        id: m.id,
-        ...(m.seq === undefined ? {} : { seq: m.seq }),
-      });
+      add({ at, kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore', region, id: m.id, seq: m.seq });
     }
   }
   return moments.sort(compareMoments);
@@ -129,7 +125,7 @@ function* spansIn(rf: RegionFacts, holdDownMs: number): Iterable<{ fact: Inciden
   }
 }
 
-const seqOf = (p: Position) => (p.seq >= 0 && p.seq < Number.MAX_SAFE_INTEGER ? { seq: p.seq } : {});
+const seqOf = (p: Position) => (p.seq >= 0 && p.seq < Number.MAX_SAFE_INTEGER ? p.seq : undefined);
 
 /** Inserts a moment into a sorted queue, keeping it sorted: after every moment that does not come after it. */
 export function insertMoment(queue: Moment[], moment: Moment): void {
