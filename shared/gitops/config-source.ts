@@ -3,7 +3,8 @@
  * (parsed once per commit), or the configuration file until the first push is applied.
  */
 import type { Store } from '../adapters/firestore.ts';
-import { loadFleetConfigFile, parseFleetConfigYaml } from '../config/config-file.ts';
+import { readFile } from 'node:fs/promises';
+import { parseFleetConfigYaml } from '../config/config-file.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { shortSha } from './provider-http.ts';
 import { readAppliedConfig } from './revisions.ts';
@@ -13,13 +14,13 @@ export interface ConfigLoaderOptions {
   store: Store;
   /** The file used while no revision has been applied. */
   fallbackFile?: string;
-  /** Reads the fallback file; `loadFleetConfigFile` unless replaced. */
+  /** Reads the fallback file; by default read on every call and parsed again only when its text changed. */
   loadFile?: (file: string) => Promise<FleetConfig>;
 }
 
 /** Returns a loader of the current desired configuration (`FleetContext.config`). */
 export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<FleetConfig> {
-  const loadFile = options.loadFile ?? loadFleetConfigFile;
+  const loadFile = options.loadFile ?? unchangedFileCache();
   let cached: { commit: string; config: FleetConfig } | undefined;
   return async () => {
     const applied = await readAppliedConfig(options.store);
@@ -37,5 +38,21 @@ export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<
         'no configuration revision has been applied and no fallback file is set (FLEETPILOT_FLEET_CONFIG_FILE): fleetpilot has no fleet configuration',
       );
     return loadFile(options.fallbackFile);
+  };
+}
+
+/**
+ * Reads the file on every call (it may change at any time) but parses and validates it again only
+ * when its text changed: every render reads the configuration, some twice, and a parse of a
+ * 50-service file costs more than the read.
+ */
+function unchangedFileCache(): (file: string) => Promise<FleetConfig> {
+  let last: { file: string; text: string; config: FleetConfig } | undefined;
+  return async (file) => {
+    const text = await readFile(file, 'utf8');
+    if (last?.file === file && last.text === text) return last.config;
+    const config = parseFleetConfigYaml(text, file);
+    last = { file, text, config };
+    return config;
   };
 }
