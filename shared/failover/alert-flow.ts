@@ -3,6 +3,7 @@
  * the routes are re-rendered from the drain state derived from all facts (guards included). Test
  * notifications and incidents that cannot be mapped are recorded and acknowledged, never drained.
  */
+import type { FleetConfig } from '../config/fleet-config.ts';
 import { rejectEvent, runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
 import { isHandedOver, regionOf, updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
@@ -40,6 +41,9 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
     endedAt: incident.endedAt?.toISOString() ?? null,
     policy: incident.policyName,
   });
+  // Read alongside the cluster records and the fact: a failover waits for each round trip in turn.
+  const config = ctx.config();
+  config.catch(() => undefined);
   const records = await listClusterRecords(ctx.store);
   // An attached cluster's location is its membership's (`global`); the region it was onboarded for is what counts.
   const mapped = mapIncidentToRegion(
@@ -56,11 +60,17 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
     subject: `region/${region}`,
     region,
   };
-  return (await runOperation(ctx, spec, ({ op }) => drainOrRestore(ctx, op, incident, region))).record;
+  return (await runOperation(ctx, spec, ({ op }) => drainOrRestore(ctx, op, incident, region, config))).record;
 }
 
 /** Merges the incident as a fact and renders routes from the derived drains. */
-async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, incident: IncidentEvent, region: string): Promise<FlowOutcome> {
+async function drainOrRestore(
+  ctx: RoutesContext,
+  op: OperationRecorder,
+  incident: IncidentEvent,
+  region: string,
+  config: Promise<FleetConfig>,
+): Promise<FlowOutcome> {
   const merged = await op.step(
     FAILOVER_STEPS.recordIncident(incident.state),
     () => recordFact(ctx.store, incidentEntry(incident, region, ctx.clock.now())),
@@ -71,7 +81,7 @@ async function drainOrRestore(ctx: RoutesContext, op: OperationRecorder, inciden
   );
   // A notice that adds nothing does not wait for a busy holder (in a storm, most of them): its mark
   // alone makes the holder render once more, which covers a redelivery whose first run died.
-  const outcome = await updateRoutes(ctx, op, await ctx.config(), merged.changed ? {} : { leaseWaitMs: 0 }).catch((error: unknown) => {
+  const outcome = await updateRoutes(ctx, op, await config, merged.changed ? {} : { leaseWaitMs: 0 }).catch((error: unknown) => {
     if (isHandedOver(error)) return undefined;
     throw error;
   });

@@ -7,7 +7,7 @@
 import type { Store } from '../adapters/firestore.ts';
 import { compactFacts } from './compact.ts';
 import type { DeriveInput, FleetDrainState } from './drain-state.ts';
-import { appendFact, FACT_LOG, mergeEntry, readFactLog, withEntries, type FactLogEntry } from './fact-log.ts';
+import { appendFact, FACT_LOG, mergeEntry, readFactLog, withEntries, type FactLog, type FactLogEntry } from './fact-log.ts';
 import { factsFromDocument, type FleetFacts, type MergeResult } from './facts.ts';
 
 /** The collection of failover documents. */
@@ -27,27 +27,38 @@ const CHECKPOINT_BATCHES = 5;
 
 /** Reads every region's facts: the facts document with the log not yet folded into it. */
 export async function readFacts(store: Store): Promise<FleetFacts> {
+  return (await readFactsWithLog(store)).facts;
+}
+
+/** {@link readFacts}, with the log as listed (what {@link checkpointFactLog} can fold afterwards without listing it again). */
+export async function readFactsWithLog(store: Store): Promise<{ facts: FleetFacts; log: FactLog }> {
   // The log first: an entry folded into the document meanwhile is then read twice, and counted once.
   const log = await readFactLog(store);
-  return withEntries(factsFromDocument(await store.get(FAILOVER, FACTS)), log.entries);
+  return { facts: withEntries(factsFromDocument(await store.get(FAILOVER, FACTS)), log.entries), log };
 }
 
 /**
- * Records a new fact: appended to the log unless the facts document already holds what it says or
- * the log already has its entry. No transaction, so notifications arriving together never contend.
+ * Records a new fact: appended to the log, and new unless the facts document already holds what it
+ * says or the log already has its entry. No transaction, so notifications arriving together never
+ * contend. The document is read while the entry is written (a failover waits for each round trip):
+ * a renotification of a fact already folded leaves a redundant entry, which merges as nothing and
+ * the next checkpoint removes.
  */
 export async function recordFact(store: Store, entry: FactLogEntry): Promise<{ changed: boolean }> {
-  const stored = factsFromDocument(await store.get(FAILOVER, FACTS));
-  if (mergeEntry(stored, entry) === stored) return { changed: false };
-  return { changed: await appendFact(store, entry) };
+  const [document, appended] = await Promise.all([store.get(FAILOVER, FACTS), appendFact(store, entry)]);
+  const stored = factsFromDocument(document);
+  return { changed: appended && mergeEntry(stored, entry) !== stored };
 }
 
 /**
  * Folds the oldest log entries into the facts document and deletes them, one transaction per batch.
- * Returns how many were folded and the keys of log documents that are not entries (left in place).
+ * `listed` is the log as a reader listed it earlier (a prefix of the log as it is now, since only
+ * the route lease holder folds): its entries are folded, and later ones wait for the next
+ * checkpoint. Without it the log is listed now. Returns how many were folded and the keys of log
+ * documents that are not entries (left in place).
  */
-export async function checkpointFactLog(store: Store): Promise<{ folded: number; malformed: string[] }> {
-  const { entries, malformed } = await readFactLog(store);
+export async function checkpointFactLog(store: Store, listed?: FactLog): Promise<{ folded: number; malformed: string[] }> {
+  const { entries, malformed } = listed ?? (await readFactLog(store));
   let folded = 0;
   for (let i = 0; i < CHECKPOINT_BATCHES && folded < entries.length; i++) {
     // A prefix in learned order: whatever a reader lists afterwards still comes after it.

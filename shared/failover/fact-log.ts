@@ -66,8 +66,13 @@ export function mergeEntry(facts: FleetFacts, entry: FactLogEntry): FleetFacts {
   ).facts;
 }
 
-/** The entries that can be read, and the keys of stored documents that are not entries. */
-export function parseEntries(docs: Record<string, unknown>[]): { entries: FactLogEntry[]; malformed: string[] } {
+/** The log as listed: its entries in learned order, and the keys of stored documents that are not entries. */
+export interface FactLog {
+  entries: FactLogEntry[];
+  malformed: string[];
+}
+
+function parseEntries(docs: Record<string, unknown>[]): FactLog {
   const entries: FactLogEntry[] = [];
   const malformed: string[] = [];
   for (const doc of docs) {
@@ -101,7 +106,7 @@ export async function appendFact(store: Store, entry: FactLogEntry): Promise<boo
 }
 
 /** The log in learned order. */
-export async function readFactLog(store: Store): Promise<{ entries: FactLogEntry[]; malformed: string[] }> {
+export async function readFactLog(store: Store): Promise<FactLog> {
   return parseEntries(await store.listByCreation(FACT_LOG));
 }
 

@@ -26,5 +26,13 @@ export type { IncidentLabels, RegionMapping } from './map-region.ts';
 export { drainDiff, drainOverlay, drainedRegions } from './overlay.ts';
 export { compareMoments } from './timeline.ts';
 export type { Moment, MomentKind } from './timeline.ts';
-export { checkpointFactLog, compactStoredFacts, FACT_RETENTION_MS, readFacts, recordFact, writeDrainSnapshot } from './drain-store.ts';
+export {
+  checkpointFactLog,
+  compactStoredFacts,
+  FACT_RETENTION_MS,
+  readFacts,
+  readFactsWithLog,
+  recordFact,
+  writeDrainSnapshot,
+} from './drain-store.ts';
 export { FACT_LOG, incidentEntry, manualEntry, type FactLogEntry } from './fact-log.ts';

@@ -8,7 +8,7 @@ import {
   compactStoredFacts,
   deriveDrains,
   drainOverlay,
-  readFacts,
+  readFactsWithLog,
   writeDrainSnapshot,
   type FleetDrainState,
 } from '../failover/index.ts';
@@ -111,10 +111,14 @@ async function renderPass(
   const configKube = await reachConfigCluster;
   // Everything is read inside the lease: the last pass always renders from the newest facts and
   // from the newest revision (a run that waited must not render one a newer push replaced).
-  const [config, reads, facts] = await op.step(
+  const [config, reads, { facts, log: listed }] = await op.step(
     ROUTE_STEPS.observe,
     () =>
-      Promise.all([deps.config(), readRoutingInputs({ container: deps.container, store: deps.store, configKube }), readFacts(deps.store)]),
+      Promise.all([
+        deps.config(),
+        readRoutingInputs({ container: deps.container, store: deps.store, configKube }),
+        readFactsWithLog(deps.store),
+      ]),
     ([, reads]) => ({ detail: `${reads.records.length} cluster records, ${reads.imports.length} ServiceImports` }),
   );
   const observed = routingObservation(reads, config);
@@ -139,7 +143,7 @@ async function renderPass(
   const after = async () => {
     await applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters);
     // The log is folded into the facts document first, so that compaction sees every fact.
-    const log = await checkpointFactLog(deps.store);
+    const log = await checkpointFactLog(deps.store, listed);
     if (log.malformed.length > 0)
       op.note(ROUTE_STEPS.compactFacts, 'failed', `fact log documents that are not facts, left in place: ${log.malformed.join(', ')}`);
     // Folding old history keeps the facts document and the replay bounded; the derivation is unchanged by it.

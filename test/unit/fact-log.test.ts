@@ -91,6 +91,26 @@ describe('the fact log', () => {
     );
   });
 
+  it('a checkpoint given the log as a render listed it earlier folds exactly those entries; later ones wait for the next', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(notice, fc.boolean()), { maxLength: 30 }), async (steps) => {
+        const store = memoryStore();
+        let listed = await readFactLog(store);
+        for (const [i, [n, checkpoint]] of steps.entries()) {
+          await recordFact(store, entryOf(n, new Date(T0 + 600_000 + i * 1_000)));
+          if (!checkpoint) continue;
+          const before = (await readFactLog(store)).entries.map((e) => e.key);
+          await checkpointFactLog(store, listed);
+          const foldedKeys = new Set(listed.entries.map((e) => e.key));
+          expect((await readFactLog(store)).entries.map((e) => e.key)).toEqual(before.filter((k) => !foldedKeys.has(k)));
+          listed = await readFactLog(store);
+        }
+        expect(plain(await readFacts(store))).toEqual(plain(reference(steps.map(([n]) => n))));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a reader whose log read comes before a checkpoint and its document read after it still sees every fact once', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(notice, { minLength: 1, maxLength: 20 }), fc.nat(), async (notices, cut) => {
