@@ -5,7 +5,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import { createKubeAdapter } from '../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { endpointServer } from '../shared/adapters/kube-servers.ts';
 import { pollUntil } from '../shared/core/retry.ts';
 import { OPERATIONS, type OperationRecord } from '../shared/state/operations.ts';
 import { DEMO_APP } from './demo-fleet.ts';

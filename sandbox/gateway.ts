@@ -1,6 +1,7 @@
 /** Starts the local data plane for the sandbox's config cluster (the Gateway's load balancer stand-in). */
 import { createKubeAdapter } from '../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { endpointServer } from '../shared/adapters/kube-servers.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import { startDataPlane } from './data-plane/data-plane.ts';
 import type { SandboxInfra } from './sandbox.ts';

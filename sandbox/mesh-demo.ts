@@ -9,7 +9,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import { createKubeAdapter, type KubeAdapter } from '../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
+import { endpointServer } from '../shared/adapters/kube-servers.ts';
 import { pollUntil } from '../shared/core/retry.ts';
 import { ISTIO_NAMESPACE, MESH_STEPS, jwtExpiry, readRemoteSecret, remoteSecretName } from '../shared/mesh/index.ts';
 import type { OperationRecord, StepRecord } from '../shared/state/operations.ts';

@@ -6,8 +6,18 @@
 import type { Env } from '../config/env.ts';
 import type { ClusterInfo } from './container.ts';
 import type { AccessTokenSource } from './google-auth.ts';
-import { createKubeAdapter, type KubeAdapter } from './kube.ts';
-import { connectGatewayServer, endpointServer, kubeConfigFor, membershipLocationAndId } from './kube-config.ts';
+import type { KubeAdapter } from './kube.ts';
+import { connectGatewayServer, endpointServer, membershipLocationAndId } from './kube-servers.ts';
+
+/**
+ * The client library is loaded on the first cluster access, not with the module: it is the largest
+ * thing a function instance loads, and events that touch no cluster (most alert notifications) do
+ * not need it, so a cold instance answers them sooner and smaller.
+ */
+async function loadKubeClient() {
+  const [{ createKubeAdapter }, { kubeConfigFor }] = await Promise.all([import('./kube.ts'), import('./kube-config.ts')]);
+  return { createKubeAdapter, kubeConfigFor };
+}
 
 /**
  * Creates Kubernetes adapters for clusters. `membership` is the cluster's fleet membership, by full
@@ -18,7 +28,7 @@ export type KubeFactory = (cluster: ClusterInfo, membership?: string) => Promise
 /** The factory for `env`. */
 export function createKubeFactory(env: Env, tokens: AccessTokenSource): KubeFactory {
   return async (cluster, membership) => {
-    const token = await tokens.token();
+    const [token, { createKubeAdapter, kubeConfigFor }] = await Promise.all([tokens.token(), loadKubeClient()]);
     const viaGateway = env.FLEETPILOT_KUBE_ACCESS === 'connect-gateway' || cluster.privateEndpointOnly;
     if (viaGateway) {
       if (!env.FLEETPILOT_PROJECT_NUMBER) throw new Error('Connect Gateway needs FLEETPILOT_PROJECT_NUMBER');

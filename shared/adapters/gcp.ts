@@ -8,7 +8,8 @@ import { PubSub } from '@google-cloud/pubsub';
 import type { Env } from '../config/env.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { createClusterManagerClient, createContainerAdapter, type ContainerAdapter } from './container.ts';
+import type { ContainerAdapter } from './container.ts';
+import { lazyContainerAdapter } from './container-lazy.ts';
 import { createStore, type Store } from './firestore.ts';
 import { createGkeHubAdapter, type GkeHubAdapter } from './gkehub.ts';
 import { applicationDefaultTokenSource, staticTokenSource, type AccessTokenSource } from './google-auth.ts';
@@ -44,7 +45,7 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
       ? { host: env.FIRESTORE_EMULATOR_HOST, ssl: false, customHeaders: { Authorization: 'Bearer owner' } }
       : {}),
   });
-  const clusterManager = createClusterManagerClient({
+  const container = lazyContainerAdapter({
     ...(env.FLEETPILOT_CONTAINER_ENDPOINT ? { endpoint: env.FLEETPILOT_CONTAINER_ENDPOINT } : {}),
     tokens,
     projectId: env.FLEETPILOT_PROJECT_ID,
@@ -54,14 +55,14 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
     topology,
     pubsub: createPubSubAdapter({ pubsub: pubsubClient, topology, log: deps.log }),
     store: createStore({ firestore, clock: deps.clock }),
-    container: createContainerAdapter(clusterManager, env.FLEETPILOT_PROJECT_ID),
+    container,
     hub: createGkeHubAdapter({
       authClient: tokens.authClient,
       baseUrl: env.FLEETPILOT_GKEHUB_ENDPOINT,
       projectId: env.FLEETPILOT_PROJECT_ID,
     }),
     async close() {
-      await Promise.allSettled([pubsubClient.close(), firestore.terminate(), clusterManager.close()]);
+      await Promise.allSettled([pubsubClient.close(), firestore.terminate(), container.close()]);
     },
   };
 }

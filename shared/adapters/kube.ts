@@ -16,14 +16,9 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { TerminalError, httpStatusOf, isNotFound } from '../core/errors.ts';
 import { withRetry } from '../core/retry.ts';
+import { refOf, type ObjectRef } from './kube-ref.ts';
 
-/** Identifies one object. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
+export { refOf, type ObjectRef } from './kube-ref.ts';
 
 /** The outcome of a write. */
 export interface WriteResult<T extends KubernetesObject = KubernetesObject> {
@@ -182,17 +177,6 @@ function conciseError(error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'number' || !('body' in error)) return error;
   return Object.assign(new Error(`Kubernetes API answered ${code}: ${messageOf(error)}`, { cause: error }), { code });
-}
-
-/** The reference of an object. */
-export function refOf(obj: KubernetesObject): ObjectRef {
-  if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) throw new TerminalError('object needs apiVersion, kind and metadata.name');
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    name: obj.metadata.name,
-    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-  };
 }
 
 function comparable(obj: KubernetesObject): unknown {

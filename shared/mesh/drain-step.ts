@@ -5,7 +5,8 @@
  * all clusters at once.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
-import { refOf, type KubeAdapter } from '../adapters/kube.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
+import { refOf } from '../adapters/kube-ref.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
 import { mapBounded, type RoutingObservation } from '../routing/index.ts';

@@ -4,7 +4,7 @@
  * onboarded mesh cluster). Skipped entirely when the configuration lists no mesh service.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
-import { endpointServer } from '../adapters/kube-config.ts';
+import { endpointServer } from '../adapters/kube-servers.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { ensureMeshServices } from './services.ts';
 import { ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from './remote-secrets.ts';

@@ -6,7 +6,7 @@
  */
 import type { V1Secret } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
-import { endpointServer } from '../adapters/kube-config.ts';
+import { endpointServer } from '../adapters/kube-servers.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { listClusterRecords, recordKind, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';

@@ -6,7 +6,7 @@
  */
 import type { ClusterInfo } from '../adapters/container.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
-import { membershipLocationAndId } from '../adapters/kube-config.ts';
+import { membershipLocationAndId } from '../adapters/kube-servers.ts';
 import type { ClusterRecord } from '../state/cluster-records.ts';
 import type { Needs } from '../core/context.ts';
 

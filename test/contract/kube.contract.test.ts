@@ -11,7 +11,8 @@ import { TerminalError } from '../../shared/core/errors.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { refOf, type KubeAdapter } from '../../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { kubeFor, sandboxAdapters } from '../support/sandbox-clients.ts';
 
 const CONFIG = { location: 'asia-northeast1-b', name: 'mc-gw-config-cluster' };

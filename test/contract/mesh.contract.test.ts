@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import type { FunctionContext } from '../../functions/compose.ts';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import type { KubeAdapter } from '../../shared/adapters/kube.ts';
-import { endpointServer } from '../../shared/adapters/kube-config.ts';
+import { endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { systemClock } from '../../shared/core/clock.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { meshServiceSchema } from '../../shared/config/fleet-config.ts';

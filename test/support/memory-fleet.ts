@@ -23,7 +23,7 @@ import { ensureMemberObjects } from '../../shared/onboarding/member-objects.ts';
 import { ensureMeshServices } from '../../shared/mesh/services.ts';
 import { ensureRemoteSecrets, type MeshCluster } from '../../shared/mesh/remote-secrets.ts';
 import { REMOTE_SECRET_TOKEN_TTL_SECONDS } from '../../shared/mesh/secret-plan.ts';
-import { endpointServer } from '../../shared/adapters/kube-config.ts';
+import { endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import { CLUSTERS, writeClusterRecord, type ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { OPERATIONS, type OperationRecord } from '../../shared/state/operations.ts';

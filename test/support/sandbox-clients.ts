@@ -5,7 +5,8 @@ import { buildFunctionContext, type FunctionContext } from '../../functions/comp
 import { loadEnv } from '../../shared/config/env.ts';
 import { createGcpAdapters, type GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
-import { endpointServer, kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { systemClock } from '../../shared/core/clock.ts';
 import { silentLogger } from '../../shared/core/logger.ts';
 import type { SandboxInfo } from './sandbox-info.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { membershipKind, membershipPlatform } from '../../shared/adapters/gkehub-types.ts';
-import { connectGatewayServer, kubeConfigFor, membershipLocationAndId } from '../../shared/adapters/kube-config.ts';
+import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { connectGatewayServer, membershipLocationAndId } from '../../shared/adapters/kube-servers.ts';
 import { parseEnv } from '../../shared/config/env.ts';
 
 const valid = { FLEETPILOT_PROJECT_ID: 'acme-platform-prod' };

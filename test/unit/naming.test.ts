@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectGatewayServer, endpointServer } from '../../shared/adapters/kube-config.ts';
+import { connectGatewayServer, endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { featureUsable, gkeResourceLink, sameResourceLink, workloadIdentityIssuer } from '../../shared/adapters/gkehub-types.ts';
 import { buildTopology } from '../../shared/adapters/topology.ts';
 import { encodeId } from '../../shared/adapters/firestore.ts';
