@@ -18,6 +18,7 @@ import { featureRoutes } from './feature-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { operationRoutes } from './operation-routes.ts';
+import { projectRoutes } from './project-routes.ts';
 import { slackResponseRoutes } from './slack-routes.ts';
 import { DoubleState, resolveDeps } from './state.ts';
 import type { GoogleDoubleDeps } from './types.ts';
@@ -78,6 +79,7 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   app.route('/', attachedClusterRoutes(state));
   app.route('/', identity.mint);
   app.route('/', containerRoutes(state));
+  app.route('/', projectRoutes(state));
   app.route('/', operationRoutes(state));
   app.route('/', membershipRoutes(state));
   app.route('/', featureRoutes(state));

@@ -3,7 +3,7 @@
  * `/v1/projects/{id|number}/locations/{l}/memberships`. Mutations return long-running operations.
  */
 import { Hono, type Context } from 'hono';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.ts';
+import { GoogleApiError, alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors.ts';
 import { param, readJsonObject, requireProject, stringMap, updateMaskOf } from './http-helpers.ts';
 import { MEMBERSHIP_ID_RE, membershipKey, membershipName, parseGkeResourceLink, renderHubOp, renderMembership } from './hub-model.ts';
 import { matchesFilter, paginate } from './listing.ts';
@@ -13,23 +13,41 @@ import type { JsonObject } from './types.ts';
 
 const MEMBERSHIP_TYPE = 'type.googleapis.com/google.cloud.gkehub.v1.Membership';
 
-function resourceLinkOf(body: JsonObject): string | undefined {
+/**
+ * The membership's cluster link, in its canonical `//container.googleapis.com/...` form. gcloud
+ * builds the link from the Container endpoint it was pointed at, so a link naming this double's own
+ * host (the request's `Host`) names the same cluster, as one naming Google's does.
+ */
+function resourceLinkOf(body: JsonObject, ownHost: string | undefined): string | undefined {
   const endpoint = body['endpoint'] as { gkeCluster?: { resourceLink?: unknown } } | undefined;
   const link = endpoint?.gkeCluster?.resourceLink;
   if (link === undefined) return undefined;
-  if (typeof link !== 'string' || parseGkeResourceLink(link) === undefined) {
+  const canonical =
+    typeof link === 'string' && ownHost !== undefined && link.startsWith(`//${ownHost}/`)
+      ? `//container.googleapis.com/${link.slice(ownHost.length + 3)}`
+      : link;
+  if (typeof canonical !== 'string' || parseGkeResourceLink(canonical) === undefined) {
     throw invalidArgument(`Invalid value for field "endpoint.gkeCluster.resourceLink": ${JSON.stringify(link)}.`);
   }
-  return link;
+  return canonical;
 }
 
-function issuerOf(body: JsonObject): string | undefined {
+/** The workload identity issuer; one gcloud built from this double's own URL is read as Google's. */
+function issuerOf(body: JsonObject, ownHost: string | undefined): string | undefined {
   const issuer = (body['authority'] as { issuer?: unknown } | undefined)?.issuer;
   if (issuer === undefined || issuer === '') return undefined;
+  const own = ownHost === undefined ? undefined : [`http://${ownHost}/`, `https://${ownHost}/`].find((p) => String(issuer).startsWith(p));
+  if (typeof issuer === 'string' && own !== undefined) return `https://container.googleapis.com/${issuer.slice(own.length)}`;
   if (typeof issuer !== 'string' || !issuer.startsWith('https://')) {
     throw invalidArgument('authority.issuer must be an https:// URL.');
   }
   return issuer;
+}
+
+/** True when two resource links name the same cluster (zones/ and locations/ forms alike). */
+function sameCluster(a: string | undefined, b: string): boolean {
+  const norm = (link: string) => link.replace('/zones/', '/locations/').toLowerCase();
+  return a !== undefined && norm(a) === norm(b);
 }
 
 /** Membership routes bound to `state`. */
@@ -74,8 +92,16 @@ export function membershipRoutes(state: DoubleState): Hono {
     const existing = state.memberships.get(key);
     if (existing !== undefined) throw alreadyExists(membershipName(state.deps.projectId, location, id));
     const body = await readJsonObject(c);
-    const resourceLink = resourceLinkOf(body);
-    const issuer = issuerOf(body);
+    const resourceLink = resourceLinkOf(body, c.req.header('host'));
+    const issuer = issuerOf(body, c.req.header('host'));
+    const twin =
+      resourceLink === undefined ? undefined : [...state.memberships.values()].find((m) => sameCluster(m.resourceLink, resourceLink));
+    if (twin !== undefined) {
+      throw new GoogleApiError(
+        409,
+        `The cluster ${resourceLink} is already registered as ${membershipName(state.deps.projectId, twin.location, twin.id)}.`,
+      );
+    }
     const now = state.deps.clock();
     const rec: MembershipRecord = {
       id,
@@ -109,7 +135,7 @@ export function membershipRoutes(state: DoubleState): Hono {
         if (typeof body['description'] === 'string') rec.description = body['description'];
         else delete rec.description;
       } else if (path === 'authority' || path === 'authority.issuer') {
-        const issuer = issuerOf(body);
+        const issuer = issuerOf(body, c.req.header('host'));
         if (issuer !== undefined) rec.issuer = issuer;
         else delete rec.issuer;
       } else {

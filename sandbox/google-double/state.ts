@@ -11,6 +11,7 @@ import { seedCluster, type SeedClusterInput } from './container-lifecycle.ts';
 import { renderCluster, renderContainerOp } from './container-model.ts';
 import type { FaultRule } from './faults.ts';
 import { renderFeature, renderHubOp, renderMembership } from './hub-model.ts';
+import { emptyPolicy, type IamPolicy } from './project-model.ts';
 import type { ClusterRecord, ContainerOpRecord, FeatureRecord, HubOpRecord, MembershipRecord } from './records.ts';
 import type { GoogleDoubleDeps, JsonObject } from './types.ts';
 
@@ -43,11 +44,19 @@ export class DoubleState {
   readonly features = new Map<string, FeatureRecord>();
   /** Keyed by operation id (last segment of the name). */
   readonly hubOps = new Map<string, HubOpRecord>();
+  /** Services enabled in the project (Service Usage); `deps.enabledServices` seeds it. */
+  readonly enabledServices: Set<string>;
+  /** Service Usage operations (they finish at once), by name. */
+  readonly serviceOps = new Map<string, JsonObject>();
+  /** The project's IAM policy (Resource Manager). */
+  iamPolicy: IamPolicy = emptyPolicy();
   /** Pending injected faults, consumed in order. */
   readonly faults: FaultRule[] = [];
   private readonly jobs = new Set<Promise<void>>();
 
-  constructor(readonly deps: ResolvedDeps) {}
+  constructor(readonly deps: ResolvedDeps) {
+    this.enabledServices = new Set(deps.enabledServices ?? []);
+  }
 
   /** True when `project` is this double's project id or number. */
   isProject(project: string): boolean {
@@ -136,6 +145,8 @@ export class DoubleState {
       memberships: [...this.memberships.values()].map((m) => renderMembership(m, this)),
       features: [...this.features.values()].map((f) => renderFeature(f, this)),
       hubOperations: [...this.hubOps.values()].map((o) => renderHubOp(o)),
+      enabledServices: [...this.enabledServices].sort(),
+      iamPolicy: { ...this.iamPolicy },
       faults: this.faults.map((f) => ({ ...f, pathPattern: f.pathPattern.source })),
     };
   }

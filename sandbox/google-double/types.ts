@@ -53,5 +53,7 @@ export interface GoogleDoubleDeps {
   hubDefaultPageSize?: number;
   /** `authenticationInfo.principalEmail` written into audit entries. */
   principalEmail?: string;
+  /** Services enabled when the double starts (a project that has been set up); none by default. */
+  enabledServices?: readonly string[];
   log: Logger;
 }

@@ -1,7 +1,9 @@
 /**
  * Registers a cluster as a fleet membership with the Workload Identity issuer, as
  * `gcloud container fleet memberships register NAME --gke-cluster LOC/NAME --enable-workload-identity`
- * does. A 409 is success only when the existing membership is this cluster's.
+ * does. A 409 is success only when the existing membership is this cluster's. A membership that
+ * already names the cluster, wherever it was registered (gcloud registers GKE clusters in their
+ * region by default), is adopted: a cluster has one membership, never a second one.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
@@ -11,7 +13,7 @@ import { TerminalError, isAlreadyExists } from '../core/errors.ts';
 /** What registration did. */
 export interface MembershipOutcome {
   membership: Membership;
-  action: 'created' | 'existing' | 'issuer-fixed' | 'self-registered';
+  action: 'created' | 'existing' | 'issuer-fixed' | 'self-registered' | 'adopted';
 }
 
 /** The membership id fleetpilot uses for a cluster. */
@@ -28,6 +30,13 @@ export async function ensureMembership(hub: GkeHubAdapter, cluster: ClusterInfo,
     const loc = /\/locations\/([^/]+)\//.exec(cluster.fleetMembership)?.[1] ?? location;
     const own = await hub.getMembership(loc, id);
     if (own) return { membership: own, action: 'self-registered' };
+  }
+  const registered = (await hub.listMemberships('-')).find((m) => sameResourceLink(m.endpoint?.gkeCluster?.resourceLink, link));
+  if (registered) {
+    const ours = registered.name.endsWith(`/locations/${location}/memberships/${membershipIdFor(cluster)}`);
+    if (registered.authority?.issuer === issuer) return { membership: registered, action: ours ? 'existing' : 'adopted' };
+    const fixed = await hub.patchMembership(registered.name, { authority: { issuer } }, ['authority.issuer']);
+    return { membership: fixed, action: 'issuer-fixed' };
   }
   const id = membershipIdFor(cluster);
   try {

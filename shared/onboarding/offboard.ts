@@ -4,6 +4,7 @@
  */
 import type { ClusterInfo } from '../adapters/container.ts';
 import { sameResourceLink, gkeResourceLink } from '../adapters/gkehub-types.ts';
+import { membershipLocationAndId } from '../adapters/kube-servers.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { regionOf } from '../routing/index.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
@@ -42,11 +43,14 @@ export async function offboard(
   await updateRoutes(deps, op, config);
   if (live) return; // Still being deleted: its fleet wiring goes once the deletion is confirmed.
 
-  const membershipId = existing?.membership?.split('/').pop() ?? membershipIdFor(ref);
+  // The recorded membership may live elsewhere than the configured location (one adopted from gcloud).
+  const { location: membershipLocation, id: membershipId } = existing?.membership
+    ? membershipLocationAndId(existing.membership)
+    : { location: config.fleet.membershipLocation, id: membershipIdFor(ref) };
   await op.step(
     ONBOARDING_STEPS.removeMembership,
     async () => {
-      const membership = await deps.hub.getMembership(config.fleet.membershipLocation, membershipId);
+      const membership = await deps.hub.getMembership(membershipLocation, membershipId);
       if (!membership) return 'absent';
       // Never delete a membership that names another cluster (a same-named re-registration).
       if (!sameResourceLink(membership.endpoint?.gkeCluster?.resourceLink, gkeResourceLink(ref.projectId, ref.location, ref.name)))

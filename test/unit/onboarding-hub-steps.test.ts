@@ -98,6 +98,16 @@ describe('ensureMembership', () => {
     expect((failure as Error).message).toMatch(/already exists for another cluster.*refusing to touch it/);
   });
 
+  it('adopts a membership registered by hand in the cluster region (gcloud default) instead of adding a second one', async () => {
+    const byHand = { name: 'projects/p/locations/asia-northeast1/memberships/mc-gw-tokyo', endpoint: { gkeCluster: { resourceLink: link } } };
+    const hub = fakeHub([byHand]);
+    expect((await ensureMembership(hub, cluster, 'global')).action).toBe('issuer-fixed');
+    const again = await ensureMembership(hub, cluster, 'global');
+    expect(again.action).toBe('adopted');
+    expect(again.membership.name).toBe(byHand.name);
+    expect([...hub.memberships.keys()]).toEqual(['mc-gw-tokyo']);
+  });
+
   it('uses the membership of a cluster that registered itself', async () => {
     const own = { name: 'projects/p/locations/global/memberships/self-tokyo', endpoint: { gkeCluster: { resourceLink: link } } };
     const hub = fakeHub([own]);
