@@ -36,11 +36,10 @@ function resourceLinkOf(body: JsonObject, ownHost: string | undefined): string |
 function issuerOf(body: JsonObject, ownHost: string | undefined): string | undefined {
   const issuer = (body['authority'] as { issuer?: unknown } | undefined)?.issuer;
   if (issuer === undefined || issuer === '') return undefined;
-  const own = ownHost === undefined ? undefined : [`http://${ownHost}/`, `https://${ownHost}/`].find((p) => String(issuer).startsWith(p));
-  if (typeof issuer === 'string' && own !== undefined) return `https://container.googleapis.com/${issuer.slice(own.length)}`;
-  if (typeof issuer !== 'string' || !issuer.startsWith('https://')) {
-    throw invalidArgument('authority.issuer must be an https:// URL.');
-  }
+  if (typeof issuer !== 'string') throw invalidArgument('authority.issuer must be an https:// URL.');
+  const own = ownHost === undefined ? undefined : [`http://${ownHost}/`, `https://${ownHost}/`].find((p) => issuer.startsWith(p));
+  if (own !== undefined) return `https://container.googleapis.com/${issuer.slice(own.length)}`;
+  if (!issuer.startsWith('https://')) throw invalidArgument('authority.issuer must be an https:// URL.');
   return issuer;
 }
 
