@@ -28,7 +28,15 @@ export function memberClusterName(membership: Membership, runs: (name: string) =
 }
 
 /** Starts the importer loop over the sandbox's fleet. */
-export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; token: string; log: Logger; delayMs: number }) {
+export function startImporter(deps: {
+  adapters: GcpAdapters;
+  fleet: KubeFleet;
+  token: string;
+  log: Logger;
+  delayMs: number;
+  /** Why the importer may not import now (see mcs-importer.ts); undefined when it may. */
+  blockedBy?: () => string | undefined;
+}) {
   const clients = new Map<string, KubeAdapter>();
   const kubeFor = (name: string): KubeAdapter | undefined => {
     const cluster = deps.fleet.get(name);
@@ -46,7 +54,8 @@ export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; t
   };
   const members = async (): Promise<ImporterCluster[]> => {
     const names = new Set<string>();
-    for (const membership of await deps.adapters.hub.listMemberships('global')) {
+    // Every location: gcloud registers GKE clusters in their region, fleetpilot in the configured one.
+    for (const membership of await deps.adapters.hub.listMemberships('-')) {
       const name = memberClusterName(membership, (id) => deps.fleet.get(id) !== undefined);
       if (name && membership.state?.code === 'READY') names.add(name);
     }
@@ -58,7 +67,13 @@ export function startImporter(deps: { adapters: GcpAdapters; fleet: KubeFleet; t
       return kube ? [{ name, kube }] : [];
     });
   };
-  const importer = createMcsImporter({ members, clock: systemClock, log: deps.log, delayMs: deps.delayMs });
+  const importer = createMcsImporter({
+    members,
+    clock: systemClock,
+    log: deps.log,
+    delayMs: deps.delayMs,
+    ...(deps.blockedBy ? { blockedBy: deps.blockedBy } : {}),
+  });
   importer.start();
   return importer;
 }

@@ -37,6 +37,11 @@ export interface McsImporterDeps {
   requestTimeoutMs?: number;
   /** Requests in flight at once across the fleet (8 by default); a cluster gets at most half of them. */
   concurrency?: number;
+  /**
+   * Why the importer may not run now, or undefined when it may: GKE's importer imports nothing until
+   * its service account holds `roles/compute.networkViewer`. A blocked pass changes nothing.
+   */
+  blockedBy?: () => string | undefined;
 }
 
 /** Label on every ServiceImport the importer owns. */
@@ -207,7 +212,15 @@ export function createMcsImporter(deps: McsImporterDeps) {
     return done;
   };
 
+  let blocked: string | undefined;
   const runPass = async (): Promise<number> => {
+    const reason = deps.blockedBy?.();
+    if (reason !== blocked) {
+      if (reason !== undefined) deps.log.warn('mcs importer: importing nothing', { reason });
+      else deps.log.info('mcs importer: importing again');
+      blocked = reason;
+    }
+    if (reason !== undefined) return 0;
     const started = performance.now();
     const members = await withTimeout(deps.members(), timeoutMs, 'listing fleet members');
     const names = new Set(members.map((m) => m.name));

@@ -19,6 +19,8 @@ import { startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { ensureKubeSandbox } from './kube-build.ts';
 import { KubeFleet, type KubeCluster } from './kube-fleet.ts';
 import { startImporter } from './fleet-members.ts';
+import { writeGcloudConfig, type GcloudSandboxConfig } from './gcloud-config.ts';
+import { importerBlockedBy, setUpProject } from './project-setup.ts';
 import { freePort, portIsFree } from './ports.ts';
 import { assertPrerequisites } from './prerequisites.ts';
 import { ProcessSupervisor } from './processes.ts';
@@ -40,6 +42,11 @@ export interface SandboxOptions {
   ports?: { pubsub?: number; firestore?: number; double?: number; control?: number };
   /** MCS importer delay. */
   importDelayMs?: number;
+  /**
+   * Enable the procedure's APIs and grant the MCS importer its IAM binding at start, as a set-up
+   * project has them (default true). Without it the importer imports nothing until someone does.
+   */
+  projectSetup?: boolean;
   /** Runs after the cluster template is deployed in each new cluster (e.g. a bench fleet's applications). */
   afterProvision?: (cluster: KubeCluster) => Promise<void>;
 }
@@ -56,6 +63,8 @@ export interface SandboxInfra {
   controlUrl: string;
   fleet: KubeFleet;
   adapters: GcpAdapters;
+  /** A gcloud configuration pointed at the double (see gcloud-config.ts). */
+  gcloud: GcloudSandboxConfig;
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
   stateDir: string;
@@ -165,12 +174,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
     const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
+    const gcloud = writeGcloudConfig(opts.stateDir, { doubleUrl, token, projectId: SANDBOX_PROJECT.id });
+    if (opts.projectSetup !== false) {
+      await timed(log, 'project set-up: APIs enabled, MCS importer IAM binding', () =>
+        setUpProject({ doubleUrl, token, projectId: SANDBOX_PROJECT.id }),
+      );
+    }
     const importer = startImporter({
       adapters,
       fleet,
       token,
       log: log.child({ component: 'mcs-importer' }),
       delayMs: opts.importDelayMs ?? 1_000,
+      blockedBy: () => importerBlockedBy(double.state),
     });
     cleanups.push(() => importer.stop());
     writeEnvFile(opts.stateDir, env);
@@ -181,6 +197,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       kubeconfigPath,
       doubleUrl,
       controlUrl,
+      gcloud,
       fleet,
       adapters,
       workloads,

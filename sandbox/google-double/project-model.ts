@@ -51,7 +51,9 @@ export function nextPolicy(current: IamPolicy, body: JsonObject): IamPolicy {
   const policy = body['policy'];
   if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw invalidArgument('Invalid value for field "policy".');
   const p = policy as JsonObject;
-  if (typeof p['etag'] === 'string' && p['etag'] !== current.etag) {
+  // The etag is a bytes field: gcloud sends it back base64url-encoded, Google's clients as standard base64.
+  const sameBytes = (a: string, b: string) => Buffer.from(a, 'base64').equals(Buffer.from(b, 'base64'));
+  if (typeof p['etag'] === 'string' && !sameBytes(p['etag'], current.etag)) {
     throw new GoogleApiError(
       409,
       'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',

@@ -97,7 +97,7 @@ async function observeMesh(
         const info = await deps.container.getCluster(record.location, record.name);
         // Not running (an upgrade, a deletion under way): left as it is, neither wired nor unwired.
         if (!info || info.status !== 'RUNNING') return void observation.retained.push(record.name);
-        const kube = await deps.kubeFor(info, record.membership?.split('/').pop());
+        const kube = await deps.kubeFor(info, record.membership);
         const server = endpointServer(info.endpoint);
         const { serviceAccountUid } = await applyMeshReader({ name: record.name, server, caPem: info.caCertificatePem, kube });
         const reader: MeshReader = { server, caPem: info.caCertificatePem, serviceAccountUid };

@@ -46,7 +46,7 @@ export async function onboard(deps: OnboardContext, op: OperationRecorder, confi
     }),
   );
   await enableFleetFeatures(deps, op, config);
-  const kube = await deps.kubeFor(cluster, membership.name.split('/').pop());
+  const kube = await deps.kubeFor(cluster, membership.name);
   const members = await applyMemberObjects(op, kube, config, base);
   await addClusterToMesh(deps, op, config, cluster);
   await op.step(ONBOARDING_STEPS.recordOnboarded, () =>

@@ -48,7 +48,7 @@ export async function reconcileFleet(
     const cluster = await deps.container.getCluster(record.location, record.name);
     if (!cluster || cluster.status !== 'RUNNING') continue;
     try {
-      const kube = await deps.kubeFor(cluster, record.membership?.split('/').pop());
+      const kube = await deps.kubeFor(cluster, record.membership);
       await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
     } catch (error) {
       // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.

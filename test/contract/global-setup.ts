@@ -57,6 +57,7 @@ export async function setup(project: TestProject): Promise<void> {
     api: apiInfo(fleetpilot.api),
     stateDir,
     repoRoot,
+    gcloudEnv: sandbox.gcloud.env,
   };
   project.provide('sandbox', info);
 }

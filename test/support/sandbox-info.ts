@@ -26,6 +26,8 @@ export interface SandboxInfo {
   gatewayUrl: string;
   stateDir: string;
   repoRoot: string;
+  /** CLOUDSDK_* (and KUBECONFIG) variables that point gcloud at the sandbox (see sandbox/gcloud-config.ts). */
+  gcloudEnv: Record<string, string>;
 }
 
 declare module 'vitest' {

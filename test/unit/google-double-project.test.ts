@@ -59,6 +59,20 @@ describe('google double: Resource Manager IAM policy', () => {
     expect(d.state.iamPolicy.bindings).toEqual([binding]);
   });
 
+  it('accepts the etag back in base64url, as gcloud encodes bytes fields', async () => {
+    const d = testDouble();
+    // Bindings whose etag has '+' or '/' in standard base64 are the case that matters; try until one does.
+    for (let i = 0; !/[+/]/.test(d.state.iamPolicy.etag); i++) {
+      const read = await json(d.call('POST', '/v1/projects/fleet-demo:getIamPolicy'));
+      const bindings = [{ role: 'roles/viewer', members: [`user:u${i}@example.com`] }];
+      expect((await d.call('POST', '/v1/projects/fleet-demo:setIamPolicy', { policy: { ...read, bindings } })).status).toBe(200);
+    }
+    const etag = d.state.iamPolicy.etag.replace(/\+/g, '-').replace(/\//g, '_');
+    const res = await d.call('POST', '/v1/projects/fleet-demo:setIamPolicy', { policy: { etag, bindings: [binding] } });
+    expect(res.status).toBe(200);
+    expect(d.state.iamPolicy.bindings).toEqual([binding]);
+  });
+
   it('refuses a malformed member and keeps the policy', async () => {
     const d = testDouble();
     const res = await d.call('POST', '/v1/projects/fleet-demo:setIamPolicy', {
