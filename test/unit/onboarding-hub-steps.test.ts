@@ -99,7 +99,10 @@ describe('ensureMembership', () => {
   });
 
   it('adopts a membership registered by hand in the cluster region (gcloud default) instead of adding a second one', async () => {
-    const byHand = { name: 'projects/p/locations/asia-northeast1/memberships/mc-gw-tokyo', endpoint: { gkeCluster: { resourceLink: link } } };
+    const byHand = {
+      name: 'projects/p/locations/asia-northeast1/memberships/mc-gw-tokyo',
+      endpoint: { gkeCluster: { resourceLink: link } },
+    };
     const hub = fakeHub([byHand]);
     expect((await ensureMembership(hub, cluster, 'global')).action).toBe('issuer-fixed');
     const again = await ensureMembership(hub, cluster, 'global');
