@@ -66,6 +66,16 @@ resource "google_project_iam_custom_role" "deployer" {
   depends_on = [google_project_service.api]
 }
 
+# The API's preflight (GET /v1/fleet/preflight) asks whether the fleet's APIs are enabled and
+# whether the MCS importer holds its role: two reads, granted to the service alone.
+resource "google_project_iam_custom_role" "preflight" {
+  role_id     = "fleetpilotPreflight"
+  title       = "fleetpilot preflight"
+  description = "Reads which APIs are enabled and the project's IAM policy, for the fleet prerequisites check"
+  permissions = ["serviceusage.services.get", "resourcemanager.projects.getIamPolicy"]
+  depends_on  = [google_project_service.api]
+}
+
 locals {
   # The tick is a writer: it finishes onboardings whose audit entry was lost (adoption).
   fleet_role = {
@@ -82,9 +92,10 @@ locals {
     { for c in local.runtime_components : "${c}/clusters" => { member = local.sa[c], role = "roles/container.clusterViewer" } },
     { for c, role in local.fleet_role : "${c}/fleet" => { member = local.sa[c], role = role } },
     {
-      "builder/logs"  = { member = local.sa.builder, role = "roles/logging.logWriter" }
-      "deployer/logs" = { member = local.sa.deployer, role = "roles/logging.logWriter" }
-      "deployer/code" = { member = local.sa.deployer, role = google_project_iam_custom_role.deployer.name }
+      "builder/logs"       = { member = local.sa.builder, role = "roles/logging.logWriter" }
+      "deployer/logs"      = { member = local.sa.deployer, role = "roles/logging.logWriter" }
+      "deployer/code"      = { member = local.sa.deployer, role = google_project_iam_custom_role.deployer.name }
+      "services/preflight" = { member = local.sa.services, role = google_project_iam_custom_role.preflight.name }
     },
     # GKE prerequisite: without it the MCS importer never creates a ServiceImport.
     var.grant_mcs_importer ? { "mcs-importer/network" = { member = local.mcs_importer, role = "roles/compute.networkViewer" } } : {},

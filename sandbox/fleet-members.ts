@@ -10,6 +10,7 @@ import type { Membership } from '../shared/adapters/gkehub-types.ts';
 import { systemClock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import type { KubeFleet } from './kube-fleet.ts';
+import { gatewayClassInstaller } from './gateway-classes.ts';
 import { createMcsImporter, type ImporterCluster } from './mcs-importer.ts';
 
 /** The cluster name in a `//container.googleapis.com/projects/P/locations/L/clusters/C` link. */
@@ -52,6 +53,7 @@ export function startImporter(deps: {
     }
     return client;
   };
+  const installGatewayClasses = gatewayClassInstaller();
   const members = async (): Promise<ImporterCluster[]> => {
     const names = new Set<string>();
     // Every location: gcloud registers GKE clusters in their region, fleetpilot in the configured one.
@@ -61,7 +63,11 @@ export function startImporter(deps: {
     }
     const ingress = await deps.adapters.hub.getFeature('multiclusteringress');
     const configCluster = ingress?.spec?.multiclusteringress?.configMembership?.split('/').pop();
-    if (configCluster && deps.fleet.get(configCluster)) names.add(configCluster);
+    if (configCluster && deps.fleet.get(configCluster)) {
+      names.add(configCluster);
+      const kube = kubeFor(configCluster);
+      if (kube) await installGatewayClasses(configCluster, kube);
+    }
     return [...names].flatMap((name) => {
       const kube = kubeFor(name);
       return kube ? [{ name, kube }] : [];

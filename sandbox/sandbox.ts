@@ -119,6 +119,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       FLEETPILOT_CONTAINER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_GKEHUB_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_SERVICEUSAGE_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_RESOURCEMANAGER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_STATIC_ACCESS_TOKEN: token,
       PUBSUB_EMULATOR_HOST: pubsub.host,
       FIRESTORE_EMULATOR_HOST: firestore.host,

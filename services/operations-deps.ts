@@ -12,6 +12,7 @@ import { googleIdTokenVerifier } from './api/id-token.ts';
 import type { Role } from './api/principal.ts';
 import { createRateLimiter } from './api/rate-limit.ts';
 import { createReadiness } from './api/readiness.ts';
+import { runPreflight } from '../shared/ops/preflight.ts';
 import type { ServiceConfig } from './config.ts';
 import type { SlackDeps } from './slack/deps.ts';
 import { slackOpsFrom } from './slack/fleet-ops.ts';
@@ -23,10 +24,10 @@ const POST_TIMEOUT_MS = 10_000;
 export function buildOperations(
   config: ServiceConfig,
   fleet: FleetContext,
-  gcp: Pick<GcpAdapters, 'store'>,
+  gcp: Pick<GcpAdapters, 'store' | 'projectApis'>,
   shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> },
 ): { api: ApiDeps; slack: SlackDeps } {
-  const ops = createFleetOps(fleet, createReadiness(fleet));
+  const ops = createFleetOps(fleet, createReadiness(fleet), () => runPreflight({ ...fleet, projectApis: gcp.projectApis }));
   const principals: Record<string, Role> = config.api.principals;
   const api: ApiDeps = {
     ops,

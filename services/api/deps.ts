@@ -15,6 +15,7 @@ import { reconcileNow } from '../../shared/onboarding/reconcile.ts';
 import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import type { FleetContext } from '../../shared/core/context.ts';
+import type { PreflightReport } from '../../shared/ops/preflight.ts';
 import type { AuthDeps } from './auth.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -35,6 +36,8 @@ export interface FleetOps {
   onboard(request: ClusterRequest): Promise<ManualResult>;
   offboard(request: ClusterRequest): Promise<ManualResult>;
   readiness(): Promise<Record<string, DependencyStatus>>;
+  /** The fleet's prerequisites, each with the command that fixes it when it does not hold. */
+  preflight(): Promise<PreflightReport>;
   config(): Promise<ConfigView>;
   planConfig(yaml: string): Promise<ManualResult>;
 }
@@ -51,7 +54,7 @@ export interface ApiDeps {
 }
 
 /** The real operations on the shared flows (each finished operation is published by the runner). */
-export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readiness']): FleetOps {
+export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readiness'], preflight: FleetOps['preflight']): FleetOps {
   return {
     fleet: () => readFleetView(fleet),
     routes: async () => planFleet(await readSnapshot(fleet)).routes,
@@ -60,6 +63,7 @@ export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readine
     onboard: (request) => onboardCluster(fleet, request),
     offboard: (request) => offboardCluster(fleet, request),
     readiness,
+    preflight,
     config: () => readConfigView(fleet),
     planConfig: (yaml) => planConfigChange(fleet, yaml),
   };

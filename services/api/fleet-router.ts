@@ -63,7 +63,22 @@ const get = <T extends z.ZodType>(path: string, summary: string, schema: T) =>
     responses: { ...jsonOk(schema, summary), ...commonErrors },
   });
 
-/** `GET /v1/fleet`, `/v1/fleet/clusters`, `/v1/fleet/regions`. */
+const PreflightSchema = z
+  .object({
+    ok: z.boolean(),
+    checkedAt: z.string(),
+    checks: z.array(
+      z.object({
+        name: z.string().openapi({ example: 'iam:mcs-importer' }),
+        ok: z.boolean(),
+        detail: z.string(),
+        fix: z.string().optional().openapi({ description: 'The command that makes the prerequisite hold' }),
+      }),
+    ),
+  })
+  .openapi('Preflight');
+
+/** `GET /v1/fleet`, `/v1/fleet/clusters`, `/v1/fleet/regions`, `/v1/fleet/preflight`. */
 export function fleetRouter(deps: ApiDeps) {
   const app = apiRouter();
   app.openapi(get('/', 'Clusters and regions of the fleet', FleetSchema), async (c) => c.json(await deps.ops.fleet(), 200));
@@ -74,6 +89,14 @@ export function fleetRouter(deps: ApiDeps) {
   app.openapi(
     get('/regions', 'Regions with serving/drained state, open incidents and manual holds', z.object({ regions: z.array(RegionSchema) })),
     async (c) => c.json({ regions: (await deps.ops.fleet()).regions }, 200),
+  );
+  app.openapi(
+    get(
+      '/preflight',
+      "The fleet's prerequisites: APIs, the MCS importer's IAM binding, features, Gateway API, RBAC in members",
+      PreflightSchema,
+    ),
+    async (c) => c.json(await deps.ops.preflight(), 200),
   );
   return app;
 }

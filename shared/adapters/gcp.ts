@@ -13,6 +13,7 @@ import { lazyContainerAdapter } from './container-lazy.ts';
 import { createStore, type Store } from './firestore.ts';
 import { createGkeHubAdapter, type GkeHubAdapter } from './gkehub.ts';
 import { applicationDefaultTokenSource, staticTokenSource, type AccessTokenSource } from './google-auth.ts';
+import { createProjectApisAdapter, type ProjectApisAdapter } from './project-apis.ts';
 import { createPubSubAdapter, type PubSubAdapter } from './pubsub.ts';
 import { buildTopology, type Topology } from './topology.ts';
 
@@ -24,6 +25,8 @@ export interface GcpAdapters {
   store: Store;
   container: ContainerAdapter;
   hub: GkeHubAdapter;
+  /** Service Usage and Resource Manager reads (the preflight). */
+  projectApis: ProjectApisAdapter;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,12 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
       authClient: tokens.authClient,
       baseUrl: env.FLEETPILOT_GKEHUB_ENDPOINT,
       projectId: env.FLEETPILOT_PROJECT_ID,
+    }),
+    projectApis: createProjectApisAdapter({
+      authClient: tokens.authClient,
+      projectId: env.FLEETPILOT_PROJECT_ID,
+      serviceUsageUrl: env.FLEETPILOT_SERVICEUSAGE_ENDPOINT,
+      resourceManagerUrl: env.FLEETPILOT_RESOURCEMANAGER_ENDPOINT,
     }),
     async close() {
       await Promise.allSettled([pubsubClient.close(), firestore.terminate(), container.close()]);

@@ -5,6 +5,7 @@
  * merge patch. A 404 on delete is success; optimistic-concurrency conflicts are retried by re-reading.
  */
 import {
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
@@ -59,6 +60,16 @@ export interface KubeAdapter {
   delete(ref: ObjectRef): Promise<boolean>;
   /** A bound service-account token from the TokenRequest API. */
   requestToken(namespace: string, serviceAccount: string, expirationSeconds: number, audiences?: string[]): Promise<string>;
+  /** Whether the caller may do each of `checks` (SelfSubjectAccessReview), in order. */
+  canI(checks: readonly AccessCheck[]): Promise<boolean[]>;
+}
+
+/** One question for {@link KubeAdapter.canI}: `verb` on `resource` of `group` (core: ''), in `namespace` or cluster-wide. */
+export interface AccessCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
 }
 
 /** Creates the adapter for one cluster. */
@@ -66,6 +77,7 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const authz = kubeConfig.makeApiClient(AuthorizationV1Api);
   const header = (ref: ObjectRef) => ({
     apiVersion: ref.apiVersion,
     kind: ref.kind,
@@ -136,6 +148,16 @@ export function createKubeAdapter(kubeConfig: KubeConfig, fieldManager: string):
       await custom.patchNamespacedCustomObjectStatus(
         { group, version, namespace: ref.namespace, plural, name: ref.name, body: { status }, fieldManager },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    },
+    async canI(checks) {
+      return Promise.all(
+        checks.map(async ({ verb, group, resource, namespace }) => {
+          const review = await authz.createSelfSubjectAccessReview({
+            body: { spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } } },
+          });
+          return review.status?.allowed === true;
+        }),
       );
     },
     async requestToken(namespace, serviceAccount, expirationSeconds, audiences = []) {

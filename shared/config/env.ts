@@ -46,6 +46,8 @@ export const envSchema = z.object({
     .optional(),
   FLEETPILOT_CONTAINER_ENDPOINT: baseUrl.optional(),
   FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
+  FLEETPILOT_SERVICEUSAGE_ENDPOINT: baseUrl.default('https://serviceusage.googleapis.com'),
+  FLEETPILOT_RESOURCEMANAGER_ENDPOINT: baseUrl.default('https://cloudresourcemanager.googleapis.com'),
   FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
   /** Base URL of Connect Gateway (a local double in the sandbox); Google's hosts when unset. */
@@ -82,7 +84,13 @@ export const envSchema = z.object({
 function crossFieldProblems(env: Record<string, string>): string[] {
   const problems: string[] = [];
   const plainHttp = (url: string | undefined) => url?.startsWith('http://') ?? false;
-  const plainHttpEndpoints = [env.FLEETPILOT_CONTAINER_ENDPOINT, env.FLEETPILOT_GKEHUB_ENDPOINT, env.FLEETPILOT_CONNECT_GATEWAY_ENDPOINT];
+  const plainHttpEndpoints = [
+    env.FLEETPILOT_CONTAINER_ENDPOINT,
+    env.FLEETPILOT_GKEHUB_ENDPOINT,
+    env.FLEETPILOT_CONNECT_GATEWAY_ENDPOINT,
+    env.FLEETPILOT_SERVICEUSAGE_ENDPOINT,
+    env.FLEETPILOT_RESOURCEMANAGER_ENDPOINT,
+  ];
   if (plainHttpEndpoints.some(plainHttp) && !env.FLEETPILOT_STATIC_ACCESS_TOKEN) {
     problems.push('FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double');
   }

@@ -2,8 +2,8 @@
  * The multi-cluster Gateway procedure's gcloud commands, run as a platform team runs them, against
  * the sandbox (the Google double through CLOUDSDK_* endpoint overrides, real kube-apiservers), and
  * fleetpilot adopting what was done by hand. The sandbox's project already went through the set-up
- * steps once (APIs, the MCS importer's binding); running them again must be harmless, and the
- * importer must stop importing while the binding is missing.
+ * steps once (APIs, the MCS importer's binding); running them again must be harmless, the
+ * importer must stop importing while the binding is missing, and the preflight must say so.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -29,6 +29,16 @@ async function cli(command: string, args: string[], timeoutMs = 180_000): Promis
   }
 }
 const gcloud = (...args: string[]) => cli('gcloud', args);
+
+type Preflight = { ok: boolean; checks: { name: string; ok: boolean; detail: string; fix?: string }[] };
+
+/** `GET /v1/fleet/preflight` as a viewer. */
+async function preflight(): Promise<Preflight> {
+  const { api } = sandboxInfo();
+  const res = await fetch(`${api.url}/v1/fleet/preflight`, { headers: { authorization: `Bearer ${api.tokens.viewer}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Preflight;
+}
 
 describe('the gcloud procedure against the sandbox', () => {
   let adapters: GcpAdapters;
@@ -140,6 +150,11 @@ describe('the gcloud procedure against the sandbox', () => {
       () => 'not imported',
     );
     expect(early).toBe('not imported');
+    const missing = await preflight();
+    expect(missing.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['iam:mcs-importer']);
+    expect(missing.checks.find((c) => c.name === 'iam:mcs-importer')?.fix).toBe(
+      `gcloud projects add-iam-policy-binding ${project()} --member "${member()}" --role "roles/compute.networkViewer"`,
+    );
 
     await gcloud('projects', 'add-iam-policy-binding', project(), '--member', member(), '--role', 'roles/compute.networkViewer');
     await pollUntil(async () => ((await imported()) ? true : undefined), { timeoutMs: 60_000, what: `store-${name} imported` });
@@ -151,6 +166,10 @@ describe('the gcloud procedure against the sandbox', () => {
     expect(mine(memberships).map((m) => m.name)).toEqual([`projects/${project()}/locations/asia-northeast1/memberships/${name}`]);
     const record = await adapters.store.get('clusters', clusterRecordId({ projectId: project(), location: ZONE, name }));
     expect(record).toMatchObject({ phase: 'onboarded', membership: `projects/${project()}/locations/asia-northeast1/memberships/${name}` });
+    // Every prerequisite holds again, fleetpilot's access in the new member included.
+    const after = await preflight();
+    expect(after.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(after.checks.map((c) => c.name)).toContain(`rbac:${name}`);
   });
 
   it('deletes the cluster with gcloud; fleetpilot removes the membership it adopted', async () => {

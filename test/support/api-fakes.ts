@@ -21,7 +21,9 @@ import type { SlackDeps } from '../../services/slack/deps.ts';
 import { slackOpsFrom } from '../../services/slack/fleet-ops.ts';
 import type { GitPushMessage } from '../../services/webhooks/deps.ts';
 import type { ManualFact } from '../../shared/failover/index.ts';
+import { runPreflight } from '../../shared/ops/preflight.ts';
 import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from './memory-fleet.ts';
+import { memoryProjectApis, type MemoryProjectApis } from './memory-project-apis.ts';
 import type { memoryStore } from './memory-store.ts';
 import { memoryMarkerStore } from './webhook-fakes.ts';
 import type { TestClock } from './test-clock.ts';
@@ -75,6 +77,8 @@ export interface ApiTestApp {
   store: ReturnType<typeof memoryStore>;
   tokens: Record<keyof typeof PRINCIPALS, string>;
   ops: TestOps;
+  /** The project's APIs and IAM bindings, as the preflight sees them. */
+  projectApis: MemoryProjectApis;
   /** Every log line, the API's and the flows'. */
   logLines: string[];
   clock: TestClock;
@@ -96,8 +100,13 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
   const log = ctx.log;
   // The probes themselves are readiness.ts's own; here each dependency answers what the test says.
   const dependencies: Record<string, DependencyStatus> = { firestore: { ok: true, latencyMs: 1 }, container: { ok: true, latencyMs: 2 } };
+  const projectApis = memoryProjectApis(fleet.project);
   const ops: TestOps = Object.assign(
-    createFleetOps(ctx, async () => structuredClone(dependencies)),
+    createFleetOps(
+      ctx,
+      async () => structuredClone(dependencies),
+      () => runPreflight({ ...ctx, projectApis }),
+    ),
     { dependencies },
   );
   const tokens = {
@@ -137,7 +146,20 @@ export async function apiTestApp(options: ApiTestOptions = {}): Promise<ApiTestA
     if (!(await fleet.drainedRegions()).includes(region)) return undefined;
     return (await fleet.facts())[region]?.manual.filter((m) => m.action === 'drain').at(-1);
   };
-  return { app, fleet, store, tokens, ops, logLines: fleet.logLines, clock, published, drained: () => fleet.drainedRegions(), hold, call };
+  return {
+    app,
+    fleet,
+    store,
+    tokens,
+    ops,
+    projectApis,
+    logLines: fleet.logLines,
+    clock,
+    published,
+    drained: () => fleet.drainedRegions(),
+    hold,
+    call,
+  };
 }
 
 function slackDeps(ops: FleetOps, clock: TestClock, log: ApiDeps['log']): SlackDeps {

@@ -12,11 +12,11 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { KubeAdapter, ObjectRef, WriteResult } from '../../shared/adapters/kube.ts';
+import type { AccessCheck, KubeAdapter, ObjectRef, WriteResult } from '../../shared/adapters/kube.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { httpError, withFaults, type Faulty } from './faults.ts';
 
-const METHODS = ['get', 'list', 'apply', 'mergePatch', 'update', 'patchStatus', 'delete', 'requestToken'] as const;
+const METHODS = ['get', 'list', 'apply', 'mergePatch', 'update', 'patchStatus', 'delete', 'requestToken', 'canI'] as const;
 
 /** The adapter, and the objects behind it for fixtures and assertions. */
 export interface MemoryKube extends KubeAdapter, Faulty<(typeof METHODS)[number]> {
@@ -27,6 +27,8 @@ export interface MemoryKube extends KubeAdapter, Faulty<(typeof METHODS)[number]
   remove(ref: ObjectRef): void;
   /** Every stored object, in insertion order. */
   objects(): KubernetesObject[];
+  /** RBAC stand-in: `canI` answers false for these `VERB GROUP/RESOURCE` (e.g. `create net.gke.io/serviceexports`). */
+  readonly denied: Set<string>;
   /** Runs after each write fleetpilot makes (apply, patch, update, delete). */
   onWrite(listener: (object: KubernetesObject, verb: 'apply' | 'patch' | 'delete') => void): void;
 }
@@ -36,6 +38,7 @@ type Meta = NonNullable<KubernetesObject['metadata']>;
 /** An empty cluster named `cluster`. */
 export function memoryKube(cluster: string, clock: Clock): MemoryKube {
   const objects = new Map<string, KubernetesObject>();
+  const denied = new Set<string>();
   /** Labels and annotations fleetpilot applied last, per object. */
   const owned = new Map<string, { labels: string[]; annotations: string[] }>();
   const listeners: ((object: KubernetesObject, verb: 'apply' | 'patch' | 'delete') => void)[] = [];
@@ -155,6 +158,11 @@ export function memoryKube(cluster: string, clock: Clock): MemoryKube {
       owned.delete(keyOf(ref));
       notify(live, 'delete');
       return true;
+    },
+    denied,
+    /** The memory cluster has no RBAC: everything is allowed unless a check names a denied verb. */
+    async canI(checks: readonly AccessCheck[]) {
+      return checks.map((c) => !denied.has(`${c.verb} ${c.group}/${c.resource}`));
     },
     async requestToken(namespace: string, serviceAccount: string, expirationSeconds: number, audiences: string[] = []) {
       const account = objects.get(keyOf({ apiVersion: 'v1', kind: 'ServiceAccount', namespace, name: serviceAccount }));

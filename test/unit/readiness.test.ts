@@ -33,6 +33,7 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
     manualDrain: unused,
     reconcile: unused,
     onboard: unused,
+    preflight: unused,
     offboard: unused,
     config: unused,
     planConfig: unused,

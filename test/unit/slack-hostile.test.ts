@@ -22,6 +22,8 @@ import { slackOpsFrom } from '../../services/slack/fleet-ops.ts';
 import { REPLAY_TEXT } from '../../services/slack/handle.ts';
 import { memoryMarkerStore } from '../support/webhook-fakes.ts';
 import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
+import { runPreflight } from '../../shared/ops/preflight.ts';
+import { memoryProjectApis } from '../support/memory-project-apis.ts';
 
 const SECRET = 'slack-hostile-signing-secret-DO-NOT-LEAK-7d41';
 const OTHER_SECRET = 'an-attackers-guess-at-the-secret-0000';
@@ -67,7 +69,11 @@ async function harness(): Promise<Harness> {
   const posts: Harness['posts'] = [];
   const tasks: Array<Promise<unknown>> = [];
   const captured: string[] = [];
-  const ops = createFleetOps(fleet.ctx, async () => ({}));
+  const ops = createFleetOps(
+    fleet.ctx,
+    async () => ({}),
+    () => runPreflight({ ...fleet.ctx, projectApis: memoryProjectApis() }),
+  );
   const slack: SlackDeps = {
     signingSecret: SECRET,
     users: { U_OPS: 'oncall@example.com', U_VIEW: 'viewer@example.com' },

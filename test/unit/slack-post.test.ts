@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseServiceEnv } from '../../services/config.ts';
 import { buildOperations } from '../../services/operations-deps.ts';
 import { memoryFleet } from '../support/memory-fleet.ts';
+import { memoryProjectApis } from '../support/memory-project-apis.ts';
 
 interface Received {
   method: string;
@@ -44,7 +45,7 @@ function slackPost() {
   const { slack } = buildOperations(
     parsed.config,
     fleet.ctx,
-    { store: fleet.store },
+    { store: fleet.store, projectApis: memoryProjectApis() },
     { clock: fleet.clock, log: fleet.ctx.log, background: new Set() },
   );
   return (url: string, body: unknown) => slack.post(url, body);
