@@ -37,13 +37,20 @@ export function documentOtherRoutes(registry: OpenAPIRegistry): void {
     status: z.enum(['ready', 'not ready']),
     checkedAt: z.string().optional(),
     dependencies: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })).optional(),
+    prerequisites: z
+      .object({ ok: z.boolean(), failing: z.array(z.string()).optional(), checkedAt: z.string().optional(), error: z.string().optional() })
+      .optional()
+      .openapi({
+        description:
+          'Which fleet prerequisites do not hold (GET /v1/fleet/preflight has the fixes); read at most once a minute, never decides readiness',
+      }),
   });
   registry.registerPath({
     method: 'get',
     path: '/readyz',
     summary: 'Readiness: whether the dependencies answer',
     description:
-      'Checked at most once per 5 s (concurrent probes share one check). Anyone gets the status; a caller with a valid bearer credential (any role) also gets checkedAt and each dependency; a bad credential is a 401.',
+      'Checked at most once per 5 s (concurrent probes share one check). Anyone gets the status; a caller with a valid bearer credential (any role) also gets checkedAt, each dependency and the failing fleet prerequisites; a bad credential is a 401.',
     responses: {
       200: { description: 'Every dependency answers', content: { 'application/json': { schema: readiness } } },
       401: errorJson('A bearer credential was sent and is not valid'),

@@ -55,20 +55,48 @@ export function cachedReadiness(check: () => Promise<Record<string, DependencySt
   };
 }
 
+/** How long the prerequisites summary in the readiness detail is reused (it costs a dozen reads). */
+export const PREREQUISITES_CACHE_MS = 60_000;
+
+/** The readiness detail's summary of `GET /v1/fleet/preflight`: it never decides readiness. */
+export type PrerequisitesSummary = { ok: boolean; failing: string[]; checkedAt: string } | { ok: false; error: string };
+
+function cachedPrerequisites(api: Pick<ApiDeps, 'ops' | 'clock'>): () => Promise<PrerequisitesSummary> {
+  let last: { at: number; summary: Promise<PrerequisitesSummary> } | undefined;
+  return () => {
+    const now = api.clock.now().getTime();
+    if (!last || now - last.at >= PREREQUISITES_CACHE_MS) {
+      const summary = api.ops.preflight().then(
+        (report): PrerequisitesSummary => ({
+          ok: report.ok,
+          failing: report.checks.filter((c) => !c.ok).map((c) => c.name),
+          checkedAt: report.checkedAt,
+        }),
+        (): PrerequisitesSummary => ({ ok: false, error: 'the preflight failed' }),
+      );
+      last = { at: now, summary };
+    }
+    return last.summary;
+  };
+}
+
 /**
  * `GET /readyz`: 200 `{status:'ready'}` or 503 `{status:'not ready'}` for anyone (load balancers,
- * uptime checks); with a valid `Authorization: Bearer` (any role) also `checkedAt` and each
- * dependency. A bad credential is a 401, not a smaller answer. Without the API: not ready.
+ * uptime checks); with a valid `Authorization: Bearer` (any role) also `checkedAt`, each
+ * dependency, and which fleet prerequisites do not hold (see `GET /v1/fleet/preflight`; reused for
+ * {@link PREREQUISITES_CACHE_MS}, and never a reason to be not ready). A bad credential is a 401,
+ * not a smaller answer. Without the API: not ready.
  */
 export function readyz(api: Pick<ApiDeps, 'ops' | 'auth' | 'clock'> | undefined): Handler {
   const readiness = api ? cachedReadiness(() => api.ops.readiness(), api.clock) : undefined;
+  const prerequisites = api ? cachedPrerequisites(api) : undefined;
   return async (c) => {
-    if (!api || !readiness) return c.json({ status: 'not ready' }, 503);
+    if (!api || !readiness || !prerequisites) return c.json({ status: 'not ready' }, 503);
     const authorization = c.req.header('authorization');
     if (authorization !== undefined) await resolvePrincipal(api.auth, authorization);
-    const result = await readiness();
+    const [result, summary] = await Promise.all([readiness(), authorization !== undefined ? prerequisites() : undefined]);
     const status = result.ready ? 'ready' : 'not ready';
-    const detail = authorization !== undefined ? { checkedAt: result.checkedAt, dependencies: result.dependencies } : {};
+    const detail = summary ? { checkedAt: result.checkedAt, dependencies: result.dependencies, prerequisites: summary } : {};
     return c.json({ status, ...detail }, result.ready ? 200 : 503);
   };
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../services/app.ts';
 import type { ApiDeps, DependencyStatus, FleetOps } from '../../services/api/deps.ts';
 import { createRateLimiter } from '../../services/api/rate-limit.ts';
-import { READINESS_CACHE_MS } from '../../services/api/readiness.ts';
+import { PREREQUISITES_CACHE_MS, READINESS_CACHE_MS } from '../../services/api/readiness.ts';
 import { createApiToken } from '../../services/api/tokens.ts';
 import { silentLogger } from '../../shared/core/logger.ts';
 import { memoryStore } from '../support/memory-store.ts';
@@ -27,13 +27,24 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
   const store = memoryStore();
   const dependencies: Record<string, DependencyStatus> = { firestore: { ok: true, latencyMs: 1 }, container: { ok: true, latencyMs: 2 } };
   let checks = 0;
+  let preflights = 0;
   const ops: FleetOps = {
     fleet: unused,
     routes: unused,
     manualDrain: unused,
     reconcile: unused,
     onboard: unused,
-    preflight: unused,
+    preflight: async () => {
+      preflights++;
+      return {
+        ok: false,
+        checkedAt: clock.now().toISOString(),
+        checks: [
+          { name: 'api:container.googleapis.com', ok: true, detail: 'ENABLED' },
+          { name: 'iam:mcs-importer', ok: false, detail: 'lacks the role', fix: 'gcloud projects add-iam-policy-binding …' },
+        ],
+      };
+    },
     offboard: unused,
     config: unused,
     planConfig: unused,
@@ -64,7 +75,7 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
   });
   const get = async (path: string, bearer?: string) =>
     app.request(path, bearer === undefined ? {} : { headers: { authorization: `Bearer ${bearer}` } });
-  return { get, clock, token, dependencies, checks: () => checks };
+  return { get, clock, token, dependencies, checks: () => checks, preflights: () => preflights };
 }
 
 const body = async (res: Response) => [res.status, await res.json()] as const;
@@ -104,7 +115,23 @@ describe('/readyz', () => {
     dependencies.container = { ok: false, latencyMs: 3000, error: 'no answer within 3000 ms' };
     const [status, answer] = await body(await get('/readyz', token));
     expect(status).toBe(503);
-    expect(answer).toEqual({ status: 'not ready', checkedAt: clock.now().toISOString(), dependencies });
+    expect(answer).toEqual({
+      status: 'not ready',
+      checkedAt: clock.now().toISOString(),
+      dependencies,
+      prerequisites: { ok: false, failing: ['iam:mcs-importer'], checkedAt: clock.now().toISOString() },
+    });
+  });
+
+  it('reads the prerequisites only for an authenticated caller, at most once a minute, and they never decide readiness', async () => {
+    const { get, clock, token, preflights } = await counted();
+    expect(await body(await get('/readyz'))).toEqual([200, { status: 'ready' }]);
+    expect(preflights()).toBe(0);
+    for (let i = 0; i < 5; i++) expect((await get('/readyz', token)).status).toBe(200);
+    expect(preflights()).toBe(1);
+    clock.advance(PREREQUISITES_CACHE_MS);
+    await get('/readyz', token);
+    expect(preflights()).toBe(2);
   });
 
   it('a bad credential is refused, not answered with less', async () => {
