@@ -62,7 +62,7 @@ export function membershipRoutes(state: DoubleState): Hono {
   };
   const asResponse = (m: MembershipRecord): JsonObject => ({ '@type': MEMBERSHIP_TYPE, ...render(m) });
 
-  app.get(base, (c) => {
+  const list = (c: Context) => {
     requireProject(state, param(c, 'p'));
     const location = param(c, 'l');
     const all = [...state.memberships.values()]
@@ -76,9 +76,14 @@ export function membershipRoutes(state: DoubleState): Hono {
       ...(page.nextPageToken !== '' ? { nextPageToken: page.nextPageToken } : {}),
       unreachable: [],
     });
-  });
-
-  app.get(`${base}/:m`, (c) => c.json(render(find(c))));
+  };
+  // gcloud reads memberships through v1beta when it searches every location (`describe NAME`
+  // without --location); the shape fleetpilot and gcloud read is the same in both versions.
+  for (const version of ['v1', 'v1beta']) {
+    const at = base.replace('/v1/', `/${version}/`);
+    app.get(at, list);
+    app.get(`${at}/:m`, (c) => c.json(render(find(c))));
+  }
 
   app.post(base, async (c) => {
     requireProject(state, param(c, 'p'));

@@ -103,6 +103,9 @@ describe('the gcloud procedure against the sandbox', () => {
     const ours = mine(listed);
     expect(ours.map((m) => m.name)).toEqual([`projects/${project()}/locations/asia-northeast1/memberships/${name}`]);
     expect(ours[0]?.authority?.issuer).toBe(`https://container.googleapis.com/v1/projects/${project()}/locations/${ZONE}/clusters/${name}`);
+    // Without --location gcloud searches every location (through v1beta) and finds it.
+    const described = JSON.parse(await gcloud('container', 'hub', 'memberships', 'describe', name, '--format=json')) as Membership;
+    expect(described.name).toBe(ours[0]?.name);
   });
 
   it('describes the fleet features and holds the importer binding', async () => {

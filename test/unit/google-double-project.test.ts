@@ -112,6 +112,19 @@ describe('google double: memberships registered by gcloud against the double', (
     expect(await twin.text()).toMatch(/already registered as projects\/fleet-demo\/locations\/asia-northeast1\/memberships\/mc-gw-tokyo/);
   });
 
+  it('lists memberships of every location through v1beta too, as gcloud searches them', async () => {
+    const d = testDouble();
+    await d.state.seedCluster({ name: 'c1', location: 'asia-northeast1-b' });
+    await d.call('POST', '/v1/projects/fleet-demo/locations/asia-northeast1/memberships?membershipId=c1', {
+      endpoint: { gkeCluster: { resourceLink: '//container.googleapis.com/projects/fleet-demo/locations/asia-northeast1-b/clusters/c1' } },
+    });
+    const listed = await json(d.call('GET', '/v1beta/projects/fleet-demo/locations/-/memberships'));
+    expect((listed['resources'] as { name: string }[]).map((m) => m.name)).toEqual([
+      'projects/fleet-demo/locations/asia-northeast1/memberships/c1',
+    ]);
+    expect((await d.call('GET', '/v1beta/projects/fleet-demo/locations/asia-northeast1/memberships/c1')).status).toBe(200);
+  });
+
   it('still refuses a link naming some other host', async () => {
     const d = testDouble();
     const res = await viaGcloud(d, 'POST', '/v1/projects/fleet-demo/locations/global/memberships?membershipId=x', {
