@@ -4,17 +4,9 @@
  * enable the APIs, and grant the MCS importer's service account `roles/compute.networkViewer`.
  * Until that binding exists, the sandbox's MCS importer imports nothing, as GKE's does.
  */
+import { REQUIRED_APIS } from '../shared/ops/preflight-checks.ts';
 import { hasBinding } from './google-double/project-model.ts';
 import type { DoubleState } from './google-double/index.ts';
-
-/** The APIs the procedure enables first. */
-export const PROCEDURE_APIS = [
-  'container.googleapis.com',
-  'gkehub.googleapis.com',
-  'multiclusterservicediscovery.googleapis.com',
-  'multiclusteringress.googleapis.com',
-  'trafficdirector.googleapis.com',
-] as const;
 
 /** The binding the MCS importer needs (`gcloud projects add-iam-policy-binding ...`). */
 export function mcsImporterBinding(projectId: string): { role: string; member: string } {
@@ -42,7 +34,7 @@ async function call(url: string, token: string, body: unknown): Promise<Record<s
 /** Enables the procedure's APIs and adds the importer's binding (a read-modify-write, as gcloud does). */
 export async function setUpProject(opts: { doubleUrl: string; token: string; projectId: string }): Promise<void> {
   const project = `${opts.doubleUrl}/v1/projects/${opts.projectId}`;
-  await call(`${project}/services:batchEnable`, opts.token, { serviceIds: PROCEDURE_APIS });
+  await call(`${project}/services:batchEnable`, opts.token, { serviceIds: REQUIRED_APIS });
   const { role, member } = mcsImporterBinding(opts.projectId);
   const policy = (await call(`${project}:getIamPolicy`, opts.token, { options: { requestedPolicyVersion: 3 } })) as {
     bindings?: { role: string; members: string[] }[];
