@@ -3,6 +3,8 @@
  * member objects, mesh wiring, then routes — each step idempotent and recorded.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
+import type { GkeHubAdapter } from '../adapters/gkehub.ts';
+import { gkeResourceLink, sameResourceLink } from '../adapters/gkehub-types.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { pollUntil } from '../core/retry.ts';
@@ -27,6 +29,19 @@ import { ONBOARDING_STEPS } from './steps.ts';
 export function configMembershipName(config: FleetConfig): string {
   const id = config.fleet.configCluster.membership ?? config.fleet.configCluster.name;
   return `projects/${config.fleet.project}/locations/${config.fleet.membershipLocation}/memberships/${id}`;
+}
+
+/**
+ * The config cluster's membership: the configured one when the configuration names it, otherwise
+ * the membership whose resource link names the config cluster wherever it was registered (by hand
+ * with gcloud it is in the cluster's region), falling back to the configured location.
+ */
+export async function resolveConfigMembership(hub: GkeHubAdapter, config: FleetConfig): Promise<string> {
+  if (config.fleet.configCluster.membership) return configMembershipName(config);
+  const { location, name } = config.fleet.configCluster;
+  const link = gkeResourceLink(config.fleet.project, location, name);
+  const found = (await hub.listMemberships('-')).find((m) => sameResourceLink(m.endpoint?.gkeCluster?.resourceLink, link));
+  return found?.name ?? configMembershipName(config);
 }
 
 /** Onboards `cluster`; returns the operation outcome. */
@@ -70,7 +85,7 @@ export async function enableFleetFeatures(
 ): Promise<void> {
   await op.step(
     ONBOARDING_STEPS.enableFeatures,
-    () => ensureFleetFeatures(deps, configMembershipName(config), config.onboarding.featureTimeoutSeconds * 1000),
+    async () => ensureFleetFeatures(deps, await resolveConfigMembership(deps.hub, config), config.onboarding.featureTimeoutSeconds * 1000),
     (o) => ({
       outcome: o.warnings.length > 0 ? 'failed' : 'done',
       detail: [`mcs ${o.multiclusterservicediscovery}`, `mci ${o.multiclusteringress}`, ...o.warnings].join('; '),

@@ -6,6 +6,9 @@ import { gkeResourceLink, workloadIdentityIssuer, type Feature, type Membership 
 import { TerminalError } from '../../shared/core/errors.ts';
 import { ensureFleetFeatures } from '../../shared/onboarding/features.ts';
 import { ensureMembership } from '../../shared/onboarding/membership.ts';
+import { parseFleetConfigYaml } from '../../shared/config/config-file.ts';
+import { configMembershipName, resolveConfigMembership } from '../../shared/onboarding/onboard.ts';
+import { EXAMPLE_CONFIG } from '../support/memory-fleet.ts';
 
 function fakeHub(
   memberships: Membership[] = [],
@@ -194,5 +197,46 @@ describe('ensureFleetFeatures', () => {
     await expect(ensureFleetFeatures({ hub, clock, sleep: async () => undefined }, wanted, 50)).rejects.toThrow(
       /fleet features to become usable/,
     );
+  });
+});
+
+describe('resolveConfigMembership', () => {
+  const config = parseFleetConfigYaml(EXAMPLE_CONFIG, 'fleet.yaml');
+  const { project } = config.fleet;
+  const { location, name } = config.fleet.configCluster;
+  const configLink = gkeResourceLink(project, location, name);
+
+  it.each<[string, Membership[], string]>([
+    [
+      'a config cluster registered by hand in its region',
+      [
+        {
+          name: `projects/${project}/locations/asia-northeast1/memberships/${name}`,
+          endpoint: { gkeCluster: { resourceLink: configLink } },
+        },
+      ],
+      `projects/${project}/locations/asia-northeast1/memberships/${name}`,
+    ],
+    ['a config cluster with no membership yet', [], configMembershipName(config)],
+    [
+      'a same-named membership of another cluster',
+      [
+        {
+          name: `projects/${project}/locations/us-east1/memberships/${name}`,
+          endpoint: { gkeCluster: { resourceLink: gkeResourceLink('other', 'us-east1-b', name) } },
+        },
+      ],
+      configMembershipName(config),
+    ],
+  ])('finds %s', async (_what, memberships, expected) => {
+    expect(await resolveConfigMembership(fakeHub(memberships), config)).toBe(expected);
+  });
+
+  it('keeps the membership the configuration names', async () => {
+    const named = { ...config, fleet: { ...config.fleet, configCluster: { ...config.fleet.configCluster, membership: 'cfg' } } };
+    const hub = fakeHub([
+      { name: `projects/${project}/locations/asia-northeast1/memberships/${name}`, endpoint: { gkeCluster: { resourceLink: configLink } } },
+    ]);
+    expect(await resolveConfigMembership(hub, named)).toBe(`projects/${project}/locations/global/memberships/cfg`);
   });
 });
