@@ -12,6 +12,7 @@ import { destinationRuleUnchanged, renderDrainedDestinationRule, type Destinatio
 import { mapBounded, type RoutingObservation } from '../routing/index.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
+import { isRetryable } from '../core/errors.ts';
 import { MESH_STEPS } from './steps.ts';
 
 /** DestinationRules written at once, over every cluster. */
@@ -34,6 +35,8 @@ export async function applyMeshDrains(
   const regions = serving.map((c) => c.region);
   const info = async (c: { name: string; location: string }) =>
     clusters ? clusters.find((i) => i.name === c.name && i.location === c.location) : deps.container.getCluster(c.location, c.name);
+  const statusNow = async (c: { name: string; location: string }) =>
+    (await deps.container.getCluster(c.location, c.name))?.status ?? 'deleted';
   await op.step(
     MESH_STEPS.drainRules,
     async () => {
@@ -51,18 +54,33 @@ export async function applyMeshDrains(
       const writes = serving
         .filter((c) => c.kind !== 'attached')
         .flatMap((cluster) => config.mesh.services.map((svc) => ({ cluster, rule: renderDrainedDestinationRule(svc, regions, drained) })));
+      const left = new Map<string, string>();
       const changed = await mapBounded(writes, MESH_WRITE_CONCURRENCY, async ({ cluster, rule }) => {
-        const kube = await kubeOf(cluster);
-        if (!kube) return [];
-        const live = await kube.get(refOf(rule));
-        const result = await kube.apply<DestinationRule>(rule, {
-          live: live as DestinationRule | null,
-          same: (l) => destinationRuleUnchanged(l, rule),
-        });
-        return result.changed ? [`${cluster.name}:${rule.metadata?.namespace}/${rule.metadata?.name}`] : [];
+        try {
+          const kube = await kubeOf(cluster);
+          if (!kube) return [];
+          const live = await kube.get(refOf(rule));
+          const result = await kube.apply<DestinationRule>(rule, {
+            live: live as DestinationRule | null,
+            same: (l) => destinationRuleUnchanged(l, rule),
+          });
+          return result.changed ? [`${cluster.name}:${rule.metadata?.namespace}/${rule.metadata?.name}`] : [];
+        } catch (error) {
+          // A cluster deleted since the render listed it: its API server is gone with it, and the
+          // next render leaves it out. Any other cluster that cannot be reached fails the step.
+          const status = isRetryable(error) ? await statusNow(cluster) : 'RUNNING';
+          if (status === 'RUNNING') throw error;
+          left.set(cluster.name, status);
+          return [];
+        }
       });
-      return changed.flat();
+      return { changed: changed.flat(), left: [...left].map(([name, status]) => `${name} (${status})`) };
     },
-    (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already match' }),
+    ({ changed, left }) => ({
+      outcome: changed.length > 0 ? 'done' : 'unchanged',
+      detail: [changed.join(', ') || 'already match', ...(left.length > 0 ? [`left out, no longer running: ${left.join(', ')}`] : [])].join(
+        '; ',
+      ),
+    }),
   );
 }

@@ -12,7 +12,8 @@ import type { IncidentEvent } from '../../shared/failover/incident.ts';
 import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 import { updateRoutes } from '../../shared/routing/update-routes.ts';
 import { startOperation } from '../../shared/state/operations.ts';
-import { httpError } from '../support/faults.ts';
+import { connectionRefused, httpError } from '../support/faults.ts';
+import { MESH_STEPS } from '../../shared/mesh/steps.ts';
 import { demoFleet, EXAMPLE_CONFIG, memoryFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
 
 /** Runs one render as its own recorded operation. */
@@ -194,6 +195,31 @@ describe('updateRoutes', () => {
       renderedAt: fleet.clock.now().toISOString(),
       regions: { [N2]: { drained: true, cause: 'manual' } },
     });
+  });
+
+  it.each<[string, string, boolean]>([
+    ['is left out when it was deleted since the render listed it', 'STOPPING', true],
+    ['fails the render while it is still running', 'RUNNING', false],
+  ])('a member that cannot be reached for its DestinationRule %s', async (_what, statusAtWrite, succeeds) => {
+    const fleet = await demoFleet();
+    await hold(fleet, N2);
+    const osaka = fleet.kube(OSAKA.name);
+    // The render listed Osaka RUNNING; by the time its rule is written its API server is gone.
+    osaka.get = async () => {
+      fleet.container.setStatus(OSAKA.location, OSAKA.name, statusAtWrite);
+      throw connectionRefused(OSAKA.name);
+    };
+    if (!succeeds) {
+      await expect(render(fleet)).rejects.toThrow(/ECONNREFUSED/);
+      return;
+    }
+    const { record } = await render(fleet);
+    const step = record.steps.find((st) => st.name === MESH_STEPS.drainRules);
+    expect(step?.detail).toMatch(new RegExp(`left out, no longer running: ${OSAKA.name} \\(STOPPING\\)`));
+    const tokyoRule = await fleet
+      .kube(TOKYO.name)
+      .get({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });
+    expect(tokyoRule).not.toBeNull();
   });
 
   it.each<[string, (fleet: MemoryFleet) => void]>([
