@@ -12,6 +12,7 @@ import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { gkeResourceLink, type Membership } from '../../shared/adapters/gkehub-types.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { clusterRecordId } from '../../shared/state/cluster-records.ts';
+import { which } from '../../sandbox/prerequisites.ts';
 import { uniqueName } from '../support/fleet-fixtures.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
@@ -48,7 +49,19 @@ describe('the gcloud procedure against the sandbox', () => {
   const link = () => gkeResourceLink(project(), ZONE, name);
   const mine = (ms: Membership[]) =>
     ms.filter((m) => (m.endpoint?.gkeCluster?.resourceLink ?? '').replace('/zones/', '/locations/') === link());
-  beforeAll(async () => void (adapters = await sandboxAdapters()));
+  beforeAll(async () => {
+    // gcloud itself is a sandbox prerequisite; these two only this test needs.
+    const missing = [
+      ['kubectl', 'apt-get install kubectl (or gcloud components install kubectl)'],
+      [
+        'gke-gcloud-auth-plugin',
+        'apt-get install google-cloud-cli-gke-gcloud-auth-plugin (or gcloud components install gke-gcloud-auth-plugin)',
+      ],
+    ].filter(([command]) => !which(command!));
+    if (missing.length > 0)
+      throw new Error(`this test runs gcloud's procedure with kubectl; missing: ${missing.map(([c, how]) => `${c} (${how})`).join('; ')}`);
+    adapters = await sandboxAdapters();
+  });
   afterAll(async () => {
     // Whatever happened, leave the binding the other tests rely on and no extra cluster.
     await gcloud('projects', 'add-iam-policy-binding', project(), '--member', member(), '--role', 'roles/compute.networkViewer');
