@@ -4,7 +4,7 @@
  */
 import type { ClusterInfo } from '../adapters/container.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
-import { gkeResourceLink, sameResourceLink } from '../adapters/gkehub-types.ts';
+import { gkeResourceLink, sameResourceLink, type Membership } from '../adapters/gkehub-types.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { pollUntil } from '../core/retry.ts';
@@ -40,7 +40,12 @@ export async function resolveConfigMembership(hub: GkeHubAdapter, config: FleetC
   if (config.fleet.configCluster.membership) return configMembershipName(config);
   const { location, name } = config.fleet.configCluster;
   const link = gkeResourceLink(config.fleet.project, location, name);
-  const found = (await hub.listMemberships('-')).find((m) => sameResourceLink(m.endpoint?.gkeCluster?.resourceLink, link));
+  const names = (m: Membership | null | undefined) => sameResourceLink(m?.endpoint?.gkeCluster?.resourceLink, link);
+  // The configured location first: one read, where fleetpilot or GKE registered it. The whole
+  // fleet is listed only for a config cluster registered elsewhere.
+  const configured = await hub.getMembership(config.fleet.membershipLocation, name);
+  if (configured && names(configured)) return configured.name;
+  const found = (await hub.listMemberships('-')).find(names);
   return found?.name ?? configMembershipName(config);
 }
 

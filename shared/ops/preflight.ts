@@ -56,7 +56,9 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
     const f = await deps.hub.getFeature(id);
     return f === null ? null : { ...(f.state?.state ?? {}) };
   };
-  const records = (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded' && recordKind(r) === 'gke');
+  const records = new Map(
+    (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded' && recordKind(r) === 'gke').map((r) => [r.name, r]),
+  );
   const [apis, iam, mcs, mci, crds, gatewayClass, members] = await Promise.all([
     each(REQUIRED_APIS, (api) => deps.projectApis.serviceState(api)),
     observe(() => deps.projectApis.iamBindings()),
@@ -70,15 +72,12 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
         kube.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: config.fleet.gateway.className }),
       ),
     ),
-    each(
-      records.map((r) => r.name),
-      async (name) => {
-        const record = records.find((r) => r.name === name)!;
-        const cluster = await deps.container.getCluster(record.location, record.name);
-        if (!cluster) throw new Error(`${name} is not in the Container API`);
-        return (await deps.kubeFor(cluster, record.membership)).canI(MEMBER_ACCESS);
-      },
-    ),
+    each([...records.keys()], async (name) => {
+      const record = records.get(name)!;
+      const cluster = await deps.container.getCluster(record.location, record.name);
+      if (!cluster) throw new Error(`${name} is not in the Container API`);
+      return (await deps.kubeFor(cluster, record.membership)).canI(MEMBER_ACCESS);
+    }),
   ]);
   const checks = evaluatePreflight(config, {
     apis,
