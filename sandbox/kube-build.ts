@@ -7,11 +7,10 @@
  * files, the Go sources, the project's CRD files, the Go version and the linker flags, so a change to any of them
  * builds a fresh copy and an unchanged tree reuses the cached one.
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildOnce, goEnv, goSources, hashKey, requireGo, run, runWithProgress } from './go-build.ts';
 
 /** Options of {@link ensureKubeSandbox}. */
 export interface EnsureKubeSandboxOptions {
@@ -39,17 +38,12 @@ export interface KubeSandbox {
 export const KUBE_MODULE_DIR = join('sandbox', 'kube');
 
 const BINARY = 'kube-sandbox';
-const COMPLETE_MARKER = 'complete';
-const PROGRESS_EVERY_MS = 15_000;
 /** Built copies kept besides the current one (each binary is ~110 MB). */
 const KEEP_OLD_BUILDS = 2;
-/** Temporary build folders older than this are leftovers of an interrupted build. */
-const STALE_TMP_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Returns a ready `kube-sandbox` binary and its CRD folder, building them first if the cache has
- * no complete copy for the current sources and Go version. Safe to call from concurrent processes:
- * each builds into its own temporary folder and the first to finish publishes it by rename.
+ * no complete copy for the current sources and Go version. Safe to call from concurrent processes.
  *
  * @throws Error naming what to install when Go is missing, or with the tail of the build output
  * when the build fails.
@@ -57,105 +51,36 @@ const STALE_TMP_MS = 2 * 60 * 60 * 1000;
 export async function ensureKubeSandbox(opts: EnsureKubeSandboxOptions): Promise<KubeSandbox> {
   const moduleDir = join(opts.repoRoot, KUBE_MODULE_DIR);
   const cacheDir = opts.cacheDir ?? join(opts.repoRoot, '.cache', 'kube-sandbox');
-  const goVersion = await requireGo(moduleDir);
+  const goVersion = await requireGo(moduleDir, 'the Kubernetes sandbox builds kube-apiserver from Go modules');
   const flags = await ldflags(moduleDir);
-  const key = await sourceKey(moduleDir, `${goVersion}\0${flags}`);
-  const outDir = join(cacheDir, key);
-  const result = (built: boolean): KubeSandbox => ({
-    binary: join(outDir, BINARY),
-    crdDirs: [join(outDir, 'crds')],
+  const crdFiles = (await ownCrdFiles(moduleDir)).map((f) => ({ label: `crds/${f}`, path: join(moduleDir, 'crds', f) }));
+  const key = await hashKey([...(await goSources(moduleDir)), ...crdFiles], `toolchain\0${goVersion}\0${flags}`);
+  const { dir, built } = await buildOnce({
+    cacheDir,
     key,
-    built,
-  });
-  if (isComplete(outDir)) return result(false);
-
-  await mkdir(cacheDir, { recursive: true });
-  const tmpDir = join(cacheDir, `.tmp-${key}-${process.pid}-${Date.now()}`);
-  await mkdir(join(tmpDir, 'crds'), { recursive: true });
-  const started = Date.now();
-  try {
-    const env = { ...process.env, GOTOOLCHAIN: 'local' };
-    opts.log('downloading Go modules for kube-sandbox', { key, goVersion });
-    await runWithProgress('go', ['mod', 'download'], moduleDir, env, opts.log, 'downloading Go modules', started);
-
-    opts.log('building kube-apiserver from Go modules (first time only, several minutes)', { key });
-    await runWithProgress(
-      'go',
-      ['build', '-trimpath', '-ldflags', flags, '-o', join(tmpDir, BINARY), '.'],
-      moduleDir,
-      env,
-      opts.log,
-      'building kube-apiserver from Go modules (first time only, several minutes) …',
-      started,
-    );
-
-    const crdCount = await collectCrds(moduleDir, join(tmpDir, 'crds'), env);
-    await writeFile(join(tmpDir, COMPLETE_MARKER), `${new Date().toISOString()} ${goVersion}\n`);
-
-    if (existsSync(outDir) && !isComplete(outDir)) await rm(outDir, { recursive: true, force: true });
-    try {
-      await rename(tmpDir, outDir);
-    } catch (err) {
-      // Another process published the same key first: use its copy.
-      if (!isComplete(outDir)) throw err;
-      await rm(tmpDir, { recursive: true, force: true });
-      return result(false);
-    }
-    opts.log('kube-sandbox built', { key, crdFiles: crdCount, elapsedS: Math.round((Date.now() - started) / 1000) });
-    await pruneCache(cacheDir, key).catch((err: unknown) => opts.log('could not prune old kube-sandbox builds', { error: String(err) }));
-    return result(true);
-  } catch (err) {
-    await rm(tmpDir, { recursive: true, force: true });
-    throw err;
-  }
-}
-
-/**
- * Removes all but the newest {@link KEEP_OLD_BUILDS} other builds, and temporary folders left by
- * interrupted builds.
- */
-async function pruneCache(cacheDir: string, currentKey: string): Promise<void> {
-  const now = Date.now();
-  const builds: { path: string; mtime: number }[] = [];
-  for (const name of await readdir(cacheDir)) {
-    const path = join(cacheDir, name);
-    const { mtimeMs } = await stat(path);
-    if (/^[0-9a-f]{16}$/.test(name) && name !== currentKey) builds.push({ path, mtime: mtimeMs });
-    else if (name.startsWith('.tmp-') && now - mtimeMs > STALE_TMP_MS) await rm(path, { recursive: true, force: true });
-  }
-  builds.sort((a, b) => b.mtime - a.mtime);
-  for (const old of builds.slice(KEEP_OLD_BUILDS)) await rm(old.path, { recursive: true, force: true });
-}
-
-/** True when `dir` holds a fully built copy (the marker is written last). */
-function isComplete(dir: string): boolean {
-  return existsSync(join(dir, COMPLETE_MARKER)) && existsSync(join(dir, BINARY)) && existsSync(join(dir, 'crds'));
-}
-
-/** Returns `go version`'s output, or throws an error saying what to install. */
-async function requireGo(moduleDir: string): Promise<string> {
-  let out: string;
-  try {
-    out = (await run('go', ['version'], moduleDir, { ...process.env, GOTOOLCHAIN: 'local' })).trim();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(
-        'Go toolchain not found on PATH: the Kubernetes sandbox builds kube-apiserver from Go modules. ' +
-          `Install Go >= ${await requiredGo(moduleDir)} (https://go.dev/doc/install) and make sure \`go\` is on PATH.`,
+    outputs: [BINARY, 'crds'],
+    keepOld: KEEP_OLD_BUILDS,
+    log: opts.log,
+    what: 'kube-sandbox',
+    build: async (tmpDir) => {
+      const started = Date.now();
+      await mkdir(join(tmpDir, 'crds'), { recursive: true });
+      opts.log('downloading Go modules for kube-sandbox', { key, goVersion });
+      await runWithProgress('go', ['mod', 'download'], moduleDir, opts.log, 'downloading Go modules', started);
+      opts.log('building kube-apiserver from Go modules (first time only, several minutes)', { key });
+      await runWithProgress(
+        'go',
+        ['build', '-trimpath', '-ldflags', flags, '-o', join(tmpDir, BINARY), '.'],
+        moduleDir,
+        opts.log,
+        'building kube-apiserver from Go modules (first time only, several minutes) …',
+        started,
       );
-    }
-    throw err;
-  }
-  const have = /go(\d+)\.(\d+)/.exec(out);
-  const need = (await requiredGo(moduleDir)).split('.').map(Number);
-  if (have && need.length >= 2) {
-    const [hMaj, hMin] = [Number(have[1]), Number(have[2])];
-    const [nMaj = 0, nMin = 0] = need;
-    if (hMaj < nMaj || (hMaj === nMaj && hMin < nMin)) {
-      throw new Error(`${out} is too old for the Kubernetes sandbox: install Go >= ${need.join('.')} (https://go.dev/doc/install).`);
-    }
-  }
-  return out;
+      const crdCount = await collectCrds(moduleDir, join(tmpDir, 'crds'), goEnv());
+      opts.log('kube-sandbox CRDs collected', { crdFiles: crdCount });
+    },
+  });
+  return { binary: join(dir, BINARY), crdDirs: [join(dir, 'crds')], key, built };
 }
 
 /**
@@ -175,32 +100,6 @@ async function ldflags(moduleDir: string): Promise<string> {
     `-X ${pkg}.gitMinor=${minor}`,
     `-X ${pkg}.gitTreeState=clean`,
   ].join(' ');
-}
-
-/** The `go` directive of the module's go.mod (e.g. "1.26.0"). */
-async function requiredGo(moduleDir: string): Promise<string> {
-  const gomod = await readFile(join(moduleDir, 'go.mod'), 'utf8').catch(() => '');
-  return /^go\s+(\S+)/m.exec(gomod)?.[1] ?? '1.26';
-}
-
-/**
- * The cache key: sha256 over go.mod, go.sum, every *.go file, the project's CRD files, the Go
- * version and the linker flags, first 16 hex characters.
- */
-async function sourceKey(moduleDir: string, toolchain: string): Promise<string> {
-  const hash = createHash('sha256');
-  const add = async (label: string, path: string): Promise<void> => {
-    hash.update(`${label}\0`);
-    hash.update(await readFile(path));
-    hash.update('\0');
-  };
-  await add('go.mod', join(moduleDir, 'go.mod'));
-  await add('go.sum', join(moduleDir, 'go.sum'));
-  const goFiles = (await readdir(moduleDir)).filter((f) => f.endsWith('.go')).sort();
-  for (const f of goFiles) await add(f, join(moduleDir, f));
-  for (const f of await ownCrdFiles(moduleDir)) await add(`crds/${f}`, join(moduleDir, 'crds', f));
-  hash.update(`toolchain\0${toolchain}`);
-  return hash.digest('hex').slice(0, 16);
 }
 
 async function ownCrdFiles(moduleDir: string): Promise<string[]> {
@@ -279,40 +178,4 @@ export function crdDocuments(text: string): string[] {
 
 function joinDocuments(source: string, docs: string[]): string {
   return `# Copied from ${source} (CustomResourceDefinition documents only)\n` + docs.map((d) => `---\n${d}`).join('');
-}
-
-/** Runs a command and resolves with its stdout; rejects with the tail of stderr on failure. */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => {
-      err = (err + b.toString()).slice(-8000);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit ${code}`}) in ${cwd}:\n${err.trim()}`));
-    });
-  });
-}
-
-/** Like {@link run}, logging `what … elapsed Ns` every 15 s while the command runs. */
-async function runWithProgress(
-  command: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  log: EnsureKubeSandboxOptions['log'],
-  what: string,
-  since: number,
-): Promise<string> {
-  const timer = setInterval(() => log(`${what} elapsed ${Math.round((Date.now() - since) / 1000)}s`), PROGRESS_EVERY_MS);
-  try {
-    return await run(command, args, cwd, env);
-  } finally {
-    clearInterval(timer);
-  }
 }

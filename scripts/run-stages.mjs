@@ -13,6 +13,8 @@ const stages = [
   ['build on Node 22', ...node22('npm', 'run', 'build')],
   ['built artifact on Node 22', ...node22('npx', '--no-install', 'vitest', 'run', '--project', 'unit', 'test/unit/built-artifact.test.ts')],
   ["build on this machine's Node", 'npm', ['run', 'build'], { direct: true }],
+  // istiod for the mesh contract test: built from the istio.io/istio module once, then cached in .cache/istiod.
+  ['istiod build (Go, cached; several minutes the first time)', 'tsx', ['sandbox/istiod-build.ts']],
   ['tests (unit, then contract against the local sandbox)', 'vitest', ['run', ...process.argv.slice(2)]],
 ];
 
