@@ -1,13 +1,14 @@
 /**
  * What every new sandbox cluster comes with, as if a platform's cluster template deployed it: the
- * demo `store` application's namespace and Service (fleetpilot derives its exports from it) and
- * its nodes.
+ * demo `store` application's namespace and Service (fleetpilot derives its exports from it), its
+ * nodes, and the application's running Pods with their EndpointSlice (what istiod reads).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createKubeAdapter } from '../shared/adapters/kube.ts';
 import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
 import { withRetry } from '../shared/core/retry.ts';
 import { storeApplication } from './demo-fleet.ts';
+import { deployStorePods } from './store-pods.ts';
 import type { KubeCluster } from './kube-fleet.ts';
 
 /**
@@ -24,12 +25,18 @@ export function templateNodes(cluster: string): KubernetesObject[] {
 
 /** Deploys the template into a just-started cluster. */
 export async function deployClusterTemplate(cluster: KubeCluster, token: string): Promise<void> {
-  const kube = createKubeAdapter(
-    kubeConfigFor({ name: cluster.name, server: cluster.server, caPem: cluster.caPem, token }),
-    'cluster-template',
-  );
+  const kubeConfig = kubeConfigFor({ name: cluster.name, server: cluster.server, caPem: cluster.caPem, token });
+  const kube = createKubeAdapter(kubeConfig, 'cluster-template');
+  const nodes = templateNodes(cluster.name);
   // A fresh API server may answer 429 while its storage initialises.
-  for (const obj of [...storeApplication(), ...templateNodes(cluster.name)]) {
-    await withRetry(() => kube.apply(obj), { attempts: 20, baseDelayMs: 100, maxDelayMs: 1_000 });
-  }
+  const retrying = <T>(fn: () => Promise<T>) => withRetry(fn, { attempts: 20, baseDelayMs: 100, maxDelayMs: 1_000 });
+  for (const obj of [...storeApplication(), ...nodes]) await retrying(() => kube.apply(obj));
+  await retrying(() =>
+    deployStorePods(
+      kube,
+      kubeConfig,
+      cluster.name,
+      nodes.map((n) => n.metadata!.name!),
+    ),
+  );
 }
