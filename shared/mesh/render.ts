@@ -192,8 +192,11 @@ export function remoteSecretToken(secret: V1Secret, cluster: string): string | n
 
 /**
  * The identity a remote istiod uses to read this cluster: the `istio-system` Namespace, the reader
- * ServiceAccount, a read-only ClusterRole over what service discovery watches, and its binding.
- * Secrets are deliberately not readable.
+ * ServiceAccount, the read-only ClusterRole Istio's own chart installs under this name, and its
+ * binding. A real istiod (the sandbox runs one) needs all of it: it watches the remote cluster's
+ * `istio` ConfigMap (mesh settings) and Secrets (gateway `credentialName`s), and without them it
+ * marks the cluster's sync as timed out and retries every second. It reviews remote proxies'
+ * tokens (TokenReview, SubjectAccessReview). Nothing in it writes.
  */
 export function renderReaderObjects(): [V1Namespace, V1ServiceAccount, V1ClusterRole, V1ClusterRoleBinding] {
   const read = ['get', 'list', 'watch'];
@@ -206,7 +209,11 @@ export function renderReaderObjects(): [V1Namespace, V1ServiceAccount, V1Cluster
       kind: 'ClusterRole',
       metadata: { name: READER_CLUSTER_ROLE, labels },
       rules: [
-        { apiGroups: [''], resources: ['endpoints', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'services'], verbs: read },
+        {
+          apiGroups: [''],
+          resources: ['configmaps', 'endpoints', 'namespaces', 'nodes', 'pods', 'replicationcontrollers', 'secrets', 'services'],
+          verbs: read,
+        },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
         { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
         { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: read },
@@ -217,6 +224,8 @@ export function renderReaderObjects(): [V1Namespace, V1ServiceAccount, V1Cluster
         },
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['*'], verbs: read },
         { apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceexports', 'serviceimports'], verbs: read },
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
       ],
     },
     {

@@ -90,20 +90,25 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
     });
   });
 
-  it('stores a token in osaka that authenticates to tokyo and may list pods but not secrets', async () => {
+  it('stores a token in osaka that authenticates to tokyo, reads what istiod watches and writes nothing', async () => {
     const stored = (await osaka.kube.get<V1Secret>(secretRef(TOKYO.name)))!;
     const kubeconfigYaml = Buffer.from(stored.data![TOKYO.name]!, 'base64').toString('utf8');
     expect((parse(kubeconfigYaml) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server).toBe(tokyo.server);
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigYaml);
     const asReader = kc.makeApiClient(CoreV1Api);
-    const pods = await asReader.listPodForAllNamespaces();
-    expect(Array.isArray(pods.items)).toBe(true);
-    const denied = await asReader.listSecretForAllNamespaces().then(
-      () => undefined,
-      (e: { code?: number }) => e.code,
-    );
-    expect(denied).toBe(403);
+    // What a remote istiod lists (Istio's own reader role): pods, the mesh ConfigMap, secrets.
+    expect(Array.isArray((await asReader.listPodForAllNamespaces()).items)).toBe(true);
+    expect(Array.isArray((await asReader.listNamespacedConfigMap({ namespace: 'istio-system' })).items)).toBe(true);
+    expect(Array.isArray((await asReader.listSecretForAllNamespaces()).items)).toBe(true);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: { code?: number }) => e.code,
+      );
+    const write = { metadata: { name: `reader-write-${SUFFIX}`, namespace: 'istio-system' }, stringData: { a: 'b' } };
+    expect(await code(asReader.createNamespacedSecret({ namespace: 'istio-system', body: write }))).toBe(403);
+    expect(await code(asReader.deleteNamespace({ name: ns }))).toBe(403);
   });
 
   it('changes nothing when run again with the stored tokens still fresh', async () => {

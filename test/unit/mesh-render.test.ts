@@ -119,17 +119,23 @@ describe('renderRemoteSecret', () => {
 });
 
 describe('renderReaderObjects', () => {
-  it('grants read-only access, and none to secrets', () => {
+  it('grants what Istio’s own reader role grants a remote istiod: reads, and token and access reviews', () => {
     const [ns, sa, role, binding] = renderReaderObjects();
     expect(ns.metadata?.name).toBe('istio-system');
     expect(sa.metadata).toMatchObject({ name: 'istio-reader-service-account', namespace: 'istio-system' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'istio-reader-service-account', namespace: 'istio-system' }]);
     expect(binding.roleRef.name).toBe(role.metadata?.name);
     expect(role.metadata?.name).toBe('istio-reader-clusterrole-istio-system');
-    for (const rule of role.rules ?? []) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
+    const reviews = ['tokenreviews', 'subjectaccessreviews'];
+    for (const rule of role.rules ?? []) {
+      const isReview = rule.resources?.every((r) => reviews.includes(r));
+      expect(rule.verbs, rule.resources?.join()).toEqual(isReview ? ['create'] : ['get', 'list', 'watch']);
+    }
     const core = (role.rules ?? []).filter((r) => r.apiGroups?.includes(''));
-    expect(core.flatMap((r) => r.resources)).toEqual(expect.arrayContaining(['pods', 'services', 'endpoints', 'nodes', 'namespaces']));
-    expect(core.flatMap((r) => r.resources)).not.toContain('secrets');
+    // istiod watches the remote cluster's mesh ConfigMap and Secrets; without them it reports the cluster's sync as timed out.
+    expect(core.flatMap((r) => r.resources)).toEqual(
+      expect.arrayContaining(['pods', 'services', 'endpoints', 'nodes', 'namespaces', 'configmaps', 'secrets']),
+    );
     expect(role.rules).toContainEqual({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] });
   });
 });
