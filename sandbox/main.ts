@@ -1,7 +1,8 @@
 /**
  * The main job on the local sandbox (`npm run sandbox`): builds what it needs, starts the sandbox,
  * creates the demo fleet, prints how to look at it, and runs until Ctrl-C or SIGTERM (or exits at
- * once with `--once`), stopping every process it started. With `--dist`, fleetpilot's functions and
+ * once with `--once`), stopping every process it started. With `--istiod`, a real istiod per mesh
+ * cluster reads the mesh wiring and prints what it computed. With `--dist`, fleetpilot's functions and
  * services run from the built artifact (dist/, rebuilt when stale), each in its own process, as deployed.
  */
 import { join, resolve } from 'node:path';
@@ -20,12 +21,15 @@ import { chatOpsDemo } from './ops-demo.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { startSandboxGateway } from './gateway.ts';
 import { showMeshConvergence } from './mesh-demo.ts';
+import { showIstiodView } from './istiod-demo.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 // No GCE metadata server exists here; without this the auth library probes for one and warns.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 const once = process.argv.includes('--once');
 const runFrom = process.argv.includes('--dist') ? 'dist' : 'source';
+// A real istiod per mesh cluster; its first build takes several minutes, so only when asked.
+const withIstiod = process.argv.includes('--istiod');
 const log = createLogger({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text', fields: { component: 'sandbox' } });
 
 async function main(): Promise<void> {
@@ -96,6 +100,10 @@ async function main(): Promise<void> {
     await timed(log, 'mesh: wait for the tick to wire Tokyo and Osaka both ways', () =>
       showMeshConvergence({ adapters: sandbox.adapters, token: sandbox.token, onboardedAt, since: demoStarted, print }),
     );
+    if (withIstiod)
+      await timed(log, 'mesh: a real istiod in Tokyo and in Osaka reads the wiring (first build: several minutes)', () =>
+        showIstiodView({ sandbox, repoRoot, log, print }),
+      );
     const gateway = await timed(log, 'local data plane for the Gateway (stand-in for the Google load balancer)', () =>
       startSandboxGateway(sandbox, log, 8690),
     );

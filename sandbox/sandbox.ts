@@ -68,6 +68,8 @@ export interface SandboxInfra {
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
   stateDir: string;
+  /** Owns the sandbox's processes; what is started through it stops with the sandbox. */
+  supervisor: ProcessSupervisor;
   /**
    * Stops the infrastructure; returns the processes that survived (none, unless something is
    * wrong). Stop fleetpilot (see fleetpilot.ts) first: it talks to what this stops.
@@ -205,6 +207,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       workloads,
       stateDir: opts.stateDir,
       stop,
+      supervisor,
       killNow: () => supervisor.killAllSync(),
     };
   } catch (error) {
