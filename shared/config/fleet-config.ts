@@ -31,14 +31,57 @@ export const serviceSchema = z.object({
   pinnedPaths: z.array(pinnedPathSchema).default([]),
 });
 
-/** Locality load balancing of a mesh service (one of the Istio modes). */
-export const localityLbSchema = z.union([
-  z.object({ failover: z.array(z.object({ from: region, to: region })).min(1) }),
-  z.object({ failoverPriority: z.array(z.string().min(1)).min(1) }),
-  z.object({
-    distribute: z.array(z.object({ from: z.string().min(1), to: z.record(z.string(), z.number().int().min(0).max(100)) })).min(1),
-  }),
-]);
+/** `REGION[/ZONE[/SUBZONE]]`, where a last segment may be `*` (e.g. `asia-northeast1/*`), or `*` alone. */
+const locality = z
+  .string()
+  .regex(
+    /^(\*|[^/*\s]+(\/(\*|[^/*\s]+(\/(\*|[^/*\s]+))?))?)$/,
+    'must be a locality such as asia-northeast1/* or asia-northeast1/asia-northeast1-b',
+  );
+
+/** Topology labels Istio refuses in `failoverPriority` when `failover` is also set. */
+const LOCALITY_LABELS = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
+
+/**
+ * Locality load balancing of a mesh service: `failover` (ordered region pairs) and/or
+ * `failoverPriority` (labels), or `distribute` (weights per locality). Refuses, with Istio's own
+ * reasons, what Istio's validation refuses (its webhook would reject the DestinationRule at every
+ * render) or silently ignores; unknown keys are refused, not dropped.
+ */
+export const localityLbSchema = z
+  .object({
+    failover: z
+      .array(
+        z
+          .object({ from: region, to: region })
+          .strict()
+          .refine((f) => f.from !== f.to, { message: 'failover must name two different regions (Istio refuses from = to)' }),
+      )
+      .min(1)
+      .optional(),
+    failoverPriority: z.array(z.string().min(1)).min(1).optional(),
+    distribute: z
+      .array(
+        z
+          .object({ from: locality, to: z.record(locality, z.number().int().min(1, 'a locality weight is 1 to 100').max(100)) })
+          .strict()
+          .refine((d) => Object.values(d.to).reduce((a, b) => a + b, 0) === 100, {
+            message: 'the weights of one distribute entry must add up to 100 (Istio refuses any other total)',
+            path: ['to'],
+          }),
+      )
+      .min(1)
+      .optional(),
+  })
+  .strict()
+  .superRefine((lb, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (!lb.failover && !lb.failoverPriority && !lb.distribute) issue('name a mode: failover, failoverPriority or distribute');
+    if (lb.distribute && lb.failover) issue('Istio refuses distribute together with failover: choose one');
+    if (lb.distribute && lb.failoverPriority) issue('Istio ignores failoverPriority when distribute is set: choose one');
+    const topology = (lb.failover && lb.failoverPriority?.filter((l) => LOCALITY_LABELS.includes(l))) ?? [];
+    if (topology.length > 0) issue(`Istio refuses failover together with the topology label ${topology.join(', ')} in failoverPriority`);
+  });
 
 /** A service in the multi-cluster mesh. */
 export const meshServiceSchema = z.object({

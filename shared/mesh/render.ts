@@ -64,10 +64,11 @@ export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
   };
   const lb = svc.localityLb;
   if (lb) {
-    let mode: Record<string, unknown>;
-    if ('failover' in lb) mode = { failover: lb.failover.map(({ from, to }) => ({ from, to })) };
-    else if ('failoverPriority' in lb) mode = { failoverPriority: [...lb.failoverPriority] };
-    else mode = { distribute: lb.distribute.map(({ from, to }) => ({ from, to: { ...to } })) };
+    const mode: Record<string, unknown> = {};
+    // The schema allows failover with failoverPriority, or distribute alone (as Istio does).
+    if (lb.failover) mode.failover = lb.failover.map(({ from, to }) => ({ from, to }));
+    if (lb.failoverPriority) mode.failoverPriority = [...lb.failoverPriority];
+    if (lb.distribute) mode.distribute = lb.distribute.map(({ from, to }) => ({ from, to: { ...to } }));
     trafficPolicy.loadBalancer = { localityLbSetting: { enabled: true, ...mode } };
   }
   return {

@@ -51,6 +51,61 @@ describe('fleet configuration', () => {
     if (!result.ok) expect(result.problems.join('\n')).toMatch(problem);
   });
 
+  const withMesh = (localityLb: Record<string, unknown>) => ({
+    ...withService({}),
+    mesh: { services: [{ name: 'store', namespace: 'store', localityLb }] },
+  });
+  const F1 = { from: 'asia-northeast1', to: 'asia-northeast2' };
+
+  it.each([
+    ['failover', { failover: [F1] }],
+    ['failoverPriority', { failoverPriority: ['topology.kubernetes.io/region'] }],
+    ['failover with a non-topology failoverPriority label', { failover: [F1], failoverPriority: ['env'] }],
+    ['distribute', { distribute: [{ from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 80, 'asia-northeast2/*': 20 } }] }],
+  ])('accepts the locality mode %s as Istio does', (_name, localityLb) => {
+    expect(parseFleetConfig(withMesh(localityLb)).ok).toBe(true);
+  });
+
+  it.each([
+    [
+      'distribute with failover',
+      { failover: [F1], distribute: [{ from: '*', to: { '*': 100 } }] },
+      /refuses distribute together with failover/,
+    ],
+    [
+      'distribute with failoverPriority',
+      { failoverPriority: ['env'], distribute: [{ from: '*', to: { '*': 100 } }] },
+      /ignores failoverPriority/,
+    ],
+    [
+      'failover with a topology label in failoverPriority',
+      { failover: [F1], failoverPriority: ['topology.kubernetes.io/zone'] },
+      /refuses failover together with the topology label topology.kubernetes.io\/zone/,
+    ],
+    ['failover to the same region', { failover: [{ from: 'asia-northeast1', to: 'asia-northeast1' }] }, /two different regions/],
+    ['failover naming a zone', { failover: [{ from: 'asia-northeast1/a', to: 'asia-northeast2' }] }, /must be a region/],
+    ['distribute weights not adding up to 100', { distribute: [{ from: '*', to: { 'a/*': 60, 'b/*': 30 } }] }, /add up to 100/],
+    ['a distribute weight of 0', { distribute: [{ from: '*', to: { 'a/*': 100, 'b/*': 0 } }] }, /1 to 100/],
+    ['a malformed locality', { distribute: [{ from: 'a/*/b', to: { 'a/*': 100 } }] }, /must be a locality/],
+    ['no mode', {}, /name a mode/],
+    ['an unknown key (a typo is not dropped)', { failOver: [F1] }, /failOver/],
+  ])('refuses %s with the reason, before anything is applied', (_name, localityLb, problem) => {
+    const result = parseFleetConfig(withMesh(localityLb));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toMatch(problem);
+  });
+
+  it('names the file and line of a refused locality mode', () => {
+    const broken = example.replace(
+      '      localityLb:\n        failover:',
+      '      localityLb:\n        distribute: [{ from: "*", to: { "*": 100 } }]\n        failover:',
+    );
+    expect(broken).not.toBe(example);
+    expect(() => parseFleetConfigYaml(broken, 'fleet.yaml')).toThrowError(
+      /fleet\.yaml:\d+: mesh\.services\.0\.localityLb: Istio refuses distribute/,
+    );
+  });
+
   it('names the file, the line and the path of every problem', () => {
     const broken = example.replace('asia-northeast1: 50', 'asia-northeast1: fifty').replace('port: 8080', 'port: 0');
     expect(() => parseFleetConfigYaml(broken, 'fleet.yaml')).toThrowError(
