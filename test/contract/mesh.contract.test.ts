@@ -147,12 +147,18 @@ describe('mesh: remote secrets and mesh services (real kube-apiservers)', () => 
         namespace: ns,
         localityLb: { distribute: [{ from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 80, 'asia-northeast2/*': 20 } }] },
       },
+      {
+        name: 'orders',
+        namespace: ns,
+        localityLb: { failover: [{ from: 'asia-northeast1', to: 'asia-northeast2' }], failoverPriority: ['topology.istio.io/network'] },
+      },
     ].map((s) => meshServiceSchema.parse(s));
     expect(await ensureMeshServices(tokyo, services)).toEqual([
       `Namespace ${ns}`,
       `DestinationRule ${ns}/store`,
       `DestinationRule ${ns}/cart`,
       `DestinationRule ${ns}/search`,
+      `DestinationRule ${ns}/orders`,
     ]);
     const live = await tokyo.kube.get<V1Namespace>({ apiVersion: 'v1', kind: 'Namespace', name: ns });
     expect(live?.metadata?.labels).toMatchObject({ team: 'store', 'istio-injection': 'enabled' });
