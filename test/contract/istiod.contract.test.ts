@@ -13,10 +13,10 @@ import { endpointServer } from '../../shared/adapters/kube-servers.ts';
 import { createLogger } from '../../shared/core/logger.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { remoteSecretName } from '../../shared/mesh/index.ts';
+import { apiRequest } from '../../sandbox/api-client.ts';
 import { templateNodes } from '../../sandbox/cluster-template.ts';
 import { ensureIstiod, type IstiodBinaries } from '../../sandbox/istiod-build.ts';
 import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
-import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { ProcessSupervisor } from '../../sandbox/processes.ts';
 import { storeReplicas } from '../../sandbox/store-pods.ts';
 import { startXdsProbe, type ProbeAssignment, type XdsProbe } from '../../sandbox/xds-probe.ts';
@@ -136,19 +136,19 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     }
   });
 
-  it('while Osaka is drained, sends neither sidecar to Osaka, and restores the priorities after the close', async () => {
-    const startedAt = new Date();
-    const alert = (state: 'open' | 'closed') =>
-      monitoringNotification({
-        incidentId: `istiod-${run}`,
-        state,
-        startedAt,
-        cluster: OSAKA.cluster,
-        location: OSAKA.location,
-        projectId: sandboxInfo().projectId,
+  it('while an operator has Osaka drained, sends neither sidecar to Osaka, and restores the priorities after the restore', async () => {
+    // An operator's drain (the same drain-aware rules as an alert's) is not limited by the flap
+    // budget, which the suite's earlier alert drills of Osaka may have used up.
+    const api = sandboxInfo().api;
+    const call = async (action: 'drain' | 'restore') => {
+      const res = await apiRequest(api.url, 'POST', `/v1/regions/${OSAKA.region}/${action}`, {
+        token: api.tokens.operator,
+        body: { reason: `istiod contract test ${run}` },
       });
-    onTestFailed(() => adapters.pubsub.publish('healthAlerts', alert('closed')).then(() => undefined));
-    await adapters.pubsub.publish('healthAlerts', alert('open'));
+      expect(res.status, `${action}: ${await res.clone().text()}`).toBe(200);
+    };
+    onTestFailed(() => call('restore'));
+    await call('drain');
     for (const self of [TOKYO, OSAKA]) {
       const drained = await probe(self).waitFor(
         STORE,
@@ -156,9 +156,11 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
         `${self.cluster}'s sidecar sent only to Tokyo`,
         60_000,
       );
+      // istiod keeps the drained locality, with no endpoints.
+      expect(addresses(drained, OSAKA.region)).toEqual([]);
       expect(addresses(drained, TOKYO.region)).toEqual(podIps(TOKYO.cluster));
     }
-    await adapters.pubsub.publish('healthAlerts', alert('closed'));
+    await call('restore');
     for (const [self, other] of [
       [TOKYO, OSAKA],
       [OSAKA, TOKYO],
@@ -166,7 +168,7 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
       await probe(self).waitFor(
         STORE,
         (a) => serving(a).length === 2 && priorities(a)[self.region] === 0 && priorities(a)[other.region] === 1,
-        `${self.cluster}'s sidecar back to failover priorities after the hold-down`,
+        `${self.cluster}'s sidecar back to failover priorities after the restore`,
         60_000,
       );
     }
