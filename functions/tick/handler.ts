@@ -1,6 +1,7 @@
 /**
  * The tick (Cloud Scheduler, every minute): timed, level-based work. It finishes onboardings whose
- * audit entry was lost (adoption: failed or stalled ones), re-applies member objects
+ * audit entry was lost (adoption: failed or stalled ones), offboards clusters deleted without their
+ * delete entry being handled (the sweep), re-applies member objects
  * of onboarded clusters (an application Service deployed after onboarding gets exported), brings
  * the mesh's remote secrets to every pair of mesh clusters (clusters that onboarded together
  * exchange them, tokens are renewed at half their lifetime, secrets of clusters that left go), and
@@ -10,6 +11,7 @@
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
 import { adoptClusters } from '../../shared/onboarding/adopt.ts';
+import { sweepGoneClusters } from '../../shared/onboarding/sweep.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
 import type { OperationRecord } from '../../shared/state/operations.ts';
 
@@ -40,8 +42,14 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     const config = await ctx.fleet.config();
     // Onboardings whose audit entry was lost are finished first, each as its own operation.
     const adopted = (await adoptClusters(ctx.fleet, config)).map((r) => `${r.subject}: ${r.result}`);
+    // Clusters deleted without fleetpilot seeing it go, before the reconcile that would reach them.
+    const swept = (await sweepGoneClusters(ctx.fleet, config)).map((r) => `${r.subject}: ${r.result}`);
     const changed = await reconcileFleet(ctx.fleet, op, config, { leaseWaitMs: 0 });
-    const all = [...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []), ...changed];
+    const all = [
+      ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
+      ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),
+      ...changed,
+    ];
     return { result: 'succeeded', reason: all.length > 0 ? all.join('; ') : NOTHING_TO_CHANGE };
   });
   return ran.record;

@@ -2,7 +2,8 @@
  * fleetpilot's record of each cluster it has seen: whether it is onboarded (its backends may
  * route), leaving (a delete began: out of routing), removed, or skipped by policy, and why.
  * A removed cluster's record expires {@link FIXED_LIFETIMES.removedClusterMs} after its removal
- * (`updatedAt`); no other phase expires, and a record written again loses any earlier expiry.
+ * (`updatedAt`); no other phase expires, and a record written again loses any earlier expiry. A
+ * record whose cluster is gone is made removed by the tick's sweep (onboarding/sweep.ts).
  */
 import { TTL_FIELD, type Store } from '../adapters/firestore.ts';
 import { expiresAt, FIXED_LIFETIMES, withoutExpiry } from './retention.ts';
