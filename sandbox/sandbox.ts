@@ -139,6 +139,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       token,
       projectId: SANDBOX_PROJECT.id,
       projectNumber: SANDBOX_PROJECT.number,
+      // Container and Hub calls need their API enabled (the project set-up below does it, as the procedure does).
+      enforceEnabledServices: true,
       clock: () => new Date(),
       newId: () => randomBytes(8).toString('hex'),
       provisioner: {

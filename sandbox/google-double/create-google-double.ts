@@ -13,6 +13,7 @@ import { attachedClusterRoutes } from './attached-routes.ts';
 import { connectGatewayRoutes } from './connect-gateway-routes.ts';
 import { containerRoutes } from './container-routes.ts';
 import { GoogleApiError, googleErrorBody } from './errors.ts';
+import { gatedService, serviceDisabledBody } from './service-gate.ts';
 import { takeFault } from './faults.ts';
 import { featureRoutes } from './feature-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
@@ -70,6 +71,10 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
         deps.log.info('google double: injected fault', { method: c.req.method, path: c.req.path, status: fault.status });
         return c.json(fault.body, fault.status as ContentfulStatusCode);
       }
+    }
+    const service = deps.enforceEnabledServices ? gatedService(c.req.path) : undefined;
+    if (service !== undefined && !state.enabledServices.has(service)) {
+      return c.json(serviceDisabledBody(service, deps.projectNumber), 403);
     }
     state.settle();
     await next();

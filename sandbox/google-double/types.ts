@@ -55,5 +55,7 @@ export interface GoogleDoubleDeps {
   principalEmail?: string;
   /** Services enabled when the double starts (a project that has been set up); none by default. */
   enabledServices?: readonly string[];
+  /** Refuse Container and GKE Hub calls while their API is not enabled, as Google does (default false). */
+  enforceEnabledServices?: boolean;
   log: Logger;
 }

@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { gkeResourceLink, type Membership } from '../../shared/adapters/gkehub-types.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
@@ -83,6 +83,19 @@ describe('the gcloud procedure against the sandbox', () => {
     expect(enabled).toEqual(
       expect.arrayContaining(['container.googleapis.com', 'gkehub.googleapis.com', 'trafficdirector.googleapis.com']),
     );
+  });
+
+  it('is refused GKE Hub while its API is disabled, as Google refuses it, and served once it is enabled again', async () => {
+    // Nothing is onboarding now; the sandbox's tick may fail once in the window and retries 2 s later.
+    onTestFailed(() => gcloud('services', 'enable', 'gkehub.googleapis.com').then(() => undefined));
+    await gcloud('services', 'disable', 'gkehub.googleapis.com', '--force');
+    const refused = await gcloud('container', 'hub', 'memberships', 'list').then(
+      () => 'listed',
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/GKE Hub API has not been used in project \d+ before or it is disabled/);
+    await gcloud('services', 'enable', 'gkehub.googleapis.com');
+    expect(await gcloud('container', 'hub', 'memberships', 'list', '--format=value(name)')).toContain('mc-gw-tokyo');
   });
 
   it('creates a cluster with the procedure flags, and get-credentials gives a kubeconfig kubectl can use', async () => {

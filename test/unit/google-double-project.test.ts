@@ -44,6 +44,50 @@ describe('google double: Service Usage', () => {
   });
 });
 
+describe('google double: calls to a disabled API', () => {
+  const CALLS = [
+    ['Container: list clusters', 'GET', '/v1/projects/fleet-demo/locations/-/clusters', 'container.googleapis.com'],
+    [
+      'Container: a zonal path, as older gcloud sends it',
+      'GET',
+      '/v1/projects/fleet-demo/zones/asia-northeast1-b/clusters',
+      'container.googleapis.com',
+    ],
+    ['GKE Hub: list memberships', 'GET', '/v1/projects/fleet-demo/locations/global/memberships', 'gkehub.googleapis.com'],
+    [
+      'GKE Hub v1beta: a feature',
+      'GET',
+      '/v1beta/projects/fleet-demo/locations/global/features/multiclusteringress',
+      'gkehub.googleapis.com',
+    ],
+  ] as const;
+
+  it.each(CALLS)(
+    'refuses %s with 403 SERVICE_DISABLED until the API is enabled, and again once disabled',
+    async (_what, method, path, service) => {
+      const d = testDouble({ enforceEnabledServices: true });
+      const refused = await d.call(method, path);
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as {
+        error: { status: string; message: string; details: { reason: string; metadata: { service: string } }[] };
+      };
+      expect(body.error).toMatchObject({ status: 'PERMISSION_DENIED', details: [{ reason: 'SERVICE_DISABLED', metadata: { service } }] });
+      expect(body.error.message).toContain(`https://console.developers.google.com/apis/api/${service}/overview?project=123456789012`);
+
+      expect((await d.call('POST', `/v1/projects/fleet-demo/services/${service}:enable`, {})).status).toBe(200);
+      expect((await d.call(method, path)).status).not.toBe(403);
+      expect((await d.call('POST', `/v1/projects/fleet-demo/services/${service}:disable`, {})).status).toBe(200);
+      expect((await d.call(method, path)).status).toBe(403);
+    },
+  );
+
+  it('gates nothing unless asked to (a double for unit tests), and never Service Usage itself', async () => {
+    expect((await testDouble().call('GET', '/v1/projects/fleet-demo/locations/-/clusters')).status).toBe(200);
+    const gated = testDouble({ enforceEnabledServices: true });
+    expect((await gated.call('GET', '/v1/projects/fleet-demo/services?filter=state:ENABLED')).status).toBe(200);
+  });
+});
+
 describe('google double: Resource Manager IAM policy', () => {
   const binding = { role: 'roles/compute.networkViewer', members: ['serviceAccount:fleet-demo.svc.id.goog[gke-mcs/gke-mcs-importer]'] };
 
