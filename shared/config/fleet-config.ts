@@ -9,6 +9,10 @@ const dnsLabel = z
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
 const weight = z.number().int().min(0).max(1_000_000);
 const region = z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as asia-northeast1');
+/** An Istio network name: the value of the `topology.istio.io/network` label. */
+const networkName = z
+  .string()
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a network name usable as a label value (e.g. vpc-main)');
 
 /** A path pinned to one cluster or one region (e.g. `/tokyo` → `mc-gw-tokyo`). */
 export const pinnedPathSchema = z
@@ -155,7 +159,25 @@ export const fleetConfigSchema = z.object({
       pinnedPathsOnDrain: z.enum(['keep', 'nearest-healthy']).default('keep'),
     })
     .prefault({}),
-  mesh: z.object({ services: z.array(meshServiceSchema).default([]) }).prefault({}),
+  mesh: z
+    .object({
+      services: z.array(meshServiceSchema).default([]),
+      /**
+       * Mesh networks (Istio multi-network): every cluster's `istio-system` is labelled with its
+       * network, and across networks services are exposed through each cluster's east-west gateway.
+       * Absent: fleetpilot leaves networks alone (one network, or labels set by hand).
+       */
+      networks: z
+        .object({
+          /** The network of every mesh cluster not listed (e.g. the GKE clusters of the project's VPC). */
+          default: networkName,
+          /** Clusters on another network, by cluster name (GKE) or membership id (attached). */
+          clusters: z.record(dnsLabel, networkName).default({}),
+        })
+        .strict()
+        .optional(),
+    })
+    .prefault({}),
 });
 
 /** A validated fleet configuration. */

@@ -46,3 +46,16 @@ export {
 } from './secret-plan.ts';
 export { reconcileMeshSecrets, type MeshReconcileOutcome } from './secret-reconcile.ts';
 export { MESH_STEPS } from './steps.ts';
+export {
+  EAST_WEST_SELECTOR,
+  EXPOSE_SERVICES_GATEWAY,
+  NETWORK_LABEL,
+  describeMeshNetwork,
+  eastWestGateway,
+  ensureMeshNetwork,
+  isMultiNetwork,
+  networkOf,
+  renderExposeServicesGateway,
+  type EastWestGateway,
+  type MeshNetworkOutcome,
+} from './network.ts';

@@ -5,4 +5,7 @@ export const MESH_STEPS = {
   removeSecrets: 'remove its remote secrets from the other mesh clusters',
   drainRules: 'apply drain-aware DestinationRules',
   reconcileSecrets: 'reconcile remote secrets between every pair of mesh clusters',
+  /** Onboarding's network step; the tick's, per cluster, is {@link MESH_STEPS.networkOf}. */
+  network: 'label the mesh network and expose services to other networks',
+  networkOf: (cluster: string) => `mesh network of ${cluster}`,
 } as const;

@@ -8,7 +8,7 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
 import { ensureMemberObjects } from './member-objects.ts';
-import { reconcileMeshSecrets } from '../mesh/index.ts';
+import { MESH_STEPS, describeMeshNetwork, ensureMeshNetwork, reconcileMeshSecrets } from '../mesh/index.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
@@ -50,6 +50,12 @@ export async function reconcileFleet(
     try {
       const kube = await deps.kubeFor(cluster, record.membership);
       await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
+      if (config.mesh.services.length > 0 && config.mesh.networks)
+        await op.step(
+          MESH_STEPS.networkOf(record.name),
+          async () => (await ensureMeshNetwork(kube, config, record.name))!,
+          describeMeshNetwork,
+        );
     } catch (error) {
       // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
       deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
