@@ -36,7 +36,8 @@ export function storePod(replica: StoreReplica): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: replica.name, namespace: DEMO_APP.namespace, labels: { app: 'store' } },
+    // The label Istio's injector puts on a pod with a sidecar: cross-network traffic needs its mTLS.
+    metadata: { name: replica.name, namespace: DEMO_APP.namespace, labels: { app: 'store', 'security.istio.io/tlsMode': 'istio' } },
     spec: {
       nodeName: replica.node,
       automountServiceAccountToken: false,

@@ -41,6 +41,8 @@ export function startXdsProbe(opts: {
   region: string;
   zone: string;
   hosts: readonly string[];
+  /** The sidecar's mesh network (multi-network meshes). */
+  network?: string;
 }): XdsProbe {
   const child = spawn(
     opts.binary,
@@ -50,6 +52,7 @@ export function startXdsProbe(opts: {
       `-region=${opts.region}`,
       `-zone=${opts.zone}`,
       `-hosts=${opts.hosts.join(',')}`,
+      ...(opts.network ? [`-network=${opts.network}`] : []),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );

@@ -7,6 +7,11 @@
  * a cluster that joins and leaves.
  */
 import { join } from 'node:path';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
+import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
+import { commitConfigChange } from '../../sandbox/gitops-repo.ts';
+import { sendConfigPush } from '../../sandbox/github-push.ts';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { endpointServer } from '../../shared/adapters/kube-servers.ts';
@@ -201,5 +206,118 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     });
     const left = await probe(TOKYO).waitFor(STORE, (a) => addresses(a, joiner.region).length === 0, `${joiner.cluster}'s endpoints gone`);
     expect(left.localities.map((l) => l.region).sort()).toEqual([TOKYO.region, OSAKA.region]);
+  });
+  it('across networks: a Tokyo sidecar is sent Osaka’s endpoints as Osaka’s east-west gateway once fleetpilot wires the networks', async () => {
+    const info = sandboxInfo();
+    const gitops = info.gitops;
+    const GATEWAYS = {
+      [TOKYO.cluster]: { network: 'net-tokyo', ip: '192.0.2.10' },
+      [OSAKA.cluster]: { network: 'net-osaka', ip: '192.0.2.20' },
+    };
+    const admin = new Map<string, KubeAdapter>();
+    const kubeconfigs = new Map<string, KubeConfig>();
+    for (const m of [TOKYO, OSAKA]) {
+      const c = (await adapters.container.getCluster(m.location, m.cluster))!;
+      const kc = kubeConfigFor({ name: m.cluster, server: endpointServer(c.endpoint), caPem: c.caCertificatePem, token: info.token });
+      kubeconfigs.set(m.cluster, kc);
+      admin.set(m.cluster, createKubeAdapter(kc, 'istio-install'));
+    }
+    const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
+      const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
+      const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    };
+    const cleanup = async () => {
+      await push('one network again', (doc) => void doc.deleteIn(['mesh', 'networks']));
+      for (const m of [TOKYO, OSAKA]) {
+        const kube = admin.get(m.cluster)!;
+        await kube.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system', name: 'istio-eastwestgateway' });
+        await kube.delete({
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'Gateway',
+          namespace: 'istio-system',
+          name: 'cross-network-gateway',
+        });
+        await kube.mergePatch(
+          { apiVersion: 'v1', kind: 'Namespace', name: 'istio-system' },
+          { metadata: { labels: { 'topology.istio.io/network': null } } },
+        );
+      }
+    };
+    onTestFailed(cleanup);
+
+    // What the platform team's Istio install leaves in each cluster: an east-west gateway with a load-balancer address.
+    for (const m of [TOKYO, OSAKA]) {
+      const { network, ip } = GATEWAYS[m.cluster]!;
+      await admin.get(m.cluster)!.apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'istio-eastwestgateway',
+          namespace: 'istio-system',
+          labels: { istio: 'eastwestgateway', 'topology.istio.io/network': network },
+        },
+        spec: {
+          type: 'LoadBalancer',
+          selector: { istio: 'eastwestgateway' },
+          ports: [{ name: 'tls', port: 15443, targetPort: 15443, protocol: 'TCP' }],
+        },
+      } as KubernetesObject);
+      await kubeconfigs
+        .get(m.cluster)!
+        .makeApiClient(CoreV1Api)
+        .patchNamespacedServiceStatus(
+          { name: 'istio-eastwestgateway', namespace: 'istio-system', body: { status: { loadBalancer: { ingress: [{ ip }] } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+    }
+    // The change fleetpilot acts on: the two clusters on networks of their own.
+    await push('Tokyo and Osaka on networks of their own', (doc) =>
+      doc.setIn(['mesh', 'networks'], doc.createNode({ default: 'net-tokyo', clusters: { [OSAKA.cluster]: 'net-osaka' } })),
+    );
+    for (const m of [TOKYO, OSAKA]) {
+      await pollUntil(
+        async () => {
+          const kube = admin.get(m.cluster)!;
+          const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'istio-system' });
+          const gw = await kube.get({
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'Gateway',
+            namespace: 'istio-system',
+            name: 'cross-network-gateway',
+          });
+          return ns?.metadata?.labels?.['topology.istio.io/network'] === GATEWAYS[m.cluster]!.network && gw ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: `fleetpilot to label ${m.cluster}'s network and expose its services` },
+      );
+    }
+    const tokyoIstiod = istiods.get(TOKYO.cluster)!;
+    const sidecar = startXdsProbe({
+      binary: binaries.xdsProbe,
+      xdsAddress: tokyoIstiod.xdsAddress,
+      clusterId: TOKYO.cluster,
+      region: TOKYO.region,
+      zone: TOKYO.location,
+      network: 'net-tokyo',
+      hosts: ['store.store.svc.cluster.local'],
+    });
+    try {
+      const crossing = await sidecar.waitFor(
+        STORE,
+        (a) => a.localities.some((l) => l.region === OSAKA.region && l.endpoints.some((e) => e.address === GATEWAYS[OSAKA.cluster]!.ip)),
+        'Osaka reached through its east-west gateway',
+        60_000,
+      );
+      // Tokyo's pods directly, at priority 0; Osaka's through its gateway's mTLS port, the failover.
+      expect(addresses(crossing, TOKYO.region)).toEqual(podIps(TOKYO.cluster));
+      // (istiod leaves a gateway endpoint's health unset: UNKNOWN, which Envoy treats as healthy.)
+      expect(crossing.localities.find((l) => l.region === OSAKA.region)?.endpoints.map((e) => `${e.address}:${e.port}`)).toEqual([
+        `${GATEWAYS[OSAKA.cluster]!.ip}:15443`,
+      ]);
+      expect(priorities(crossing)).toEqual({ [TOKYO.region]: 0, [OSAKA.region]: 1 });
+    } finally {
+      sidecar.stop();
+      await cleanup();
+    }
   });
 });

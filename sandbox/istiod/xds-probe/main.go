@@ -59,14 +59,15 @@ func main() {
 	namespace := flag.String("namespace", "default", "the probe's namespace")
 	ip := flag.String("ip", "10.255.0.1", "the probe's pod IP")
 	hosts := flag.String("hosts", "", "comma-separated service hostnames whose endpoints to subscribe to")
+	network := flag.String("network", "", "the probe's mesh network (ISTIO_META_NETWORK); empty for a single-network mesh")
 	flag.Parse()
-	if err := run(*addr, *clusterID, *region, *zone, *namespace, *ip, strings.Split(*hosts, ",")); err != nil {
+	if err := run(*addr, *clusterID, *region, *zone, *namespace, *ip, *network, strings.Split(*hosts, ",")); err != nil {
 		emit(line{Type: "error", Error: err.Error()})
 		os.Exit(1)
 	}
 }
 
-func run(addr, clusterID, region, zone, namespace, ip string, hosts []string) error {
+func run(addr, clusterID, region, zone, namespace, ip, network string, hosts []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The test stops the probe by closing its stdin, so no probe outlives its test.
@@ -83,12 +84,16 @@ func run(addr, clusterID, region, zone, namespace, ip string, hosts []string) er
 	if err != nil {
 		return err
 	}
-	meta, err := structpb.NewStruct(map[string]any{
+	fields := map[string]any{
 		"CLUSTER_ID":    clusterID,
 		"NAMESPACE":     namespace,
 		"ISTIO_VERSION": "1.29.0",
 		"LABELS":        map[string]any{"app": "xds-probe"},
-	})
+	}
+	if network != "" {
+		fields["NETWORK"] = network
+	}
+	meta, err := structpb.NewStruct(fields)
 	if err != nil {
 		return err
 	}
