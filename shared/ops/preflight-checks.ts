@@ -5,6 +5,7 @@
  */
 import type { AccessCheck } from '../adapters/kube.ts';
 import type { IamBinding } from '../adapters/project-apis.ts';
+import { networkOf, type EastWestGateway } from '../mesh/index.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 
 /** The APIs the multi-cluster Gateway procedure enables. */
@@ -46,6 +47,8 @@ export interface PreflightObservation {
   gatewayClass: Observed<boolean>;
   /** Per onboarded GKE member: the answers to {@link MEMBER_ACCESS}, in order. */
   members: Record<string, Observed<boolean[]>>;
+  /** Per onboarded GKE member, when the mesh spans several networks: its east-west gateway. */
+  eastWest?: Record<string, Observed<EastWestGateway>>;
 }
 
 const couldNot = (what: string, error: string) => `could not check ${what}: ${error}`;
@@ -134,6 +137,24 @@ export function evaluatePreflight(config: FleetConfig, observed: PreflightObserv
       ...(ok
         ? {}
         : { fix: `sed "s/PROJECT_ID/${project}/g" infra/kubernetes/member-cluster.yaml | kubectl --context ${cluster} apply -f -` }),
+    });
+  }
+  for (const [cluster, o] of Object.entries(observed.eastWest ?? {})) {
+    const network = networkOf(config, cluster) ?? '';
+    const ok = o.ok && o.value.ok;
+    checks.push({
+      name: `mesh-network:${cluster}`,
+      ok,
+      detail: !o.ok
+        ? couldNot(`the east-west gateway of ${cluster}`, o.error)
+        : o.value.ok
+          ? `east-west gateway ${o.value.service} at ${o.value.address} exposes ${cluster}'s services to other networks (${network})`
+          : `${o.value.missing}: other networks cannot reach ${cluster}'s services`,
+      ...(ok
+        ? {}
+        : {
+            fix: `samples/multicluster/gen-eastwest-gateway.sh --network ${network} | istioctl --context ${cluster} install -y -f -  (Istio's multi-network procedure)`,
+          }),
     });
   }
   return checks;

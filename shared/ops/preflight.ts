@@ -1,13 +1,15 @@
 /**
  * The preflight (`GET /v1/fleet/preflight`): reads, all at once and each with its own outcome, what
  * the fleet's prerequisites depend on — APIs enabled, the MCS importer's IAM binding, the fleet
- * features, the Gateway API on the config cluster, fleetpilot's access in each onboarded GKE member —
+ * features, the Gateway API on the config cluster, fleetpilot's access in each onboarded GKE member,
+ * and across mesh networks each member's east-west gateway —
  * then judges them with the pure checks of preflight-checks.ts. Nothing is written.
  */
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { ProjectApisAdapter } from '../adapters/project-apis.ts';
 import type { Needs } from '../core/context.ts';
 import { httpStatusOf } from '../core/errors.ts';
+import { ISTIO_NAMESPACE, eastWestGateway, isMultiNetwork, networkOf } from '../mesh/index.ts';
 import { configClusterKube } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import { MEMBER_ACCESS, REQUIRED_APIS, evaluatePreflight, type Observed, type PreflightCheck } from './preflight-checks.ts';
@@ -59,7 +61,14 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
   const records = new Map(
     (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded' && recordKind(r) === 'gke').map((r) => [r.name, r]),
   );
-  const [apis, iam, mcs, mci, crds, gatewayClass, members] = await Promise.all([
+  const memberKube = async (name: string) => {
+    const record = records.get(name)!;
+    const cluster = await deps.container.getCluster(record.location, record.name);
+    if (!cluster) throw new Error(`${name} is not in the Container API`);
+    return deps.kubeFor(cluster, record.membership);
+  };
+  const meshMembers = config.mesh.services.length > 0 && isMultiNetwork(config) ? [...records.keys()] : [];
+  const [apis, iam, mcs, mci, crds, gatewayClass, members, eastWest] = await Promise.all([
     each(REQUIRED_APIS, (api) => deps.projectApis.serviceState(api)),
     observe(() => deps.projectApis.iamBindings()),
     observe(() => feature('multiclusterservicediscovery')),
@@ -72,12 +81,13 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
         kube.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', name: config.fleet.gateway.className }),
       ),
     ),
-    each([...records.keys()], async (name) => {
-      const record = records.get(name)!;
-      const cluster = await deps.container.getCluster(record.location, record.name);
-      if (!cluster) throw new Error(`${name} is not in the Container API`);
-      return (await deps.kubeFor(cluster, record.membership)).canI(MEMBER_ACCESS);
-    }),
+    each([...records.keys()], async (name) => (await memberKube(name)).canI(MEMBER_ACCESS)),
+    each(meshMembers, async (name) =>
+      eastWestGateway(
+        await (await memberKube(name)).list<V1Service>('v1', 'Service', ISTIO_NAMESPACE, 'istio=eastwestgateway'),
+        networkOf(config, name)!,
+      ),
+    ),
   ]);
   const checks = evaluatePreflight(config, {
     apis,
@@ -86,6 +96,7 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
     crds,
     gatewayClass,
     members,
+    eastWest,
   });
   return { ok: checks.every((c) => c.ok), checkedAt, checks };
 }

@@ -98,6 +98,35 @@ describe('GET /v1/fleet/preflight', () => {
     expect(check).toMatchObject({ ok: false, detail: 'could not check the IAM policy: HTTP 403' });
   });
 
+  it('across mesh networks, names a member without an east-west gateway and the command that installs one', async () => {
+    const t = await apiTestApp();
+    await setUp(t);
+    const config = t.fleet.config();
+    t.fleet.setConfig({
+      ...config,
+      mesh: { ...config.mesh, networks: { default: 'net-tokyo', clusters: { 'mc-gw-osaka': 'net-osaka' } } },
+    });
+    const gateway = (network: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'istio-eastwestgateway',
+        namespace: 'istio-system',
+        labels: { istio: 'eastwestgateway', 'topology.istio.io/network': network },
+      },
+      status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } },
+    });
+    t.fleet.kube('mc-gw-tokyo').put(gateway('net-tokyo'));
+    const report = await preflight(t);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['mesh-network:mc-gw-osaka']);
+    expect(report.checks.find((c) => c.name === 'mesh-network:mc-gw-osaka')).toMatchObject({
+      detail: expect.stringMatching(/^no east-west gateway: .*other networks cannot reach mc-gw-osaka's services$/) as string,
+      fix: expect.stringContaining('gen-eastwest-gateway.sh --network net-osaka | istioctl --context mc-gw-osaka install') as string,
+    });
+    t.fleet.kube('mc-gw-osaka').put(gateway('net-osaka'));
+    expect((await preflight(t)).ok).toBe(true);
+  });
+
   it('needs a credential', async () => {
     const t = await apiTestApp();
     expect((await t.call('GET', '/v1/fleet/preflight')).status).toBe(401);
