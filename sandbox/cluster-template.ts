@@ -1,7 +1,8 @@
 /**
  * What every new sandbox cluster comes with, as if a platform's cluster template deployed it: the
  * demo `store` application's namespace and Service (fleetpilot derives its exports from it), its
- * nodes, and the application's running Pods with their EndpointSlice (what istiod reads).
+ * nodes, the application's running Pods with their EndpointSlice (what istiod reads), and the
+ * cluster's kube-root-ca.crt.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createKubeAdapter } from '../shared/adapters/kube.ts';
@@ -30,7 +31,14 @@ export async function deployClusterTemplate(cluster: KubeCluster, token: string)
   const nodes = templateNodes(cluster.name);
   // A fresh API server may answer 429 while its storage initialises.
   const retrying = <T>(fn: () => Promise<T>) => withRetry(fn, { attempts: 20, baseDelayMs: 100, maxDelayMs: 1_000 });
-  for (const obj of [...storeApplication(), ...nodes]) await retrying(() => kube.apply(obj));
+  // What the controller manager's root-CA publisher writes: the CA that signs the API server's certificate.
+  const rootCa = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kube-root-ca.crt', namespace: 'kube-system' },
+    data: { 'ca.crt': cluster.caPem },
+  };
+  for (const obj of [...storeApplication(), ...nodes, rootCa]) await retrying(() => kube.apply(obj));
   await retrying(() =>
     deployStorePods(
       kube,

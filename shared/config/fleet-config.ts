@@ -176,6 +176,12 @@ export const fleetConfigSchema = z.object({
         })
         .strict()
         .optional(),
+      /**
+       * The API server address other clusters' istiods use for a cluster reached by fleetpilot only
+       * through Connect Gateway (attached and on-prem clusters, by membership id). With one, the
+       * tick wires the cluster into the mesh (remote secrets both ways); without, it is left out.
+       */
+      apiServers: z.record(dnsLabel, z.string().regex(/^https:\/\/[^\s/:]+(:\d{1,5})?\/?$/, 'must be https://HOST[:PORT]')).default({}),
     })
     .prefault({}),
 });

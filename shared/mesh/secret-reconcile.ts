@@ -4,7 +4,7 @@
  * steady state writes nothing and requests no token. A cluster that cannot be reached is recorded in
  * the step's detail and does not hold up the others; its secrets elsewhere stay.
  */
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { endpointServer } from '../adapters/kube-servers.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
@@ -41,12 +41,17 @@ const MANAGED_KEY = 'app.kubernetes.io/managed-by' satisfies keyof typeof MANAGE
  * Makes the mesh's remote secrets level-based and records it as one step; returns the summary line
  * for the operation's reason when something changed, else nothing.
  */
-export async function reconcileMeshSecrets(deps: MeshContext, op: OperationRecorder, config: FleetConfig): Promise<string[]> {
+export async function reconcileMeshSecrets(
+  deps: MeshContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  attached: AttachedMeshAccess = { kube: () => Promise.reject(new Error('attached clusters are not reachable here')) },
+): Promise<string[]> {
   if (config.mesh.services.length === 0) return [];
   const outcome = await op.step(
     MESH_STEPS.reconcileSecrets,
     async () => {
-      const { observation, kubes, problems } = await observeMesh(deps, await listClusterRecords(deps.store));
+      const { observation, kubes, problems } = await observeMesh(deps, await listClusterRecords(deps.store), config, attached);
       const plan = planRemoteSecrets(observation, { now: deps.clock.now(), tokenTtlSeconds: REMOTE_SECRET_TOKEN_TTL_SECONDS });
       op.plan(describeSecretPlan(plan));
       const result = await applySecretPlan(plan, observation, kubes);
@@ -75,10 +80,40 @@ function describeOutcome(o: MeshReconcileOutcome): string {
   return [`${summary(o)}, valid ${o.valid}`, ...lists, ...o.problems].join('; ');
 }
 
-/** Reads the records, then every onboarded GKE cluster's reader and remote secrets, in parallel. */
+/** How the mesh reaches an attached cluster (through Connect Gateway): given by the caller, which knows attached clusters. */
+export interface AttachedMeshAccess {
+  kube(record: ClusterRecord): Promise<KubeAdapter>;
+}
+
+/**
+ * Where other clusters' istiods reach a member: a GKE cluster at its endpoint with its CA; an
+ * attached cluster at its configured address with the CA its kube-root-ca.crt publishes.
+ */
+async function memberAccess(
+  deps: MeshContext,
+  record: ClusterRecord,
+  config: FleetConfig,
+  attached: AttachedMeshAccess,
+): Promise<{ kube: KubeAdapter; server: string; caPem: string } | 'not running'> {
+  if (recordKind(record) === 'attached') {
+    const kube = await attached.kube(record);
+    // The CA that signs the API server's certificate, as the root-ca publisher puts it in every namespace.
+    const root = await kube.get<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kube-root-ca.crt' });
+    const caPem = root?.data?.['ca.crt'];
+    if (!caPem) throw new Error(`no CA to give istiods: ConfigMap kube-system/kube-root-ca.crt has no ca.crt`);
+    return { kube, server: config.mesh.apiServers[record.name]!.replace(/\/$/, ''), caPem };
+  }
+  const info = await deps.container.getCluster(record.location, record.name);
+  if (!info || info.status !== 'RUNNING') return 'not running';
+  return { kube: await deps.kubeFor(info, record.membership), server: endpointServer(info.endpoint), caPem: info.caCertificatePem };
+}
+
+/** Reads the records, then every onboarded mesh cluster's reader and remote secrets, in parallel. */
 async function observeMesh(
   deps: MeshContext,
   records: ClusterRecord[],
+  config: FleetConfig,
+  attached: AttachedMeshAccess,
 ): Promise<{ observation: MeshSecretObservation; kubes: Map<string, KubeAdapter>; problems: string[] }> {
   const observation: MeshSecretObservation = {
     clusters: [],
@@ -89,18 +124,19 @@ async function observeMesh(
   // Every cluster fleetpilot has a record of may have left a secret (and a cluster may hold its own).
   // Read by name: fleetpilot's role may get, not list, secrets (infra/kubernetes/member-cluster.yaml).
   const candidates = [...new Set(records.map((r) => remoteSecretName(r.name)))].sort();
-  // Attached clusters are not in the mesh: no endpoint that other clusters reach directly.
-  const members = records.filter((r) => r.phase === 'onboarded' && recordKind(r) !== 'attached');
+  // An attached cluster is in the mesh only with an address other clusters reach directly.
+  const members = records.filter(
+    (r) => r.phase === 'onboarded' && (recordKind(r) !== 'attached' || Object.hasOwn(config.mesh.apiServers, r.name)),
+  );
   await Promise.all(
     members.map(async (record) => {
       try {
-        const info = await deps.container.getCluster(record.location, record.name);
+        const access = await memberAccess(deps, record, config, attached);
         // Not running (an upgrade, a deletion under way): left as it is, neither wired nor unwired.
-        if (!info || info.status !== 'RUNNING') return void observation.retained.push(record.name);
-        const kube = await deps.kubeFor(info, record.membership);
-        const server = endpointServer(info.endpoint);
-        const { serviceAccountUid } = await applyMeshReader({ name: record.name, server, caPem: info.caCertificatePem, kube });
-        const reader: MeshReader = { server, caPem: info.caCertificatePem, serviceAccountUid };
+        if (access === 'not running') return void observation.retained.push(record.name);
+        const { kube, server, caPem } = access;
+        const { serviceAccountUid } = await applyMeshReader({ name: record.name, server, caPem, kube });
+        const reader: MeshReader = { server, caPem, serviceAccountUid };
         const found = await Promise.all(
           candidates.map((name) => kube.get<V1Secret>({ apiVersion: 'v1', kind: 'Secret', namespace: ISTIO_NAMESPACE, name })),
         );

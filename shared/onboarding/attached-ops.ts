@@ -6,7 +6,7 @@
 import { membershipPlatform, type Membership } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { RequestError } from '../core/errors.ts';
-import { ATTACHED_MESH_SKIP, attachedCluster } from './attached.ts';
+import { attachedCluster, attachedMeshNote } from './attached.ts';
 import { offboardAttached, onboardAttached } from './onboard-attached.ts';
 import type { OnboardContext } from './onboard.ts';
 import { evaluatePolicy } from './policy.ts';
@@ -61,7 +61,7 @@ export function attachedOnboardTarget(
       `use existing membership ${membership.name} (${platform} cluster, READY) as it is`,
       'enable fleet features multiclusterservicediscovery and multiclusteringress',
       `through Connect Gateway: apply namespaces, Services and ServiceExports for ${config.services.map((s) => s.name).join(', ')} in ${cluster.name}; label nodes with topology (region ${region})`,
-      ...(config.mesh.services.length > 0 ? [`skip the mesh: ${ATTACHED_MESH_SKIP}`] : []),
+      ...(config.mesh.services.length > 0 ? [`mesh: ${attachedMeshNote(config, cluster.name)}`] : []),
       `route ${region} once its ServiceImports exist on the config cluster`,
     ],
     run: (op) => onboardAttached(deps, op, config, cluster),

@@ -1,10 +1,12 @@
 /**
  * Attached and on-prem clusters: clusters that are not in the Container API but have a fleet
  * membership (registered by their owner), reached only through Connect Gateway. fleetpilot onboards
- * them into routing on request and never creates, changes or deletes their membership. They are not
- * wired into the mesh: remote secrets need an API server that other clusters reach directly.
+ * them into routing on request and never creates, changes or deletes their membership. They join the
+ * mesh only when the configuration gives the address other clusters reach their API server at
+ * (`mesh.apiServers`); the tick then exchanges remote secrets with them.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
+import type { FleetConfig } from '../config/fleet-config.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { membershipLocationAndId } from '../adapters/kube-servers.ts';
 import type { ClusterRecord } from '../state/cluster-records.ts';
@@ -25,7 +27,15 @@ export interface AttachedCluster {
 
 /** Why an attached cluster is not part of the mesh (recorded as a skipped step). */
 export const ATTACHED_MESH_SKIP =
-  'remote secrets need an API server that the other mesh clusters reach directly; an attached cluster is reached only through Connect Gateway, so fleetpilot does not wire it into the mesh';
+  'remote secrets need an API server that the other mesh clusters reach directly, and fleetpilot reaches an attached cluster only through Connect Gateway: give its address in mesh.apiServers to wire it into the mesh';
+
+/** What onboarding records for an attached cluster's mesh join. */
+export function attachedMeshNote(config: FleetConfig, cluster: string): string {
+  const address = config.mesh.apiServers[cluster];
+  return address
+    ? `left to the tick's mesh reconcile (within a minute): remote secrets both ways, other istiods reaching it at ${address}`
+    : ATTACHED_MESH_SKIP;
+}
 
 /** The attached cluster a membership names, counted in `region`. */
 export function attachedCluster(projectId: string, membership: string, region: string): AttachedCluster {

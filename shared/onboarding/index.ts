@@ -5,7 +5,14 @@
 export { STALLED_AFTER_MS, adoptClusters, adoptionCandidates, type AdoptionCandidate } from './adopt.ts';
 export { GONE_AFTER_MS, goneClusterRecords, sweepGoneClusters } from './sweep.ts';
 export { RETRY_FAILED_AFTER_MS, RETRY_TRANSIENT_AFTER_MS, markOnboardingFailed } from './failed.ts';
-export { ATTACHED_MESH_SKIP, attachedCluster, attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
+export {
+  ATTACHED_MESH_SKIP,
+  attachedCluster,
+  attachedMeshNote,
+  attachedClusterOf,
+  attachedKube,
+  type AttachedCluster,
+} from './attached.ts';
 export { parseClusterAuditEntry, type ClusterAuditEvent } from './audit-log.ts';
 export { handleClusterAuditEntry, type LifecycleContext } from './lifecycle.ts';
 export { ensureMemberObjects, type MemberOutcome } from './member-objects.ts';

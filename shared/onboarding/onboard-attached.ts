@@ -9,7 +9,7 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { TerminalError, TransientError } from '../core/errors.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import { ATTACHED_MESH_SKIP, attachedKube, type AttachedCluster } from './attached.ts';
+import { attachedKube, attachedMeshNote, type AttachedCluster } from './attached.ts';
 import { applyMemberObjects, enableFleetFeatures, waitForImports, type OnboardContext } from './onboard.ts';
 import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
@@ -53,7 +53,7 @@ export async function onboardAttached(
   const kube = await attachedKube(deps, cluster);
   // No zone: the region given is all fleetpilot knows, and an on-prem node has no cloud zone.
   const members = await applyMemberObjects(op, kube, config, { name: cluster.name, location: cluster.region, region: cluster.region });
-  if (config.mesh.services.length > 0) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', ATTACHED_MESH_SKIP);
+  if (config.mesh.services.length > 0) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', attachedMeshNote(config, cluster.name));
   await op.step(ONBOARDING_STEPS.recordOnboarded, () =>
     writeClusterRecord(deps.store, {
       ...base,

@@ -61,7 +61,9 @@ export async function reconcileFleet(
       deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
     }
   }
-  const mesh = await reconcileMeshSecrets(deps, op, config);
+  const mesh = await reconcileMeshSecrets(deps, op, config, {
+    kube: (record) => attachedKube(deps, attachedClusterOf(record)!),
+  });
   return [...mesh, ...(await updateRoutes(deps, op, config, options)).changed];
 }
 
@@ -86,11 +88,18 @@ async function reconcileAttached(
     return;
   }
   try {
-    await memberObjectsStep(op, await attachedKube(deps, cluster), config, {
+    const kube = await attachedKube(deps, cluster);
+    await memberObjectsStep(op, kube, config, {
       name: cluster.name,
       location: cluster.region,
       region: cluster.region,
     });
+    if (config.mesh.services.length > 0 && config.mesh.networks && Object.hasOwn(config.mesh.apiServers, cluster.name))
+      await op.step(
+        MESH_STEPS.networkOf(cluster.name),
+        async () => (await ensureMeshNetwork(kube, config, cluster.name))!,
+        describeMeshNetwork,
+      );
   } catch (error) {
     deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
   }

@@ -130,7 +130,7 @@ describe('attached on-prem cluster through the operations API (sandbox end to en
     expect(plan.body).toMatchObject({ result: 'planned' });
     expect(plan.body.plan).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^skip the mesh/),
+        expect.stringMatching(/^mesh: remote secrets need/),
         `route ${REGION} once its ServiceImports exist on the config cluster`,
       ]),
     );

@@ -207,6 +207,62 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     const left = await probe(TOKYO).waitFor(STORE, (a) => addresses(a, joiner.region).length === 0, `${joiner.cluster}'s endpoints gone`);
     expect(left.localities.map((l) => l.region).sort()).toEqual([TOKYO.region, OSAKA.region]);
   });
+  it('wires an on-prem cluster given its API server address: Tokyo’s istiod syncs it and sends its endpoints; offboarded, it is gone', async () => {
+    const { api, controlUrl, token, projectId, gitops } = sandboxInfo();
+    const id = uniqueName('onprem-mesh');
+    const membership = `projects/${projectId}/locations/global/memberships/${id}`;
+    const control = (method: string, path: string, body?: unknown) =>
+      fetch(`${controlUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    const admin = (path: string, body: unknown) =>
+      apiRequest(api.url, 'POST', path, { token: api.tokens.admin, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
+      const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
+      const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    };
+    const tokyo = istiods.get(TOKYO.cluster)!;
+    const started = await control('POST', '/attached-clusters', { id, platform: 'onprem' });
+    expect(started.status).toBe(200);
+    const { server } = (await started.json()) as { server: string };
+    const cleanup = async () => {
+      await admin('/v1/clusters/offboard', { membership });
+      await control('DELETE', `/attached-clusters/${id}`);
+      await push(`${id} leaves the mesh`, (doc) => void doc.deleteIn(['mesh', 'apiServers', id]));
+    };
+    try {
+      // The platform team gives the address the other clusters' istiods reach it at, then onboards it.
+      await push(`${id}: API server address for the mesh`, (doc) => doc.setIn(['mesh', 'apiServers', id], server));
+      const onboarded = await admin('/v1/clusters/onboard', { membership, region: 'asia-east1' });
+      expect(onboarded.status, onboarded.text).toBe(200);
+      const synced = await pollUntil(
+        async () => ((all) => all.find((c) => c.id === id && c.syncStatus === 'synced'))(await tokyo.clusters()),
+        { timeoutMs: 90_000, intervalMs: 500, what: `Tokyo's istiod to sync ${id}` },
+      );
+      expect(synced.secretName).toBe(`istio-system/${remoteSecretName(id)}`);
+      const reached = await probe(TOKYO).waitFor(
+        STORE,
+        (a) => addresses(a, 'asia-east1').length > 0,
+        `Tokyo's sidecar to get ${id}'s endpoints`,
+        60_000,
+      );
+      expect(addresses(reached, 'asia-east1')).toEqual(podIps(id));
+      // Its region came from the onboarding request, through the node labels fleetpilot set.
+      expect(priorities(reached)['asia-east1']).toBeGreaterThan(1);
+    } finally {
+      await cleanup();
+    }
+    await pollUntil(async () => ((await tokyo.clusters()).some((c) => c.id === id) ? undefined : true), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: `Tokyo's istiod to drop ${id}`,
+    });
+    await probe(TOKYO).waitFor(STORE, (a) => addresses(a, 'asia-east1').length === 0, `${id}'s endpoints gone`);
+  });
+
   it('across networks: a Tokyo sidecar is sent Osaka’s endpoints as Osaka’s east-west gateway once fleetpilot wires the networks', async () => {
     const info = sandboxInfo();
     const gitops = info.gitops;

@@ -131,7 +131,7 @@ describe('attached clusters', () => {
     expect(target.plan).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^use existing membership .* as it is$/),
-        expect.stringMatching(/^skip the mesh: remote secrets need/),
+        expect.stringMatching(/^mesh: remote secrets need .*give its address in mesh.apiServers/),
         'route asia-east1 once its ServiceImports exist on the config cluster',
       ]),
     );

@@ -3,11 +3,11 @@
  * end wired both ways, tokens are renewed well before they expire, secrets of clusters that left go,
  * a steady state writes nothing and requests no token, and an unreachable cluster holds up no other.
  */
-import type { V1Secret } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
-import { isTokenReusable, jwtExpiry, MESH_STEPS, remoteSecretName, remoteSecretToken } from '../../shared/mesh/index.ts';
+import { isTokenReusable, jwtExpiry, MESH_STEPS, readRemoteSecret, remoteSecretName, remoteSecretToken } from '../../shared/mesh/index.ts';
 import { onboardCluster } from '../../shared/onboarding/cluster-ops.ts';
 import { NOTHING_TO_CHANGE } from '../../shared/onboarding/reconcile.ts';
 import { ONBOARDING_STEPS } from '../../shared/onboarding/steps.ts';
@@ -154,7 +154,34 @@ describe('mesh reconcile (the tick)', () => {
     expect(remoteSecrets(fleet, OSAKA.name).has(NAGOYA.name)).toBe(true);
   });
 
-  it('leaves attached clusters out of the mesh', async () => {
+  it('wires an attached cluster given an API server address: secrets both ways, the address and the CA its kube-root-ca.crt publishes', async () => {
+    const fleet = await demoFleet();
+    await fleet.addAttached({ id: 'onprem-1' });
+    fleet.kube('onprem-1').put({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kube-root-ca.crt', namespace: 'kube-system' },
+      data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nONPREM\n-----END CERTIFICATE-----\n' },
+    } as KubernetesObject);
+    const config = fleet.config();
+    fleet.setConfig({ ...config, mesh: { ...config.mesh, apiServers: { 'onprem-1': 'https://203.0.113.50:6443' } } });
+    const onboarded = await onboardCluster(fleet.ctx, {
+      cluster: { membership: `projects/${fleet.project}/locations/global/memberships/onprem-1` },
+      region: 'asia-east1',
+      principal: 'admin',
+      dryRun: false,
+      source: 'api',
+    });
+    expect(onboarded.operation?.steps.find((s) => s.name === ONBOARDING_STEPS.joinMesh)?.detail).toMatch(
+      /left to the tick's mesh reconcile .* at https:\/\/203\.0\.113\.50:6443/,
+    );
+    await tick(fleet);
+    expect(wiredBothWays(fleet, [TOKYO.name, OSAKA.name, 'onprem-1'])).toEqual([]);
+    const inTokyo = readRemoteSecret(remoteSecrets(fleet, TOKYO.name).get('onprem-1')!, 'onprem-1');
+    expect(inTokyo).toMatchObject({ server: 'https://203.0.113.50:6443', caPem: expect.stringContaining('ONPREM') as string });
+  });
+
+  it('leaves attached clusters out of the mesh without an address', async () => {
     const fleet = await demoFleet();
     await fleet.addAttached({ id: 'onprem-1' });
     await onboardCluster(fleet.ctx, {
