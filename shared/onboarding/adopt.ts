@@ -25,6 +25,20 @@ import { evaluatePolicy } from './policy.ts';
 /** An onboarding not updated for this long died mid-way (its cluster lease lasts two minutes). */
 export const STALLED_AFTER_MS = 5 * 60_000;
 
+/** The run of a tick's work on one cluster: under the cluster's lease, without waiting (a run holding it is handling the cluster). */
+export function clusterTickSpec(kind: string, subject: string, region: string, why: string) {
+  return {
+    kind,
+    delivery: 'tick' as const,
+    trigger: { source: 'tick', why },
+    principal: 'scheduler',
+    subject,
+    cluster: subject,
+    region,
+    lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 0 },
+  };
+}
+
 /** A cluster the tick should onboard, and why. */
 export interface AdoptionCandidate {
   cluster: ClusterInfo;
@@ -60,16 +74,7 @@ export async function adoptClusters(ctx: LifecycleContext, config: FleetConfig):
   const ran: OperationRecord[] = [];
   for (const { cluster, why } of adoptionCandidates(clusters, records, config, ctx.clock.now())) {
     const subject = `${cluster.projectId}/${cluster.location}/${cluster.name}`;
-    const spec = {
-      kind: 'cluster-adopt',
-      delivery: 'tick' as const,
-      trigger: { source: 'tick', why },
-      principal: 'scheduler',
-      subject,
-      cluster: subject,
-      region: regionOf(cluster.location),
-      lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 0 },
-    };
+    const spec = clusterTickSpec('cluster-adopt', subject, regionOf(cluster.location), why);
     const { record } = await runOperation(ctx, spec, async ({ op }) => {
       try {
         await onboard(ctx, op, config, cluster);

@@ -16,6 +16,7 @@ import { clusterRecordId, listClusterRecords, recordKind, type ClusterRecord } f
 import type { OperationRecord } from '../state/operations.ts';
 import type { LifecycleContext } from './lifecycle.ts';
 import { offboard } from './offboard.ts';
+import { clusterTickSpec } from './adopt.ts';
 
 /** A record unchanged this long whose cluster is not listed belongs to a cluster that is gone. */
 export const GONE_AFTER_MS = 5 * 60_000;
@@ -51,16 +52,7 @@ export async function sweepGoneClusters(ctx: LifecycleContext, config: FleetConf
   for (const record of goneClusterRecords(clusters, records, config.fleet.project, ctx.clock.now())) {
     const subject = `${record.projectId}/${record.location}/${record.name}`;
     const why = `the cluster is not in the project's cluster list, and its record (${record.phase}) has not changed since ${record.updatedAt}`;
-    const spec = {
-      kind: 'cluster-sweep',
-      delivery: 'tick' as const,
-      trigger: { source: 'tick', why },
-      principal: 'scheduler',
-      subject,
-      cluster: subject,
-      region: record.region,
-      lease: { key: `cluster:${subject}`, ttlMs: 120_000, waitMs: 0 },
-    };
+    const spec = clusterTickSpec('cluster-sweep', subject, record.region, why);
     const ref = { projectId: record.projectId, location: record.location, name: record.name };
     const { record: op } = await runOperation(ctx, spec, async ({ op }) => {
       await offboard(ctx, op, config, ref, null);

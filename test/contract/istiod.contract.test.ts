@@ -7,7 +7,7 @@
  * a cluster that joins and leaves.
  */
 import { join } from 'node:path';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
 import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import { commitConfigChange } from '../../sandbox/gitops-repo.ts';
@@ -19,6 +19,7 @@ import { createLogger } from '../../shared/core/logger.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { remoteSecretName } from '../../shared/mesh/index.ts';
 import { apiRequest } from '../../sandbox/api-client.ts';
+import { eastWestGatewayService, eastWestGatewayStatus } from '../../sandbox/east-west-gateway.ts';
 import { templateNodes } from '../../sandbox/cluster-template.ts';
 import { ensureIstiod, type IstiodBinaries } from '../../sandbox/istiod-build.ts';
 import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
@@ -99,6 +100,13 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
   });
 
   const probe = (m: Member) => probes.get(m.cluster)!;
+  /** A configuration change as the platform team makes it: a commit, and GitHub's signed push. */
+  const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
+    const { gitops } = sandboxInfo();
+    const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
+    const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  };
 
   it('in each cluster, istiod syncs the other cluster through the remote secret fleetpilot wrote', async () => {
     for (const [self, other] of [
@@ -208,7 +216,7 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     expect(left.localities.map((l) => l.region).sort()).toEqual([TOKYO.region, OSAKA.region]);
   });
   it('wires an on-prem cluster given its API server address: Tokyo’s istiod syncs it and sends its endpoints; offboarded, it is gone', async () => {
-    const { api, controlUrl, token, projectId, gitops } = sandboxInfo();
+    const { api, controlUrl, token, projectId } = sandboxInfo();
     const id = uniqueName('onprem-mesh');
     const membership = `projects/${projectId}/locations/global/memberships/${id}`;
     const control = (method: string, path: string, body?: unknown) =>
@@ -219,11 +227,6 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
       });
     const admin = (path: string, body: unknown) =>
       apiRequest(api.url, 'POST', path, { token: api.tokens.admin, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
-    const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
-      const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
-      const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
-      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-    };
     const tokyo = istiods.get(TOKYO.cluster)!;
     const started = await control('POST', '/attached-clusters', { id, platform: 'onprem' });
     expect(started.status).toBe(200);
@@ -265,7 +268,6 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
 
   it('across networks: a Tokyo sidecar is sent Osaka’s endpoints as Osaka’s east-west gateway once fleetpilot wires the networks', async () => {
     const info = sandboxInfo();
-    const gitops = info.gitops;
     const GATEWAYS = {
       [TOKYO.cluster]: { network: 'net-tokyo', ip: '192.0.2.10' },
       [OSAKA.cluster]: { network: 'net-osaka', ip: '192.0.2.20' },
@@ -278,11 +280,6 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
       kubeconfigs.set(m.cluster, kc);
       admin.set(m.cluster, createKubeAdapter(kc, 'istio-install'));
     }
-    const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
-      const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
-      const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
-      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-    };
     const cleanup = async () => {
       await push('one network again', (doc) => void doc.deleteIn(['mesh', 'networks']));
       for (const m of [TOKYO, OSAKA]) {
@@ -305,25 +302,12 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     // What the platform team's Istio install leaves in each cluster: an east-west gateway with a load-balancer address.
     for (const m of [TOKYO, OSAKA]) {
       const { network, ip } = GATEWAYS[m.cluster]!;
-      await admin.get(m.cluster)!.apply({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: {
-          name: 'istio-eastwestgateway',
-          namespace: 'istio-system',
-          labels: { istio: 'eastwestgateway', 'topology.istio.io/network': network },
-        },
-        spec: {
-          type: 'LoadBalancer',
-          selector: { istio: 'eastwestgateway' },
-          ports: [{ name: 'tls', port: 15443, targetPort: 15443, protocol: 'TCP' }],
-        },
-      } as KubernetesObject);
+      await admin.get(m.cluster)!.apply(eastWestGatewayService(network));
       await kubeconfigs
         .get(m.cluster)!
         .makeApiClient(CoreV1Api)
         .patchNamespacedServiceStatus(
-          { name: 'istio-eastwestgateway', namespace: 'istio-system', body: { status: { loadBalancer: { ingress: [{ ip }] } } } },
+          { name: 'istio-eastwestgateway', namespace: 'istio-system', body: { status: eastWestGatewayStatus(ip) } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
     }

@@ -1,5 +1,6 @@
 /** `GET /v1/fleet/preflight`: each prerequisite over the in-memory fleet, and the command that fixes a missing one. */
 import { describe, expect, it } from 'vitest';
+import { eastWestGatewayService } from '../../sandbox/east-west-gateway.ts';
 import { apiTestApp, type ApiTestApp } from '../support/api-fakes.ts';
 
 type Check = { name: string; ok: boolean; detail: string; fix?: string };
@@ -106,16 +107,7 @@ describe('GET /v1/fleet/preflight', () => {
       ...config,
       mesh: { ...config.mesh, networks: { default: 'net-tokyo', clusters: { 'mc-gw-osaka': 'net-osaka' } } },
     });
-    const gateway = (network: string) => ({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'istio-eastwestgateway',
-        namespace: 'istio-system',
-        labels: { istio: 'eastwestgateway', 'topology.istio.io/network': network },
-      },
-      status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } },
-    });
+    const gateway = (network: string) => eastWestGatewayService(network, '203.0.113.9');
     t.fleet.kube('mc-gw-tokyo').put(gateway('net-tokyo'));
     const report = await preflight(t);
     expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['mesh-network:mc-gw-osaka']);

@@ -9,19 +9,14 @@ import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
 import { parseFleetConfig, type FleetConfig } from '../../shared/config/fleet-config.ts';
 import { MESH_STEPS, eastWestGateway, isMultiNetwork, networkOf, renderExposeServicesGateway } from '../../shared/mesh/index.ts';
+import { eastWestGatewayService } from '../../sandbox/east-west-gateway.ts';
 import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
 
-const gatewayService = (fields: { address?: string; network?: string; name?: string }): V1Service => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: {
-    name: fields.name ?? 'istio-eastwestgateway',
-    namespace: 'istio-system',
-    labels: { istio: 'eastwestgateway', ...(fields.network ? { 'topology.istio.io/network': fields.network } : {}) },
-  },
-  spec: { type: 'LoadBalancer', ports: [{ name: 'tls', port: 15443 }] },
-  status: fields.address ? { loadBalancer: { ingress: [{ ip: fields.address }] } } : {},
-});
+const gatewayService = (fields: { address?: string; network?: string }): V1Service => {
+  const service = eastWestGatewayService(fields.network ?? '', fields.address);
+  if (!fields.network) delete service.metadata!.labels!['topology.istio.io/network'];
+  return service;
+};
 
 describe('eastWestGateway', () => {
   it.each([
