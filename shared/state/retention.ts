@@ -101,7 +101,7 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
     collection: 'clusters',
     holds: "each cluster's phase with fleetpilot (onboarded, leaving, removed, skipped, failed) and why",
     lifetime:
-      "one per cluster name, rewritten as the cluster changes; a removed cluster's 30 days after its removal, no other phase expires",
+      "one per cluster name, rewritten as the cluster changes; a removed cluster's 30 days after its removal; a record of a cluster that is gone becomes removed through the tick's sweep (above), so every record of a deleted cluster expires",
     ttlField: TTL_FIELD,
   },
   {
