@@ -47,6 +47,7 @@ export {
 export { reconcileMeshSecrets, type MeshReconcileOutcome } from './secret-reconcile.ts';
 export { MESH_STEPS } from './steps.ts';
 export {
+  EAST_WEST_LABEL_SELECTOR,
   EAST_WEST_SELECTOR,
   EXPOSE_SERVICES_GATEWAY,
   NETWORK_LABEL,
@@ -54,6 +55,7 @@ export {
   eastWestGateway,
   ensureMeshNetwork,
   isMultiNetwork,
+  meshNetworkStep,
   networkOf,
   renderExposeServicesGateway,
   type EastWestGateway,

@@ -13,7 +13,7 @@ import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
 import { REMOTE_SECRET_TOKEN_TTL_SECONDS } from './secret-plan.ts';
 import { MESH_STEPS } from './steps.ts';
-import { describeMeshNetwork, ensureMeshNetwork } from './network.ts';
+import { meshNetworkStep } from './network.ts';
 
 /** What the mesh steps need: cluster records, the Container API and clients for each cluster. */
 export type MeshContext = Needs<'container' | 'kubeFor' | 'store' | 'clock'>;
@@ -43,8 +43,7 @@ export async function addClusterToMesh(deps: MeshContext, op: OperationRecorder,
     () => ensureMeshServices(self, config.mesh.services),
     (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already in place' }),
   );
-  if (config.mesh.networks)
-    await op.step(MESH_STEPS.network, async () => (await ensureMeshNetwork(self.kube, config, cluster.name))!, describeMeshNetwork);
+  await meshNetworkStep(op, MESH_STEPS.network, self.kube, config, cluster.name);
   const others = await otherMeshClusters(deps, cluster.name);
   await op.step(
     MESH_STEPS.exchangeSecrets,

@@ -9,12 +9,15 @@
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
+import type { OperationRecorder } from '../state/operations.ts';
 import { ISTIO_NAMESPACE, MANAGED_BY } from './render.ts';
 
 /** The label istiod reads for the network of a cluster's endpoints (and of a gateway Service). */
 export const NETWORK_LABEL = 'topology.istio.io/network';
 /** How Istio's east-west gateway (samples/multicluster/gen-eastwest-gateway.sh) labels its Service and pods. */
 export const EAST_WEST_SELECTOR = { istio: 'eastwestgateway' } as const;
+/** {@link EAST_WEST_SELECTOR} as a label selector. */
+export const EAST_WEST_LABEL_SELECTOR = 'istio=eastwestgateway';
 /** The Gateway that exposes a cluster's services to other networks. */
 export const EXPOSE_SERVICES_GATEWAY = 'cross-network-gateway';
 
@@ -49,11 +52,10 @@ export type EastWestGateway = { ok: true; service: string; address: string } | {
 
 /** Pure: judges the cluster's Services labelled as east-west gateways against its network. */
 export function eastWestGateway(services: readonly V1Service[], network: string): EastWestGateway {
-  const selector = `${Object.keys(EAST_WEST_SELECTOR)[0]}=${EAST_WEST_SELECTOR.istio}`;
   if (services.length === 0)
     return {
       ok: false,
-      missing: `no east-west gateway: no Service labelled ${selector} in ${ISTIO_NAMESPACE} (install one, e.g. Istio's samples/multicluster/gen-eastwest-gateway.sh --network ${network})`,
+      missing: `no east-west gateway: no Service labelled ${EAST_WEST_LABEL_SELECTOR} in ${ISTIO_NAMESPACE} (install one, e.g. Istio's samples/multicluster/gen-eastwest-gateway.sh --network ${network})`,
     };
   const described = services.map((s) => {
     const name = `${ISTIO_NAMESPACE}/${s.metadata?.name ?? '?'}`;
@@ -81,13 +83,11 @@ export interface MeshNetworkOutcome {
 }
 
 /**
- * Labels `istio-system` with the cluster's network (a merge patch of that label alone, written only
- * when it differs) and, when the fleet spans several networks, applies the expose-services Gateway
- * once the east-west gateway is there. Returns undefined when the configuration manages no networks.
+ * Labels `istio-system` with `network` (a merge patch of that label alone, written only when it
+ * differs) and, when the fleet spans several networks, applies the expose-services Gateway once the
+ * east-west gateway is there.
  */
-export async function ensureMeshNetwork(kube: KubeAdapter, config: FleetConfig, cluster: string): Promise<MeshNetworkOutcome | undefined> {
-  const network = networkOf(config, cluster);
-  if (network === undefined) return undefined;
+export async function ensureMeshNetwork(kube: KubeAdapter, config: FleetConfig, network: string): Promise<MeshNetworkOutcome> {
   const outcome: MeshNetworkOutcome = { network, changed: [], missing: [] };
   const ns = { apiVersion: 'v1', kind: 'Namespace', name: ISTIO_NAMESPACE };
   const live = await kube.get(ns);
@@ -98,10 +98,7 @@ export async function ensureMeshNetwork(kube: KubeAdapter, config: FleetConfig, 
     outcome.changed.push(`Namespace ${ISTIO_NAMESPACE} ${NETWORK_LABEL}=${network}`);
   }
   if (!isMultiNetwork(config)) return outcome;
-  const selector = Object.entries(EAST_WEST_SELECTOR)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const gateway = eastWestGateway(await kube.list<V1Service>('v1', 'Service', ISTIO_NAMESPACE, selector), network);
+  const gateway = eastWestGateway(await kube.list<V1Service>('v1', 'Service', ISTIO_NAMESPACE, EAST_WEST_LABEL_SELECTOR), network);
   if (!gateway.ok) {
     outcome.missing.push(gateway.missing);
     return outcome;
@@ -109,6 +106,22 @@ export async function ensureMeshNetwork(kube: KubeAdapter, config: FleetConfig, 
   if ((await kube.apply(renderExposeServicesGateway())).changed)
     outcome.changed.push(`Gateway ${ISTIO_NAMESPACE}/${EXPOSE_SERVICES_GATEWAY} (east-west ${gateway.service} at ${gateway.address})`);
   return outcome;
+}
+
+/**
+ * The mesh-network step of one cluster, recorded as `stepName`; nothing (and no step) when the
+ * configuration has no mesh service or manages no networks.
+ */
+export async function meshNetworkStep(
+  op: OperationRecorder,
+  stepName: string,
+  kube: KubeAdapter,
+  config: FleetConfig,
+  cluster: string,
+): Promise<void> {
+  const network = networkOf(config, cluster);
+  if (config.mesh.services.length === 0 || network === undefined) return;
+  await op.step(stepName, () => ensureMeshNetwork(kube, config, network), describeMeshNetwork);
 }
 
 /** The step's record of an outcome. */

@@ -8,7 +8,7 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
 import { ensureMemberObjects } from './member-objects.ts';
-import { MESH_STEPS, describeMeshNetwork, ensureMeshNetwork, reconcileMeshSecrets } from '../mesh/index.ts';
+import { MESH_STEPS, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
@@ -50,12 +50,7 @@ export async function reconcileFleet(
     try {
       const kube = await deps.kubeFor(cluster, record.membership);
       await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
-      if (config.mesh.services.length > 0 && config.mesh.networks)
-        await op.step(
-          MESH_STEPS.networkOf(record.name),
-          async () => (await ensureMeshNetwork(kube, config, record.name))!,
-          describeMeshNetwork,
-        );
+      await meshNetworkStep(op, MESH_STEPS.networkOf(record.name), kube, config, record.name);
     } catch (error) {
       // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
       deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
@@ -94,12 +89,9 @@ async function reconcileAttached(
       location: cluster.region,
       region: cluster.region,
     });
-    if (config.mesh.services.length > 0 && config.mesh.networks && Object.hasOwn(config.mesh.apiServers, cluster.name))
-      await op.step(
-        MESH_STEPS.networkOf(cluster.name),
-        async () => (await ensureMeshNetwork(kube, config, cluster.name))!,
-        describeMeshNetwork,
-      );
+    // Only a cluster wired into the mesh (one with an address, see mesh.apiServers) has a network there.
+    if (Object.hasOwn(config.mesh.apiServers, cluster.name))
+      await meshNetworkStep(op, MESH_STEPS.networkOf(cluster.name), kube, config, cluster.name);
   } catch (error) {
     deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
   }

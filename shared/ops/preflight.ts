@@ -9,7 +9,7 @@ import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { ProjectApisAdapter } from '../adapters/project-apis.ts';
 import type { Needs } from '../core/context.ts';
 import { httpStatusOf } from '../core/errors.ts';
-import { ISTIO_NAMESPACE, eastWestGateway, isMultiNetwork, networkOf } from '../mesh/index.ts';
+import { EAST_WEST_LABEL_SELECTOR, ISTIO_NAMESPACE, eastWestGateway, isMultiNetwork, networkOf } from '../mesh/index.ts';
 import { configClusterKube } from '../routing/index.ts';
 import { listClusterRecords, recordKind } from '../state/cluster-records.ts';
 import { MEMBER_ACCESS, REQUIRED_APIS, evaluatePreflight, type Observed, type PreflightCheck } from './preflight-checks.ts';
@@ -61,11 +61,19 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
   const records = new Map(
     (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded' && recordKind(r) === 'gke').map((r) => [r.name, r]),
   );
-  const memberKube = async (name: string) => {
-    const record = records.get(name)!;
-    const cluster = await deps.container.getCluster(record.location, record.name);
-    if (!cluster) throw new Error(`${name} is not in the Container API`);
-    return deps.kubeFor(cluster, record.membership);
+  // One cluster read and one client per member, shared by the access and the east-west checks.
+  const kubes = new Map<string, ReturnType<PreflightContext['kubeFor']>>();
+  const memberKube = (name: string) => {
+    let kube = kubes.get(name);
+    if (!kube) {
+      const record = records.get(name)!;
+      kube = deps.container.getCluster(record.location, record.name).then((cluster) => {
+        if (!cluster) throw new Error(`${name} is not in the Container API`);
+        return deps.kubeFor(cluster, record.membership);
+      });
+      kubes.set(name, kube);
+    }
+    return kube;
   };
   const meshMembers = config.mesh.services.length > 0 && isMultiNetwork(config) ? [...records.keys()] : [];
   const [apis, iam, mcs, mci, crds, gatewayClass, members, eastWest] = await Promise.all([
@@ -84,7 +92,7 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
     each([...records.keys()], async (name) => (await memberKube(name)).canI(MEMBER_ACCESS)),
     each(meshMembers, async (name) =>
       eastWestGateway(
-        await (await memberKube(name)).list<V1Service>('v1', 'Service', ISTIO_NAMESPACE, 'istio=eastwestgateway'),
+        await (await memberKube(name)).list<V1Service>('v1', 'Service', ISTIO_NAMESPACE, EAST_WEST_LABEL_SELECTOR),
         networkOf(config, name)!,
       ),
     ),
