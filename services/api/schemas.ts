@@ -1,9 +1,13 @@
 /** The API's request and response schemas (zod), from which the OpenAPI document is generated. */
 import { z } from '@hono/zod-openapi';
+import { regionNameProblem } from '../../shared/config/region-name.ts';
 
 const reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500);
 
-const region = z.string().regex(/^[a-z]+(-[a-z]+)+[0-9]+$/, 'must be a region such as asia-northeast2');
+const region = z.string().superRefine((name, ctx) => {
+  const problem = regionNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** `{region}` path parameter. */
 export const RegionParam = z.object({

@@ -4,15 +4,13 @@
  * Anything else yields the help text; a malformed command yields an `invalid` result with a message.
  */
 import type { Role } from '../api/principal.ts';
+import { REGION_EXAMPLE, isRegionName } from '../../shared/config/region-name.ts';
 
 /** The slash command this parser serves. */
 export const SLACK_COMMAND = '/fleet';
 
 /** Longest command text accepted, in characters. */
 export const MAX_COMMAND_TEXT = 1000;
-
-/** A GCP region name such as `asia-northeast2`. */
-export const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]+$/;
 
 /** The lines of the help text. */
 export const HELP_TEXT = [
@@ -70,7 +68,7 @@ export function commandName(command: FleetCommand): string {
 function regionCommand(kind: 'drain' | 'restore', text: string, dryRun: boolean): FleetCommand {
   const [region, reason] = nextWord(text);
   if (!region) return invalid(`region required: ${usage(kind, dryRun)}`);
-  if (!REGION_PATTERN.test(region)) return invalid(`invalid region "${shorten(region)}": expected a region name such as asia-northeast2`);
+  if (!isRegionName(region)) return invalid(`invalid region "${shorten(region)}": expected ${REGION_EXAMPLE}`);
   if (kind === 'drain' && !reason) return invalid(`reason required: ${usage(kind, dryRun)}`);
   return { kind, region, reason, dryRun };
 }

@@ -3,12 +3,17 @@
  * (every problem at once, with its path), exported as JSON Schema for editors.
  */
 import { z } from 'zod';
+import { regionNameProblem } from './region-name.ts';
 
 const dnsLabel = z
   .string()
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
 const weight = z.number().int().min(0).max(1_000_000);
-const region = z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as asia-northeast1');
+/** A Google Cloud region or an on-prem region name (see {@link regionNameProblem}). */
+const region = z.string().superRefine((name, ctx) => {
+  const problem = regionNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** An Istio network name: the value of the `topology.istio.io/network` label. */
 const networkName = z
   .string()
@@ -47,8 +52,9 @@ const locality = z
 const LOCALITY_LABELS = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
 
 /**
- * Locality load balancing of a mesh service: `failover` (ordered region pairs) and/or
- * `failoverPriority` (labels), or `distribute` (weights per locality). Refuses, with Istio's own
+ * Locality load balancing of a mesh service: `failover` (ordered region pairs, on-prem region names
+ * included) and/or `failoverPriority` (labels), or `distribute` (weights per locality), or `local`
+ * (traffic stays in the client's region). Refuses, with Istio's own
  * reasons, what Istio's validation refuses (its webhook would reject the DestinationRule at every
  * render) or silently ignores; unknown keys are refused, not dropped.
  */
@@ -76,11 +82,22 @@ export const localityLbSchema = z
       )
       .min(1)
       .optional(),
+    /**
+     * `region`: keep each client's traffic in its own region (rendered as `distribute` from every
+     * mesh region to itself); a drained region's clients are spread over the healthy ones.
+     */
+    local: z.enum(['region']).optional(),
   })
   .strict()
   .superRefine((lb, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (!lb.failover && !lb.failoverPriority && !lb.distribute) issue('name a mode: failover, failoverPriority or distribute');
+    if (!lb.failover && !lb.failoverPriority && !lb.distribute && !lb.local)
+      issue('name a mode: failover, failoverPriority, distribute or local');
+    const withLocal = (['failover', 'failoverPriority', 'distribute'] as const).filter((k) => lb.local && lb[k]);
+    if (withLocal.length > 0)
+      issue(
+        `local keeps traffic in the client's region and is rendered as distribute, which Istio does not combine with ${withLocal.join(' or ')}: choose one`,
+      );
     if (lb.distribute && lb.failover) issue('Istio refuses distribute together with failover: choose one');
     if (lb.distribute && lb.failoverPriority) issue('Istio ignores failoverPriority when distribute is set: choose one');
     const topology = (lb.failover && lb.failoverPriority?.filter((l) => LOCALITY_LABELS.includes(l))) ?? [];

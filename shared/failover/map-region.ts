@@ -5,14 +5,13 @@
  */
 import type { IncidentEvent } from './incident.ts';
 import { clusterRegion, regionOf, type PlacedCluster } from '../routing/index.ts';
+import { isCloudRegion, isRegionName } from '../config/region-name.ts';
 
 /** The region of an incident and the label it came from, or why none was found. */
 export type RegionMapping = { ok: true; region: string; via: string } | { ok: false; reason: string };
 
 /** The labels of an incident that {@link mapIncidentToRegion} reads. */
 export type IncidentLabels = Pick<IncidentEvent, 'incidentId' | 'resourceLabels' | 'metricLabels' | 'policyUserLabels'>;
-
-const REGION = /^[a-z]+-[a-z]+\d+$/;
 
 type Kind = 'location' | 'cluster';
 type Source = { via: string; labels: 'resourceLabels' | 'metricLabels' | 'policyUserLabels'; key: string; kind: Kind };
@@ -42,12 +41,16 @@ function regionFrom(
   if (source.kind === 'cluster') {
     const found = clusterRegion(clusters, value, location);
     if (!found.ok) return { note: `${source.via} ${found.reason}` };
-    return REGION.test(found.region)
+    return isRegionName(found.region)
       ? { region: found.region }
       : { note: `cluster ${value} has location ${found.region}, which is not a region` };
   }
   const region = regionOf(value);
-  return REGION.test(region) ? { region } : { note: `${source.via} ${JSON.stringify(value)} is not a region or zone` };
+  if (isCloudRegion(region)) return { region };
+  // An on-prem region name is only taken when a known cluster is in it: any other word (`global`,
+  // a typo) must not become a region that a drain would then be asked for.
+  if (isRegionName(region) && clusters.some((c) => c.region === region)) return { region };
+  return { note: `${source.via} ${JSON.stringify(value)} is not a region or zone${isRegionName(region) ? ' of any known cluster' : ''}` };
 }
 
 /**

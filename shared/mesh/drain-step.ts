@@ -9,7 +9,9 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import { refOf } from '../adapters/kube-ref.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
-import { mapBounded, type RoutingObservation } from '../routing/index.ts';
+import { mapBounded, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
+import { attachedClusterInfo } from '../adapters/attached-cluster-info.ts';
+import { membershipLocationAndId } from '../adapters/kube-servers.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
 import { isRetryable } from '../core/errors.ts';
@@ -41,18 +43,21 @@ export async function applyMeshDrains(
     MESH_STEPS.drainRules,
     async () => {
       const kubes = new Map<string, Promise<KubeAdapter | undefined>>();
-      const kubeOf = (c: { name: string; location: string }) => {
+      const kubeOf = (c: ObservedCluster) => {
         const key = `${c.location}/${c.name}`;
         if (!kubes.has(key))
           kubes.set(
             key,
-            info(c).then((i) => (i && i.status === 'RUNNING' ? deps.kubeFor(i) : undefined)),
+            c.kind === 'attached'
+              ? deps.kubeFor(attachedInfo(config.fleet.project, c.membership!), c.membership)
+              : info(c).then((i) => (i && i.status === 'RUNNING' ? deps.kubeFor(i) : undefined)),
           );
         return kubes.get(key)!;
       };
-      // Attached clusters serve routes but are not in the mesh (and not in the Container API).
+      // An attached cluster is in the mesh only with an address other clusters reach (mesh.apiServers);
+      // its istiod reads these rules from it like any primary's.
       const writes = serving
-        .filter((c) => c.kind !== 'attached')
+        .filter((c) => c.kind !== 'attached' || (c.membership !== undefined && Object.hasOwn(config.mesh.apiServers, c.name)))
         .flatMap((cluster) => config.mesh.services.map((svc) => ({ cluster, rule: renderDrainedDestinationRule(svc, regions, drained) })));
       const left = new Map<string, string>();
       const changed = await mapBounded(writes, MESH_WRITE_CONCURRENCY, async ({ cluster, rule }) => {
@@ -67,8 +72,9 @@ export async function applyMeshDrains(
           return result.changed ? [`${cluster.name}:${rule.metadata?.namespace}/${rule.metadata?.name}`] : [];
         } catch (error) {
           // A cluster deleted since the render listed it: its API server is gone with it, and the
-          // next render leaves it out. Any other cluster that cannot be reached fails the step.
-          const status = isRetryable(error) ? await statusNow(cluster) : 'RUNNING';
+          // next render leaves it out. Any other GKE cluster that cannot be reached fails the step.
+          // An attached cluster Connect Gateway cannot reach now is left out the same way; the tick retries.
+          const status = !isRetryable(error) ? 'RUNNING' : cluster.kind === 'attached' ? 'not reached' : await statusNow(cluster);
           if (status === 'RUNNING') throw error;
           left.set(cluster.name, status);
           return [];
@@ -78,9 +84,12 @@ export async function applyMeshDrains(
     },
     ({ changed, left }) => ({
       outcome: changed.length > 0 ? 'done' : 'unchanged',
-      detail: [changed.join(', ') || 'already match', ...(left.length > 0 ? [`left out, no longer running: ${left.join(', ')}`] : [])].join(
-        '; ',
-      ),
+      detail: [changed.join(', ') || 'already match', ...(left.length > 0 ? [`left out: ${left.join(', ')}`] : [])].join('; '),
     }),
   );
+}
+
+function attachedInfo(projectId: string, membership: string) {
+  const { location, id } = membershipLocationAndId(membership);
+  return attachedClusterInfo({ projectId, location, name: id, membership });
 }

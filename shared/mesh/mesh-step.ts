@@ -14,6 +14,7 @@ import type { Needs } from '../core/context.ts';
 import { REMOTE_SECRET_TOKEN_TTL_SECONDS } from './secret-plan.ts';
 import { MESH_STEPS } from './steps.ts';
 import { meshNetworkStep } from './network.ts';
+import { regionOf } from '../routing/index.ts';
 
 /** What the mesh steps need: cluster records, the Container API and clients for each cluster. */
 export type MeshContext = Needs<'container' | 'kubeFor' | 'store' | 'clock'>;
@@ -38,9 +39,14 @@ async function otherMeshClusters(deps: MeshContext, exclude: string): Promise<Me
 export async function addClusterToMesh(deps: MeshContext, op: OperationRecorder, config: FleetConfig, cluster: ClusterInfo): Promise<void> {
   if (config.mesh.services.length === 0) return;
   const self = await meshCluster(deps, cluster);
+  // The regions a `local` rule names: this cluster's and every onboarded cluster's (the next route render keeps them current).
+  const regions = [
+    regionOf(cluster.location),
+    ...(await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded').map((r) => r.region),
+  ];
   await op.step(
     MESH_STEPS.labelAndRules,
-    () => ensureMeshServices(self, config.mesh.services),
+    () => ensureMeshServices(self, config.mesh.services, regions),
     (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already in place' }),
   );
   await meshNetworkStep(op, MESH_STEPS.network, self.kube, config, cluster.name);

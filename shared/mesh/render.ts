@@ -55,8 +55,12 @@ export function renderMeshNamespace(name: string): V1Namespace {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: sidecarInjectionLabels() } };
 }
 
-/** The DestinationRule of one mesh service: outlier detection always, locality load balancing when configured. */
-export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
+/**
+ * The DestinationRule of one mesh service: outlier detection always, locality load balancing when
+ * configured. `local: region` needs the mesh's regions (every region sends to itself); with none
+ * known yet it is Istio's default locality preference until the next render names them.
+ */
+export function renderDestinationRule(svc: MeshServiceConfig, meshRegions: readonly string[] = []): DestinationRule {
   const { consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent } = svc.outlierDetection;
   // Istio only fails over when outlier detection is on; it is always rendered.
   const trafficPolicy: DestinationRule['spec']['trafficPolicy'] = {
@@ -69,6 +73,8 @@ export function renderDestinationRule(svc: MeshServiceConfig): DestinationRule {
     if (lb.failover) mode.failover = lb.failover.map(({ from, to }) => ({ from, to }));
     if (lb.failoverPriority) mode.failoverPriority = [...lb.failoverPriority];
     if (lb.distribute) mode.distribute = lb.distribute.map(({ from, to }) => ({ from, to: { ...to } }));
+    const regions = [...new Set(meshRegions)].sort();
+    if (lb.local === 'region' && regions.length > 0) mode.distribute = regions.map((r) => ({ from: `${r}/*`, to: { [`${r}/*`]: 100 } }));
     trafficPolicy.loadBalancer = { localityLbSetting: { enabled: true, ...mode } };
   }
   return {
@@ -92,7 +98,7 @@ export function renderDrainedDestinationRule(
 ): DestinationRule {
   const regions = [...new Set(meshRegions)].sort();
   const healthy = regions.filter((r) => !drained.has(r));
-  const base = renderDestinationRule(svc);
+  const base = renderDestinationRule(svc, regions);
   if (healthy.length === regions.length || healthy.length === 0) return base;
   const even = (from: string): Record<string, number> => {
     if (healthy.includes(from)) return { [`${from}/*`]: 100 };

@@ -3,17 +3,32 @@
  * of the label alone, so labels others own stay) and their DestinationRules.
  */
 import type { MeshServiceConfig } from '../config/fleet-config.ts';
+import type { KubeAdapter } from '../adapters/kube.ts';
 import type { MeshCluster } from './remote-secrets.ts';
 import { renderDestinationRule, renderMeshNamespace } from './render.ts';
 
-/** Labels the services' namespaces and applies their DestinationRules; returns what changed (`Kind [NAMESPACE/]NAME`). */
-export async function ensureMeshServices(cluster: Pick<MeshCluster, 'kube'>, services: MeshServiceConfig[]): Promise<string[]> {
+/** Labels the services' namespaces for sidecar injection; returns what changed (`Namespace NAME`). */
+export async function ensureMeshNamespaces(kube: KubeAdapter, services: readonly MeshServiceConfig[]): Promise<string[]> {
   const changed: string[] = [];
   for (const namespace of new Set(services.map((s) => s.namespace))) {
-    if ((await cluster.kube.apply(renderMeshNamespace(namespace))).changed) changed.push(`Namespace ${namespace}`);
+    if ((await kube.apply(renderMeshNamespace(namespace))).changed) changed.push(`Namespace ${namespace}`);
   }
+  return changed;
+}
+
+/**
+ * Labels the services' namespaces and applies their DestinationRules (`meshRegions`: the regions
+ * a `local` rule keeps traffic in); returns what changed (`Kind [NAMESPACE/]NAME`).
+ */
+export async function ensureMeshServices(
+  cluster: Pick<MeshCluster, 'kube'>,
+  services: MeshServiceConfig[],
+  meshRegions: readonly string[] = [],
+): Promise<string[]> {
+  const changed = await ensureMeshNamespaces(cluster.kube, services);
   for (const svc of services) {
-    if ((await cluster.kube.apply(renderDestinationRule(svc))).changed) changed.push(`DestinationRule ${svc.namespace}/${svc.name}`);
+    const rule = renderDestinationRule(svc, meshRegions);
+    if ((await cluster.kube.apply(rule)).changed) changed.push(`DestinationRule ${svc.namespace}/${svc.name}`);
   }
   return changed;
 }

@@ -8,4 +8,6 @@ export const MESH_STEPS = {
   /** Onboarding's network step; the tick's, per cluster, is {@link MESH_STEPS.networkOf}. */
   network: 'label the mesh network and expose services to other networks',
   networkOf: (cluster: string) => `mesh network of ${cluster}`,
+  /** The tick's sidecar-injection labels in an attached mesh cluster (its DestinationRules come with the drain-aware rules). */
+  namespacesOf: (cluster: string) => `mesh namespaces of ${cluster}`,
 } as const;

@@ -5,7 +5,7 @@
  * mesh only when the configuration gives the address other clusters reach their API server at
  * (`mesh.apiServers`); the tick then exchanges remote secrets with them.
  */
-import type { ClusterInfo } from '../adapters/container.ts';
+import { attachedClusterInfo } from '../adapters/attached-cluster-info.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { membershipLocationAndId } from '../adapters/kube-servers.ts';
@@ -29,11 +29,11 @@ export interface AttachedCluster {
 export const ATTACHED_MESH_SKIP =
   'remote secrets need an API server that the other mesh clusters reach directly, and fleetpilot reaches an attached cluster only through Connect Gateway: give its address in mesh.apiServers to wire it into the mesh';
 
-/** What onboarding records for an attached cluster's mesh join. */
+/** What onboarding plans (and, without an address, records as skipped) for an attached cluster's mesh join. */
 export function attachedMeshNote(config: FleetConfig, cluster: string): string {
   const address = config.mesh.apiServers[cluster];
   return address
-    ? `left to the tick's mesh reconcile (within a minute): remote secrets both ways, other istiods reaching it at ${address}`
+    ? `join the mesh, other istiods reaching it at ${address}: injection labels, its network and east-west exposure, remote secrets both ways, DestinationRules; the tick keeps them converged`
     : ATTACHED_MESH_SKIP;
 }
 
@@ -52,25 +52,6 @@ export function attachedClusterOf(record: ClusterRecord): AttachedCluster | unde
     name: record.name,
     region: record.region,
     membership: record.membership,
-  };
-}
-
-/**
- * What the Kubernetes factory needs to reach an attached cluster: no endpoint of its own (it is not
- * in the Container API), so only through Connect Gateway.
- */
-export function attachedClusterInfo(cluster: AttachedCluster): ClusterInfo {
-  return {
-    projectId: cluster.projectId,
-    location: cluster.location,
-    name: cluster.name,
-    status: 'RUNNING',
-    endpoint: '',
-    caCertificatePem: '',
-    resourceLabels: {},
-    fleetMembership: cluster.membership,
-    privateEndpointOnly: true,
-    selfLink: '',
   };
 }
 

@@ -1,15 +1,18 @@
 /**
  * Onboarding and offboarding of an attached or on-prem cluster: the GKE flow without the Container
- * API, the membership registration and the mesh. Its existing membership is only read; member
- * objects are applied through Connect Gateway (topology labels on its nodes, which on-prem nodes
- * lack); it joins the routes in the region it was onboarded for once its ServiceImports exist.
+ * API and the membership registration. Its existing membership is only read; member objects are
+ * applied through Connect Gateway (topology labels on its nodes, which on-prem nodes lack); with an
+ * API server address in `mesh.apiServers` it joins the mesh (injection labels, its network and
+ * east-west exposure, remote secrets both ways; its DestinationRules come with the route render);
+ * it joins the routes in the region it was onboarded for once its ServiceImports exist.
  */
 import { membershipPlatform } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { TerminalError, TransientError } from '../core/errors.ts';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
-import { attachedKube, attachedMeshNote, type AttachedCluster } from './attached.ts';
+import { attachedClusterOf, attachedKube, attachedMeshNote, type AttachedCluster } from './attached.ts';
+import { MESH_STEPS, ensureMeshNamespaces, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
 import { applyMemberObjects, enableFleetFeatures, waitForImports, type OnboardContext } from './onboard.ts';
 import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
@@ -53,7 +56,17 @@ export async function onboardAttached(
   const kube = await attachedKube(deps, cluster);
   // No zone: the region given is all fleetpilot knows, and an on-prem node has no cloud zone.
   const members = await applyMemberObjects(op, kube, config, { name: cluster.name, location: cluster.region, region: cluster.region });
-  if (config.mesh.services.length > 0) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', attachedMeshNote(config, cluster.name));
+  const inMesh = config.mesh.services.length > 0 && Object.hasOwn(config.mesh.apiServers, cluster.name);
+  if (config.mesh.services.length > 0 && !inMesh) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', attachedMeshNote(config, cluster.name));
+  if (inMesh) {
+    await op.step(
+      MESH_STEPS.namespacesOf(cluster.name),
+      () => ensureMeshNamespaces(kube, config.mesh.services),
+      (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already labelled' }),
+    );
+    // Records what keeps other networks from reaching it (no east-west gateway, no address) as skipped.
+    await meshNetworkStep(op, MESH_STEPS.network, kube, config, cluster.name);
+  }
   await op.step(ONBOARDING_STEPS.recordOnboarded, () =>
     writeClusterRecord(deps.store, {
       ...base,
@@ -62,6 +75,8 @@ export async function onboardAttached(
       operationId: op.id,
     }),
   );
+  // Remote secrets both ways now, not at the next tick: the same level-based pass, which counts it once onboarded.
+  if (inMesh) await reconcileMeshSecrets(deps, op, config, { kube: (record) => attachedKube(deps, attachedClusterOf(record)!) });
   await waitForImports(deps, op, config, cluster.region, members.missingServices);
   await updateRoutes(deps, op, config);
 }

@@ -85,6 +85,7 @@ export function routableClusters(
         region: record.region,
         phase: record.phase === 'onboarded' ? 'serving' : 'leaving',
         kind: 'attached',
+        ...(record.membership ? { membership: record.membership } : {}),
       });
       continue;
     }

@@ -15,6 +15,8 @@ export interface ObservedCluster {
   phase: 'serving' | 'leaving';
   /** Set for an attached or on-prem cluster (not in the Container API; reached through Connect Gateway). */
   kind?: 'attached';
+  /** An attached cluster's full membership name (how Connect Gateway reaches it). */
+  membership?: string;
 }
 
 /** The observed fleet: its clusters and the ServiceImports present on the config cluster. */

@@ -7,11 +7,6 @@
  * a cluster that joins and leaves.
  */
 import { join } from 'node:path';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
-import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
-import { commitConfigChange } from '../../sandbox/gitops-repo.ts';
-import { sendConfigPush } from '../../sandbox/github-push.ts';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { endpointServer } from '../../shared/adapters/kube-servers.ts';
@@ -19,40 +14,27 @@ import { createLogger } from '../../shared/core/logger.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
 import { remoteSecretName } from '../../shared/mesh/index.ts';
 import { apiRequest } from '../../sandbox/api-client.ts';
-import { eastWestGatewayService, eastWestGatewayStatus } from '../../sandbox/east-west-gateway.ts';
-import { templateNodes } from '../../sandbox/cluster-template.ts';
 import { ensureIstiod, type IstiodBinaries } from '../../sandbox/istiod-build.ts';
 import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
 import { ProcessSupervisor } from '../../sandbox/processes.ts';
-import { storeReplicas } from '../../sandbox/store-pods.ts';
-import { startXdsProbe, type ProbeAssignment, type XdsProbe } from '../../sandbox/xds-probe.ts';
+import { startXdsProbe, type XdsProbe } from '../../sandbox/xds-probe.ts';
+import {
+  STORE,
+  addresses,
+  adminKube,
+  installEastWestGateway,
+  podIps,
+  priorities,
+  pushConfig,
+  serving,
+  uninstallNetwork,
+} from '../support/istiod-fixtures.ts';
 import { ONBOARD_LABELS, createCluster, deleteCluster, uniqueName } from '../support/fleet-fixtures.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
-const STORE = 'outbound|8080||store.store.svc.cluster.local';
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b', region: 'asia-northeast1' };
 const OSAKA = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b', region: 'asia-northeast2' };
 type Member = typeof TOKYO;
-
-/** The store Pods' IPs in a sandbox cluster, as its cluster template created them. */
-const podIps = (cluster: string) =>
-  storeReplicas(
-    cluster,
-    templateNodes(cluster).map((n) => n.metadata!.name!),
-  )
-    .map((r) => r.ip)
-    .sort();
-const addresses = (a: ProbeAssignment, region: string) =>
-  a.localities
-    .filter((l) => l.region === region)
-    .flatMap((l) => l.endpoints.map((e) => e.address))
-    .sort();
-const priorities = (a: ProbeAssignment) => Object.fromEntries(a.localities.map((l) => [l.region, l.priority]));
-const serving = (a: ProbeAssignment) =>
-  a.localities
-    .filter((l) => l.weight > 0 && l.endpoints.length > 0)
-    .map((l) => l.region)
-    .sort();
 
 describe('a real istiod reads fleetpilot’s mesh wiring', () => {
   let adapters: GcpAdapters;
@@ -100,14 +82,6 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
   });
 
   const probe = (m: Member) => probes.get(m.cluster)!;
-  /** A configuration change as the platform team makes it: a commit, and GitHub's signed push. */
-  const push = async (message: string, edit: Parameters<typeof commitConfigChange>[2]) => {
-    const { gitops } = sandboxInfo();
-    const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
-    const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
-    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-  };
-
   it('in each cluster, istiod syncs the other cluster through the remote secret fleetpilot wrote', async () => {
     for (const [self, other] of [
       [TOKYO, OSAKA],
@@ -234,11 +208,11 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
     const cleanup = async () => {
       await admin('/v1/clusters/offboard', { membership });
       await control('DELETE', `/attached-clusters/${id}`);
-      await push(`${id} leaves the mesh`, (doc) => void doc.deleteIn(['mesh', 'apiServers', id]));
+      await pushConfig(`${id} leaves the mesh`, (doc) => void doc.deleteIn(['mesh', 'apiServers', id]));
     };
     try {
       // The platform team gives the address the other clusters' istiods reach it at, then onboards it.
-      await push(`${id}: API server address for the mesh`, (doc) => doc.setIn(['mesh', 'apiServers', id], server));
+      await pushConfig(`${id}: API server address for the mesh`, (doc) => doc.setIn(['mesh', 'apiServers', id], server));
       const onboarded = await admin('/v1/clusters/onboard', { membership, region: 'asia-east1' });
       expect(onboarded.status, onboarded.text).toBe(200);
       const synced = await pollUntil(
@@ -267,58 +241,24 @@ describe('a real istiod reads fleetpilot’s mesh wiring', () => {
   });
 
   it('across networks: a Tokyo sidecar is sent Osaka’s endpoints as Osaka’s east-west gateway once fleetpilot wires the networks', async () => {
-    const info = sandboxInfo();
     const GATEWAYS = {
       [TOKYO.cluster]: { network: 'net-tokyo', ip: '192.0.2.10' },
       [OSAKA.cluster]: { network: 'net-osaka', ip: '192.0.2.20' },
     };
-    const admin = new Map<string, KubeAdapter>();
-    const kubeconfigs = new Map<string, KubeConfig>();
-    for (const m of [TOKYO, OSAKA]) {
-      const c = (await adapters.container.getCluster(m.location, m.cluster))!;
-      const kc = kubeConfigFor({ name: m.cluster, server: endpointServer(c.endpoint), caPem: c.caCertificatePem, token: info.token });
-      kubeconfigs.set(m.cluster, kc);
-      admin.set(m.cluster, createKubeAdapter(kc, 'istio-install'));
-    }
     const cleanup = async () => {
-      await push('one network again', (doc) => void doc.deleteIn(['mesh', 'networks']));
-      for (const m of [TOKYO, OSAKA]) {
-        const kube = admin.get(m.cluster)!;
-        await kube.delete({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system', name: 'istio-eastwestgateway' });
-        await kube.delete({
-          apiVersion: 'networking.istio.io/v1',
-          kind: 'Gateway',
-          namespace: 'istio-system',
-          name: 'cross-network-gateway',
-        });
-        await kube.mergePatch(
-          { apiVersion: 'v1', kind: 'Namespace', name: 'istio-system' },
-          { metadata: { labels: { 'topology.istio.io/network': null } } },
-        );
-      }
+      await pushConfig('one network again', (doc) => void doc.deleteIn(['mesh', 'networks']));
+      for (const m of [TOKYO, OSAKA]) await uninstallNetwork(m.cluster);
     };
     onTestFailed(cleanup);
-
-    // What the platform team's Istio install leaves in each cluster: an east-west gateway with a load-balancer address.
-    for (const m of [TOKYO, OSAKA]) {
-      const { network, ip } = GATEWAYS[m.cluster]!;
-      await admin.get(m.cluster)!.apply(eastWestGatewayService(network));
-      await kubeconfigs
-        .get(m.cluster)!
-        .makeApiClient(CoreV1Api)
-        .patchNamespacedServiceStatus(
-          { name: 'istio-eastwestgateway', namespace: 'istio-system', body: { status: eastWestGatewayStatus(ip) } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-    }
+    for (const m of [TOKYO, OSAKA]) await installEastWestGateway(m.cluster, GATEWAYS[m.cluster]!.network, GATEWAYS[m.cluster]!.ip);
     // The change fleetpilot acts on: the two clusters on networks of their own.
-    await push('Tokyo and Osaka on networks of their own', (doc) =>
+    await pushConfig('Tokyo and Osaka on networks of their own', (doc) =>
       doc.setIn(['mesh', 'networks'], doc.createNode({ default: 'net-tokyo', clusters: { [OSAKA.cluster]: 'net-osaka' } })),
     );
     for (const m of [TOKYO, OSAKA]) {
       await pollUntil(
         async () => {
-          const kube = admin.get(m.cluster)!;
+          const kube = adminKube(m.cluster);
           const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'istio-system' });
           const gw = await kube.get({
             apiVersion: 'networking.istio.io/v1',

@@ -3,7 +3,8 @@ import { ClusterBody } from '../../services/api/schemas.ts';
 import type { Membership } from '../../shared/adapters/gkehub-types.ts';
 import { fleetConfigSchema } from '../../shared/config/fleet-config.ts';
 import { RequestError } from '../../shared/core/errors.ts';
-import { attachedCluster, attachedClusterInfo, attachedClusterOf } from '../../shared/onboarding/attached.ts';
+import { attachedCluster, attachedClusterOf } from '../../shared/onboarding/attached.ts';
+import { attachedClusterInfo } from '../../shared/adapters/attached-cluster-info.ts';
 import type { FleetContext } from '../../shared/core/context.ts';
 import { routableClusters } from '../../shared/routing/apply-routes.ts';
 import { attachedOffboardTarget, attachedOnboardTarget } from '../../shared/onboarding/attached-ops.ts';
@@ -59,8 +60,8 @@ describe('attached clusters', () => {
       [`${PROJECT}:asia-northeast2-b:gke-stopping`, 'STOPPING'],
     ]);
     expect(routableClusters(records, status, config())).toEqual([
-      { name: 'onprem-1', location: 'global', region: 'asia-east1', phase: 'serving', kind: 'attached' },
-      { name: 'edge-2', location: 'global', region: 'europe-west4', phase: 'leaving', kind: 'attached' },
+      { name: 'onprem-1', location: 'global', region: 'asia-east1', phase: 'serving', kind: 'attached', membership: MEMBERSHIP },
+      { name: 'edge-2', location: 'global', region: 'europe-west4', phase: 'leaving', kind: 'attached', membership: MEMBERSHIP },
       { name: 'gke-running', location: 'asia-northeast1-b', region: 'asia-northeast1', phase: 'serving' },
       { name: 'gke-stopping', location: 'asia-northeast2-b', region: 'asia-northeast2', phase: 'leaving' },
     ]);
@@ -103,9 +104,19 @@ describe('attached clusters', () => {
       { location: 'asia-east1-a', name: 'c1', region: 'asia-east1' },
       'region: region is given only with membership (an attached or on-prem cluster)',
     ],
-    ['a zone as region', { membership: MEMBERSHIP, region: 'asia-east1-a' }, 'region: must be a region such as asia-northeast2'],
+    ['an on-prem region name', { membership: MEMBERSHIP, region: 'tokyo-onprem' }, 'ok'],
+    [
+      'a zone as region',
+      { membership: MEMBERSHIP, region: 'asia-east1-a' },
+      'region: "asia-east1-a" is a zone: name its region (asia-east1)',
+    ],
+    [
+      'a single word as region',
+      { membership: MEMBERSHIP, region: 'onprem' },
+      expect.stringMatching(/^region: "onprem" is not a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem/),
+    ],
   ])('the API body accepts or names the problem with %s', (_name, body, expected) => {
-    expect(issue(body)).toBe(expected);
+    expect(issue(body)).toEqual(expected);
   });
 
   it('need a region, a READY membership and an allowed location to be onboarded; the plan skips the mesh', () => {

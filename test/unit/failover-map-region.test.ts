@@ -10,6 +10,7 @@ const clusters = [
   { name: 'twin', location: 'europe-west1-b' },
   { name: 'twin', location: 'europe-west4-a' },
 ].map((c) => ({ ...c, region: regionOf(c.location) }));
+clusters.push({ name: 'rack-7', location: 'global', region: 'tokyo-onprem' });
 
 function labels(partial: Partial<IncidentLabels> = {}): IncidentLabels {
   return { incidentId: 'i-1', resourceLabels: {}, metricLabels: {}, policyUserLabels: {}, ...partial };
@@ -27,6 +28,13 @@ describe('mapIncidentToRegion', () => {
     ['a known cluster', labels({ resourceLabels: { cluster_name: 'mc-gw-tokyo' } }), 'asia-northeast1', 'resource.labels.cluster_name'],
     ['a regional cluster', labels({ resourceLabels: { cluster_name: 'mc-gw-iowa' } }), 'us-central1', 'resource.labels.cluster_name'],
     ['a resource region', labels({ resourceLabels: { region: 'europe-west1' } }), 'europe-west1', 'resource.labels.region'],
+    ['an on-prem cluster', labels({ resourceLabels: { cluster_name: 'rack-7' } }), 'tokyo-onprem', 'resource.labels.cluster_name'],
+    [
+      'an on-prem region of a known cluster',
+      labels({ policyUserLabels: { region: 'tokyo-onprem' } }),
+      'tokyo-onprem',
+      'policy_user_labels.region',
+    ],
     [
       'a global location falls through to the cluster',
       labels({ resourceLabels: { location: 'global', cluster_name: 'mc-gw-osaka' } }),
@@ -87,6 +95,11 @@ describe('mapIncidentToRegion', () => {
       'a global location and an ambiguous cluster',
       labels({ resourceLabels: { location: 'global' }, policyUserLabels: { cluster: 'twin' } }),
       'incident i-1 names no region: resource.labels.location "global" is not a region or zone; policy_user_labels.cluster twin names clusters in several regions (europe-west1, europe-west4)',
+    ],
+    [
+      'an on-prem region name no cluster is in',
+      labels({ metricLabels: { region: 'osaka-onprem' } }),
+      'incident i-1 names no region: metric.labels.region "osaka-onprem" is not a region or zone of any known cluster',
     ],
     [
       'a malformed region',

@@ -62,6 +62,8 @@ describe('fleet configuration', () => {
     ['failoverPriority', { failoverPriority: ['topology.kubernetes.io/region'] }],
     ['failover with a non-topology failoverPriority label', { failover: [F1], failoverPriority: ['env'] }],
     ['distribute', { distribute: [{ from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 80, 'asia-northeast2/*': 20 } }] }],
+    ['failover from an on-prem region', { failover: [{ from: 'tokyo-onprem', to: 'asia-northeast1' }] }],
+    ['local', { local: 'region' }],
   ])('accepts the locality mode %s as Istio does', (_name, localityLb) => {
     expect(parseFleetConfig(withMesh(localityLb)).ok).toBe(true);
   });
@@ -83,7 +85,16 @@ describe('fleet configuration', () => {
       /refuses failover together with the topology label topology.kubernetes.io\/zone/,
     ],
     ['failover to the same region', { failover: [{ from: 'asia-northeast1', to: 'asia-northeast1' }] }, /two different regions/],
-    ['failover naming a zone', { failover: [{ from: 'asia-northeast1/a', to: 'asia-northeast2' }] }, /must be a region/],
+    ['failover naming a locality', { failover: [{ from: 'asia-northeast1/a', to: 'asia-northeast2' }] }, /is not a region such as/],
+    [
+      'failover naming a zone',
+      { failover: [{ from: 'asia-northeast1-a', to: 'asia-northeast2' }] },
+      /is a zone: name its region \(asia-northeast1\)/,
+    ],
+    ['failover to a region without its number', { failover: [{ from: 'tokyo-onprem', to: 'asia-northeast' }] }, /without its number/],
+    ['local with failover', { local: 'region', failover: [F1] }, /Istio does not combine with failover: choose one/],
+    ['local with distribute', { local: 'region', distribute: [{ from: '*', to: { '*': 100 } }] }, /does not combine with distribute/],
+    ['local for a cluster', { local: 'cluster' }, /local/],
     ['distribute weights not adding up to 100', { distribute: [{ from: '*', to: { 'a/*': 60, 'b/*': 30 } }] }, /add up to 100/],
     ['a distribute weight of 0', { distribute: [{ from: '*', to: { 'a/*': 100, 'b/*': 0 } }] }, /1 to 100/],
     ['a malformed locality', { distribute: [{ from: 'a/*/b', to: { 'a/*': 100 } }] }, /must be a locality/],

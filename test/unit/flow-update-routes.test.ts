@@ -215,7 +215,7 @@ describe('updateRoutes', () => {
     }
     const { record } = await render(fleet);
     const step = record.steps.find((st) => st.name === MESH_STEPS.drainRules);
-    expect(step?.detail).toMatch(new RegExp(`left out, no longer running: ${OSAKA.name} \\(STOPPING\\)`));
+    expect(step?.detail).toMatch(new RegExp(`left out: ${OSAKA.name} \\(STOPPING\\)`));
     const tokyoRule = await fleet
       .kube(TOKYO.name)
       .get({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' });

@@ -35,6 +35,21 @@ describe('renderDrainedDestinationRule', () => {
     expect(fromDrained?.to).toEqual({ 'asia-northeast1/*': 34, 'europe-west1/*': 33, 'us-east1/*': 33 });
   });
 
+  it('in local mode keeps each healthy region to itself and sends a drained on-prem region’s clients to the cloud', () => {
+    const local = meshServiceSchema.parse({ name: 'store', namespace: 'store', localityLb: { local: 'region' } });
+    const regions = ['tokyo-onprem', 'asia-northeast1'];
+    expect(renderDrainedDestinationRule(local, regions, new Set()).spec.trafficPolicy.loadBalancer?.localityLbSetting.distribute).toEqual([
+      { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+      { from: 'tokyo-onprem/*', to: { 'tokyo-onprem/*': 100 } },
+    ]);
+    expect(
+      renderDrainedDestinationRule(local, regions, new Set(['tokyo-onprem'])).spec.trafficPolicy.loadBalancer?.localityLbSetting.distribute,
+    ).toEqual([
+      { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+      { from: 'tokyo-onprem/*', to: { 'asia-northeast1/*': 100 } },
+    ]);
+  });
+
   it('keeps the outlier detection that locality load balancing needs', () => {
     expect(renderDrainedDestinationRule(store, ['a-b1', 'a-b2'], new Set(['a-b2'])).spec.trafficPolicy.outlierDetection).toEqual(
       renderDestinationRule(store).spec.trafficPolicy.outlierDetection,

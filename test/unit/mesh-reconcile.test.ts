@@ -172,9 +172,16 @@ describe('mesh reconcile (the tick)', () => {
       dryRun: false,
       source: 'api',
     });
-    expect(onboarded.operation?.steps.find((s) => s.name === ONBOARDING_STEPS.joinMesh)?.detail).toMatch(
-      /left to the tick's mesh reconcile .* at https:\/\/203\.0\.113\.50:6443/,
-    );
+    // Wired by the onboarding itself, not left to the tick.
+    expect(onboarded.operation?.steps.find((s) => s.name === MESH_STEPS.reconcileSecrets)).toMatchObject({ outcome: 'done' });
+    expect(wiredBothWays(fleet, [TOKYO.name, OSAKA.name, 'onprem-1'])).toEqual([]);
+    const onprem = fleet.kube('onprem-1');
+    expect((await onprem.get({ apiVersion: 'v1', kind: 'Namespace', name: 'store' }))?.metadata?.labels).toMatchObject({
+      'istio-injection': 'enabled',
+    });
+    expect(
+      await onprem.get({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', namespace: 'store', name: 'store' }),
+    ).not.toBeNull();
     await tick(fleet);
     expect(wiredBothWays(fleet, [TOKYO.name, OSAKA.name, 'onprem-1'])).toEqual([]);
     const inTokyo = readRemoteSecret(remoteSecrets(fleet, TOKYO.name).get('onprem-1')!, 'onprem-1');

@@ -42,6 +42,20 @@ describe('renderDestinationRule', () => {
     });
   });
 
+  it('renders local as every mesh region sending to itself, and Istio’s default preference while no region is known', () => {
+    const svc = meshService({ localityLb: { local: 'region' } });
+    expect(renderDestinationRule(svc, ['tokyo-onprem', 'asia-northeast1', 'tokyo-onprem']).spec.trafficPolicy.loadBalancer).toEqual({
+      localityLbSetting: {
+        enabled: true,
+        distribute: [
+          { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+          { from: 'tokyo-onprem/*', to: { 'tokyo-onprem/*': 100 } },
+        ],
+      },
+    });
+    expect(renderDestinationRule(svc).spec.trafficPolicy.loadBalancer).toEqual({ localityLbSetting: { enabled: true } });
+  });
+
   it('renders outlier detection alone when no locality mode is configured', () => {
     const svc = meshService({
       outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m', maxEjectionPercent: 50 },

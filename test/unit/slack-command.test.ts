@@ -28,14 +28,31 @@ describe('parseFleetCommand', () => {
     ['drain\tus-central1\nreason on a new line', drain('us-central1', 'reason on a new line')],
     ['drain asia-northeast2', invalid('reason required: /fleet drain REGION REASON')],
     ['drain', invalid('region required: /fleet drain REGION REASON')],
-    ['drain Asia-Northeast2 outage', invalid('invalid region "Asia-Northeast2": expected a region name such as asia-northeast2')],
-    ['drain asia-northeast outage', invalid('invalid region "asia-northeast": expected a region name such as asia-northeast2')],
-    ['drain europe-west1-b outage', invalid('invalid region "europe-west1-b": expected a region name such as asia-northeast2')],
-    ['drain us_central1 outage', invalid('invalid region "us_central1": expected a region name such as asia-northeast2')],
+    [
+      'drain Asia-Northeast2 outage',
+      invalid(
+        'invalid region "Asia-Northeast2": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem',
+      ),
+    ],
+    [
+      'drain asia-northeast outage',
+      invalid('invalid region "asia-northeast": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
+    ],
+    [
+      'drain europe-west1-b outage',
+      invalid('invalid region "europe-west1-b": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
+    ],
+    [
+      'drain us_central1 outage',
+      invalid('invalid region "us_central1": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
+    ],
     ['restore asia-northeast2', restore('asia-northeast2', '')],
     ['restore asia-northeast2 fixed upstream', restore('asia-northeast2', 'fixed upstream')],
     ['restore', invalid('region required: /fleet restore REGION [REASON]')],
-    ['restore all', invalid('invalid region "all": expected a region name such as asia-northeast2')],
+    [
+      'restore all',
+      invalid('invalid region "all": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
+    ],
     ['plan drain europe-west1 maintenance', drain('europe-west1', 'maintenance', true)],
     ['plan restore europe-west1', restore('europe-west1', '', true)],
     ['PLAN Drain europe-west1 x', drain('europe-west1', 'x', true)],

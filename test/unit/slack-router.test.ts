@@ -152,7 +152,7 @@ describe('POST /slack/commands: immediate answers', () => {
       { text: 'drain tokyo now' },
       {},
       200,
-      ephemeral('invalid region "tokyo": expected a region name such as asia-northeast2'),
+      ephemeral('invalid region "tokyo": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
       0,
     ],
     ['viewer asking to drain', { user_id: 'U_VIEW', text: 'drain asia-northeast2 x' }, {}, 200, ephemeral(denied), 0],
