@@ -1,13 +1,20 @@
 /** The API's request and response schemas (zod), from which the OpenAPI document is generated. */
 import { z } from '@hono/zod-openapi';
-import { regionNameProblem } from '../../shared/config/region-name.ts';
+import { MAX_REGION_NAME_LENGTH, REGION_NAME_PATTERN, regionNameProblem } from '../../shared/config/region-name.ts';
 
 const reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500);
 
-const region = z.string().superRefine((name, ctx) => {
-  const problem = regionNameProblem(name);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const region = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = regionNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({
+    pattern: REGION_NAME_PATTERN,
+    maxLength: MAX_REGION_NAME_LENGTH,
+    description: 'A Google Cloud region (asia-northeast1) or an on-prem region name of two or more words (tokyo-onprem)',
+  });
 
 /** `{region}` path parameter. */
 export const RegionParam = z.object({

@@ -13,6 +13,8 @@ export const MAX_REGION_NAME_LENGTH = 40;
 
 /** Two or more dash-separated words: a single word (`all`, `global`, `default`) is never taken as a region. */
 const ON_PREM_REGION = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+/** The shape every region name has (cloud regions included), for JSON Schema and OpenAPI; {@link regionNameProblem} is the full check. */
+export const REGION_NAME_PATTERN = ON_PREM_REGION.source;
 const CLOUD_ZONE = /^[a-z]+-[a-z]+\d+-[a-z]$/;
 /** A Google Cloud region without its number (`asia-northeast`): a typo far more often than an on-prem name. */
 const CLOUD_REGION_STEM =

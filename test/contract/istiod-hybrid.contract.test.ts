@@ -11,8 +11,11 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger } from '../../shared/core/logger.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { readRemoteSecret, remoteSecretName } from '../../shared/mesh/index.ts';
+import { MESH_STEPS, readRemoteSecret, remoteSecretName } from '../../shared/mesh/index.ts';
+import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
+import type { OperationRecord } from '../../shared/state/operations.ts';
 import { apiRequest } from '../../sandbox/api-client.ts';
+import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { ensureIstiod } from '../../sandbox/istiod-build.ts';
 import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
 import { ProcessSupervisor } from '../../sandbox/processes.ts';
@@ -30,12 +33,14 @@ import {
   serving,
   uninstallNetwork,
 } from '../support/istiod-fixtures.ts';
-import { sandboxInfo } from '../support/sandbox-clients.ts';
+import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 const ONPREM_REGION = 'tokyo-onprem';
 const TOKYO = { cluster: 'mc-gw-tokyo', region: 'asia-northeast1', network: 'vpc-main', gateway: '192.0.2.10' };
 const OSAKA = { cluster: 'mc-gw-osaka', region: 'asia-northeast2', network: 'vpc-main', gateway: '192.0.2.20' };
 const ONPREM = { network: 'tokyo-dc', gateway: '198.51.100.30' };
+/** The default rule the other contract files expect: Tokyo and Osaka only. */
+const CLASSIC = ['store-asia-northeast1:50', 'store-asia-northeast2:50'];
 const CLOUD_FAILOVER = [
   { from: 'asia-northeast1', to: 'asia-northeast2' },
   { from: 'asia-northeast2', to: 'asia-northeast1' },
@@ -47,6 +52,7 @@ describe('a real istiod in an on-prem cluster on its own network', () => {
   const membership = `projects/${projectId}/locations/global/memberships/${id}`;
   const log = createLogger({ format: 'text', fields: { component: 'istiod-hybrid' }, write: (l) => process.stderr.write(l + '\n') });
   const supervisor = new ProcessSupervisor(join(sandboxInfo().stateDir, 'istiod-hybrid'), log);
+  let adapters: GcpAdapters;
   let istiod: RunningIstiod;
   let sidecar: XdsProbe;
   const control = (method: string, path: string, body?: unknown) =>
@@ -57,6 +63,7 @@ describe('a real istiod in an on-prem cluster on its own network', () => {
     });
   const call = (role: 'operator' | 'admin', path: string, body: unknown) =>
     apiRequest(api.url, 'POST', path, { token: api.tokens[role], body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+  const backends = async () => (await readStoreRoute(adapters, token))?.defaultBackends.map((b) => `${b.name}:${b.weight}`) ?? [];
   /** The store mesh service's locality mode, as the platform team sets it in Git. */
   const setStoreLocality = (message: string, localityLb: unknown) =>
     pushConfig(message, (doc) => {
@@ -65,6 +72,7 @@ describe('a real istiod in an on-prem cluster on its own network', () => {
     });
 
   beforeAll(async () => {
+    adapters = await sandboxAdapters();
     const binaries = await ensureIstiod({ repoRoot: sandboxInfo().repoRoot, log: (m, f) => log.info(m, f) });
     supervisor.cleanupStale();
     const started = await control('POST', '/attached-clusters', { id, platform: 'onprem' });
@@ -110,10 +118,20 @@ describe('a real istiod in an on-prem cluster on its own network', () => {
     await call('admin', '/v1/clusters/offboard', { membership });
     await control('DELETE', `/attached-clusters/${id}`);
     await pushConfig(`${id} leaves the mesh`, (doc) => {
-      for (const path of [['mesh', 'networks'], ['mesh', 'apiServers', id]]) if (doc.hasIn(path)) doc.deleteIn(path);
+      for (const path of [
+        ['mesh', 'networks'],
+        ['mesh', 'apiServers', id],
+      ])
+        if (doc.hasIn(path)) doc.deleteIn(path);
     });
     await setStoreLocality('cloud failover only', { failover: CLOUD_FAILOVER });
     for (const cluster of [TOKYO.cluster, OSAKA.cluster]) await uninstallNetwork(cluster);
+    // Leaves the fleet as the other contract files expect it.
+    await pollUntil(async () => ((await backends()).join() === CLASSIC.join() ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'the classic route',
+    });
+    await adapters?.close();
   }, 300_000);
 
   it('onboarding wires it: network label, expose-services Gateway, node region labels, remote secrets both ways', async () => {
@@ -186,5 +204,44 @@ describe('a real istiod in an on-prem cluster on its own network', () => {
       'on-prem first again after the restore',
       60_000,
     );
+  });
+
+  it('onboards an on-prem cluster without an east-west gateway into routing, its mesh-network step skipped naming what is missing', async () => {
+    const other = uniqueName('osaka-dc');
+    const otherMembership = `projects/${projectId}/locations/global/memberships/${other}`;
+    const started = await control('POST', '/attached-clusters', { id: other, platform: 'onprem' });
+    expect(started.status, await started.clone().text()).toBe(200);
+    const { server } = (await started.json()) as { server: string };
+    try {
+      await pushConfig(`${other} joins the mesh on its own network, no east-west gateway yet`, (doc) => {
+        doc.setIn(['mesh', 'networks', 'clusters', other], 'osaka-dc');
+        doc.setIn(['mesh', 'apiServers', other], server);
+      });
+      const onboarded = await call('admin', '/v1/clusters/onboard', { membership: otherMembership, region: 'osaka-onprem' });
+      expect(onboarded.status, onboarded.text).toBe(200);
+      const { operation } = JSON.parse(onboarded.text) as { operation: OperationRecord };
+      expect(operation.result).toBe('succeeded');
+      const network = operation.steps.find((s) => s.name === MESH_STEPS.network);
+      expect(network).toMatchObject({ outcome: 'skipped' });
+      expect(network?.detail).toMatch(
+        /network osaka-dc; .*no east-west gateway: no Service labelled istio=eastwestgateway in istio-system/,
+      );
+      expect(operation.steps.find((s) => s.name === MESH_STEPS.reconcileSecrets)).toMatchObject({ outcome: 'done' });
+      // Routing does not wait for the mesh: the region is in the default rule.
+      await pollUntil(async () => ((await backends()).includes('store-osaka-onprem:100') ? true : undefined), {
+        timeoutMs: 60_000,
+        what: 'osaka-onprem in the default rule',
+      });
+    } finally {
+      await call('admin', '/v1/clusters/offboard', { membership: otherMembership });
+      await control('DELETE', `/attached-clusters/${other}`);
+      await pushConfig(`${other} leaves the mesh`, (doc) => {
+        for (const path of [
+          ['mesh', 'networks', 'clusters', other],
+          ['mesh', 'apiServers', other],
+        ])
+          if (doc.hasIn(path)) doc.deleteIn(path);
+      });
+    }
   });
 });

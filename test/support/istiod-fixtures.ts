@@ -14,6 +14,9 @@ import { sendConfigPush } from '../../sandbox/github-push.ts';
 import { storeReplicas } from '../../sandbox/store-pods.ts';
 import type { ProbeAssignment } from '../../sandbox/xds-probe.ts';
 import { sandboxInfo } from './sandbox-clients.ts';
+import { pollUntil } from '../../shared/core/retry.ts';
+import type { OperationRecord } from '../../shared/state/operations.ts';
+import { apiRequest } from '../../sandbox/api-client.ts';
 
 /** The store service's outbound cluster, as a sidecar names it. */
 export const STORE = 'outbound|8080||store.store.svc.cluster.local';
@@ -52,12 +55,24 @@ export const serving = (a: ProbeAssignment): string[] =>
     .map((l) => l.region)
     .sort();
 
-/** A configuration change as the platform team makes it: a commit, and GitHub's signed push. */
+/**
+ * A configuration change as the platform team makes it: a commit, and GitHub's signed push; returns
+ * once fleetpilot has applied it (its git-push operation finished), so what follows reads it.
+ */
 export async function pushConfig(message: string, edit: Parameters<typeof commitConfigChange>[2]): Promise<void> {
-  const { gitops } = sandboxInfo();
+  const { gitops, api } = sandboxInfo();
   const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
   const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
   expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  const applied = await pollUntil(
+    async () => {
+      const list = await apiRequest(api.url, 'GET', '/v1/operations?kind=git-push&pageSize=20', { token: api.tokens.viewer });
+      const { operations } = (await list.json()) as { operations: OperationRecord[] };
+      return operations.find((o) => o.trigger.commit === commit && o.finishedAt);
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: `fleetpilot to apply ${message}` },
+  );
+  expect(applied.result, applied.reason).toBe('succeeded');
 }
 
 /** Server and CA of a sandbox cluster, GKE or attached, from the sandbox's admin kubeconfig. */
