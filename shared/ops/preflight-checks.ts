@@ -45,9 +45,9 @@ export interface PreflightObservation {
   features: Record<'multiclusterservicediscovery' | 'multiclusteringress', Observed<{ code?: string; description?: string } | null>>;
   crds: Record<string, Observed<boolean>>;
   gatewayClass: Observed<boolean>;
-  /** Per onboarded GKE member: the answers to {@link MEMBER_ACCESS}, in order. */
+  /** Per onboarded member (GKE or attached): the answers to {@link MEMBER_ACCESS}, in order. */
   members: Record<string, Observed<boolean[]>>;
-  /** Per onboarded GKE member, when the mesh spans several networks: its east-west gateway. */
+  /** Per onboarded mesh member, when the mesh spans several networks: its east-west gateway. */
   eastWest?: Record<string, Observed<EastWestGateway>>;
 }
 

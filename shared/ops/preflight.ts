@@ -1,12 +1,13 @@
 /**
  * The preflight (`GET /v1/fleet/preflight`): reads, all at once and each with its own outcome, what
  * the fleet's prerequisites depend on — APIs enabled, the MCS importer's IAM binding, the fleet
- * features, the Gateway API on the config cluster, fleetpilot's access in each onboarded GKE member,
- * and across mesh networks each member's east-west gateway —
+ * features, the Gateway API on the config cluster, fleetpilot's access in each onboarded member (an
+ * attached one through Connect Gateway), and across mesh networks each mesh member's east-west gateway —
  * then judges them with the pure checks of preflight-checks.ts. Nothing is written.
  */
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { ProjectApisAdapter } from '../adapters/project-apis.ts';
+import { attachedClusterInfo } from '../adapters/attached-cluster-info.ts';
 import type { Needs } from '../core/context.ts';
 import { httpStatusOf } from '../core/errors.ts';
 import { EAST_WEST_LABEL_SELECTOR, ISTIO_NAMESPACE, eastWestGateway, isMultiNetwork, networkOf } from '../mesh/index.ts';
@@ -58,24 +59,29 @@ export async function runPreflight(deps: PreflightContext): Promise<PreflightRep
     const f = await deps.hub.getFeature(id);
     return f === null ? null : { ...(f.state?.state ?? {}) };
   };
-  const records = new Map(
-    (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded' && recordKind(r) === 'gke').map((r) => [r.name, r]),
-  );
+  // Attached clusters too: fleetpilot writes to them through Connect Gateway the same way.
+  const records = new Map((await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded').map((r) => [r.name, r]));
   // One cluster read and one client per member, shared by the access and the east-west checks.
   const kubes = new Map<string, ReturnType<PreflightContext['kubeFor']>>();
   const memberKube = (name: string) => {
     let kube = kubes.get(name);
     if (!kube) {
       const record = records.get(name)!;
-      kube = deps.container.getCluster(record.location, record.name).then((cluster) => {
-        if (!cluster) throw new Error(`${name} is not in the Container API`);
-        return deps.kubeFor(cluster, record.membership);
-      });
+      const membership = record.membership;
+      kube =
+        recordKind(record) === 'attached' && membership
+          ? deps.kubeFor(attachedClusterInfo({ ...record, membership }), membership)
+          : deps.container.getCluster(record.location, record.name).then((cluster) => {
+              if (!cluster) throw new Error(`${name} is not in the Container API`);
+              return deps.kubeFor(cluster, record.membership);
+            });
       kubes.set(name, kube);
     }
     return kube;
   };
-  const meshMembers = config.mesh.services.length > 0 && isMultiNetwork(config) ? [...records.keys()] : [];
+  // An attached cluster is in the mesh only with an address other istiods reach it at.
+  const inMesh = (name: string) => recordKind(records.get(name)!) === 'gke' || Object.hasOwn(config.mesh.apiServers, name);
+  const meshMembers = config.mesh.services.length > 0 && isMultiNetwork(config) ? [...records.keys()].filter(inMesh) : [];
   const [apis, iam, mcs, mci, crds, gatewayClass, members, eastWest] = await Promise.all([
     each(REQUIRED_APIS, (api) => deps.projectApis.serviceState(api)),
     observe(() => deps.projectApis.iamBindings()),

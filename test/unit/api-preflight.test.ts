@@ -1,6 +1,7 @@
 /** `GET /v1/fleet/preflight`: each prerequisite over the in-memory fleet, and the command that fixes a missing one. */
 import { describe, expect, it } from 'vitest';
 import { eastWestGatewayService } from '../../sandbox/east-west-gateway.ts';
+import { writeClusterRecord } from '../../shared/state/cluster-records.ts';
 import { apiTestApp, type ApiTestApp } from '../support/api-fakes.ts';
 
 type Check = { name: string; ok: boolean; detail: string; fix?: string };
@@ -116,6 +117,39 @@ describe('GET /v1/fleet/preflight', () => {
       fix: expect.stringContaining('gen-eastwest-gateway.sh --network net-osaka | istioctl --context mc-gw-osaka install') as string,
     });
     t.fleet.kube('mc-gw-osaka').put(gateway('net-osaka'));
+    expect((await preflight(t)).ok).toBe(true);
+  });
+
+  it('checks an onboarded on-prem mesh member through Connect Gateway too: its access and its east-west gateway', async () => {
+    const t = await apiTestApp();
+    await setUp(t);
+    await t.fleet.addAttached({ id: 'tokyo-dc' });
+    await writeClusterRecord(t.fleet.ctx.store, {
+      projectId: t.fleet.project,
+      location: 'global',
+      name: 'tokyo-dc',
+      region: 'tokyo-onprem',
+      kind: 'attached',
+      membership: `projects/${t.fleet.project}/locations/global/memberships/tokyo-dc`,
+      phase: 'onboarded',
+      updatedAt: new Date().toISOString(),
+      operationId: 'op-1',
+    });
+    const config = t.fleet.config();
+    t.fleet.setConfig({
+      ...config,
+      mesh: {
+        ...config.mesh,
+        networks: { default: 'vpc-main', clusters: { 'tokyo-dc': 'tokyo-dc' } },
+        apiServers: { 'tokyo-dc': 'https://203.0.113.50:6443' },
+      },
+    });
+    for (const cluster of ['mc-gw-tokyo', 'mc-gw-osaka']) t.fleet.kube(cluster).put(eastWestGatewayService('vpc-main', '203.0.113.9'));
+    t.fleet.kube('tokyo-dc').denied.add('patch /nodes');
+    const report = await preflight(t);
+    expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['rbac:tokyo-dc', 'mesh-network:tokyo-dc']);
+    t.fleet.kube('tokyo-dc').denied.clear();
+    t.fleet.kube('tokyo-dc').put(eastWestGatewayService('tokyo-dc', '198.51.100.30'));
     expect((await preflight(t)).ok).toBe(true);
   });
 
