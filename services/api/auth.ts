@@ -75,17 +75,19 @@ export function authenticate(deps: AuthDeps): MiddlewareHandler<{ Variables: Aut
 /** Middleware: 403 unless the principal's role grants `required`. */
 export function requireRole(required: Role): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const principal = c.get('principal');
-    if (!grants(principal.role, required)) {
-      throw new ApiError(
-        403,
-        'permission_denied',
-        `${c.req.method} ${c.req.path} needs the ${required} role; ${principal.id} is ${principal.role}`,
-        { required, role: principal.role },
-      );
-    }
+    requireGrant(c.get('principal'), required, `${c.req.method} ${c.req.path}`);
     await next();
   };
+}
+
+/** Throws 403 unless the principal's role grants `required` for `what` (a route, or a part of a request). */
+export function requireGrant(principal: Principal, required: Role, what: string): void {
+  if (!grants(principal.role, required)) {
+    throw new ApiError(403, 'permission_denied', `${what} needs the ${required} role; ${principal.id} is ${principal.role}`, {
+      required,
+      role: principal.role,
+    });
+  }
 }
 
 function unauthenticated(message: string): ApiError {

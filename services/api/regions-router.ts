@@ -1,10 +1,12 @@
 /**
  * Manual drain and restore of a region (operator). Both need a reason, accept `dryRun`, and are
  * checked by the same guards as alerts; a refusal answers 409 naming the guard. A manual drain
- * holds the region until a manual restore.
+ * holds the region until a manual restore. An admin may override a never-zero guard for one drain
+ * (`overrideGuards`, break glass), which is recorded and published as its own operation kind.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { requireRole } from './auth.ts';
+import { requireGrant, requireRole } from './auth.ts';
+import type { OverridableGuard } from '../../shared/failover/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { idempotency } from './idempotency.ts';
 import { apiRouter, bearer, IdempotencyHeader, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
@@ -35,7 +37,10 @@ export function regionsRouter(deps: ApiDeps) {
     });
     app.openapi(route, async (c) => {
       const { region } = c.req.valid('param');
-      const body = c.req.valid('json');
+      const body: { reason: string; dryRun: boolean; overrideGuards?: OverridableGuard[] } = c.req.valid('json');
+      const overrideGuards = body.overrideGuards ? [...new Set(body.overrideGuards)] : undefined;
+      // Breaking the glass is an admin's call; planning it (a dry run) is not.
+      if (overrideGuards && !body.dryRun) requireGrant(c.get('principal'), 'admin', `overriding ${overrideGuards.join(', ')}`);
       const requestId = c.get('requestId');
       const operationId = c.get('operationId');
       const result = await deps.ops.manualDrain({
@@ -43,6 +48,7 @@ export function regionsRouter(deps: ApiDeps) {
         region,
         reason: body.reason,
         dryRun: body.dryRun,
+        ...(overrideGuards ? { overrideGuards } : {}),
         principal: c.get('principal').id,
         source: 'api',
         ...(requestId ? { requestId } : {}),

@@ -1,5 +1,6 @@
 /** The API's request and response schemas (zod), from which the OpenAPI document is generated. */
 import { z } from '@hono/zod-openapi';
+import { OVERRIDABLE_GUARDS } from '../../shared/failover/index.ts';
 import { MAX_REGION_NAME_LENGTH, REGION_NAME_PATTERN, regionNameProblem } from '../../shared/config/region-name.ts';
 
 const reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500);
@@ -21,17 +22,29 @@ export const RegionParam = z.object({
   region: region.openapi({ param: { name: 'region', in: 'path' }, example: 'asia-northeast2' }),
 });
 
+const dryRun = z.boolean().default(false).openapi({ description: 'Return the plan without applying it' });
+
 /** Body of a manual drain. */
 export const DrainBody = z
   .object({
     reason,
-    dryRun: z.boolean().default(false).openapi({ description: 'Return the plan without applying it' }),
+    dryRun,
+    overrideGuards: z
+      .array(z.enum(OVERRIDABLE_GUARDS))
+      .min(1)
+      .max(OVERRIDABLE_GUARDS.length)
+      .optional()
+      .openapi({
+        description:
+          'Break glass (admin only): drain even though these guards refuse it. Recorded on the operation (kind manual-drain-override) and published as that kind',
+        example: ['last-serving-region'],
+      }),
   })
   .strict()
   .openapi('DrainRequest');
 
 /** Body of a manual restore. */
-export const RestoreBody = DrainBody.openapi('RestoreRequest');
+export const RestoreBody = z.object({ reason, dryRun }).strict().openapi('RestoreRequest');
 
 /** Body of reconcile. */
 export const ReconcileBody = z

@@ -5,6 +5,7 @@
  */
 import type { Role } from '../api/principal.ts';
 import { REGION_EXAMPLE, isRegionName } from '../../shared/config/region-name.ts';
+import { OVERRIDABLE_GUARDS, type OverridableGuard } from '../../shared/failover/index.ts';
 
 /** The slash command this parser serves. */
 export const SLACK_COMMAND = '/fleet';
@@ -17,6 +18,7 @@ export const HELP_TEXT = [
   `Usage: ${SLACK_COMMAND} COMMAND`,
   `• ${SLACK_COMMAND} status: the state of the fleet`,
   `• ${SLACK_COMMAND} drain REGION REASON: move traffic away from a region (operator)`,
+  `• ${SLACK_COMMAND} drain REGION --override GUARD REASON: break glass, drain although GUARD (${OVERRIDABLE_GUARDS.join(' or ')}) refuses it (admin)`,
   `• ${SLACK_COMMAND} restore REGION [REASON]: send traffic to a drained region again (operator)`,
   `• ${SLACK_COMMAND} plan drain REGION REASON: show what a drain would do, changing nothing`,
   `• ${SLACK_COMMAND} plan restore REGION [REASON]: show what a restore would do, changing nothing`,
@@ -27,7 +29,7 @@ export const HELP_TEXT = [
 export type FleetCommand =
   | { kind: 'help'; text: string }
   | { kind: 'status' }
-  | { kind: 'drain' | 'restore'; region: string; reason: string; dryRun: boolean }
+  | { kind: 'drain' | 'restore'; region: string; reason: string; dryRun: boolean; overrideGuards?: OverridableGuard[] }
   | { kind: 'invalid'; message: string };
 
 /** Parses the text that follows `/fleet`. Never throws. */
@@ -54,9 +56,10 @@ export function parseFleetCommand(text: string): FleetCommand {
   }
 }
 
-/** The least role that may run a command: reading and dry runs need viewer, changes need operator. */
+/** The least role that may run a command: reading and dry runs need viewer, changes operator, breaking a guard admin. */
 export function requiredRole(command: FleetCommand): Role {
-  return (command.kind === 'drain' || command.kind === 'restore') && !command.dryRun ? 'operator' : 'viewer';
+  if ((command.kind === 'drain' || command.kind === 'restore') && !command.dryRun) return command.overrideGuards ? 'admin' : 'operator';
+  return 'viewer';
 }
 
 /** The command as it is named in messages and logs: `status`, `drain`, `plan restore`, ... */
@@ -66,11 +69,26 @@ export function commandName(command: FleetCommand): string {
 }
 
 function regionCommand(kind: 'drain' | 'restore', text: string, dryRun: boolean): FleetCommand {
-  const [region, reason] = nextWord(text);
+  const [region, afterRegion] = nextWord(text);
   if (!region) return invalid(`region required: ${usage(kind, dryRun)}`);
   if (!isRegionName(region)) return invalid(`invalid region "${shorten(region)}": expected ${REGION_EXAMPLE}`);
+  const [flag, afterFlag] = nextWord(afterRegion);
+  let reason = afterRegion;
+  let overrideGuards: OverridableGuard[] | undefined;
+  if (flag === '--override') {
+    if (kind !== 'drain') return invalid(`--override is for drains only: ${usage(kind, dryRun)}`);
+    const [names, rest] = nextWord(afterFlag);
+    const guards = names.split(',').filter(Boolean);
+    const unknown = guards.filter((g) => !(OVERRIDABLE_GUARDS as readonly string[]).includes(g));
+    if (guards.length === 0 || unknown.length > 0)
+      return invalid(
+        `--override takes ${OVERRIDABLE_GUARDS.join(' or ')}${unknown.length > 0 ? `, not "${shorten(unknown.join(','))}"` : ''}`,
+      );
+    overrideGuards = [...new Set(guards as OverridableGuard[])].sort();
+    reason = rest;
+  }
   if (kind === 'drain' && !reason) return invalid(`reason required: ${usage(kind, dryRun)}`);
-  return { kind, region, reason, dryRun };
+  return { kind, region, reason, dryRun, ...(overrideGuards ? { overrideGuards } : {}) };
 }
 
 function usage(kind: 'drain' | 'restore', dryRun: boolean): string {

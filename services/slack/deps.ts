@@ -6,6 +6,7 @@ import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/core/logger.ts';
 import type { Principal, Role } from '../api/principal.ts';
+import type { OverridableGuard } from '../../shared/failover/index.ts';
 
 /** What an operation reports back: a one-line summary, optionally followed by more text. */
 export interface SlackOpResult {
@@ -21,6 +22,8 @@ export interface SlackOpInput {
   dryRun: boolean;
   /** Derived from the signed request, so a replay of the same request maps to the same id. */
   requestId: string;
+  /** Break glass (admin): guards this drain may break. */
+  overrideGuards?: OverridableGuard[];
 }
 
 /** The operations the commands run, on behalf of the mapped principal. */

@@ -24,6 +24,7 @@ export function slackOpsFrom(ops: FleetOps): SlackOps {
             requestId: input.requestId,
             principal: principal.id,
             source: 'slack',
+            ...(input.overrideGuards ? { overrideGuards: input.overrideGuards } : {}),
           }),
         ),
       ),

@@ -80,7 +80,13 @@ function startOperation(deps: SlackDeps, principal: Principal, command: FleetCom
   switch (command.kind) {
     case 'drain':
     case 'restore':
-      return deps.ops[command.kind](principal, { region: command.region, reason: command.reason, dryRun: command.dryRun, requestId });
+      return deps.ops[command.kind](principal, {
+        region: command.region,
+        reason: command.reason,
+        dryRun: command.dryRun,
+        requestId,
+        ...(command.overrideGuards ? { overrideGuards: command.overrideGuards } : {}),
+      });
     default:
       return deps.ops.status(principal);
   }

@@ -52,6 +52,7 @@ function regionBase(
     ...(r.frozen && r.frozen.until > input.cutoff ? { frozen: { until: iso(r.frozen.until), reason: r.frozen.reason } } : {}),
     ...(releases.length > 0 ? { releaseAt: iso(Math.max(...releases)) } : {}),
     ...(hold ? { hold } : {}),
+    ...(hold && r.override ? { override: r.override } : {}),
     folded: {
       incidents: (previous?.folded.incidents ?? 0) + folded.incidents.length,
       manual: (previous?.folded.manual ?? 0) + folded.manual.length,

@@ -26,7 +26,7 @@
  * after the guards pass and restores only add capacity, so every moment keeps every service at
  * `max(1, minHealthyRegions)` serving regions, or all of its regions when it has fewer (invariant 1).
  */
-import type { DeriveInput, DrainCause, FleetDrainState, Refusal, RegionDrainState } from './drain-state.ts';
+import type { DeriveInput, DrainCause, FleetDrainState, OverridableGuard, Refusal, RegionDrainState } from './drain-state.ts';
 import { REFUSAL_HISTORY } from './drain-state.ts';
 import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
@@ -49,6 +49,8 @@ export interface Replayed {
   releaseAt?: number;
   /** The manual drain fact holding the region (`base` when the hold was folded). */
   holdId?: string;
+  /** The guard that manual drain overrode (break glass). */
+  override?: OverridableGuard;
 }
 
 /** The replay's state at its end. */
@@ -77,6 +79,7 @@ function startState(input: DeriveInput): Map<string, Replayed> {
         frozen: undefined,
         releaseAt: undefined,
         holdId: undefined,
+        override: undefined,
       };
       if (!b) return [name, r];
       r.drained = b.drained;
@@ -87,6 +90,7 @@ function startState(input: DeriveInput): Map<string, Replayed> {
       if (b.frozen) r.frozen = { until: Date.parse(b.frozen.until), reason: b.frozen.reason };
       if (b.releaseAt) r.releaseAt = Date.parse(b.releaseAt);
       if (b.hold) r.holdId = 'base';
+      if (b.hold && b.override) r.override = b.override;
       return [name, r];
     }),
   );
@@ -203,6 +207,7 @@ export function replayDrains(input: DeriveInput): Replay {
     r.cause = undefined;
     r.since = undefined;
     r.holdId = undefined;
+    r.override = undefined;
     retryWaiting(p);
   };
 
@@ -241,10 +246,14 @@ export function replayDrains(input: DeriveInput): Replay {
           return;
         }
         const unsafe = neverZero(m.region);
-        if (unsafe) refuse(m.region, t, unsafe, 'manual', m.id);
+        // Break glass: an admin named this guard for this drain; only a manual restore lifts it.
+        const overridden =
+          unsafe && m.overrides?.includes(unsafe.guard as OverridableGuard) ? (unsafe.guard as OverridableGuard) : undefined;
+        if (unsafe && !overridden) refuse(m.region, t, unsafe, 'manual', m.id);
         else {
           drain(m.region, r, 'manual', t);
           r.holdId = m.id;
+          r.override = overridden;
         }
         return;
       }
@@ -274,6 +283,7 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
         region,
         drained: r.drained,
         ...(r.drained && r.cause !== undefined && r.since !== undefined ? { cause: r.cause, since: iso(r.since) } : {}),
+        ...(r.drained && r.override ? { override: r.override } : {}),
         openIncidents,
         ...(lifting ? { restoreAt: iso(last) } : {}),
         ...(r.frozen && r.frozen.until > now ? { frozen: { until: iso(r.frozen.until), reason: r.frozen.reason } } : {}),

@@ -11,6 +11,11 @@ export type DrainCause = 'alert' | 'manual';
 /** The safety guard that refused a drain. */
 export type Guard = 'last-serving-region' | 'min-healthy-regions' | 'flap-budget';
 
+/** The guards an admin may override for one manual drain, with a reason (break glass). */
+export const OVERRIDABLE_GUARDS = ['last-serving-region', 'min-healthy-regions'] as const;
+/** A guard in {@link OVERRIDABLE_GUARDS}. */
+export type OverridableGuard = (typeof OVERRIDABLE_GUARDS)[number];
+
 /** A routed service and the regions it can route to right now (drained ones included). */
 export interface ServiceRegions {
   name: string;
@@ -28,6 +33,8 @@ export interface RegionDrainState {
   cause?: DrainCause;
   /** ISO time the current drain began; set while drained. */
   since?: string;
+  /** The guard the manual drain holding the region overrode (break glass); set while that drain holds. */
+  override?: OverridableGuard;
   /** Ids of the incidents open at `now`, sorted. */
   openIncidents: string[];
   /**
@@ -82,6 +89,8 @@ export interface RegionBase {
   releaseAt?: string;
   /** The manual drain holding the region, while it does. */
   hold?: { id: string; at: string; by: string; reason: string };
+  /** The guard that drain overrode, when it did. */
+  override?: OverridableGuard;
   /** How many incidents and manual actions were folded, over the whole history. */
   folded: { incidents: number; manual: number };
 }

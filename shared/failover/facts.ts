@@ -10,6 +10,7 @@
  * any decision is folded into {@link FleetFacts.base} by compaction (see `compact.ts`).
  */
 import type { IncidentEvent } from './incident.ts';
+import type { OverridableGuard } from './drain-state.ts';
 import type { FactsBase } from './drain-state.ts';
 
 /** One incident of a region. */
@@ -40,6 +41,8 @@ export interface ManualFact {
   at: string;
   by: string;
   reason: string;
+  /** Guards an admin overrode for this drain (break glass); absent for every other request. */
+  overrideGuards?: OverridableGuard[];
   /** ISO time fleetpilot recorded it. */
   learnedAt?: string;
   /** Learned order. */
@@ -156,6 +159,7 @@ export function mergeManual(facts: FleetFacts, fact: ManualFact, now: Date): Mer
     at: new Date(ms).toISOString(),
     by: fact.by,
     reason: fact.reason,
+    ...(fact.action === 'drain' && fact.overrideGuards?.length ? { overrideGuards: [...fact.overrideGuards] } : {}),
     ...stamp,
   };
   const rf = regionFacts(facts, incoming.region);

@@ -14,8 +14,9 @@ export type {
   ServiceRegions,
   FactsBase,
   RegionBase,
+  OverridableGuard,
 } from './drain-state.ts';
-export { REFUSAL_HISTORY } from './drain-state.ts';
+export { OVERRIDABLE_GUARDS, REFUSAL_HISTORY } from './drain-state.ts';
 export { compareManual, factRegions, factsFromDocument, mergeIncident, mergeManual, NO_FACTS, regionFacts } from './facts.ts';
 export { compactFacts, FOLDED_MANUAL_ID_MS } from './compact.ts';
 export type { FleetFacts, IncidentFact, ManualFact, MergeResult, RegionFacts } from './facts.ts';

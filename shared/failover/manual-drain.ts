@@ -5,6 +5,7 @@
  * plan. A manual drain is a hold: only a manual restore lifts it.
  */
 import { RequestError } from '../core/errors.ts';
+import type { OverridableGuard } from './drain-state.ts';
 import { recordFact } from './drain-store.ts';
 import { manualEntry } from './fact-log.ts';
 import { factRegions, mergeManual, type ManualFact } from './facts.ts';
@@ -30,6 +31,8 @@ export interface ManualRequest {
   operationId?: string;
   /** Where the request came from (`api`, `slack`). */
   source: string;
+  /** Break glass: never-zero guards this drain may break (the caller has checked the admin role). */
+  overrideGuards?: OverridableGuard[];
 }
 
 /** What a manual drain needs. */
@@ -39,6 +42,7 @@ export type ManualDrainContext = RoutesContext & RunnerContext;
 export async function manualDrain(deps: ManualDrainContext, request: ManualRequest): Promise<ManualResult> {
   const snapshot = await readSnapshot(deps);
   requireKnownRegion(snapshot, request.region);
+  const overrides = request.action === 'drain' ? [...new Set(request.overrideGuards ?? [])].sort() : [];
   const before = planFleet(snapshot);
   const fact: ManualFact = {
     id: request.requestId ?? deps.ids(),
@@ -47,10 +51,21 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
     at: snapshot.now.toISOString(),
     by: request.principal,
     reason: request.reason,
+    ...(overrides.length > 0 ? { overrideGuards: overrides } : {}),
   };
   const after = planFleet(snapshot, mergeManual(snapshot.facts, fact, snapshot.now).facts);
   const refusal = refusalOf(after, fact.id);
-  const lines = planLines(before, after, request);
+  // What the override actually breaks: the guard the same drain without it would be refused by.
+  const broken =
+    overrides.length > 0
+      ? refusalOf(planFleet(snapshot, mergeManual(snapshot.facts, { ...fact, overrideGuards: [] }, snapshot.now).facts), fact.id)
+      : undefined;
+  const overrideLine = broken
+    ? [`override: ${broken.guard} broken by ${request.principal} (${request.reason}); without it: ${broken.reason}`]
+    : overrides.length > 0
+      ? [`override of ${overrides.join(', ')} requested, but no guard refuses this drain: applied as a normal drain`]
+      : [];
+  const lines = [...overrideLine, ...planLines(before, after, request)];
   const verb = request.action === 'drain' ? 'drain' : 'restore';
   const unchanged = !refusal && isNoop(request.action, before.drains.regions[request.region], after.drains.regions[request.region]);
 
@@ -71,9 +86,15 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
 
   const spec = {
     ...(request.operationId ? { id: request.operationId } : {}),
-    kind: `manual-${request.action}`,
+    // A drain that breaks a guard is its own kind, so that subscribers of the results topic can tell it apart.
+    kind: broken ? 'manual-drain-override' : `manual-${request.action}`,
     delivery: 'request' as const,
-    trigger: { source: request.source, requestId: fact.id, reason: request.reason },
+    trigger: {
+      source: request.source,
+      requestId: fact.id,
+      reason: request.reason,
+      ...(overrides.length > 0 ? { overrideGuards: overrides } : {}),
+    },
     principal: request.principal,
     subject: `region/${request.region}`,
     region: request.region,
@@ -114,7 +135,8 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
       const late = rendered.drains.refusals.filter((r) => r.ref === fact.id).at(-1);
       if (late) return refused(late);
       const state = rendered.drains.regions[request.region];
-      const summary = `${request.region} ${state?.drained ? 'drained (manual hold)' : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
+      const overridden = state?.override ? `, overriding ${state.override}` : '';
+      const summary = `${request.region} ${state?.drained ? `drained (manual hold${overridden})` : 'restored'} by ${request.principal}${movedSuffix(after)}: ${request.reason}`;
       return { result: 'succeeded', reason: summary, summary };
     },
   );

@@ -13,7 +13,12 @@ export function drainedRegions(state: FleetDrainState): Set<string> {
 
 /** The overlay {@link renderHttpRoute} applies for a state. */
 export function drainOverlay(state: FleetDrainState, pinnedPathsOnDrain: DrainOverlay['pinnedPathsOnDrain']): DrainOverlay {
-  return { drained: drainedRegions(state), pinnedPathsOnDrain };
+  const overridden = new Set(
+    Object.values(state.regions)
+      .filter((r) => r.drained && r.override)
+      .map((r) => r.region),
+  );
+  return { drained: drainedRegions(state), pinnedPathsOnDrain, ...(overridden.size > 0 ? { overridden } : {}) };
 }
 
 /** Regions drained and restored going from `before` to `after`, each sorted. */

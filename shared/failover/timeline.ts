@@ -5,6 +5,7 @@
  * claims, so facts learned later cannot change what was decided before (invariant 2).
  */
 import type { FleetFacts, IncidentFact, RegionFacts } from './facts.ts';
+import type { OverridableGuard } from './drain-state.ts';
 import { parseIsoMs } from './iso-time.ts';
 
 /** What happens at a moment. */
@@ -31,6 +32,8 @@ export interface Moment {
   id: string;
   /** Learned order (absent for timers and for facts recorded before learned order; a hold-down expiry ending with its close follows it). */
   seq?: number;
+  /** A manual drain's overridden guards (break glass). */
+  overrides?: readonly OverridableGuard[];
 }
 
 /** A point of the replay: a time and, within a millisecond, a learned sequence number. */
@@ -112,7 +115,9 @@ export function factMoments(
     for (const m of rf.manual) {
       const at = parseIsoMs(m.learnedAt ?? m.at);
       if (Number.isNaN(at)) continue;
-      add({ at, kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore', region, id: m.id, seq: m.seq });
+      const moment: Moment = { at, kind: m.action === 'drain' ? 'manual-drain' : 'manual-restore', region, id: m.id, seq: m.seq };
+      if (m.overrideGuards?.length) moment.overrides = m.overrideGuards;
+      add(moment);
     }
   }
   return moments.sort(compareMoments);

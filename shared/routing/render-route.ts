@@ -30,6 +30,8 @@ export interface RoutePlan {
 export interface DrainOverlay {
   drained: ReadonlySet<string>;
   pinnedPathsOnDrain: 'keep' | 'nearest-healthy';
+  /** Drained regions whose manual drain overrode the never-zero guard (break glass): a service may serve from none. */
+  overridden?: ReadonlySet<string>;
 }
 
 /** No region drained. */
@@ -69,8 +71,20 @@ export function renderHttpRoute(
     head.push(`no region of ${service.name} is ready: no HTTPRoute rendered, a live route stays as it is`);
     return { route: null, explanation: [...head, ...details], problems };
   }
-  if (ready.every((r) => effective(r) === 0) && ready.some((r) => drain.drained.has(r.region))) {
+  const overridden = ready.filter((r) => drain.overridden?.has(r.region)).map((r) => r.region);
+  if (ready.every((r) => effective(r) === 0) && ready.some((r) => drain.drained.has(r.region)) && overridden.length === 0) {
     problems.push(`${service.name}: drains would leave no region serving (never zero); the live route stays as it is`);
+  } else if (ready.every((r) => effective(r) === 0) && overridden.length > 0) {
+    // An admin broke the glass: every backend at weight 0, which the Gateway answers with 500s.
+    head.push(
+      `default rule: no region of ${service.name} serving; the never-zero guard was overridden for ${overridden.join(', ')}: every request fails until a restore`,
+    );
+    rules.push(
+      rule(
+        '/',
+        ready.map((r) => backend(r.importName, service.port, 0)),
+      ),
+    );
   } else if (ready.every((r) => r.weight === 0)) {
     head.push(`default rule omitted: every ready region of ${service.name} has weight 0 (${ready.map((r) => r.region).join(', ')})`);
   } else {

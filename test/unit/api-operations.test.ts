@@ -138,6 +138,55 @@ describe('POST /v1/regions/{region}/drain and /restore', () => {
     expect(refused).toMatchObject({ kind: 'manual-drain', region: OSAKA, result: 'refused', principal: PRINCIPALS.operator });
   });
 
+  it('breaks the glass for an admin only: the last serving region drained, recorded and published as manual-drain-override', async () => {
+    const t = await apiTestApp();
+    expect((await t.call('POST', drainPath(TOKYO), { token: t.tokens.operator, body: { reason: REASON } })).status).toBe(200);
+    aSecondLater(t);
+    const body = { reason: 'osaka serves corrupt carts; stop all traffic', overrideGuards: ['last-serving-region'] };
+    const denied = await t.call('POST', drainPath(OSAKA), { token: t.tokens.operator, body });
+    expect([denied.status, ((await denied.json()) as ErrorBody).code]).toEqual([403, 'permission_denied']);
+    // Planning it is not breaking it: an operator may see what it would do.
+    const planned = ManualResultSchema.parse(
+      await (await t.call('POST', drainPath(OSAKA), { token: t.tokens.operator, body: { ...body, dryRun: true } })).json(),
+    );
+    expect(planned.plan[0]).toMatch(
+      /^override: last-serving-region broken by .*; without it: draining asia-northeast2 would leave store with no serving region$/,
+    );
+    expect(await t.drained()).toEqual([TOKYO]);
+    const res = await t.call('POST', drainPath(OSAKA), { token: t.tokens.admin, body });
+    const result = ManualResultSchema.parse(await res.json());
+    expect([res.status, result.result]).toEqual([200, 'succeeded']);
+    expect(result.summary).toContain('drained (manual hold, overriding last-serving-region)');
+    expect(await t.drained()).toEqual([TOKYO, OSAKA].sort());
+    expect(result.operation).toMatchObject({
+      kind: 'manual-drain-override',
+      principal: PRINCIPALS.admin,
+      trigger: { overrideGuards: ['last-serving-region'], reason: body.reason },
+    });
+    // The route keeps its backends at weight 0: the Gateway answers 500 until a restore.
+    expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 0, [OSAKA]: 0 });
+    expect(t.fleet.published.map((o) => o.kind)).toContain('manual-drain-override');
+    aSecondLater(t);
+    expect((await t.call('POST', `/v1/regions/${OSAKA}/restore`, { token: t.tokens.operator, body: { reason: 'fixed' } })).status).toBe(
+      200,
+    );
+    expect(t.fleet.route('store')?.weights).toEqual({ [TOKYO]: 0, [OSAKA]: 50 });
+  });
+
+  it('refuses an override of a guard that cannot be overridden, or on a restore', async () => {
+    const t = await apiTestApp();
+    const drain = await t.call('POST', drainPath(TOKYO), {
+      token: t.tokens.admin,
+      body: { reason: REASON, overrideGuards: ['flap-budget'] },
+    });
+    expect([drain.status, ((await drain.json()) as ErrorBody).code]).toEqual([400, 'invalid_argument']);
+    const restore = await t.call('POST', `/v1/regions/${TOKYO}/restore`, {
+      token: t.tokens.admin,
+      body: { reason: REASON, overrideGuards: ['last-serving-region'] },
+    });
+    expect(restore.status).toBe(400);
+  });
+
   it('an unknown region answers 404 naming the known ones', async () => {
     const t = await apiTestApp();
     const res = await t.call('POST', drainPath('europe-west1'), { token: t.tokens.operator, body: { reason: REASON } });

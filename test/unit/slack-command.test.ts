@@ -10,7 +10,7 @@ import {
 } from '../../services/slack/command.ts';
 
 const help: FleetCommand = { kind: 'help', text: HELP_TEXT };
-const drain = (region: string, reason: string, dryRun = false): FleetCommand => ({ kind: 'drain', region, reason, dryRun });
+const drain = (region: string, reason: string, dryRun = false) => ({ kind: 'drain' as const, region, reason, dryRun });
 const restore = (region: string, reason: string, dryRun = false): FleetCommand => ({ kind: 'restore', region, reason, dryRun });
 const invalid = (message: string): FleetCommand => ({ kind: 'invalid', message });
 
@@ -46,6 +46,21 @@ describe('parseFleetCommand', () => {
       'drain us_central1 outage',
       invalid('invalid region "us_central1": expected a region such as asia-northeast1, or an on-prem region name such as tokyo-onprem'),
     ],
+    ['drain tokyo-onprem rack power work', drain('tokyo-onprem', 'rack power work')],
+    [
+      'drain asia-northeast2 --override last-serving-region corrupt carts',
+      { ...drain('asia-northeast2', 'corrupt carts'), overrideGuards: ['last-serving-region'] },
+    ],
+    [
+      'plan drain asia-northeast2 --override min-healthy-regions,last-serving-region why',
+      { ...drain('asia-northeast2', 'why', true), overrideGuards: ['last-serving-region', 'min-healthy-regions'] },
+    ],
+    [
+      'drain asia-northeast2 --override flap-budget x',
+      invalid('--override takes last-serving-region or min-healthy-regions, not "flap-budget"'),
+    ],
+    ['drain asia-northeast2 --override last-serving-region', invalid('reason required: /fleet drain REGION REASON')],
+    ['restore asia-northeast2 --override last-serving-region', invalid('--override is for drains only: /fleet restore REGION [REASON]')],
     ['restore asia-northeast2', restore('asia-northeast2', '')],
     ['restore asia-northeast2 fixed upstream', restore('asia-northeast2', 'fixed upstream')],
     ['restore', invalid('region required: /fleet restore REGION [REASON]')],
@@ -89,6 +104,8 @@ describe('requiredRole and commandName', () => {
     ['status', 'viewer', 'status'],
     ['drain', 'viewer', 'invalid'],
     ['plan drain us-east1 x', 'viewer', 'plan drain'],
+    ['drain us-east1 --override last-serving-region x', 'admin', 'drain'],
+    ['plan drain us-east1 --override last-serving-region x', 'viewer', 'plan drain'],
     ['plan restore us-east1', 'viewer', 'plan restore'],
     ['drain us-east1 x', 'operator', 'drain'],
     ['restore us-east1', 'operator', 'restore'],
