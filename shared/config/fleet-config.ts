@@ -177,6 +177,23 @@ export const fleetConfigSchema = z.object({
         .prefault({}),
       /** Paths pinned to a drained region: keep serving them, or send them to the nearest healthy region. */
       pinnedPathsOnDrain: z.enum(['keep', 'nearest-healthy']).default('keep'),
+      /**
+       * Ramped restore: a restored region's weight comes back in steps (percent of its baseline), one
+       * step per `stepSeconds`, applied by the render that follows (the tick's, at the latest). Absent:
+       * a restore returns the whole weight at once.
+       */
+      ramp: z
+        .object({
+          steps: z
+            .array(z.number().int().min(1).max(100))
+            .min(1)
+            .max(20)
+            .refine((s) => s.every((p, i) => i === 0 || p > s[i - 1]!), { message: 'steps must increase' })
+            .refine((s) => s.at(-1) === 100, { message: 'the last step must be 100 (the whole baseline weight)' }),
+          stepSeconds: z.number().int().min(1).max(86_400),
+        })
+        .strict()
+        .optional(),
     })
     .prefault({}),
   mesh: z

@@ -53,6 +53,7 @@ function regionBase(
     ...(releases.length > 0 ? { releaseAt: iso(Math.max(...releases)) } : {}),
     ...(hold ? { hold } : {}),
     ...(hold && r.override ? { override: r.override } : {}),
+    ...(!r.drained && r.restoredAt !== undefined ? { restoredAt: iso(r.restoredAt) } : {}),
     folded: {
       incidents: (previous?.folded.incidents ?? 0) + folded.incidents.length,
       manual: (previous?.folded.manual ?? 0) + folded.manual.length,

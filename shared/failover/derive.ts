@@ -26,7 +26,16 @@
  * after the guards pass and restores only add capacity, so every moment keeps every service at
  * `max(1, minHealthyRegions)` serving regions, or all of its regions when it has fewer (invariant 1).
  */
-import type { DeriveInput, DrainCause, FleetDrainState, OverridableGuard, Refusal, RegionDrainState } from './drain-state.ts';
+import type {
+  DeriveInput,
+  DrainCause,
+  DrainPolicy,
+  FleetDrainState,
+  OverridableGuard,
+  RampState,
+  Refusal,
+  RegionDrainState,
+} from './drain-state.ts';
 import { REFUSAL_HISTORY } from './drain-state.ts';
 import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
@@ -51,6 +60,8 @@ export interface Replayed {
   holdId?: string;
   /** The guard that manual drain overrode (break glass). */
   override?: OverridableGuard;
+  /** When it was last restored (epoch ms): where a ramp starts. */
+  restoredAt?: number;
 }
 
 /** The replay's state at its end. */
@@ -80,6 +91,7 @@ function startState(input: DeriveInput): Map<string, Replayed> {
         releaseAt: undefined,
         holdId: undefined,
         override: undefined,
+        restoredAt: undefined,
       };
       if (!b) return [name, r];
       r.drained = b.drained;
@@ -89,6 +101,7 @@ function startState(input: DeriveInput): Map<string, Replayed> {
       r.autoDrains = b.autoDrains.map((t) => Date.parse(t)).sort((x, y) => x - y);
       if (b.frozen) r.frozen = { until: Date.parse(b.frozen.until), reason: b.frozen.reason };
       if (b.releaseAt) r.releaseAt = Date.parse(b.releaseAt);
+      if (!b.drained && b.restoredAt) r.restoredAt = Date.parse(b.restoredAt);
       if (b.hold) r.holdId = 'base';
       if (b.hold && b.override) r.override = b.override;
       return [name, r];
@@ -201,6 +214,7 @@ export function replayDrains(input: DeriveInput): Replay {
   };
 
   const restore = (region: string, r: Replayed, p: Position) => {
+    const wasDrained = r.drained;
     if (r.drained) drainedMask -= bit.get(region)!;
     // Assigned, not deleted: deleting properties turns the object into a slow dictionary.
     r.drained = false;
@@ -208,6 +222,7 @@ export function replayDrains(input: DeriveInput): Replay {
     r.since = undefined;
     r.holdId = undefined;
     r.override = undefined;
+    if (wasDrained) r.restoredAt = p.at;
     retryWaiting(p);
   };
 
@@ -284,6 +299,7 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
         drained: r.drained,
         ...(r.drained && r.cause !== undefined && r.since !== undefined ? { cause: r.cause, since: iso(r.since) } : {}),
         ...(r.drained && r.override ? { override: r.override } : {}),
+        ...rampOf(r, now, input.policy.ramp),
         openIncidents,
         ...(lifting ? { restoreAt: iso(last) } : {}),
         ...(r.frozen && r.frozen.until > now ? { frozen: { until: iso(r.frozen.until), reason: r.frozen.reason } } : {}),
@@ -292,4 +308,18 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
     ];
   });
   return { regions: Object.fromEntries(result), refusals };
+}
+
+/** The ramp a restored region is on at `now`, or nothing once it has its whole weight (or no ramp is configured). */
+function rampOf(r: Replayed, now: number, ramp: DrainPolicy['ramp']): { ramp?: RampState } {
+  if (!ramp || r.drained || r.restoredAt === undefined || r.restoredAt > now) return {};
+  const step = Math.floor((now - r.restoredAt) / (ramp.stepSeconds * 1000));
+  if (step >= ramp.steps.length - 1) return {};
+  return {
+    ramp: {
+      percent: ramp.steps[step]!,
+      since: iso(r.restoredAt),
+      nextStepAt: iso(r.restoredAt + (step + 1) * ramp.stepSeconds * 1000),
+    },
+  };
 }

@@ -23,7 +23,17 @@ export interface ServiceRegions {
 }
 
 /** The parts of the safety policy the drain model uses. */
-export type DrainPolicy = Pick<SafetyPolicy, 'minHealthyRegions' | 'holdDownSeconds' | 'flapBudget'>;
+export type DrainPolicy = Pick<SafetyPolicy, 'minHealthyRegions' | 'holdDownSeconds' | 'flapBudget'> & { ramp?: SafetyPolicy['ramp'] };
+
+/** A restored region on its way back to its whole weight (ramped restore). */
+export interface RampState {
+  /** Percent of the baseline weight it gets now. */
+  percent: number;
+  /** ISO time it was restored. */
+  since: string;
+  /** ISO time the next step is due. */
+  nextStepAt: string;
+}
 
 /** The state of one region at `now`. */
 export interface RegionDrainState {
@@ -35,6 +45,8 @@ export interface RegionDrainState {
   since?: string;
   /** The guard the manual drain holding the region overrode (break glass); set while that drain holds. */
   override?: OverridableGuard;
+  /** Set while a restored region ramps back (`safety.ramp`). */
+  ramp?: RampState;
   /** Ids of the incidents open at `now`, sorted. */
   openIncidents: string[];
   /**
@@ -91,6 +103,8 @@ export interface RegionBase {
   hold?: { id: string; at: string; by: string; reason: string };
   /** The guard that drain overrode, when it did. */
   override?: OverridableGuard;
+  /** When it was last restored, while it serves (ISO): where a ramp started. */
+  restoredAt?: string;
   /** How many incidents and manual actions were folded, over the whole history. */
   folded: { incidents: number; manual: number };
 }

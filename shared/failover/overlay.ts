@@ -18,7 +18,17 @@ export function drainOverlay(state: FleetDrainState, pinnedPathsOnDrain: DrainOv
       .filter((r) => r.drained && r.override)
       .map((r) => r.region),
   );
-  return { drained: drainedRegions(state), pinnedPathsOnDrain, ...(overridden.size > 0 ? { overridden } : {}) };
+  const ramp = new Map(
+    Object.values(state.regions)
+      .filter((r) => r.ramp !== undefined)
+      .map((r) => [r.region, r.ramp!.percent]),
+  );
+  return {
+    drained: drainedRegions(state),
+    pinnedPathsOnDrain,
+    ...(overridden.size > 0 ? { overridden } : {}),
+    ...(ramp.size > 0 ? { ramp } : {}),
+  };
 }
 
 /** Regions drained and restored going from `before` to `after`, each sorted. */

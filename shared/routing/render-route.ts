@@ -32,6 +32,8 @@ export interface DrainOverlay {
   pinnedPathsOnDrain: 'keep' | 'nearest-healthy';
   /** Drained regions whose manual drain overrode the never-zero guard (break glass): a service may serve from none. */
   overridden?: ReadonlySet<string>;
+  /** Restored regions ramping back: the percent of their baseline weight they get now. */
+  ramp?: ReadonlyMap<string, number>;
 }
 
 /** No region drained. */
@@ -58,7 +60,18 @@ export function renderHttpRoute(
   const regions = observeRegions(service, observed);
   const ready = regions.filter((r) => r.ready);
   // A drained region stays in the default rule with weight 0: a drain and a restore are one weight each.
-  const effective = (r: RegionState) => (drain.drained.has(r.region) ? 0 : r.weight);
+  // A ramping region gets its share of the baseline, never rounded down to nothing.
+  const effective = (r: RegionState) => {
+    if (drain.drained.has(r.region)) return 0;
+    const percent = drain.ramp?.get(r.region);
+    return percent === undefined || r.weight === 0 ? r.weight : Math.max(1, Math.round((r.weight * percent) / 100));
+  };
+  const note = (r: RegionState) =>
+    drain.drained.has(r.region)
+      ? ` (drained; baseline ${r.weight})`
+      : drain.ramp?.has(r.region) && r.weight > 0
+        ? ` (ramping: ${drain.ramp.get(r.region)}% of baseline ${r.weight})`
+        : '';
   const head: string[] = [];
   const details = [
     ...placeClusters(observed.clusters).unplaced.map((c) => `cluster ${c.name} at ${c.location} is not routed: ${c.reason}`),
@@ -89,7 +102,7 @@ export function renderHttpRoute(
     head.push(`default rule omitted: every ready region of ${service.name} has weight 0 (${ready.map((r) => r.region).join(', ')})`);
   } else {
     head.push(
-      `default rule: ${ready.map((r) => `${r.region} weight ${effective(r)}${drain.drained.has(r.region) ? ` (drained; baseline ${r.weight})` : ''} (${count(r.serving.length, 'cluster')})`).join(', ')}`,
+      `default rule: ${ready.map((r) => `${r.region} weight ${effective(r)}${note(r)} (${count(r.serving.length, 'cluster')})`).join(', ')}`,
     );
     rules.push(
       rule(

@@ -158,6 +158,10 @@ function describeDrains(state: FleetDrainState): string {
     .filter((r) => r.drained)
     .map((r) => `${r.region} (${r.cause ?? 'alert'})`);
   const parts = [drained.length > 0 ? `drained: ${drained.join(', ')}` : 'no region drained'];
+  const ramping = Object.values(state.regions).flatMap((r) =>
+    r.ramp ? [`${r.region} at ${r.ramp.percent}% until ${r.ramp.nextStepAt}`] : [],
+  );
+  if (ramping.length > 0) parts.push(`ramping: ${ramping.join(', ')}`);
   if (state.refusals.length > 0) parts.push(`${state.refusals.length} refused`);
   return parts.join('; ');
 }

@@ -28,11 +28,11 @@ import {
   installEastWestGateway,
   podIps,
   priorities,
-  pushConfig,
   sandboxClusterAccess,
   serving,
   uninstallNetwork,
 } from '../support/istiod-fixtures.ts';
+import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 const ONPREM_REGION = 'tokyo-onprem';

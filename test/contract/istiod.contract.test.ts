@@ -25,11 +25,11 @@ import {
   installEastWestGateway,
   podIps,
   priorities,
-  pushConfig,
   serving,
   uninstallNetwork,
 } from '../support/istiod-fixtures.ts';
 import { ONBOARD_LABELS, createCluster, deleteCluster, uniqueName } from '../support/fleet-fixtures.ts';
+import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b', region: 'asia-northeast1' };

@@ -13,6 +13,7 @@ import { pollUntil } from '../../shared/core/retry.ts';
 import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
+import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
@@ -162,6 +163,55 @@ describe('operations API (sandbox end to end)', () => {
     expect(restored.status).toBe(200);
     expect(restored.body.summary).toContain('restored');
     expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 50 });
+  });
+
+  it('breaks the glass for an admin only, publishes it as manual-drain-override, and ramps the restores back 10 → 25 → 50 → 100 %', async () => {
+    const restoreAll = async () => {
+      for (const region of [OSAKA, TOKYO])
+        await call('POST', `/v1/regions/${region}/restore`, { token: api.tokens.operator, body: { reason: 'test cleanup' } });
+      await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
+    };
+    onTestFailed(restoreAll);
+    await pushConfig('restores ramp back in 2-second steps', (doc) =>
+      doc.setIn(['safety', 'ramp'], doc.createNode({ steps: [10, 25, 50, 100], stepSeconds: 2 })),
+    );
+    expect((await call('POST', `/v1/regions/${TOKYO}/drain`, { token: api.tokens.operator, body: { reason: 'tokyo first' } })).status).toBe(
+      200,
+    );
+    const body = { reason: 'osaka serves corrupt carts: stop everything', overrideGuards: ['last-serving-region'] };
+    const operator = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.operator, body });
+    expect([operator.status, operator.body.code]).toEqual([403, 'permission_denied']);
+    const admin = await call('POST', `/v1/regions/${OSAKA}/drain`, { token: api.tokens.admin, body });
+    expect([admin.status, admin.body.result]).toEqual([200, 'succeeded']);
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 0, 'store-asia-northeast2': 0 });
+    const published = await pollUntil(async () => results.find((r) => r.operationId === admin.body.operation?.id), {
+      timeoutMs: 15_000,
+      what: 'the override on the results topic',
+    });
+    expect(published).toMatchObject({ kind: 'manual-drain-override', principal: 'admin@sandbox.local', result: 'succeeded' });
+
+    // Osaka's restore ramps: each weight the route takes, in order, until it has its whole weight.
+    expect((await restoreOsaka()).status).toBe(200);
+    const seen: number[] = [];
+    await pollUntil(
+      async () => {
+        const w = (await weights())['store-asia-northeast2'];
+        if (w !== undefined && w !== seen.at(-1)) seen.push(w);
+        return w === 50 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'Osaka back at its whole weight' },
+    );
+    expect(seen).toEqual([5, 13, 25, 50]);
+    const ramping = await call('GET', '/v1/operations?kind=tick&pageSize=50', { token: api.tokens.viewer });
+    const stepPlans = (ramping.body.operations as { plan: string[] }[])
+      .flatMap((o) => o.plan)
+      .filter((l) => l.includes('store-asia-northeast2 weight'));
+    expect(stepPlans).toEqual(expect.arrayContaining([expect.stringContaining('store-asia-northeast2 weight 13 → 25')]));
+    await restoreAll();
+    await pollUntil(async () => ((await weights())['store-asia-northeast1'] === 50 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'Tokyo back at its whole weight',
+    });
   });
 
   it('accepts Google ID tokens for mapped, verified emails and the right audience only', async () => {

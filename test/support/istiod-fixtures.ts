@@ -1,22 +1,15 @@
 /**
  * What the istiod contract tests share: the store Pods' IPs, readers of a sidecar's endpoint
- * assignment, configuration pushes as the platform team makes them, and the east-west gateway an
- * Istio install leaves in a cluster.
+ * assignment, and the east-west gateway an Istio install leaves in a cluster.
  */
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { expect } from 'vitest';
 import { createKubeAdapter, type KubeAdapter } from '../../shared/adapters/kube.ts';
 import { kubeConfigFor } from '../../shared/adapters/kube-config.ts';
 import { templateNodes } from '../../sandbox/cluster-template.ts';
 import { eastWestGatewayService, eastWestGatewayStatus } from '../../sandbox/east-west-gateway.ts';
-import { commitConfigChange } from '../../sandbox/gitops-repo.ts';
-import { sendConfigPush } from '../../sandbox/github-push.ts';
 import { storeReplicas } from '../../sandbox/store-pods.ts';
 import type { ProbeAssignment } from '../../sandbox/xds-probe.ts';
 import { sandboxInfo } from './sandbox-clients.ts';
-import { pollUntil } from '../../shared/core/retry.ts';
-import type { OperationRecord } from '../../shared/state/operations.ts';
-import { apiRequest } from '../../sandbox/api-client.ts';
 
 /** The store service's outbound cluster, as a sidecar names it. */
 export const STORE = 'outbound|8080||store.store.svc.cluster.local';
@@ -54,26 +47,6 @@ export const serving = (a: ProbeAssignment): string[] =>
     .filter((l) => l.weight > 0 && l.endpoints.length > 0)
     .map((l) => l.region)
     .sort();
-
-/**
- * A configuration change as the platform team makes it: a commit, and GitHub's signed push; returns
- * once fleetpilot has applied it (its git-push operation finished), so what follows reads it.
- */
-export async function pushConfig(message: string, edit: Parameters<typeof commitConfigChange>[2]): Promise<void> {
-  const { gitops, api } = sandboxInfo();
-  const { commit, before } = await commitConfigChange(gitops.repoDir, message, edit);
-  const res = await sendConfigPush(gitops.servicesUrl, gitops.webhookSecret, { commit, before }, 'sre');
-  expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-  const applied = await pollUntil(
-    async () => {
-      const list = await apiRequest(api.url, 'GET', '/v1/operations?kind=git-push&pageSize=20', { token: api.tokens.viewer });
-      const { operations } = (await list.json()) as { operations: OperationRecord[] };
-      return operations.find((o) => o.trigger.commit === commit && o.finishedAt);
-    },
-    { timeoutMs: 60_000, intervalMs: 250, what: `fleetpilot to apply ${message}` },
-  );
-  expect(applied.result, applied.reason).toBe('succeeded');
-}
 
 /** Server and CA of a sandbox cluster, GKE or attached, from the sandbox's admin kubeconfig. */
 export function sandboxClusterAccess(name: string): { server: string; caPem: string; kubeConfig: KubeConfig } {

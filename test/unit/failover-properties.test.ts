@@ -53,6 +53,10 @@ const scenarioArb = fc.integer({ min: 2, max: 4 }).chain((n) => {
       minHealthyRegions: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.integer({ min: 2, max: 3 }) }),
       holdDownSeconds: fc.constantFrom(0, 60, 300, 1800),
       flapBudget: fc.record({ maxDrains: fc.integer({ min: 1, max: 3 }), windowSeconds: fc.constantFrom(60, 3600) }),
+      // A ramped restore in about half the scenarios (steps of one or five minutes).
+      ramp: fc.option(fc.record({ steps: fc.constant<number[]>([10, 50, 100]), stepSeconds: fc.constantFrom(60, 300) }), {
+        nil: undefined,
+      }),
     }),
     now: fc.integer({ min: 0, max: 420 }),
   });
@@ -259,5 +263,41 @@ describe('drain model properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('(e) no region’s weight rises faster than its ramp: back to its whole weight no sooner than the ramp takes', () => {
+    let ramped = 0;
+    fc.assert(
+      fc.property(deliveredArb, ({ s, arrivals }) => {
+        const ramp = s.policy.ramp;
+        if (!ramp) return;
+        const rampMs = (ramp.steps.length - 1) * ramp.stepSeconds * 1000;
+        let facts: FleetFacts = NO_FACTS;
+        for (const d of arrivals) facts = apply(facts, d).facts;
+        const lastDrained = new Map<string, number>();
+        for (let minute = 0; minute <= 600; minute++) {
+          const t = at(minute).getTime();
+          for (const r of Object.values(derive(facts, s, minute).regions)) {
+            if (r.drained) {
+              lastDrained.set(r.region, t);
+              continue;
+            }
+            if (r.ramp) {
+              ramped++;
+              const since = Date.parse(r.ramp.since);
+              const step = Math.floor((t - since) / (ramp.stepSeconds * 1000));
+              expect(since).toBeLessThanOrEqual(t);
+              expect(r.ramp.percent).toBe(ramp.steps[step]);
+              continue;
+            }
+            // Whole weight: it was restored after it was last seen drained, and the ramp has run its course since.
+            const drainedAt = lastDrained.get(r.region);
+            if (drainedAt !== undefined) expect(t - drainedAt).toBeGreaterThan(rampMs);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(ramped).toBeGreaterThan(0);
   });
 });

@@ -13,6 +13,8 @@ import { FAILOVER_STEPS } from '../../shared/failover/steps.ts';
 import { updateRoutes } from '../../shared/routing/update-routes.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { demoFleet, type MemoryFleet } from '../support/memory-fleet.ts';
+import type { FunctionContext } from '../../functions/compose.ts';
+import { tickHandler } from '../../functions/tick/handler.ts';
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
@@ -242,5 +244,53 @@ describe('manual drain', () => {
       guard: 'last-serving-region',
       reason: `draining ${N2} would leave store with no serving region`,
     });
+  });
+});
+
+describe('ramped restore (safety.ramp)', () => {
+  const withRamp = async () => {
+    const fleet = await demoFleet();
+    const config = fleet.config();
+    fleet.setConfig({ ...config, safety: { ...config.safety, ramp: { steps: [10, 25, 50, 100], stepSeconds: 60 } } });
+    return fleet;
+  };
+
+  it('brings a restored region back 10 → 25 → 50 → 100 % of its baseline, one step a minute, each step a tick operation with its plan', async () => {
+    const fleet = await withRamp();
+    await manualDrain(fleet.ctx, request('drain', N1));
+    later(fleet);
+    await manualDrain(fleet.ctx, request('restore', N1));
+    const seen = [weights(fleet)?.[N1]];
+    for (let i = 0; i < 4; i++) {
+      fleet.clock.advance(60_000);
+      await tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `ramp-tick-${i}`);
+      seen.push(weights(fleet)?.[N1]);
+    }
+    // 10 % of 50 is 5, 25 % is 12.5 → 13; the last step is the baseline, and it stays there.
+    expect(seen).toEqual([5, 13, 25, 50, 50]);
+    expect(weights(fleet)?.[N2]).toBe(50);
+    const steps = fleet.operations('tick').map((o) => o.plan.filter((l) => l.startsWith('HTTPRoute')));
+    expect(steps).toEqual([
+      [`HTTPRoute store/store: ~ store-${N1} weight 5 → 13 on default rule`],
+      [`HTTPRoute store/store: ~ store-${N1} weight 13 → 25 on default rule`],
+      [`HTTPRoute store/store: ~ store-${N1} weight 25 → 50 on default rule`],
+      [],
+    ]);
+  });
+
+  it('sends a ramping region back to 0 at once when an incident opens, and ramps again from the start after the next restore', async () => {
+    const fleet = await withRamp();
+    await manualDrain(fleet.ctx, request('drain', N1));
+    later(fleet);
+    await manualDrain(fleet.ctx, request('restore', N1));
+    fleet.clock.advance(60_000);
+    await rerender(fleet);
+    expect(weights(fleet)?.[N1]).toBe(13);
+    await alert(fleet, N1, 'inc-ramp', 'open');
+    await rerender(fleet);
+    expect(weights(fleet)?.[N1]).toBe(0);
+    later(fleet);
+    await manualDrain(fleet.ctx, request('restore', N1));
+    expect(weights(fleet)?.[N1]).toBe(5);
   });
 });
