@@ -41,6 +41,7 @@ import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
 import { flapFreezeOfRecent, neverZeroRefusal, recentDrains } from './guards.ts';
 import { IncidentCursor, regionSpans, type SpannedIncident } from './incident-cursor.ts';
+import { rampAt } from './ramp.ts';
 import { endOf, factMoments, insertMoment, positionOf, type Position } from './timeline.ts';
 import type { Moment } from './timeline.ts';
 
@@ -312,14 +313,6 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
 
 /** The ramp a restored region is on at `now`, or nothing once it has its whole weight (or no ramp is configured). */
 function rampOf(r: Replayed, now: number, ramp: DrainPolicy['ramp']): { ramp?: RampState } {
-  if (!ramp || r.drained || r.restoredAt === undefined || r.restoredAt > now) return {};
-  const step = Math.floor((now - r.restoredAt) / (ramp.stepSeconds * 1000));
-  if (step >= ramp.steps.length - 1) return {};
-  return {
-    ramp: {
-      percent: ramp.steps[step]!,
-      since: iso(r.restoredAt),
-      nextStepAt: iso(r.restoredAt + (step + 1) * ramp.stepSeconds * 1000),
-    },
-  };
+  const state = r.drained || r.restoredAt === undefined ? undefined : rampAt(r.restoredAt, now, ramp);
+  return state ? { ramp: state } : {};
 }

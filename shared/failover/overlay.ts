@@ -1,6 +1,7 @@
 /** Reading a derived drain state: the drained regions the route renderer needs, and what changed between two states. */
-import type { DrainOverlay } from '../routing/index.ts';
-import type { FleetDrainState } from './drain-state.ts';
+import type { DrainOverlay, ObservedCluster } from '../routing/index.ts';
+import type { DrainPolicy, FleetDrainState } from './drain-state.ts';
+import { joinRamps } from './ramp.ts';
 
 /** The drained regions of a state. */
 export function drainedRegions(state: FleetDrainState): Set<string> {
@@ -11,8 +12,15 @@ export function drainedRegions(state: FleetDrainState): Set<string> {
   );
 }
 
-/** The overlay {@link renderHttpRoute} applies for a state. */
-export function drainOverlay(state: FleetDrainState, pinnedPathsOnDrain: DrainOverlay['pinnedPathsOnDrain']): DrainOverlay {
+/**
+ * The overlay {@link renderHttpRoute} applies for a state; with `joins`, regions whose first
+ * cluster was onboarded within the ramp ramp in too (the lower percent when both apply).
+ */
+export function drainOverlay(
+  state: FleetDrainState,
+  pinnedPathsOnDrain: DrainOverlay['pinnedPathsOnDrain'],
+  joins?: { clusters: readonly ObservedCluster[]; ramp: DrainPolicy['ramp']; now: Date },
+): DrainOverlay {
   const overridden = new Set(
     Object.values(state.regions)
       .filter((r) => r.drained && r.override)
@@ -23,6 +31,8 @@ export function drainOverlay(state: FleetDrainState, pinnedPathsOnDrain: DrainOv
       .filter((r) => r.ramp !== undefined)
       .map((r) => [r.region, r.ramp!.percent]),
   );
+  for (const [region, percent] of joins ? joinRamps(joins.clusters, joins.ramp, joins.now) : [])
+    ramp.set(region, Math.min(percent, ramp.get(region) ?? 100));
   return {
     drained: drainedRegions(state),
     pinnedPathsOnDrain,

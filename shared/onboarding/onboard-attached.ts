@@ -9,7 +9,7 @@
 import { membershipPlatform } from '../adapters/gkehub-types.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { TerminalError, TransientError } from '../core/errors.ts';
-import { readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
+import { onboardedSince, readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { attachedClusterOf, attachedKube, attachedMeshNote, type AttachedCluster } from './attached.ts';
 import { MESH_STEPS, ensureMeshNamespaces, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
@@ -71,6 +71,7 @@ export async function onboardAttached(
     writeClusterRecord(deps.store, {
       ...base,
       phase: 'onboarded',
+      ...onboardedSince(previous, deps.clock.now()),
       updatedAt: deps.clock.now().toISOString(),
       operationId: op.id,
     }),

@@ -9,7 +9,7 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { pollUntil } from '../core/retry.ts';
 import { regionOf, regionalServiceName } from '../routing/index.ts';
-import { readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
+import { onboardedSince, readClusterRecord, writeClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
 import type { MeshContext } from '../mesh/index.ts';
@@ -73,6 +73,7 @@ export async function onboard(deps: OnboardContext, op: OperationRecorder, confi
     writeClusterRecord(deps.store, {
       ...base,
       phase: 'onboarded',
+      ...onboardedSince(previous, deps.clock.now()),
       membership: membership.name,
       updatedAt: deps.clock.now().toISOString(),
       operationId: op.id,

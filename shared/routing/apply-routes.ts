@@ -86,6 +86,7 @@ export function routableClusters(
         phase: record.phase === 'onboarded' ? 'serving' : 'leaving',
         kind: 'attached',
         ...(record.membership ? { membership: record.membership } : {}),
+        ...(record.onboardedAt ? { onboardedAt: record.onboardedAt } : {}),
       });
       continue;
     }
@@ -97,6 +98,7 @@ export function routableClusters(
       location: record.location,
       region: regionOf(record.location),
       phase: serving ? 'serving' : 'leaving',
+      ...(record.onboardedAt ? { onboardedAt: record.onboardedAt } : {}),
     });
   }
   return clusters;

@@ -36,7 +36,11 @@ export interface FleetPlan {
 export function planFleet(snapshot: FleetSnapshot, facts: FleetFacts = snapshot.facts): FleetPlan {
   const { config, observed } = snapshot;
   const drains = deriveDrains({ facts, services: routedServices(config, observed), policy: config.safety, now: snapshot.now });
-  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
+  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain, {
+    clusters: observed.clusters,
+    ramp: config.safety.ramp,
+    now: snapshot.now,
+  });
   const routes = config.services.map((service): RoutePreview => {
     const plan = renderHttpRoute(service, config.fleet.gateway, observed, overlay);
     const live = snapshot.live.get(service.name) ?? null;

@@ -17,6 +17,8 @@ export interface ObservedCluster {
   kind?: 'attached';
   /** An attached cluster's full membership name (how Connect Gateway reaches it). */
   membership?: string;
+  /** When fleetpilot onboarded it (ISO), when recorded: a new region's ramp starts there. */
+  onboardedAt?: string;
 }
 
 /** The observed fleet: its clusters and the ServiceImports present on the config cluster. */

@@ -128,7 +128,11 @@ async function renderPass(
     async () => deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() }),
     (d) => ({ detail: describeDrains(d) }),
   );
-  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain);
+  const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain, {
+    clusters: observed.clusters,
+    ramp: config.safety.ramp,
+    now: deps.clock.now(),
+  });
   const outcome = await op.step(
     ROUTE_STEPS.applyRoutes,
     () => reconcileRoutes(configKube, config, observed, overlay),

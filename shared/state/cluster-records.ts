@@ -36,12 +36,23 @@ export interface ClusterRecord {
   reason?: string;
   /** Full membership name. */
   membership?: string;
+  /** When it was first onboarded (ISO), kept while it stays onboarded: where a new region's ramp starts. */
+  onboardedAt?: string;
   /** Timestamp of the newest lifecycle event applied, to recognise stale events. */
   lastEventAt?: string;
   updatedAt: string;
   /** A failed onboarding: when the tick's adoption tries it again (absent: two minutes after `updatedAt`). */
   retryAt?: string;
   operationId?: string;
+}
+
+/**
+ * The `onboardedAt` of a record being written as onboarded: the previous one's while it was
+ * onboarded already (absent on records older than the field: long onboarded), else `now`.
+ */
+export function onboardedSince(previous: ClusterRecord | null | undefined, now: Date): { onboardedAt?: string } {
+  if (previous?.phase === 'onboarded') return previous.onboardedAt ? { onboardedAt: previous.onboardedAt } : {};
+  return { onboardedAt: now.toISOString() };
 }
 
 /** The kind of a record (`gke` when absent). */

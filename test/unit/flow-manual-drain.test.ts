@@ -15,6 +15,7 @@ import { startOperation } from '../../shared/state/operations.ts';
 import { demoFleet, type MemoryFleet } from '../support/memory-fleet.ts';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
+import { onboardCluster } from '../../shared/onboarding/cluster-ops.ts';
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
@@ -292,5 +293,30 @@ describe('ramped restore (safety.ramp)', () => {
     later(fleet);
     await manualDrain(fleet.ctx, request('restore', N1));
     expect(weights(fleet)?.[N1]).toBe(5);
+  });
+
+  it('ramps a region in when its first cluster is onboarded, while the long-onboarded regions keep their weights', async () => {
+    const fleet = await withRamp();
+    await fleet.addCluster({ name: 'mc-gw-taipei', location: 'asia-east1-a' });
+    const onboarded = await onboardCluster(fleet.ctx, {
+      cluster: { location: 'asia-east1-a', name: 'mc-gw-taipei' },
+      principal: 'admin@example.com',
+      dryRun: false,
+      source: 'api',
+    });
+    expect(onboarded.result).toBe('succeeded');
+    // The MCS importer's ServiceImport arrives; the tick adds the region, at the first step.
+    fleet.importService('store', { region: 'asia-east1' });
+    const seen: (number | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      if (i > 0) fleet.clock.advance(60_000);
+      await tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `join-tick-${i}`);
+      seen.push(weights(fleet)?.['asia-east1']);
+    }
+    // defaultWeight 100: 10, 25, 50, then the whole weight; Tokyo and Osaka keep theirs throughout.
+    expect(seen).toEqual([10, 25, 50, 100]);
+    expect(weights(fleet)).toMatchObject({ [N1]: 50, [N2]: 50 });
+    // Counted from the onboarding, kept while the cluster stays onboarded.
+    expect(Date.parse(fleet.clusterRecord('mc-gw-taipei')!.onboardedAt!)).toBeLessThanOrEqual(fleet.clock.now().getTime() - 180_000);
   });
 });
