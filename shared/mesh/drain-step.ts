@@ -5,13 +5,11 @@
  * all clusters at once.
  */
 import type { ClusterInfo } from '../adapters/container.ts';
-import type { KubeAdapter } from '../adapters/kube.ts';
 import { refOf } from '../adapters/kube-ref.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
-import { mapBounded, type ObservedCluster, type RoutingObservation } from '../routing/index.ts';
-import { attachedClusterInfo } from '../adapters/attached-cluster-info.ts';
-import { membershipLocationAndId } from '../adapters/kube-servers.ts';
+import { mapBounded, type RoutingObservation } from '../routing/index.ts';
+import { memberKubes } from '../adapters/member-kubes.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
 import { isRetryable } from '../core/errors.ts';
@@ -35,25 +33,12 @@ export async function applyMeshDrains(
   if (config.mesh.services.length === 0) return;
   const serving = observed.clusters.filter((c) => c.phase === 'serving');
   const regions = serving.map((c) => c.region);
-  const info = async (c: { name: string; location: string }) =>
-    clusters ? clusters.find((i) => i.name === c.name && i.location === c.location) : deps.container.getCluster(c.location, c.name);
   const statusNow = async (c: { name: string; location: string }) =>
     (await deps.container.getCluster(c.location, c.name))?.status ?? 'deleted';
   await op.step(
     MESH_STEPS.drainRules,
     async () => {
-      const kubes = new Map<string, Promise<KubeAdapter | undefined>>();
-      const kubeOf = (c: ObservedCluster) => {
-        const key = `${c.location}/${c.name}`;
-        if (!kubes.has(key))
-          kubes.set(
-            key,
-            c.kind === 'attached'
-              ? deps.kubeFor(attachedInfo(config.fleet.project, c.membership!), c.membership)
-              : info(c).then((i) => (i && i.status === 'RUNNING' ? deps.kubeFor(i) : undefined)),
-          );
-        return kubes.get(key)!;
-      };
+      const kubeOf = memberKubes(deps, config.fleet.project, clusters);
       // An attached cluster is in the mesh only with an address other clusters reach (mesh.apiServers);
       // its istiod reads these rules from it like any primary's.
       const writes = serving
@@ -87,9 +72,4 @@ export async function applyMeshDrains(
       detail: [changed.join(', ') || 'already match', ...(left.length > 0 ? [`left out: ${left.join(', ')}`] : [])].join('; '),
     }),
   );
-}
-
-function attachedInfo(projectId: string, membership: string) {
-  const { location, id } = membershipLocationAndId(membership);
-  return attachedClusterInfo({ projectId, location, name: id, membership });
 }
