@@ -6,6 +6,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createKubeAdapter } from '../shared/adapters/kube.ts';
+import { deployStoreScaling } from './store-scaling.ts';
 import { kubeConfigFor } from '../shared/adapters/kube-config.ts';
 import { withRetry } from '../shared/core/retry.ts';
 import { storeApplication } from './demo-fleet.ts';
@@ -39,7 +40,7 @@ export async function deployClusterTemplate(cluster: KubeCluster, token: string)
     data: { 'ca.crt': cluster.caPem },
   };
   for (const obj of [...storeApplication(), ...nodes, rootCa]) await retrying(() => kube.apply(obj));
-  await retrying(() =>
+  const replicas = await retrying(() =>
     deployStorePods(
       kube,
       kubeConfig,
@@ -47,4 +48,5 @@ export async function deployClusterTemplate(cluster: KubeCluster, token: string)
       nodes.map((n) => n.metadata!.name!),
     ),
   );
+  await retrying(() => deployStoreScaling(kube, kubeConfig, replicas.length));
 }

@@ -178,6 +178,17 @@ export const fleetConfigSchema = z.object({
       /** Paths pinned to a drained region: keep serving them, or send them to the nearest healthy region. */
       pinnedPathsOnDrain: z.enum(['keep', 'nearest-healthy']).default('keep'),
       /**
+       * Capacity guard: an alert drain applies only when the service's other serving regions can run
+       * its current demand (ready replicas of its Deployments) within their maximum (HPA
+       * `maxReplicas`, else the Deployment's replicas), less `headroomPercent`; otherwise it waits,
+       * with the numbers, and applies once they can. Absent: off. A service with no Deployment found
+       * is not guarded.
+       */
+      capacity: z
+        .object({ headroomPercent: z.number().int().min(0).max(90).default(20) })
+        .strict()
+        .optional(),
+      /**
        * Ramped restore: a restored region's weight comes back in steps (percent of its baseline), one
        * step per `stepSeconds`, applied by the render that follows (the tick's, at the latest). Absent:
        * a restore returns the whole weight at once.

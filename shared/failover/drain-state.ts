@@ -9,7 +9,7 @@ import type { FleetFacts } from './facts.ts';
 export type DrainCause = 'alert' | 'manual';
 
 /** The safety guard that refused a drain. */
-export type Guard = 'last-serving-region' | 'min-healthy-regions' | 'flap-budget';
+export type Guard = 'last-serving-region' | 'min-healthy-regions' | 'flap-budget' | 'capacity';
 
 /** The guards an admin may override for one manual drain, with a reason (break glass). */
 export const OVERRIDABLE_GUARDS = ['last-serving-region', 'min-healthy-regions'] as const;

@@ -34,6 +34,8 @@ export {
   readFacts,
   readFactsWithLog,
   recordFact,
+  readDrainSnapshot,
   writeDrainSnapshot,
 } from './drain-store.ts';
 export { FACT_LOG, incidentEntry, manualEntry, type FactLogEntry } from './fact-log.ts';
+export { capacityRefusal, holdForCapacity, type FleetCapacity, type RegionCapacity } from './capacity-guard.ts';

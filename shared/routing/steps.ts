@@ -5,6 +5,7 @@
 export const ROUTE_STEPS = {
   observe: 'observe clusters and ServiceImports',
   deriveDrains: 'derive drains from incident facts',
+  capacity: 'check capacity for new drains',
   applyRoutes: 'apply Gateway and HTTPRoutes',
   routeRefused: 'route refused',
   compactFacts: 'fold settled drain facts',

@@ -8,10 +8,13 @@ import {
   compactStoredFacts,
   deriveDrains,
   drainOverlay,
+  holdForCapacity,
+  readDrainSnapshot,
   readFactsWithLog,
   writeDrainSnapshot,
   type FleetDrainState,
 } from '../failover/index.ts';
+import { readCapacity } from './capacity-read.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import { TransientError } from '../core/errors.ts';
 import { observeRegions } from './region-state.ts';
@@ -123,11 +126,12 @@ async function renderPass(
   );
   const observed = routingObservation(reads, config);
   const services = routedServices(config, observed);
-  const drains = await op.step(
+  const derived = await op.step(
     ROUTE_STEPS.deriveDrains,
     async () => deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() }),
     (d) => ({ detail: describeDrains(d) }),
   );
+  const drains = config.safety.capacity ? await capacityStep(deps, op, config, observed, services, derived, reads.clusters) : derived;
   const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain, {
     clusters: observed.clusters,
     ramp: config.safety.ramp,
@@ -155,6 +159,45 @@ async function renderPass(
     if (folded > 0) op.note(ROUTE_STEPS.compactFacts, 'done', `${folded} settled facts folded into the history base`);
   };
   return { value: { ...outcome, drains }, after };
+}
+
+/** The capacity guard over the alert drains this render would apply first (see {@link holdForCapacity}). */
+async function capacityStep(
+  deps: RoutesContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  observed: RoutingObservation,
+  services: ServiceRegions[],
+  derived: FleetDrainState,
+  clusters: Parameters<typeof readCapacity>[3],
+): Promise<FleetDrainState> {
+  const headroom = config.safety.capacity!.headroomPercent;
+  return op
+    .step(
+      ROUTE_STEPS.capacity,
+      async () => {
+        const [{ capacity, unread }, last] = await Promise.all([
+          readCapacity(deps, config, observed, clusters),
+          readDrainSnapshot(deps.store),
+        ]);
+        const applied = new Set(
+          Object.values(last?.regions ?? {})
+            .filter((r) => r.drained)
+            .map((r) => r.region),
+        );
+        const held = holdForCapacity(derived, applied, services, capacity, headroom, deps.clock.now());
+        const waiting = held.refusals.slice(derived.refusals.length).map((r) => `${r.region} waits: ${r.reason}`);
+        const known = Object.entries(capacity).map(
+          ([svc, regions]) =>
+            `${svc}: ${Object.entries(regions)
+              .map(([r, c]) => `${r} ready ${c.ready}, max ${c.max}`)
+              .join('; ')}`,
+        );
+        return { held, lines: [...waiting, ...known, ...(unread.length > 0 ? [`not read: ${unread.join(', ')}`] : [])] };
+      },
+      ({ lines }) => ({ detail: lines.join(' | ') || 'no Deployment found: not guarded' }),
+    )
+    .then((r) => r.held);
 }
 
 function describeDrains(state: FleetDrainState): string {

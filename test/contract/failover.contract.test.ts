@@ -15,6 +15,9 @@ import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { kubeFor, sandboxAdapters, sandboxInfo, secondInstance } from '../support/sandbox-clients.ts';
+import { pushConfig } from '../support/config-push.ts';
+import { adminKube, sandboxClusterAccess } from '../support/cluster-admin.ts';
+import { DEFAULT_MAX_REPLICAS, setStoreScale } from '../../sandbox/store-scaling.ts';
 
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
 const OSAKA = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b' };
@@ -201,6 +204,39 @@ describe('alert-driven failover (sandbox end to end)', () => {
     expect(t.errors).toBe(0);
     await handleMonitoringNotification(second.fleet, alert(`race-tokyo-${run}`, 'closed', TOKYO, now), 'race-close-a');
     await handleMonitoringNotification(second.fleet, alert(`race-osaka-${run}`, 'closed', OSAKA, now), 'race-close-b');
+    await bothServe();
+  });
+
+  it('capacity guard: an Osaka alert waits, with the numbers, while Tokyo cannot run the store, and drains once Tokyo’s autoscaler allows it', async () => {
+    const setScale = (cluster: string, scale: { ready?: number; maxReplicas?: number }) =>
+      setStoreScale(adminKube(cluster), sandboxClusterAccess(cluster).kubeConfig, scale);
+    const start = new Date();
+    const cleanup = async () => {
+      await adapters.pubsub.publish('healthAlerts', alert(`capacity-${run}`, 'closed', OSAKA, start));
+      await pushConfig('capacity guard off', (doc) => void (doc.hasIn(['safety', 'capacity']) && doc.deleteIn(['safety', 'capacity'])));
+      await setScale(TOKYO.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
+      await setScale(OSAKA.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
+    };
+    onTestFailed(cleanup);
+    await bothServe();
+    // What the clusters' controllers show: Tokyo may grow to 3 replicas, Osaka runs 6.
+    await setScale(TOKYO.cluster, { ready: 2, maxReplicas: 3 });
+    await setScale(OSAKA.cluster, { ready: 6, maxReplicas: 8 });
+    await pushConfig('capacity guard on', (doc) => doc.setIn(['safety', 'capacity'], doc.createNode({ headroomPercent: 20 })));
+    await adapters.pubsub.publish('healthAlerts', alert(`capacity-${run}`, 'open', OSAKA, start));
+    const refused = await operation(`capacity-${run}`);
+    expect(refused.result).toBe('refused');
+    expect(refused.reason).toBe(
+      'capacity: draining asia-northeast2 would overload the other regions: store runs 8 ready replicas (asia-northeast1 2 + asia-northeast2 6) and the other regions can run 2.4 (asia-northeast1 max 3, less 20% headroom)',
+    );
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 50 });
+    // Tokyo's autoscaler may now grow to 10 (8 usable): the next render (the tick's) applies the waiting drain.
+    await setScale(TOKYO.cluster, { maxReplicas: 10 });
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the waiting Osaka drain to apply',
+    });
+    await cleanup();
     await bothServe();
   });
 });

@@ -21,17 +21,8 @@ import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
 import { ProcessSupervisor } from '../../sandbox/processes.ts';
 import { startXdsProbe, type XdsProbe } from '../../sandbox/xds-probe.ts';
 import { uniqueName } from '../support/fleet-fixtures.ts';
-import {
-  STORE,
-  adminKube,
-  endpoints,
-  installEastWestGateway,
-  podIps,
-  priorities,
-  sandboxClusterAccess,
-  serving,
-  uninstallNetwork,
-} from '../support/istiod-fixtures.ts';
+import { STORE, endpoints, podIps, priorities, serving } from '../support/istiod-fixtures.ts';
+import { adminKube, installEastWestGateway, sandboxClusterAccess, uninstallNetwork } from '../support/cluster-admin.ts';
 import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 

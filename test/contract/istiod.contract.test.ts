@@ -18,16 +18,8 @@ import { ensureIstiod, type IstiodBinaries } from '../../sandbox/istiod-build.ts
 import { startIstiod, type RunningIstiod } from '../../sandbox/istiod.ts';
 import { ProcessSupervisor } from '../../sandbox/processes.ts';
 import { startXdsProbe, type XdsProbe } from '../../sandbox/xds-probe.ts';
-import {
-  STORE,
-  addresses,
-  adminKube,
-  installEastWestGateway,
-  podIps,
-  priorities,
-  serving,
-  uninstallNetwork,
-} from '../support/istiod-fixtures.ts';
+import { STORE, addresses, podIps, priorities, serving } from '../support/istiod-fixtures.ts';
+import { adminKube, installEastWestGateway, uninstallNetwork } from '../support/cluster-admin.ts';
 import { ONBOARD_LABELS, createCluster, deleteCluster, uniqueName } from '../support/fleet-fixtures.ts';
 import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';

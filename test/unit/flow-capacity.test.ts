@@ -1,0 +1,132 @@
+/**
+ * The capacity guard (safety.capacity) on the in-memory demo fleet: an alert drain of Osaka waits
+ * while Tokyo cannot run the store's demand, with the numbers, and applies once Tokyo's autoscaler
+ * allows it; a drain already applied is not taken back when the numbers change.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { FunctionContext } from '../../functions/compose.ts';
+import { tickHandler } from '../../functions/tick/handler.ts';
+import { handleMonitoringNotification } from '../../shared/failover/alert-flow.ts';
+import { capacityRefusal, holdForCapacity, type FleetDrainState } from '../../shared/failover/index.ts';
+import { ROUTE_STEPS } from '../../shared/routing/steps.ts';
+import { incidentNotification } from '../support/events.ts';
+import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
+
+const N1 = 'asia-northeast1';
+const N2 = 'asia-northeast2';
+let messages = 0;
+const tick = (fleet: MemoryFleet) =>
+  tickHandler({ fleet: fleet.ctx } as Pick<FunctionContext, 'fleet'> as FunctionContext, `capacity-tick-${++messages}`);
+const weights = (fleet: MemoryFleet) => fleet.route('store')?.weights;
+
+/** What a cluster's Deployment controller and autoscaler would show. */
+function scale(fleet: MemoryFleet, cluster: string, ready: number, maxReplicas?: number) {
+  const kube = fleet.kube(cluster);
+  kube.put({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'store', namespace: 'store' },
+    spec: { replicas: ready },
+    status: { readyReplicas: ready },
+  } as KubernetesObject);
+  if (maxReplicas !== undefined)
+    kube.put({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'store', namespace: 'store' },
+      spec: { maxReplicas },
+    } as KubernetesObject);
+}
+
+async function guarded() {
+  const fleet = await demoFleet();
+  const config = fleet.config();
+  fleet.setConfig({ ...config, safety: { ...config.safety, capacity: { headroomPercent: 20 } } });
+  return fleet;
+}
+
+describe('capacity guard', () => {
+  it('holds an Osaka alert drain while Tokyo cannot run the demand, with the numbers, and applies it once Tokyo can', async () => {
+    const fleet = await guarded();
+    scale(fleet, TOKYO.name, 2, 3);
+    scale(fleet, OSAKA.name, 6, 8);
+    const record = await handleMonitoringNotification(
+      fleet.ctx,
+      incidentNotification({
+        id: 'inc-osaka',
+        state: 'open',
+        startedAt: new Date(fleet.clock.now().getTime() - 60_000),
+        resource: { location: OSAKA.location },
+      }),
+      'msg-osaka',
+    );
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
+    const capacityStep = record.steps.find((s) => s.name === ROUTE_STEPS.capacity);
+    expect(capacityStep?.detail).toContain(
+      `${N2} waits: draining ${N2} would overload the other regions: store runs 8 ready replicas (${N1} 2 + ${N2} 6) and the other regions can run 2.4 (${N1} max 3, less 20% headroom)`,
+    );
+    // Tokyo's autoscaler may now grow to 10: 8 of them usable, enough for the 8 the store runs.
+    scale(fleet, TOKYO.name, 2, 10);
+    fleet.clock.advance(60_000);
+    await tick(fleet);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+    // Osaka scales down once drained and Tokyo's maximum falls again: the applied drain stays.
+    scale(fleet, OSAKA.name, 1, 8);
+    scale(fleet, TOKYO.name, 8, 3);
+    fleet.clock.advance(60_000);
+    await tick(fleet);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+  });
+
+  it('does not guard a service whose Deployments are not found', async () => {
+    const fleet = await guarded();
+    await handleMonitoringNotification(
+      fleet.ctx,
+      incidentNotification({
+        id: 'inc-1',
+        state: 'open',
+        startedAt: new Date(fleet.clock.now().getTime() - 60_000),
+        resource: { location: OSAKA.location },
+      }),
+      'msg-1',
+    );
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+  });
+});
+
+describe('capacityRefusal and holdForCapacity', () => {
+  const services = [{ name: 'store', regions: [N1, N2, 'us-east1'] }];
+  const capacity = { store: { [N1]: { ready: 2, max: 4 }, [N2]: { ready: 6, max: 8 }, 'us-east1': { ready: 1, max: 6 } } };
+
+  it.each([
+    ['fits: 9 ready, 8 usable of 10 is not enough', 20, new Set<string>(), true],
+    ['fits with no headroom: 9 ready, 10 usable', 0, new Set<string>(), false],
+    ['us-east1 already drained: 8 ready (its 1 gone), 4 usable', 0, new Set(['us-east1']), true],
+  ])('%s', (_name, headroom, drained, refused) => {
+    expect(capacityRefusal(N2, drained, services, capacity, headroom) !== undefined).toBe(refused);
+  });
+
+  it('judges new alert drains one by one in name order, each with those before it, and leaves manual and applied drains alone', () => {
+    const region = (name: string, drained: boolean, cause?: 'alert' | 'manual') => ({
+      region: name,
+      drained,
+      ...(cause ? { cause, since: '2026-01-01T00:00:00.000Z' } : {}),
+      openIncidents: drained && cause === 'alert' ? [`inc-${name}`] : [],
+      drainsInWindow: 0,
+    });
+    const state: FleetDrainState = {
+      regions: { [N1]: region(N1, true, 'alert'), [N2]: region(N2, true, 'alert'), 'us-east1': region('us-east1', false) },
+      refusals: [],
+    };
+    const held = holdForCapacity(state, new Set(), services, capacity, 0, new Date('2026-01-01T00:01:00Z'));
+    // Tokyo first: 9 ready, Osaka and us-east1 can run 14. Then Osaka: 7 ready, us-east1 alone runs 6.
+    expect(held.regions[N1]?.drained).toBe(true);
+    expect(held.regions[N2]).toEqual({ region: N2, drained: false, openIncidents: [`inc-${N2}`], drainsInWindow: 0 });
+    expect(held.refusals).toMatchObject([{ region: N2, guard: 'capacity', cause: 'alert', ref: `inc-${N2}`, services: ['store'] }]);
+    // Applied before: kept whatever the numbers.
+    expect(holdForCapacity(state, new Set([N2]), services, capacity, 0, new Date()).regions[N2]?.drained).toBe(true);
+    const manual: FleetDrainState = { ...state, regions: { ...state.regions, [N2]: region(N2, true, 'manual') } };
+    expect(holdForCapacity(manual, new Set(), services, capacity, 0, new Date()).regions[N2]?.drained).toBe(true);
+  });
+});
