@@ -12,7 +12,7 @@ export type DrainCause = 'alert' | 'manual';
 export type Guard = 'last-serving-region' | 'min-healthy-regions' | 'flap-budget' | 'capacity';
 
 /** The guards an admin may override for one manual drain, with a reason (break glass). */
-export const OVERRIDABLE_GUARDS = ['last-serving-region', 'min-healthy-regions'] as const;
+export const OVERRIDABLE_GUARDS = ['capacity', 'last-serving-region', 'min-healthy-regions'] as const;
 /** A guard in {@link OVERRIDABLE_GUARDS}. */
 export type OverridableGuard = (typeof OVERRIDABLE_GUARDS)[number];
 

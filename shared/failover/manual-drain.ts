@@ -13,7 +13,8 @@ import type { RegionDrainState } from './drain-state.ts';
 import { drainDiff } from './overlay.ts';
 import { runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RoutesContext } from '../routing/index.ts';
-import { describeTrafficMoved, planFleet, refusalOf, type FleetPlan } from '../routing/index.ts';
+import { describeTrafficMoved, planFleet, readCapacity, refusalOf, routedServices, type FleetPlan } from '../routing/index.ts';
+import { capacityRefusal } from './capacity-guard.ts';
 import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot, type FleetSnapshot } from '../routing/index.ts';
 import { FAILOVER_STEPS } from './steps.ts';
@@ -54,18 +55,22 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
     ...(overrides.length > 0 ? { overrideGuards: overrides } : {}),
   };
   const after = planFleet(snapshot, mergeManual(snapshot.facts, fact, snapshot.now).facts);
-  const refusal = refusalOf(after, fact.id);
+  let refusal: { guard: string; reason: string } | undefined = refusalOf(after, fact.id);
   // What the override actually breaks: the guard the same drain without it would be refused by.
-  const broken =
+  let broken: { guard: string; reason: string } | undefined =
     overrides.length > 0
       ? refusalOf(planFleet(snapshot, mergeManual(snapshot.facts, { ...fact, overrideGuards: [] }, snapshot.now).facts), fact.id)
       : undefined;
+  // The capacity guard judges a manual drain when it is asked for (the render does not hold it back).
+  const capacity = request.action === 'drain' && !refusal ? await manualCapacity(deps, snapshot, request.region, before) : undefined;
+  if (capacity?.refusal && overrides.includes('capacity')) broken ??= capacity.refusal;
+  else if (capacity?.refusal) refusal = capacity.refusal;
   const overrideLine = broken
     ? [`override: ${broken.guard} broken by ${request.principal} (${request.reason}); without it: ${broken.reason}`]
     : overrides.length > 0
       ? [`override of ${overrides.join(', ')} requested, but no guard refuses this drain: applied as a normal drain`]
       : [];
-  const lines = [...overrideLine, ...planLines(before, after, request)];
+  const lines = [...overrideLine, ...planLines(before, after, request), ...(capacity?.lines ?? [])];
   const verb = request.action === 'drain' ? 'drain' : 'restore';
   const unchanged = !refusal && isNoop(request.action, before.drains.regions[request.region], after.drains.regions[request.region]);
 
@@ -185,4 +190,35 @@ function planLines(before: FleetPlan, after: FleetPlan, request: ManualRequest):
     ...after.routes.flatMap((r) => r.diff.map((line) => `HTTPRoute ${r.namespace}/${r.service}: ${line}`)),
     ...describeTrafficMoved(after.routes),
   ];
+}
+
+/**
+ * The capacity guard for a manual drain of `region` (with `safety.capacity`): the services' numbers
+ * for the plan, and the refusal when the other regions could not run the demand.
+ */
+async function manualCapacity(
+  deps: ManualDrainContext,
+  snapshot: FleetSnapshot,
+  region: string,
+  before: FleetPlan,
+): Promise<{ refusal?: { guard: string; reason: string }; lines: string[] } | undefined> {
+  const headroom = snapshot.config.safety.capacity?.headroomPercent;
+  if (headroom === undefined) return undefined;
+  const { capacity, unread } = await readCapacity(deps, snapshot.config, snapshot.observed);
+  const drained = new Set(
+    Object.values(before.drains.regions)
+      .filter((r) => r.drained)
+      .map((r) => r.region),
+  );
+  const refused = capacityRefusal(region, drained, routedServices(snapshot.config, snapshot.observed), capacity, headroom);
+  const lines = [
+    ...Object.entries(capacity).map(
+      ([svc, regions]) =>
+        `capacity of ${svc}: ${Object.entries(regions)
+          .map(([r, c]) => `${r} ready ${c.ready}, max ${c.max}`)
+          .join('; ')} (${headroom}% headroom)`,
+    ),
+    ...(unread.length > 0 ? [`capacity not read in: ${unread.join(', ')}`] : []),
+  ];
+  return { ...(refused ? { refusal: { guard: refused.guard, reason: refused.reason } } : {}), lines };
 }

@@ -35,3 +35,4 @@ export { configClusterKube } from './config-kube.ts';
 export { type FleetPlan, describeTrafficMoved, planFleet, refusalOf } from './fleet-plan.ts';
 export { type FleetSnapshot, readSnapshot } from './snapshot.ts';
 export { isHandedOver, type RenderOptions, type RoutesContext, routedServices, updateRoutes } from './update-routes.ts';
+export { readCapacity } from './capacity-read.ts';

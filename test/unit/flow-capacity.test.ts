@@ -8,6 +8,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
 import { handleMonitoringNotification } from '../../shared/failover/alert-flow.ts';
+import { manualDrain } from '../../shared/failover/manual-drain.ts';
 import { capacityRefusal, holdForCapacity, type FleetDrainState } from '../../shared/failover/index.ts';
 import { ROUTE_STEPS } from '../../shared/routing/steps.ts';
 import { incidentNotification } from '../support/events.ts';
@@ -91,6 +92,38 @@ describe('capacity guard', () => {
       }),
       'msg-1',
     );
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+  });
+});
+
+describe('capacity guard on manual drains', () => {
+  const drain = (fleet: MemoryFleet, more: Partial<Parameters<typeof manualDrain>[1]> = {}) =>
+    manualDrain(fleet.ctx, {
+      action: 'drain',
+      region: N2,
+      reason: 'osaka deploy',
+      principal: 'oncall@example.com',
+      dryRun: false,
+      source: 'api',
+      ...more,
+    });
+
+  it('refuses it with the numbers when asked (a dry run shows them too), and an admin may override capacity', async () => {
+    const fleet = await guarded();
+    scale(fleet, TOKYO.name, 2, 3);
+    scale(fleet, OSAKA.name, 6, 8);
+    const planned = await drain(fleet, { dryRun: true });
+    expect(planned.result).toBe('refused');
+    expect(planned.plan).toContain(`capacity of store: ${N1} ready 2, max 3; ${N2} ready 6, max 8 (20% headroom)`);
+    const refused = await drain(fleet);
+    expect(refused).toMatchObject({ result: 'refused', refusal: { guard: 'capacity' } });
+    expect(refused.refusal?.reason).toMatch(/^draining asia-northeast2 would overload the other regions: store runs 8 ready replicas/);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
+    fleet.clock.advance(60_000);
+    const forced = await drain(fleet, { principal: 'admin@example.com', overrideGuards: ['capacity'] });
+    expect(forced.result).toBe('succeeded');
+    expect(forced.operation?.kind).toBe('manual-drain-override');
+    expect(forced.plan[0]).toMatch(/^override: capacity broken by admin@example.com/);
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });
 });

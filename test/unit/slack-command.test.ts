@@ -57,7 +57,7 @@ describe('parseFleetCommand', () => {
     ],
     [
       'drain asia-northeast2 --override flap-budget x',
-      invalid('--override takes last-serving-region or min-healthy-regions, not "flap-budget"'),
+      invalid('--override takes capacity or last-serving-region or min-healthy-regions, not "flap-budget"'),
     ],
     ['drain asia-northeast2 --override last-serving-region', invalid('reason required: /fleet drain REGION REASON')],
     ['restore asia-northeast2 --override last-serving-region', invalid('--override is for drains only: /fleet restore REGION [REASON]')],
