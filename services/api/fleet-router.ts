@@ -45,8 +45,15 @@ const RegionSchema = z
         at: z.string(),
         by: z.string(),
         reason: z.string(),
+        overrideGuards: z.array(z.string()).optional(),
       })
       .nullable(),
+    override: nullable.openapi({ description: 'The guard the manual drain holding the region overrode (break glass)' }),
+    ramp: z
+      .object({ percent: z.number(), nextStepAt: z.string() })
+      .nullable()
+      .openapi({ description: 'A restored or newly joined region coming back in steps (safety.ramp)' }),
+    waitingForCapacity: nullable.openapi({ description: 'Why the capacity guard holds an alert drain of the region back' }),
     traffic: z.record(z.string(), z.number()),
   })
   .openapi('Region');

@@ -3,7 +3,7 @@
  * clusters, its membership state), fleet membership and onboarding phase; every region with its drain state, open incidents, manual hold and traffic.
  * Read-only; derived with the same planner the flows use.
  */
-import { regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
+import { readDrainSnapshot, regionFacts, type IncidentFact, type ManualFact } from '../failover/index.ts';
 import type { FleetContext } from '../core/context.ts';
 import { placeClusters, regionOf, regionalServiceName } from '../routing/index.ts';
 import { clusterRecordId, recordKind, type ClusterKind, type ClusterPhase, type ClusterRecord } from '../state/cluster-records.ts';
@@ -47,6 +47,12 @@ export interface RegionView {
   openIncidents: IncidentFact[];
   /** The manual drain holding the region, while one does. */
   manualHold: ManualFact | null;
+  /** The guard that drain overrode (break glass), while it holds. */
+  override: string | null;
+  /** A restored or newly joined region coming back in steps (`safety.ramp`): its share of its baseline now. */
+  ramp: { percent: number; nextStepAt: string } | null;
+  /** An alert drain the capacity guard holds back (the region keeps serving): why. */
+  waitingForCapacity: string | null;
   /** Live share (0..1) of each service's default traffic going to this region. */
   traffic: Record<string, number>;
 }
@@ -113,6 +119,8 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
   clusters.sort((a, b) => clusterRecordId(a).localeCompare(clusterRecordId(b)));
 
   const plan = planFleet(snapshot);
+  // What the last render applied: an alert drain the capacity guard holds back is not in it.
+  const rendered = snapshot.config.safety.capacity ? await readDrainSnapshot(deps.store) : undefined;
   // Each cluster in the region the route planner places it in (by location and name).
   const { placed } = placeClusters(snapshot.observed.clusters);
   const regions = Object.values(plan.drains.regions).map((state): RegionView => {
@@ -126,10 +134,13 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
     const traffic = Object.fromEntries(
       plan.routes.map((r) => [r.service, r.shares.live[regionalServiceName(r.service, state.region)] ?? 0]),
     );
+    const held = rendered && state.drained && state.cause === 'alert' && rendered.regions[state.region]?.drained === false;
+    const waiting = held ? rendered.refusals.filter((r) => r.region === state.region && r.guard === 'capacity').at(-1) : undefined;
+    const drained = state.drained && !held;
     return {
       region: state.region,
-      serving: !state.drained && members.some((c) => c.phase === 'serving'),
-      drained: state.drained,
+      serving: !drained && members.some((c) => c.phase === 'serving'),
+      drained,
       cause: state.cause ?? null,
       since: state.since ?? null,
       restoreAt: state.restoreAt ?? null,
@@ -137,6 +148,9 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
       clusters: members.map((c) => c.name),
       openIncidents: state.openIncidents.map((id) => facts.incidents[id]!).filter(Boolean),
       manualHold: hold,
+      override: state.override ?? null,
+      ramp: state.ramp ? { percent: state.ramp.percent, nextStepAt: state.ramp.nextStepAt } : null,
+      waitingForCapacity: held ? (waiting?.reason ?? 'held back by the capacity guard') : null,
       traffic,
     };
   });

@@ -11,6 +11,7 @@ import { handleMonitoringNotification } from '../../shared/failover/alert-flow.t
 import { manualDrain } from '../../shared/failover/manual-drain.ts';
 import { capacityRefusal, holdForCapacity, type FleetDrainState } from '../../shared/failover/index.ts';
 import { ROUTE_STEPS } from '../../shared/routing/steps.ts';
+import { readFleetView } from '../../shared/ops/fleet-view.ts';
 import { incidentNotification } from '../support/events.ts';
 import { demoFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
 
@@ -67,11 +68,19 @@ describe('capacity guard', () => {
     expect(capacityStep?.detail).toContain(
       `${N2} waits: draining ${N2} would overload the other regions: store runs 8 ready replicas (${N1} 2 + ${N2} 6) and the other regions can run 2.4 (${N1} max 3, less 20% headroom)`,
     );
+    // The fleet view says what the routes do: Osaka serves, its drain waiting for capacity.
+    const osaka = (await readFleetView(fleet.ctx)).regions.find((r) => r.region === N2);
+    expect(osaka).toMatchObject({ drained: false, serving: true });
+    expect(osaka?.waitingForCapacity).toMatch(/^draining asia-northeast2 would overload the other regions/);
     // Tokyo's autoscaler may now grow to 10: 8 of them usable, enough for the 8 the store runs.
     scale(fleet, TOKYO.name, 2, 10);
     fleet.clock.advance(60_000);
     await tick(fleet);
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+    expect((await readFleetView(fleet.ctx)).regions.find((r) => r.region === N2)).toMatchObject({
+      drained: true,
+      waitingForCapacity: null,
+    });
     // Osaka scales down once drained and Tokyo's maximum falls again: the applied drain stays.
     scale(fleet, OSAKA.name, 1, 8);
     scale(fleet, TOKYO.name, 8, 3);

@@ -16,6 +16,7 @@ import { demoFleet, type MemoryFleet } from '../support/memory-fleet.ts';
 import type { FunctionContext } from '../../functions/compose.ts';
 import { tickHandler } from '../../functions/tick/handler.ts';
 import { onboardCluster } from '../../shared/onboarding/cluster-ops.ts';
+import { readFleetView } from '../../shared/ops/fleet-view.ts';
 
 const N1 = 'asia-northeast1';
 const N2 = 'asia-northeast2';
@@ -261,6 +262,10 @@ describe('ramped restore (safety.ramp)', () => {
     await manualDrain(fleet.ctx, request('drain', N1));
     later(fleet);
     await manualDrain(fleet.ctx, request('restore', N1));
+    expect((await readFleetView(fleet.ctx)).regions.find((r) => r.region === N1)?.ramp).toEqual({
+      percent: 10,
+      nextStepAt: new Date(fleet.clock.now().getTime() + 60_000).toISOString(),
+    });
     const seen = [weights(fleet)?.[N1]];
     for (let i = 0; i < 4; i++) {
       fleet.clock.advance(60_000);
