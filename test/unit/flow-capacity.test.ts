@@ -41,6 +41,19 @@ function scale(fleet: MemoryFleet, cluster: string, ready: number, maxReplicas?:
     } as KubernetesObject);
 }
 
+/** An incident opened a minute ago in Osaka, delivered once. */
+const osakaAlert = (fleet: MemoryFleet, id: string) =>
+  handleMonitoringNotification(
+    fleet.ctx,
+    incidentNotification({
+      id,
+      state: 'open',
+      startedAt: new Date(fleet.clock.now().getTime() - 60_000),
+      resource: { location: OSAKA.location },
+    }),
+    `msg-${id}`,
+  );
+
 async function guarded() {
   const fleet = await demoFleet();
   const config = fleet.config();
@@ -53,16 +66,7 @@ describe('capacity guard', () => {
     const fleet = await guarded();
     scale(fleet, TOKYO.name, 2, 3);
     scale(fleet, OSAKA.name, 6, 8);
-    const record = await handleMonitoringNotification(
-      fleet.ctx,
-      incidentNotification({
-        id: 'inc-osaka',
-        state: 'open',
-        startedAt: new Date(fleet.clock.now().getTime() - 60_000),
-        resource: { location: OSAKA.location },
-      }),
-      'msg-osaka',
-    );
+    const record = await osakaAlert(fleet, 'inc-osaka');
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
     const capacityStep = record.steps.find((s) => s.name === ROUTE_STEPS.capacity);
     expect(capacityStep?.detail).toContain(
@@ -91,16 +95,7 @@ describe('capacity guard', () => {
 
   it('does not guard a service whose Deployments are not found', async () => {
     const fleet = await guarded();
-    await handleMonitoringNotification(
-      fleet.ctx,
-      incidentNotification({
-        id: 'inc-1',
-        state: 'open',
-        startedAt: new Date(fleet.clock.now().getTime() - 60_000),
-        resource: { location: OSAKA.location },
-      }),
-      'msg-1',
-    );
+    await osakaAlert(fleet, 'inc-1');
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
   });
 });
