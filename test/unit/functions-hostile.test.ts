@@ -139,9 +139,12 @@ function mutate<T>(base: T, mutations: Mutation[]): T {
       parent = next as Record<string, unknown>;
     }
     const last = m.path.at(-1)!;
+    // A copy of the value: fast-check may hand two mutations the same object, and putting one inside
+    // the other would make a cycle no JSON message can carry.
+    const value = typeof m.value === 'object' && m.value !== null ? (JSON.parse(JSON.stringify(m.value)) as unknown) : m.value;
     if (m.action === 'delete') delete parent[last];
-    else if (m.action === 'set') put(parent, last, m.value);
-    else put(parent, m.key, m.value);
+    else if (m.action === 'set') put(parent, last, value);
+    else put(parent, m.key, value);
   }
   return copy as T;
 }
