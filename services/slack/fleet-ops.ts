@@ -56,10 +56,16 @@ export function statusMessage(view: FleetView): SlackOpResult {
     const traffic = Object.entries(r.traffic)
       .map(([service, share]) => `${service} ${Math.round(share * 100)}%`)
       .join(', ');
+    const override = r.override ? `, overriding ${r.override}` : '';
+    const serving = r.waitingForCapacity
+      ? `serving (alert drain waiting for capacity: ${r.waitingForCapacity})`
+      : r.ramp
+        ? `serving (ramping: ${r.ramp.percent}% of its weight, next step at ${r.ramp.nextStepAt})`
+        : 'serving';
     const state = r.drained
-      ? `drained (${r.cause === 'manual' && r.manualHold ? `manual hold by ${r.manualHold.by}: ${r.manualHold.reason}` : `alert${r.restoreAt ? `, restore at ${r.restoreAt}` : ''}`})`
+      ? `drained (${r.cause === 'manual' && r.manualHold ? `manual hold by ${r.manualHold.by}${override}: ${r.manualHold.reason}` : `alert${r.restoreAt ? `, restore at ${r.restoreAt}` : ''}`})`
       : r.serving
-        ? 'serving'
+        ? serving
         : 'no serving cluster';
     const incidents = r.openIncidents.length > 0 ? `; open incidents: ${r.openIncidents.map((i) => i.incidentId).join(', ')}` : '';
     return `• ${r.region}: ${state}${traffic ? ` — ${traffic}` : ''}; clusters: ${r.clusters.join(', ') || 'none'}${incidents}`;
@@ -70,7 +76,8 @@ export function statusMessage(view: FleetView): SlackOpResult {
 }
 
 function resultMessage(result: ManualResult): SlackOpResult {
-  const detail = result.plan.slice(1, 8);
+  // The request line repeats what the user typed; an override line (break glass) stays first.
+  const detail = result.plan.filter((l) => !/^(drain|restore) \S+ requested by /.test(l)).slice(0, 7);
   return { summary: result.summary, ...(detail.length > 0 ? { text: detail.map((l) => `• ${l}`).join('\n') } : {}) };
 }
 
