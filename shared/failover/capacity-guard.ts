@@ -17,6 +17,16 @@ export interface RegionCapacity {
 /** By service name, by region: only services with a Deployment found somewhere. */
 export type FleetCapacity = Record<string, Record<string, RegionCapacity>>;
 
+/** Each service's numbers, one entry per service: `store: asia-northeast1 ready 2, max 3; …`. */
+export function describeCapacity(capacity: FleetCapacity): string[] {
+  return Object.entries(capacity).map(
+    ([svc, regions]) =>
+      `${svc}: ${Object.entries(regions)
+        .map(([r, c]) => `${r} ready ${c.ready}, max ${c.max}`)
+        .join('; ')}`,
+  );
+}
+
 /** Why draining `region` is refused for capacity, or undefined when every service's survivors can take its demand. */
 export function capacityRefusal(
   region: string,

@@ -38,4 +38,4 @@ export {
   writeDrainSnapshot,
 } from './drain-store.ts';
 export { FACT_LOG, incidentEntry, manualEntry, type FactLogEntry } from './fact-log.ts';
-export { capacityRefusal, holdForCapacity, type FleetCapacity, type RegionCapacity } from './capacity-guard.ts';
+export { capacityRefusal, describeCapacity, holdForCapacity, type FleetCapacity, type RegionCapacity } from './capacity-guard.ts';

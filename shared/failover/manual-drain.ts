@@ -14,7 +14,7 @@ import { drainDiff } from './overlay.ts';
 import { runOperation, type FlowOutcome, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RoutesContext } from '../routing/index.ts';
 import { describeTrafficMoved, planFleet, readCapacity, refusalOf, routedServices, type FleetPlan } from '../routing/index.ts';
-import { capacityRefusal } from './capacity-guard.ts';
+import { capacityRefusal, describeCapacity } from './capacity-guard.ts';
 import type { ManualResult } from '../core/manual-result.ts';
 import { readSnapshot, type FleetSnapshot } from '../routing/index.ts';
 import { FAILOVER_STEPS } from './steps.ts';
@@ -212,12 +212,7 @@ async function manualCapacity(
   );
   const refused = capacityRefusal(region, drained, routedServices(snapshot.config, snapshot.observed), capacity, headroom);
   const lines = [
-    ...Object.entries(capacity).map(
-      ([svc, regions]) =>
-        `capacity of ${svc}: ${Object.entries(regions)
-          .map(([r, c]) => `${r} ready ${c.ready}, max ${c.max}`)
-          .join('; ')} (${headroom}% headroom)`,
-    ),
+    ...describeCapacity(capacity).map((line) => `capacity of ${line} (${headroom}% headroom)`),
     ...(unread.length > 0 ? [`capacity not read in: ${unread.join(', ')}`] : []),
   ];
   return { ...(refused ? { refusal: { guard: refused.guard, reason: refused.reason } } : {}), lines };

@@ -26,7 +26,7 @@ export {
   type RemoteSecretOptions,
   type RemoteSecretSummary,
 } from './remote-secrets.ts';
-export { ensureMeshNamespaces, ensureMeshServices } from './services.ts';
+export { ensureMeshNamespaces, ensureMeshServices, meshNamespacesStep } from './services.ts';
 export { applyMeshDrains } from './drain-step.ts';
 export { type MeshContext, addClusterToMesh, removeClusterFromMesh } from './mesh-step.ts';
 export {

@@ -5,6 +5,8 @@
 import type { MeshServiceConfig } from '../config/fleet-config.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { MeshCluster } from './remote-secrets.ts';
+import type { OperationRecorder } from '../state/operations.ts';
+import { MESH_STEPS } from './steps.ts';
 import { renderDestinationRule, renderMeshNamespace } from './render.ts';
 
 /** Labels the services' namespaces for sidecar injection; returns what changed (`Namespace NAME`). */
@@ -14,6 +16,20 @@ export async function ensureMeshNamespaces(kube: KubeAdapter, services: readonly
     if ((await kube.apply(renderMeshNamespace(namespace))).changed) changed.push(`Namespace ${namespace}`);
   }
   return changed;
+}
+
+/** {@link ensureMeshNamespaces} in an attached cluster, recorded as its own step. */
+export async function meshNamespacesStep(
+  op: OperationRecorder,
+  kube: KubeAdapter,
+  cluster: string,
+  services: readonly MeshServiceConfig[],
+): Promise<void> {
+  await op.step(
+    MESH_STEPS.namespacesOf(cluster),
+    () => ensureMeshNamespaces(kube, services),
+    (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already labelled' }),
+  );
 }
 
 /**

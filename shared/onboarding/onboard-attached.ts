@@ -12,7 +12,7 @@ import { TerminalError, TransientError } from '../core/errors.ts';
 import { onboardedSince, readClusterRecord, writeClusterRecord, type ClusterRecord } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { attachedClusterOf, attachedKube, attachedMeshNote, type AttachedCluster } from './attached.ts';
-import { MESH_STEPS, ensureMeshNamespaces, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
+import { MESH_STEPS, meshNamespacesStep, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
 import { applyMemberObjects, enableFleetFeatures, waitForImports, type OnboardContext } from './onboard.ts';
 import { updateRoutes } from '../routing/index.ts';
 import { ONBOARDING_STEPS } from './steps.ts';
@@ -59,11 +59,7 @@ export async function onboardAttached(
   const inMesh = config.mesh.services.length > 0 && Object.hasOwn(config.mesh.apiServers, cluster.name);
   if (config.mesh.services.length > 0 && !inMesh) op.note(ONBOARDING_STEPS.joinMesh, 'skipped', attachedMeshNote(config, cluster.name));
   if (inMesh) {
-    await op.step(
-      MESH_STEPS.namespacesOf(cluster.name),
-      () => ensureMeshNamespaces(kube, config.mesh.services),
-      (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already labelled' }),
-    );
+    await meshNamespacesStep(op, kube, cluster.name, config.mesh.services);
     // Records what keeps other networks from reaching it (no east-west gateway, no address) as skipped.
     await meshNetworkStep(op, MESH_STEPS.network, kube, config, cluster.name);
   }

@@ -8,7 +8,7 @@ import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { attachedClusterOf, attachedKube, type AttachedCluster } from './attached.ts';
 import { ensureMemberObjects } from './member-objects.ts';
-import { MESH_STEPS, ensureMeshNamespaces, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
+import { MESH_STEPS, meshNamespacesStep, meshNetworkStep, reconcileMeshSecrets } from '../mesh/index.ts';
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
@@ -91,12 +91,7 @@ async function reconcileAttached(
     });
     // Only a cluster wired into the mesh (one with an address, see mesh.apiServers) has a network there.
     if (Object.hasOwn(config.mesh.apiServers, cluster.name)) {
-      if (config.mesh.services.length > 0)
-        await op.step(
-          MESH_STEPS.namespacesOf(cluster.name),
-          () => ensureMeshNamespaces(kube, config.mesh.services),
-          (changed) => ({ outcome: changed.length > 0 ? 'done' : 'unchanged', detail: changed.join(', ') || 'already labelled' }),
-        );
+      if (config.mesh.services.length > 0) await meshNamespacesStep(op, kube, cluster.name, config.mesh.services);
       await meshNetworkStep(op, MESH_STEPS.networkOf(cluster.name), kube, config, cluster.name);
     }
   } catch (error) {

@@ -8,6 +8,7 @@ import {
   compactStoredFacts,
   deriveDrains,
   drainOverlay,
+  describeCapacity,
   holdForCapacity,
   readDrainSnapshot,
   readFactsWithLog,
@@ -126,16 +127,18 @@ async function renderPass(
   );
   const observed = routingObservation(reads, config);
   const services = routedServices(config, observed);
+  // One instant for the drains and the ramps the overlay adds, so a ramp step matches the derived state.
+  const now = deps.clock.now();
   const derived = await op.step(
     ROUTE_STEPS.deriveDrains,
-    async () => deriveDrains({ facts, services, policy: config.safety, now: deps.clock.now() }),
+    async () => deriveDrains({ facts, services, policy: config.safety, now }),
     (d) => ({ detail: describeDrains(d) }),
   );
   const drains = config.safety.capacity ? await capacityStep(deps, op, config, observed, services, derived, reads.clusters) : derived;
   const overlay = drainOverlay(drains, config.safety.pinnedPathsOnDrain, {
     clusters: observed.clusters,
     ramp: config.safety.ramp,
-    now: deps.clock.now(),
+    now,
   });
   const outcome = await op.step(
     ROUTE_STEPS.applyRoutes,
@@ -187,13 +190,10 @@ async function capacityStep(
         );
         const held = holdForCapacity(derived, applied, services, capacity, headroom, deps.clock.now());
         const waiting = held.refusals.slice(derived.refusals.length).map((r) => `${r.region} waits: ${r.reason}`);
-        const known = Object.entries(capacity).map(
-          ([svc, regions]) =>
-            `${svc}: ${Object.entries(regions)
-              .map(([r, c]) => `${r} ready ${c.ready}, max ${c.max}`)
-              .join('; ')}`,
-        );
-        return { held, lines: [...waiting, ...known, ...(unread.length > 0 ? [`not read: ${unread.join(', ')}`] : [])] };
+        return {
+          held,
+          lines: [...waiting, ...describeCapacity(capacity), ...(unread.length > 0 ? [`not read: ${unread.join(', ')}`] : [])],
+        };
       },
       ({ lines }) => ({ detail: lines.join(' | ') || 'no Deployment found: not guarded' }),
     )
