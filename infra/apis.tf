@@ -15,7 +15,7 @@ locals {
     "gkehub.googleapis.com",                       # fleet memberships and features
     "iam.googleapis.com",                          # service accounts, custom roles
     "logging.googleapis.com",                      # the audit-log sink
-    "monitoring.googleapis.com",                   # the notification channel and alert policies
+    "monitoring.googleapis.com",                   # the notification channel, alert policies and drills' traffic reads
     "multiclusteringress.googleapis.com",          # the multiclusteringress fleet feature (multi-cluster Gateways)
     "multiclusterservicediscovery.googleapis.com", # ServiceExport/ServiceImport
     "pubsub.googleapis.com",                       # topics and subscriptions

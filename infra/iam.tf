@@ -1,6 +1,6 @@
 # Least privilege, per component. Project-level grants are only those with no narrower resource to
-# grant on (Firestore, cluster reads, GKE Hub); everything else is granted on the topic, secret,
-# bucket, repository, function or service account it concerns.
+# grant on (Firestore, cluster reads, GKE Hub, Monitoring reads); everything else is granted on the
+# topic, secret, bucket, repository, function or service account it concerns.
 
 # GKE Hub: the predefined roles are too broad (gkehub.admin) or too narrow (gkehub.viewer cannot
 # register). Readers read memberships and features and reach clusters through Connect Gateway.
@@ -91,6 +91,9 @@ locals {
     # Cluster reads (status, endpoint, CA) and the IAM half of authenticating to GKE's API server.
     { for c in local.runtime_components : "${c}/clusters" => { member = local.sa[c], role = "roles/container.clusterViewer" } },
     { for c, role in local.fleet_role : "${c}/fleet" => { member = local.sa[c], role = role } },
+    # Drills measure traffic from the Gateway's load-balancer metrics (Cloud Monitoring reads): the
+    # tick runs scheduled drills, the service requested ones.
+    { for c in ["tick", "services"] : "${c}/metrics" => { member = local.sa[c], role = "roles/monitoring.viewer" } },
     {
       "builder/logs"       = { member = local.sa.builder, role = "roles/logging.logWriter" }
       "deployer/logs"      = { member = local.sa.deployer, role = "roles/logging.logWriter" }

@@ -16,6 +16,7 @@ import { applicationDefaultTokenSource, staticTokenSource, type AccessTokenSourc
 import { createProjectApisAdapter, type ProjectApisAdapter } from './project-apis.ts';
 import { createPubSubAdapter, type PubSubAdapter } from './pubsub.ts';
 import { buildTopology, type Topology } from './topology.ts';
+import { createTrafficMetricsAdapter, type TrafficMetricsAdapter } from './traffic-metrics.ts';
 
 /** Every outside-system adapter except per-cluster Kubernetes clients. */
 export interface GcpAdapters {
@@ -27,6 +28,8 @@ export interface GcpAdapters {
   hub: GkeHubAdapter;
   /** Service Usage and Resource Manager reads (the preflight). */
   projectApis: ProjectApisAdapter;
+  /** The Gateway's load-balancer request counts (Cloud Monitoring), for drills. */
+  metrics: TrafficMetricsAdapter;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,11 @@ export async function createGcpAdapters(env: Env, deps: { clock: Clock; log: Log
       projectId: env.FLEETPILOT_PROJECT_ID,
       serviceUsageUrl: env.FLEETPILOT_SERVICEUSAGE_ENDPOINT,
       resourceManagerUrl: env.FLEETPILOT_RESOURCEMANAGER_ENDPOINT,
+    }),
+    metrics: createTrafficMetricsAdapter({
+      authClient: tokens.authClient,
+      baseUrl: env.FLEETPILOT_MONITORING_ENDPOINT,
+      projectId: env.FLEETPILOT_PROJECT_ID,
     }),
     async close() {
       await Promise.allSettled([pubsubClient.close(), firestore.terminate(), container.close()]);

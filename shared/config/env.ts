@@ -48,6 +48,8 @@ export const envSchema = z.object({
   FLEETPILOT_GKEHUB_ENDPOINT: baseUrl.default('https://gkehub.googleapis.com'),
   FLEETPILOT_SERVICEUSAGE_ENDPOINT: baseUrl.default('https://serviceusage.googleapis.com'),
   FLEETPILOT_RESOURCEMANAGER_ENDPOINT: baseUrl.default('https://cloudresourcemanager.googleapis.com'),
+  /** Cloud Monitoring (the Gateway's load-balancer request counts, for drills); the double in the sandbox. */
+  FLEETPILOT_MONITORING_ENDPOINT: baseUrl.default('https://monitoring.googleapis.com'),
   FLEETPILOT_STATIC_ACCESS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   FLEETPILOT_KUBE_ACCESS: z.enum(['endpoint', 'connect-gateway']).default('endpoint'),
   /** Base URL of Connect Gateway (a local double in the sandbox); Google's hosts when unset. */
@@ -90,6 +92,7 @@ function crossFieldProblems(env: Record<string, string>): string[] {
     env.FLEETPILOT_CONNECT_GATEWAY_ENDPOINT,
     env.FLEETPILOT_SERVICEUSAGE_ENDPOINT,
     env.FLEETPILOT_RESOURCEMANAGER_ENDPOINT,
+    env.FLEETPILOT_MONITORING_ENDPOINT,
   ];
   if (plainHttpEndpoints.some(plainHttp) && !env.FLEETPILOT_STATIC_ACCESS_TOKEN) {
     problems.push('FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double');

@@ -12,6 +12,7 @@ describe('parseEnv', () => {
       valid,
       {
         FLEETPILOT_GKEHUB_ENDPOINT: 'https://gkehub.googleapis.com',
+        FLEETPILOT_MONITORING_ENDPOINT: 'https://monitoring.googleapis.com',
         FLEETPILOT_KUBE_ACCESS: 'endpoint',
         FLEETPILOT_TOPIC_PREFIX: 'fleetpilot-',
         LOG_LEVEL: 'INFO',
@@ -23,11 +24,16 @@ describe('parseEnv', () => {
         ...valid,
         FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689/',
         FLEETPILOT_GKEHUB_ENDPOINT: 'http://127.0.0.1:8689',
+        FLEETPILOT_MONITORING_ENDPOINT: 'http://127.0.0.1:8689/',
         FLEETPILOT_STATIC_ACCESS_TOKEN: 'sandbox-token-123',
         PUBSUB_EMULATOR_HOST: '127.0.0.1:8681',
         FIRESTORE_EMULATOR_HOST: 'localhost:8682',
       },
-      { FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689', PUBSUB_EMULATOR_HOST: '127.0.0.1:8681' },
+      {
+        FLEETPILOT_CONTAINER_ENDPOINT: 'http://127.0.0.1:8689',
+        FLEETPILOT_MONITORING_ENDPOINT: 'http://127.0.0.1:8689',
+        PUBSUB_EMULATOR_HOST: '127.0.0.1:8681',
+      },
     ],
     [
       'connect gateway with a project number',
@@ -38,6 +44,13 @@ describe('parseEnv', () => {
     const result = parseEnv(env);
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.env).toMatchObject(expected);
+  });
+
+  it('requires the static token for a plain-http Monitoring double too', () => {
+    expect(parseEnv({ ...valid, FLEETPILOT_MONITORING_ENDPOINT: 'http://127.0.0.1:8689' })).toEqual({
+      ok: false,
+      problems: ['FLEETPILOT_STATIC_ACCESS_TOKEN is required when a Google API endpoint is a plain-http local double'],
+    });
   });
 
   it('lists every problem at once', () => {
