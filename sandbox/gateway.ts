@@ -6,7 +6,7 @@ import type { Logger } from '../shared/core/logger.ts';
 import { startDataPlane } from './data-plane/data-plane.ts';
 import type { SandboxInfra } from './sandbox.ts';
 
-/** Starts the data plane in front of `store/external-http` on the config cluster. */
+/** Starts the data plane in front of `store/external-http` on the config cluster; it counts what it answers in the sandbox's ledger. */
 export async function startSandboxGateway(sandbox: SandboxInfra, log: Logger, port?: number) {
   const config = await sandbox.adapters.container.getCluster('asia-northeast1-b', 'mc-gw-config-cluster');
   if (!config) throw new Error('the config cluster does not exist yet');
@@ -18,6 +18,7 @@ export async function startSandboxGateway(sandbox: SandboxInfra, log: Logger, po
     configKube,
     gateway: { name: 'external-http', namespace: 'store' },
     workloads: sandbox.workloads,
+    ledger: sandbox.ledger,
     log: log.child({ component: 'data-plane' }),
     ...(port ? { port } : {}),
   });

@@ -23,6 +23,17 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** Throws, naming them, when any of the fixed loopback `ports` is taken (0 or undefined: any port will do). */
+export async function assertPortsFree(ports: (number | undefined)[]): Promise<void> {
+  const busy: number[] = [];
+  for (const port of ports) if (port && !(await portIsFree(port))) busy.push(port);
+  if (busy.length > 0) {
+    throw new Error(
+      `loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`,
+    );
+  }
+}
+
 /** A free port P such that P+1 is free too (etcd's client and peer ports). */
 export async function freePortPair(): Promise<number> {
   for (let i = 0; i < 50; i++) {

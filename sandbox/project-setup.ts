@@ -1,7 +1,8 @@
 /**
  * The project set-up steps of the multi-cluster Gateway procedure, done in the sandbox the way the
  * procedure does them (through the Service Usage and Resource Manager APIs of the Google double):
- * enable the APIs, and grant the MCS importer's service account `roles/compute.networkViewer`.
+ * enable the APIs (and Cloud Monitoring, which drills read traffic from), and grant the MCS
+ * importer's service account `roles/compute.networkViewer`.
  * Until that binding exists, the sandbox's MCS importer imports nothing, as GKE's does.
  */
 import { REQUIRED_APIS } from '../shared/ops/preflight-checks.ts';
@@ -34,7 +35,7 @@ async function call(url: string, token: string, body: unknown): Promise<Record<s
 /** Enables the procedure's APIs and adds the importer's binding (a read-modify-write, as gcloud does). */
 export async function setUpProject(opts: { doubleUrl: string; token: string; projectId: string }): Promise<void> {
   const project = `${opts.doubleUrl}/v1/projects/${opts.projectId}`;
-  await call(`${project}/services:batchEnable`, opts.token, { serviceIds: REQUIRED_APIS });
+  await call(`${project}/services:batchEnable`, opts.token, { serviceIds: [...REQUIRED_APIS, 'monitoring.googleapis.com'] });
   const { role, member } = mcsImporterBinding(opts.projectId);
   const policy = (await call(`${project}:getIamPolicy`, opts.token, { options: { requestedPolicyVersion: 3 } })) as {
     bindings?: { role: string; members: string[] }[];

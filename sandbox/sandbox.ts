@@ -21,13 +21,14 @@ import { KubeFleet, type KubeCluster } from './kube-fleet.ts';
 import { startImporter } from './fleet-members.ts';
 import { writeGcloudConfig, type GcloudSandboxConfig } from './gcloud-config.ts';
 import { importerBlockedBy, setUpProject } from './project-setup.ts';
-import { freePort, portIsFree } from './ports.ts';
+import { assertPortsFree, freePort } from './ports.ts';
 import { assertPrerequisites } from './prerequisites.ts';
 import { ProcessSupervisor } from './processes.ts';
 import { timed } from './progress.ts';
 import { deployClusterTemplate } from './cluster-template.ts';
 import { sandboxControlApp } from './sandbox-control.ts';
 import { startStoreWorkloads, type StoreWorkloads } from './data-plane/store-workloads.ts';
+import { TrafficLedger } from './data-plane/traffic-ledger.ts';
 
 /** Fixed identity of the sandbox project. */
 export const SANDBOX_PROJECT = { id: 'fleetpilot-sandbox', number: '424242424242' } as const;
@@ -67,6 +68,8 @@ export interface SandboxInfra {
   gcloud: GcloudSandboxConfig;
   /** Stand-in `store` workloads, one per cluster, that the local data plane routes to. */
   workloads: StoreWorkloads;
+  /** What the data plane answered, per second: the double serves it as the load balancer's Cloud Monitoring metrics. */
+  ledger: TrafficLedger;
   stateDir: string;
   /** Owns the sandbox's processes; what is started through it stops with the sandbox. */
   supervisor: ProcessSupervisor;
@@ -123,6 +126,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       FLEETPILOT_CONNECT_GATEWAY_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_SERVICEUSAGE_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_RESOURCEMANAGER_ENDPOINT: `http://127.0.0.1:${doublePort}`,
+      FLEETPILOT_MONITORING_ENDPOINT: `http://127.0.0.1:${doublePort}`,
       FLEETPILOT_STATIC_ACCESS_TOKEN: token,
       PUBSUB_EMULATOR_HOST: pubsub.host,
       FIRESTORE_EMULATOR_HOST: firestore.host,
@@ -135,12 +139,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
     const kubeconfigPath = join(opts.stateDir, 'kubeconfig');
     const workloads = await startStoreWorkloads([], log.child({ component: 'store-workloads' }));
     cleanups.push(() => workloads.stop());
+    const ledger = new TrafficLedger();
     const double = createGoogleDouble({
       token,
       projectId: SANDBOX_PROJECT.id,
       projectNumber: SANDBOX_PROJECT.number,
-      // Container and Hub calls need their API enabled (the project set-up below does it, as the procedure does).
+      // Container, Hub and Monitoring calls need their API enabled (the project set-up below does it, as the procedure does).
       enforceEnabledServices: true,
+      trafficLedger: ledger,
       clock: () => new Date(),
       newId: () => randomBytes(8).toString('hex'),
       provisioner: {
@@ -207,6 +213,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxInfra> 
       fleet,
       adapters,
       workloads,
+      ledger,
       stateDir: opts.stateDir,
       stop,
       supervisor,
@@ -236,14 +243,4 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, port: num
     Object.assign(server, { keepAliveTimeout: 120_000, headersTimeout: 125_000 });
     server.once('error', reject);
   });
-}
-
-async function assertPortsFree(ports: (number | undefined)[]): Promise<void> {
-  const busy: number[] = [];
-  for (const port of ports) if (port && !(await portIsFree(port))) busy.push(port);
-  if (busy.length > 0) {
-    throw new Error(
-      `loopback port(s) ${busy.join(', ')} already in use by another process; stop it (e.g. another sandbox: ss -ltnp | grep ${busy[0]}) and try again`,
-    );
-  }
 }

@@ -16,6 +16,7 @@ import { desiredGatewayStatus, statusCurrent, type GatewayStatus } from './gatew
 import { createProxy, type ProxyStats } from './proxy.ts';
 import { buildRouteTable, type ImportedService, type RouteTable } from './route-table.ts';
 import { closeServer } from './store-workloads.ts';
+import type { TrafficRecorder } from './traffic-ledger.ts';
 
 /** Options of {@link startDataPlane}. */
 export interface DataPlaneOptions {
@@ -28,6 +29,8 @@ export interface DataPlaneOptions {
   port?: number;
   random?: () => number;
   clock?: Clock;
+  /** Where every answered request is counted (the sandbox feeds the double's Cloud Monitoring metrics from it). */
+  ledger?: TrafficRecorder;
 }
 
 /** One rebuild of the route table. `generations` holds `metadata.generation` of each attached route. */
@@ -138,7 +141,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   // Idle upstream connections close after 600 s, as a Google load balancer's do: before the backends close them.
   const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: UPSTREAM_IDLE_MS });
-  const proxy = createProxy({ table: () => table, workloads: options.workloads, random: options.random ?? Math.random, agent, log });
+  const proxy = createProxy({
+    table: () => table,
+    workloads: options.workloads,
+    random: options.random ?? Math.random,
+    agent,
+    log,
+    ledger: options.ledger,
+  });
   const server = createServer(proxy.handle);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,11 +1,13 @@
 /**
  * The forwarding half of the data plane: for each request, ask the current route table where it
  * goes and relay it to that cluster's workload, passing status, headers and body through. No route
- * or no usable backend answers 503; a workload that cannot be reached answers 502.
+ * or no usable backend answers 503; a workload that cannot be reached answers 502. Every answer,
+ * its own included, is counted in the traffic ledger when one is given.
  */
 import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/core/logger.ts';
 import { pickBackend, type RouteTable } from './route-table.ts';
+import type { TrafficRecorder } from './traffic-ledger.ts';
 
 /** Counters of what the proxy did. */
 export interface ProxyStats {
@@ -26,6 +28,8 @@ export interface ProxyDeps {
   agent: Agent;
   log: Logger;
   upstreamTimeoutMs?: number;
+  /** Counts each answered request by cluster and status (the sandbox's load-balancer metrics). */
+  ledger?: TrafficRecorder;
 }
 
 /** Response header naming the cluster that served a proxied request. */
@@ -35,11 +39,12 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 /** Creates the request handler and its counters. */
 export function createProxy(deps: ProxyDeps): { handle: (req: IncomingMessage, res: ServerResponse) => void; stats: () => ProxyStats } {
   const stats: ProxyStats = { requests: 0, proxied: 0, noRoute: 0, noBackend: 0, unreachable: 0, byCluster: {} };
-  const fail = (res: ServerResponse, status: number, body: Record<string, unknown>): void => {
+  const fail = (res: ServerResponse, status: number, body: Record<string, unknown>, cluster: string | null = null): void => {
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    deps.ledger?.record(cluster, status);
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
@@ -66,7 +71,7 @@ export function createProxy(deps: ProxyDeps): { handle: (req: IncomingMessage, r
     const unreachable = (reason: string): void => {
       stats.unreachable++;
       deps.log.debug('data plane upstream unreachable', { cluster: pick.cluster, reason });
-      fail(res, 502, { error: 'unreachable', cluster: pick.cluster, reason });
+      fail(res, 502, { error: 'unreachable', cluster: pick.cluster, reason }, pick.cluster);
     };
     if (!base) {
       req.resume();
@@ -84,6 +89,7 @@ export function createProxy(deps: ProxyDeps): { handle: (req: IncomingMessage, r
     upstream.on('response', (answer) => {
       stats.proxied++;
       stats.byCluster[pick.cluster] = (stats.byCluster[pick.cluster] ?? 0) + 1;
+      deps.ledger?.record(pick.cluster, answer.statusCode ?? 502);
       res.writeHead(answer.statusCode ?? 502, {
         ...withoutHopByHop(answer.headers),
         [CLUSTER_HEADER]: pick.cluster,

@@ -1,5 +1,6 @@
 /**
- * The local double of Google's Container v1, GKE Hub v1 and Connect Gateway APIs, as one Hono app.
+ * The local double of Google's Container v1, GKE Hub v1, Connect Gateway and Cloud Monitoring v3
+ * (the load balancer's request counts) APIs, as one Hono app.
  *
  * Every request needs `Authorization: Bearer <deps.token>` (401 UNAUTHENTICATED otherwise). Then
  * queued faults apply (not to `/_double/*`), due Hub operations settle on the clock, and the request
@@ -17,6 +18,7 @@ import { gatedService, serviceDisabledBody } from './service-gate.ts';
 import { takeFault } from './faults.ts';
 import { featureRoutes } from './feature-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
+import { monitoringRoutes } from './monitoring-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { operationRoutes } from './operation-routes.ts';
 import { projectRoutes } from './project-routes.ts';
@@ -89,5 +91,6 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   app.route('/', membershipRoutes(state));
   app.route('/', featureRoutes(state));
   app.route('/', connectGatewayRoutes(state));
+  app.route('/', monitoringRoutes(state));
   return { app, state };
 }

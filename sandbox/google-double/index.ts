@@ -1,5 +1,5 @@
 /**
- * Public surface of the local Google double (Container v1 + GKE Hub v1), used by the sandbox and tests.
+ * Public surface of the local Google double (Container v1, GKE Hub v1, Cloud Monitoring v3), used by the sandbox and tests.
  */
 export { createGoogleDouble, type GoogleDouble } from './create-google-double.ts';
 export { DoubleState } from './state.ts';
@@ -18,4 +18,13 @@ export {
   type LogEntry,
 } from './audit-log.ts';
 export { GoogleApiError, googleErrorBody, statusNameForHttp, type GoogleErrorBody } from './errors.ts';
-export type { ClusterProvisioner, ClusterRef, GoogleDoubleDeps, JsonObject, Logger, ProvisionedControlPlane } from './types.ts';
+export type {
+  ClusterProvisioner,
+  ClusterRef,
+  GoogleDoubleDeps,
+  JsonObject,
+  Logger,
+  ProvisionedControlPlane,
+  RequestCountBucket,
+  RequestCountSource,
+} from './types.ts';

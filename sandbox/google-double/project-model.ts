@@ -32,6 +32,7 @@ export const KNOWN_SERVICES: Readonly<Record<string, string>> = {
   'firestore.googleapis.com': 'Cloud Firestore API',
   'serviceusage.googleapis.com': 'Service Usage API',
   'cloudresourcemanager.googleapis.com': 'Cloud Resource Manager API',
+  'monitoring.googleapis.com': 'Cloud Monitoring API',
 };
 
 const MEMBER_RE = /^(user|serviceAccount|group|domain|principal|principalSet):\S+$|^allUsers$|^allAuthenticatedUsers$/;

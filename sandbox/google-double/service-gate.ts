@@ -1,10 +1,11 @@
 /**
  * Google refuses a call to an API the project has not enabled: 403 PERMISSION_DENIED, reason
  * SERVICE_DISABLED, naming the API and how to enable it. The double does the same for the APIs
- * whose calls it can tell apart by path — Container (clusters) and GKE Hub (memberships, features)
- * — once asked to (`enforceEnabledServices`), so a sandbox project that skipped the procedure's
- * `gcloud services enable` fails as a real one would. Operations are shared by both APIs' paths
- * and exist only once an API was used, so they are not gated.
+ * whose calls it can tell apart by path — Container (clusters), GKE Hub (memberships, features)
+ * and Cloud Monitoring (time series) — once asked to (`enforceEnabledServices`), so a sandbox
+ * project that skipped the procedure's `gcloud services enable` fails as a real one would.
+ * Operations are shared by Container's and GKE Hub's paths and exist only once an API was used, so
+ * they are not gated.
  */
 import { KNOWN_SERVICES } from './project-model.ts';
 import type { JsonObject } from './types.ts';
@@ -12,6 +13,7 @@ import type { JsonObject } from './types.ts';
 const GATES: readonly { service: string; path: RegExp }[] = [
   { service: 'container.googleapis.com', path: /^\/v1\/projects\/[^/]+\/(locations|zones)\/[^/]+\/clusters(\/|$|:)/ },
   { service: 'gkehub.googleapis.com', path: /^\/v1(beta|alpha)?\/projects\/[^/]+\/locations\/[^/]+\/(memberships|features)(\/|$|:)/ },
+  { service: 'monitoring.googleapis.com', path: /^\/v3\/projects\/[^/]+\/timeSeries(\/|$|:)/ },
 ];
 
 /** The API a request path belongs to, when the double gates it. */

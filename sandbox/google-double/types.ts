@@ -1,5 +1,5 @@
 /**
- * Shared types of the local Google double (Container v1 + GKE Hub v1 REST).
+ * Shared types of the local Google double (Container v1, GKE Hub v1, Cloud Monitoring v3 REST).
  *
  * The double is a sandbox component: it speaks the REST shapes the real client libraries use so
  * fleetpilot's adapters can run against it unchanged.
@@ -36,6 +36,23 @@ export interface ClusterProvisioner {
   deprovision(cluster: ClusterRef): Promise<void>;
 }
 
+/** Requests a load balancer stand-in answered in one second, by serving cluster and response code class. */
+export interface RequestCountBucket {
+  /** Epoch seconds. */
+  second: number;
+  /** The cluster that served them; null for requests answered without a backend. */
+  cluster: string | null;
+  /** 200, 300, 400, 500 (the status rounded down to its hundred). */
+  codeClass: number;
+  count: number;
+}
+
+/** Where the double's Cloud Monitoring routes read load-balancer traffic (the sandbox data plane's ledger). */
+export interface RequestCountSource {
+  /** The buckets of the seconds that start in [fromMs, toMs). */
+  read(fromMs: number, toMs: number): readonly RequestCountBucket[];
+}
+
 /** Everything the double needs from its host; all side effects and non-determinism are injected. */
 export interface GoogleDoubleDeps {
   /** The only accepted bearer token; any other request gets 401 UNAUTHENTICATED. */
@@ -55,7 +72,9 @@ export interface GoogleDoubleDeps {
   principalEmail?: string;
   /** Services enabled when the double starts (a project that has been set up); none by default. */
   enabledServices?: readonly string[];
-  /** Refuse Container and GKE Hub calls while their API is not enabled, as Google does (default false). */
+  /** Refuse Container, GKE Hub and Cloud Monitoring calls while their API is not enabled, as Google does (default false). */
   enforceEnabledServices?: boolean;
+  /** The load balancer's request counts that Cloud Monitoring's `timeSeries.list` serves (none: no traffic). */
+  trafficLedger?: RequestCountSource;
   log: Logger;
 }

@@ -6,6 +6,7 @@ import { silentLogger } from '../../shared/core/logger.ts';
 import { startDataPlane, type DataPlane } from '../../sandbox/data-plane/data-plane.ts';
 import { startStoreWorkloads, type StoreWorkloads } from '../../sandbox/data-plane/store-workloads.ts';
 import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
+import { TrafficLedger } from '../../sandbox/data-plane/traffic-ledger.ts';
 
 /** A tiny in-memory config cluster: just what the data plane reads and writes. */
 function fakeConfigCluster(objects: KubernetesObject[]) {
@@ -151,6 +152,35 @@ describe('data plane (in-memory config cluster, loopback workloads)', () => {
     });
     expect(config.statusWrites).toHaveLength(1);
     expect(plane.stats()).toMatchObject({ reloads: 2, statusWrites: 1, noRoute: 3, unreachable: 2 });
+  });
+
+  it('counts every answer in the traffic ledger: by serving cluster, and its own 502s and 503s', async () => {
+    const config = fakeConfigCluster([
+      gateway,
+      route(1, [1, 0]),
+      serviceImport('store-ne1', ['tokyo']),
+      serviceImport('store-ne2', ['osaka']),
+      serviceImport('store-gone', ['gone']),
+    ]);
+    workloads = await startStoreWorkloads([{ name: 'tokyo', zone: 'z1' }], silentLogger());
+    const ledger = new TrafficLedger();
+    plane = await startDataPlane({
+      configKube: config.kube,
+      gateway: { name: 'external-http', namespace: 'store' },
+      workloads,
+      log: silentLogger(),
+      ledger,
+    });
+    const from = Date.now() - 1_000;
+    await sendTraffic({ url: plane.url, host: 'store.example.com', count: 20 });
+    workloads.setFault('tokyo', 503);
+    await sendTraffic({ url: plane.url, host: 'store.example.com', count: 5 });
+    await sendTraffic({ url: plane.url, host: 'nope.example.com', count: 3 });
+    await sendTraffic({ url: plane.url, host: 'store.example.com', path: '/gone', count: 2 });
+    const totals: Record<string, number> = {};
+    for (const b of ledger.read(from, Date.now() + 1_000))
+      totals[`${b.cluster} ${b.codeClass}`] = (totals[`${b.cluster} ${b.codeClass}`] ?? 0) + b.count;
+    expect(totals).toEqual({ 'tokyo 200': 20, 'tokyo 500': 5, 'null 500': 3, 'gone 500': 2 });
   });
 
   it('refuses to send traffic anywhere but loopback, or without bounds', async () => {
