@@ -30,5 +30,6 @@ export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger)
     instanceId: `${hostname()}:${process.pid}`,
     importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
     retention: retentionFromEnv(env),
+    metrics: adapters.metrics,
   };
 }

@@ -6,10 +6,12 @@
  * the mesh's remote secrets to every pair of mesh clusters (clusters that onboarded together
  * exchange them, tokens are renewed at half their lifetime, secrets of clusters that left go), and
  * re-renders routes (regions whose ServiceImports appeared since join the default rule; restores
- * due after their hold-down are applied).
+ * due after their hold-down are applied), and moves drills on (scheduled ones start, due ones
+ * restore, finished ones are measured and reported).
  */
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
+import { advanceDrills } from '../../shared/drills/index.ts';
 import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { sweepGoneClusters } from '../../shared/onboarding/sweep.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
@@ -45,10 +47,13 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     // Clusters deleted without fleetpilot seeing it go, before the reconcile that would reach them.
     const swept = (await sweepGoneClusters(ctx.fleet, config)).map((r) => `${r.subject}: ${r.result}`);
     const changed = await reconcileFleet(ctx.fleet, op, config, { leaseWaitMs: 0 });
+    // Drills last: a restore they make renders on top of what the reconcile converged.
+    const drills = await advanceDrills(ctx.fleet, config);
     const all = [
       ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
       ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),
       ...changed,
+      ...drills,
     ];
     return { result: 'succeeded', reason: all.length > 0 ? all.join('; ') : NOTHING_TO_CHANGE };
   });

@@ -16,6 +16,14 @@ import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { readSnapshot } from '../../shared/routing/snapshot.ts';
 import type { FleetContext } from '../../shared/core/context.ts';
 import type { PreflightReport } from '../../shared/ops/preflight.ts';
+import {
+  readDrill,
+  recentDrills,
+  startDrill,
+  type DrillRecord,
+  type DrillRequest,
+  type DrillStartResult,
+} from '../../shared/drills/index.ts';
 import type { AuthDeps } from './auth.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -40,6 +48,12 @@ export interface FleetOps {
   preflight(): Promise<PreflightReport>;
   config(): Promise<ConfigView>;
   planConfig(yaml: string): Promise<ManualResult>;
+  /** Plans or starts a drill (see shared/drills). */
+  startDrill(request: DrillRequest): Promise<DrillStartResult>;
+  /** One drill; undefined when there is none with that id. */
+  drill(id: string): Promise<DrillRecord | undefined>;
+  /** The latest drills, newest first. */
+  drills(): Promise<DrillRecord[]>;
 }
 
 /** Options of the API routers. */
@@ -66,5 +80,8 @@ export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readine
     preflight,
     config: () => readConfigView(fleet),
     planConfig: (yaml) => planConfigChange(fleet, yaml),
+    startDrill: (request) => startDrill(fleet, request),
+    drill: (id) => readDrill(fleet.store, id),
+    drills: () => recentDrills(fleet.store, 20),
   };
 }

@@ -1,6 +1,7 @@
 /** The API's request and response schemas (zod), from which the OpenAPI document is generated. */
 import { z } from '@hono/zod-openapi';
 import { OVERRIDABLE_GUARDS } from '../../shared/failover/index.ts';
+import { MAX_DRILL_SECONDS } from '../../shared/config/drills-config.ts';
 import { MAX_REGION_NAME_LENGTH, REGION_NAME_PATTERN, regionNameProblem } from '../../shared/config/region-name.ts';
 
 const reason = z.string().trim().min(3, 'a reason of at least 3 characters is required').max(500);
@@ -138,6 +139,10 @@ export const OperationSchema = z
         elapsedMs: z.number(),
       }),
     ),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "A structured outcome for machines: a drill operation's `drill` (its record with the report)" }),
     result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'retrying']).optional(),
     reason: z.string().optional(),
     startedAt: z.string(),
@@ -158,3 +163,64 @@ export const ManualResultSchema = z
     routes: z.array(RoutePreviewSchema).optional(),
   })
   .openapi('ManualResult');
+
+const ms = z.number().nullable();
+const windowCounts = z.object({ requests: z.number(), toRegion: z.number(), errors: z.number() });
+
+/** A drill's report: times measured from the Gateway's traffic, each an upper bound at its resolution. */
+export const DrillReportSchema = z
+  .object({
+    resolutionSeconds: z.number(),
+    timeToDrainMs: ms.openapi({ description: 'Drain asked for → the end of the last sample in which the region still served' }),
+    timeToFirstTrafficMs: ms.openapi({ description: 'Restore asked for → the end of the first sample in which the region served again' }),
+    timeToRestoreMs: ms.openapi({ description: 'Restore asked for → the region had 90% of its share from before the drill again' }),
+    timeToFullWeightMs: ms.openapi({ description: 'Restore asked for → the routes gave the region its whole weight (end of the ramp)' }),
+    shareMoved: z.number().nullable().openapi({ description: "The region's share of the requests before the drill" }),
+    before: windowCounts,
+    drained: windowCounts,
+    after: windowCounts,
+    samples: z.number(),
+    notes: z.array(z.string()),
+  })
+  .openapi('DrillReport');
+
+/** A drill record. */
+export const DrillSchema = z
+  .object({
+    id: z.string(),
+    region: z.string(),
+    reason: z.string(),
+    requestedBy: z.string(),
+    source: z.enum(['api', 'slack', 'schedule']),
+    durationSeconds: z.number(),
+    state: z.enum(['draining', 'restoring', 'measuring', 'completed', 'aborted', 'refused']),
+    requestedAt: z.string(),
+    drainWrittenAt: z.string().optional(),
+    restoreDueAt: z.string(),
+    restoreRequestedAt: z.string().optional(),
+    fullWeightAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    drainOperationId: z.string().optional(),
+    restoreOperationId: z.string().optional(),
+    plan: z.array(z.string()),
+    guards: z.array(z.object({ guard: z.string(), verdict: z.string() })),
+    endReason: z.string().optional(),
+    report: DrillReportSchema.optional(),
+  })
+  .openapi('Drill');
+
+/** Body of `POST /v1/drills`. */
+export const DrillBody = z
+  .object({
+    region: RegionParam.shape.region.openapi({ example: 'asia-northeast2' }),
+    durationSeconds: z.number().int().min(1).max(MAX_DRILL_SECONDS).default(600).openapi({
+      description: 'How long the region stays drained before the drill restores it (through the ramp, when one is configured)',
+    }),
+    reason,
+    dryRun,
+  })
+  .strict()
+  .openapi('DrillRequest');
+
+/** The answer to `POST /v1/drills`. */
+export const DrillStartSchema = ManualResultSchema.extend({ drill: DrillSchema.optional() }).openapi('DrillStart');

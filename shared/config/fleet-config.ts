@@ -3,20 +3,14 @@
  * (every problem at once, with its path), exported as JSON Schema for editors.
  */
 import { z } from 'zod';
-import { MAX_REGION_NAME_LENGTH, REGION_NAME_PATTERN, regionNameProblem } from './region-name.ts';
+import { regionSchema } from './region-schema.ts';
+import { drillsSchema } from './drills-config.ts';
 
 const dnsLabel = z
   .string()
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, dashes; at most 63)');
 const weight = z.number().int().min(0).max(1_000_000);
-/** A Google Cloud region or an on-prem region name (see {@link regionNameProblem}). */
-const region = z
-  .string()
-  .superRefine((name, ctx) => {
-    const problem = regionNameProblem(name);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .meta({ pattern: REGION_NAME_PATTERN, maxLength: MAX_REGION_NAME_LENGTH, examples: ['asia-northeast1', 'tokyo-onprem'] });
+const region = regionSchema;
 /** An Istio network name: the value of the `topology.istio.io/network` label. */
 const networkName = z
   .string()
@@ -207,6 +201,8 @@ export const fleetConfigSchema = z.object({
         .optional(),
     })
     .prefault({}),
+  /** Failover drills: their measurement and an optional schedule (see `shared/drills`). */
+  drills: drillsSchema,
   mesh: z
     .object({
       services: z.array(meshServiceSchema).default([]),

@@ -7,6 +7,7 @@ import type { KubeFactory } from '../adapters/cluster-access.ts';
 import type { ContainerAdapter } from '../adapters/container.ts';
 import type { Store } from '../adapters/firestore.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
+import type { TrafficMetricsAdapter } from '../adapters/traffic-metrics.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import type { OperationRecord } from '../state/operations.ts';
 import type { RetentionPolicy } from '../state/retention.ts';
@@ -36,6 +37,8 @@ export interface FleetContext {
   importWaitMs: number;
   /** How long operation records are kept (shared/state/retention.ts). */
   retention: RetentionPolicy;
+  /** The Gateway's traffic (Cloud Monitoring), which drills are measured from; absent in contexts that run no drills. */
+  metrics?: TrafficMetricsAdapter;
 }
 
 /** The slice of the context a step uses. */

@@ -18,6 +18,8 @@ export interface ResultMessage {
   summary: string;
   startedAt: string;
   finishedAt: string | null;
+  /** The structured outcome, when the operation has one (a drill's report). */
+  details?: Record<string, unknown>;
 }
 
 /** The message for `record`. */
@@ -34,6 +36,7 @@ export function resultMessage(record: OperationRecord): ResultMessage {
     summary: operationSummary(record),
     startedAt: record.startedAt,
     finishedAt: record.finishedAt ?? null,
+    ...(record.details ? { details: record.details } : {}),
   };
 }
 

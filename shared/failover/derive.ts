@@ -34,6 +34,7 @@ import type {
   OverridableGuard,
   RampState,
   Refusal,
+  RegionBase,
   RegionDrainState,
 } from './drain-state.ts';
 import { REFUSAL_HISTORY } from './drain-state.ts';
@@ -300,6 +301,7 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
         drained: r.drained,
         ...(r.drained && r.cause !== undefined && r.since !== undefined ? { cause: r.cause, since: iso(r.since) } : {}),
         ...(r.drained && r.override ? { override: r.override } : {}),
+        ...holdOf(r, input.facts.base?.regions[region]),
         ...rampOf(r, now, input.policy.ramp),
         openIncidents,
         ...(lifting ? { restoreAt: iso(last) } : {}),
@@ -309,6 +311,13 @@ export function deriveDrains(input: DeriveInput): FleetDrainState {
     ];
   });
   return { regions: Object.fromEntries(result), refusals };
+}
+
+/** The id of the manual drain holding a drained region, while one does. */
+function holdOf(r: Replayed, base: RegionBase | undefined): { holdId?: string } {
+  if (!r.drained || r.cause !== 'manual' || r.holdId === undefined) return {};
+  const id = r.holdId === 'base' ? base?.hold?.id : r.holdId;
+  return id ? { holdId: id } : {};
 }
 
 /** The ramp a restored region is on at `now`, or nothing once it has its whole weight (or no ramp is configured). */

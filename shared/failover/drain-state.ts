@@ -45,6 +45,8 @@ export interface RegionDrainState {
   since?: string;
   /** The guard the manual drain holding the region overrode (break glass); set while that drain holds. */
   override?: OverridableGuard;
+  /** The id of the manual drain (its request id) holding the region; set while one does. */
+  holdId?: string;
   /** Set while a restored region ramps back (`safety.ramp`). */
   ramp?: RampState;
   /** Ids of the incidents open at `now`, sorted. */

@@ -48,6 +48,8 @@ export interface OperationRecord {
   cluster?: string;
   plan: string[];
   steps: StepRecord[];
+  /** A structured outcome for machines (a drill's report), published with the result. */
+  details?: Record<string, unknown>;
   result?: OperationResult;
   reason?: string;
   startedAt: string;
@@ -60,6 +62,8 @@ export interface OperationRecorder {
   step<T>(name: string, run: () => Promise<T>, describe?: (value: T) => { outcome?: StepRecord['outcome']; detail?: string }): Promise<T>;
   note(name: string, outcome: StepRecord['outcome'], detail?: string): void;
   plan(lines: string[]): void;
+  /** Sets the structured outcome ({@link OperationRecord.details}). */
+  attach(details: Record<string, unknown>): void;
   /**
    * Records the ending. `notable` says whether the finished run is worth keeping for the full
    * lifetime (default: yes); one that is not (a tick that changed nothing) is kept only briefly.
@@ -147,6 +151,9 @@ export async function startOperation(
     },
     plan(lines) {
       record.plan.push(...lines);
+    },
+    attach(details) {
+      record.details = details;
     },
     async finish(result, reason, notable) {
       record.result = result;

@@ -137,6 +137,12 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
     ttlField: null,
   },
   {
+    collection: 'drills',
+    holds: 'one record per drill: its times, the guards it consulted and its report',
+    lifetime: '90 days after its last change (a running drill is rewritten at each step)',
+    ttlField: TTL_FIELD,
+  },
+  {
     collection: 'commitStatuses',
     holds: "the sandbox's stand-in for a Git host's commit statuses (production reports to the Git host)",
     lifetime: 'one per reported commit, sandbox only',

@@ -219,7 +219,7 @@ describe('deriveDrains: manual drains and restores', () => {
   it('holds a manual drain through alert closes until a manual restore', () => {
     const h = history().open(OSAKA, 'o1', 0).manual(OSAKA, 'drain', 'm1', 2).close(OSAKA, 'o1', 0, 10);
     expect(h.derive(30)).toEqual({
-      regions: { [OSAKA]: drained(OSAKA, 'manual', 0, { drainsInWindow: 1 }), [TOKYO]: serving(TOKYO) },
+      regions: { [OSAKA]: drained(OSAKA, 'manual', 0, { drainsInWindow: 1, holdId: 'm1' }), [TOKYO]: serving(TOKYO) },
       refusals: [],
     });
     h.manual(OSAKA, 'restore', 'm2', 40);
@@ -227,7 +227,7 @@ describe('deriveDrains: manual drains and restores', () => {
   });
 
   it('drains a healthy region on request and keeps it drained without incidents', () => {
-    expect(history().manual(TOKYO, 'drain', 'm1', 0).derive(500).regions[TOKYO]).toEqual(drained(TOKYO, 'manual', 0));
+    expect(history().manual(TOKYO, 'drain', 'm1', 0).derive(500).regions[TOKYO]).toEqual(drained(TOKYO, 'manual', 0, { holdId: 'm1' }));
   });
 
   it('refuses a manual drain that would leave a service with no region', () => {

@@ -48,6 +48,9 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
     offboard: unused,
     config: unused,
     planConfig: unused,
+    startDrill: unused,
+    drill: unused,
+    drills: unused,
     readiness: async () => {
       checks++;
       if (check) return check();
