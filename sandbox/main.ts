@@ -19,6 +19,7 @@ import { commitConfigChange, setRegionWeights } from './gitops-repo.ts';
 import { sendConfigPush } from './github-push.ts';
 import { chatOpsDemo } from './ops-demo.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
+import { fleetDrillDemo } from './fleet-drill-demo.ts';
 import { startSandboxGateway } from './gateway.ts';
 import { showMeshConvergence } from './mesh-demo.ts';
 import { showIstiodView } from './istiod-demo.ts';
@@ -128,6 +129,9 @@ async function main(): Promise<void> {
         routeLoaded: (what) => waitForStoreRouteLoaded(sandbox.adapters, sandbox.token, () => gateway.lastReload(), what),
       }),
     );
+    await timed(log, 'drill: fleetpilot drains Osaka on purpose, restores it and measures both from the data plane', () =>
+      fleetDrillDemo({ api: fleetpilot.api, gatewayUrl: gateway.url, print }),
+    );
   } catch (error) {
     log.error('demo fleet failed', { error });
     process.exitCode = 1;
@@ -210,7 +214,7 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     `  Contexts            ${DEMO_CLUSTERS.map((c) => c.name).join(', ')}`,
     `  Pub/Sub emulator    ${sandbox.config.PUBSUB_EMULATOR_HOST}`,
     `  Firestore emulator  ${sandbox.config.FIRESTORE_EMULATOR_HOST}`,
-    `  Google API double   ${sandbox.doubleUrl}  (Container v1, GKE Hub v1, Connect Gateway)`,
+    `  Google API double   ${sandbox.doubleUrl}  (Container v1, GKE Hub v1, Connect Gateway, Cloud Monitoring)`,
     `  Sandbox control     ${sandbox.controlUrl}  (attached and on-prem clusters)`,
     `  Demo application    service ${DEMO_APP.service} in namespace ${DEMO_APP.namespace}, port ${DEMO_APP.port}, host ${DEMO_APP.host}`,
     '',
@@ -236,6 +240,8 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     `  TOKEN=$(node -p "require('${api.tokensFile}').operator")`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${api.url}/v1/fleet/regions`,
     `  curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"reason":"bad deploy","dryRun":true}' ${api.url}/v1/regions/asia-northeast2/drain`,
+    `  curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"region":"asia-northeast2","durationSeconds":10,"reason":"game day"}' ${api.url}/v1/drills`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" ${api.url}/v1/drills   (then /v1/drills/ID for one drill and its report)`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
