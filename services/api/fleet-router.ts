@@ -54,6 +54,9 @@ const RegionSchema = z
       .nullable()
       .openapi({ description: 'A restored or newly joined region coming back in steps (safety.ramp)' }),
     waitingForCapacity: nullable.openapi({ description: 'Why the capacity guard holds an alert drain of the region back' }),
+    partial: z.object({ percent: z.number(), reason: z.string() }).nullable().openapi({
+      description: 'An alert drain applied in part (safety.capacity.mode: partial): the percent of its weight the region keeps, and why',
+    }),
     traffic: z.record(z.string(), z.number()),
   })
   .openapi('Region');

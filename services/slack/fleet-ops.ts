@@ -59,9 +59,11 @@ export function statusMessage(view: FleetView): SlackOpResult {
     const override = r.override ? `, overriding ${r.override}` : '';
     const serving = r.waitingForCapacity
       ? `serving (alert drain waiting for capacity: ${r.waitingForCapacity})`
-      : r.ramp
-        ? `serving (ramping: ${r.ramp.percent}% of its weight, next step at ${r.ramp.nextStepAt})`
-        : 'serving';
+      : r.partial
+        ? `partly drained (keeps ${r.partial.percent}% of its weight until the other regions can run the rest: ${r.partial.reason})`
+        : r.ramp
+          ? `serving (ramping: ${r.ramp.percent}% of its weight, next step at ${r.ramp.nextStepAt})`
+          : 'serving';
     const state = r.drained
       ? `drained (${r.cause === 'manual' && r.manualHold ? `manual hold by ${r.manualHold.by}${override}: ${r.manualHold.reason}` : `alert${r.restoreAt ? `, restore at ${r.restoreAt}` : ''}`})`
       : r.serving

@@ -179,7 +179,15 @@ export const fleetConfigSchema = z.object({
        * is not guarded.
        */
       capacity: z
-        .object({ headroomPercent: z.number().int().min(0).max(90).default(20) })
+        .object({
+          headroomPercent: z.number().int().min(0).max(90).default(20),
+          /**
+           * `refuse` (the default): the alert drain waits whole. `partial`: it moves only the share
+           * the others can run (the region keeps the rest of its weight) and completes when they can
+           * run it all. Manual drains are refused either way (an admin may override).
+           */
+          mode: z.enum(['refuse', 'partial']).default('refuse'),
+        })
         .strict()
         .optional(),
       /**

@@ -93,7 +93,11 @@ async function drainOrRestore(
   const state = outcome.drains.regions[region];
   const refusal = outcome.drains.refusals.filter((r) => r.ref === incident.incidentId).at(-1);
   if (incident.state === 'open' && !state?.drained && refusal) return { result: 'refused', reason: `${refusal.guard}: ${refusal.reason}` };
-  const summary = state?.drained ? `${region} drained${state.restoreAt ? `; restore due at ${state.restoreAt}` : ''}` : `${region} serving`;
+  const summary = state?.drained
+    ? `${region} drained${state.restoreAt ? `; restore due at ${state.restoreAt}` : ''}`
+    : state?.partial
+      ? `${region} partly drained: keeps ${state.partial.percent}% of its weight until the other regions can run the rest (${state.partial.reason})`
+      : `${region} serving`;
   // A redelivery whose fact was already recorded may still be the run that changes the routes.
   const changed = merged.changed || outcome.changed.length > 0;
   return { result: changed ? 'succeeded' : 'skipped', reason: changed ? summary : `no change: ${summary}` };

@@ -7,6 +7,7 @@
  */
 import { REFUSAL_HISTORY, type FleetDrainState, type ServiceRegions } from './drain-state.ts';
 import type { GuardRefusal } from './guards.ts';
+import { partialDrain } from './capacity-partial.ts';
 
 /** One region's replicas for one service, summed over its clusters. */
 export interface RegionCapacity {
@@ -67,6 +68,9 @@ export function capacityRefusal(
  * the region keeps serving and the refusal is recorded — and applies at the first render the
  * numbers allow. A drain already applied is never taken back for capacity (its region's replicas
  * scale down once it is drained). Regions are judged in name order, each with those before it.
+ * With `partial` (and the percents kept at the last render), a region the others cannot take whole
+ * keeps the percent of its weight {@link partialDrain} says instead, and no refusal is recorded
+ * unless nothing can move.
  */
 export function holdForCapacity(
   state: FleetDrainState,
@@ -75,6 +79,7 @@ export function holdForCapacity(
   capacity: FleetCapacity,
   headroomPercent: number,
   now: Date,
+  partial?: { previous: ReadonlyMap<string, number> },
 ): FleetDrainState {
   const regions = { ...state.regions };
   const refusals = [...state.refusals];
@@ -95,13 +100,17 @@ export function holdForCapacity(
       continue;
     }
     const r = regions[region]!;
+    // Partial mode: the region keeps only what the others cannot take (all of it when they can take nothing).
+    const part = partial ? partialDrain(region, drained, services, capacity, headroomPercent, partial.previous.get(region)) : undefined;
     regions[region] = {
       region,
       drained: false,
       openIncidents: r.openIncidents,
       drainsInWindow: r.drainsInWindow,
       ...(r.frozen ? { frozen: r.frozen } : {}),
+      ...(part && part.percent < 100 ? { partial: { percent: part.percent, reason: part.reason } } : {}),
     };
+    if (part && part.percent < 100) continue;
     refusals.push({
       region,
       at: now.toISOString(),

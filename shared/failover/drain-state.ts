@@ -47,6 +47,11 @@ export interface RegionDrainState {
   override?: OverridableGuard;
   /** The id of the manual drain (its request id) holding the region; set while one does. */
   holdId?: string;
+  /**
+   * An alert drain the capacity guard applies only in part (`safety.capacity.mode: partial`): the
+   * percent of its baseline weight the region keeps, and why. Set only in the rendered state.
+   */
+  partial?: { percent: number; reason: string };
   /** Set while a restored region ramps back (`safety.ramp`). */
   ramp?: RampState;
   /** Ids of the incidents open at `now`, sorted. */

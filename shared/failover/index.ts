@@ -39,3 +39,4 @@ export {
 } from './drain-store.ts';
 export { FACT_LOG, incidentEntry, manualEntry, type FactLogEntry } from './fact-log.ts';
 export { capacityRefusal, describeCapacity, holdForCapacity, type FleetCapacity, type RegionCapacity } from './capacity-guard.ts';
+export { partialDrain, type PartialDrain } from './capacity-partial.ts';

@@ -33,6 +33,8 @@ export function drainOverlay(
   );
   for (const [region, percent] of joins ? joinRamps(joins.clusters, joins.ramp, joins.now) : [])
     ramp.set(region, Math.min(percent, ramp.get(region) ?? 100));
+  // A partial drain keeps a percent of the weight, as a ramp step does.
+  for (const r of Object.values(state.regions)) if (r.partial) ramp.set(r.region, Math.min(r.partial.percent, ramp.get(r.region) ?? 100));
   return {
     drained: drainedRegions(state),
     pinnedPathsOnDrain,

@@ -53,6 +53,8 @@ export interface RegionView {
   ramp: { percent: number; nextStepAt: string } | null;
   /** An alert drain the capacity guard holds back (the region keeps serving): why. */
   waitingForCapacity: string | null;
+  /** An alert drain applied in part (`safety.capacity.mode: partial`): the percent of its weight the region keeps, and why. */
+  partial: { percent: number; reason: string } | null;
   /** Live share (0..1) of each service's default traffic going to this region. */
   traffic: Record<string, number>;
 }
@@ -137,6 +139,7 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
     const held = rendered && state.drained && state.cause === 'alert' && rendered.regions[state.region]?.drained === false;
     const waiting = held ? rendered.refusals.filter((r) => r.region === state.region && r.guard === 'capacity').at(-1) : undefined;
     const drained = state.drained && !held;
+    const partial = held ? (rendered.regions[state.region]?.partial ?? null) : null;
     return {
       region: state.region,
       serving: !drained && members.some((c) => c.phase === 'serving'),
@@ -150,7 +153,8 @@ export async function readFleetView(deps: FleetContext): Promise<FleetView> {
       manualHold: hold,
       override: state.override ?? null,
       ramp: state.ramp ? { percent: state.ramp.percent, nextStepAt: state.ramp.nextStepAt } : null,
-      waitingForCapacity: held ? (waiting?.reason ?? 'held back by the capacity guard') : null,
+      waitingForCapacity: held && !partial ? (waiting?.reason ?? 'held back by the capacity guard') : null,
+      partial,
       traffic,
     };
   });

@@ -188,11 +188,17 @@ async function capacityStep(
             .filter((r) => r.drained)
             .map((r) => r.region),
         );
-        const held = holdForCapacity(derived, applied, services, capacity, headroom, deps.clock.now());
+        // Percents kept at the last render: a partial drain only ever moves more.
+        const previous = new Map(Object.values(last?.regions ?? {}).flatMap((r) => (r.partial ? [[r.region, r.partial.percent]] : [])));
+        const partial = config.safety.capacity!.mode === 'partial' ? { previous } : undefined;
+        const held = holdForCapacity(derived, applied, services, capacity, headroom, deps.clock.now(), partial);
+        const parts = Object.values(held.regions).flatMap((r) =>
+          r.partial ? [`${r.region} partly drained, keeps ${r.partial.percent}% of its weight: ${r.partial.reason}`] : [],
+        );
         const waiting = held.refusals.slice(derived.refusals.length).map((r) => `${r.region} waits: ${r.reason}`);
         return {
           held,
-          lines: [...waiting, ...describeCapacity(capacity), ...(unread.length > 0 ? [`not read: ${unread.join(', ')}`] : [])],
+          lines: [...waiting, ...parts, ...describeCapacity(capacity), ...(unread.length > 0 ? [`not read: ${unread.join(', ')}`] : [])],
         };
       },
       ({ lines }) => ({ detail: lines.join(' | ') || 'no Deployment found: not guarded' }),

@@ -239,4 +239,36 @@ describe('alert-driven failover (sandbox end to end)', () => {
     await cleanup();
     await bothServe();
   });
+  it('capacity guard, partial mode: an Osaka alert moves only the share Tokyo can take, and the rest once Tokyo’s autoscaler allows it', async () => {
+    const setScale = (cluster: string, scale: { ready?: number; maxReplicas?: number }) =>
+      setStoreScale(adminKube(cluster), sandboxClusterAccess(cluster).kubeConfig, scale);
+    const start = new Date();
+    const id = `partial-${run}`;
+    const cleanup = async () => {
+      await adapters.pubsub.publish('healthAlerts', alert(id, 'closed', OSAKA, start));
+      await pushConfig('capacity guard off', (doc) => void (doc.hasIn(['safety', 'capacity']) && doc.deleteIn(['safety', 'capacity'])));
+      await setScale(TOKYO.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
+      await setScale(OSAKA.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
+    };
+    onTestFailed(cleanup);
+    await bothServe();
+    await setScale(TOKYO.cluster, { ready: 2, maxReplicas: 3 });
+    await setScale(OSAKA.cluster, { ready: 6, maxReplicas: 8 });
+    await pushConfig('capacity guard on, partial', (doc) =>
+      doc.setIn(['safety', 'capacity'], doc.createNode({ headroomPercent: 20, mode: 'partial' })),
+    );
+    await adapters.pubsub.publish('healthAlerts', alert(id, 'open', OSAKA, start));
+    const partial = await operation(id);
+    // Tokyo runs 2 and may run 2.4: room for 0.4 of Osaka's 6, so Osaka keeps 94% of its weight (50 → 47).
+    expect(partial.result).toBe('succeeded');
+    expect(partial.reason).toMatch(/^asia-northeast2 partly drained: keeps 94% of its weight/);
+    expect(await weights()).toMatchObject({ 'store-asia-northeast1': 50, 'store-asia-northeast2': 47 });
+    await setScale(TOKYO.cluster, { maxReplicas: 10 });
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the rest of the Osaka drain to apply',
+    });
+    await cleanup();
+    await bothServe();
+  });
 });

@@ -57,7 +57,7 @@ const osakaAlert = (fleet: MemoryFleet, id: string) =>
 async function guarded() {
   const fleet = await demoFleet();
   const config = fleet.config();
-  fleet.setConfig({ ...config, safety: { ...config.safety, capacity: { headroomPercent: 20 } } });
+  fleet.setConfig({ ...config, safety: { ...config.safety, capacity: { headroomPercent: 20, mode: 'refuse' as const } } });
   return fleet;
 }
 
@@ -97,6 +97,54 @@ describe('capacity guard', () => {
     const fleet = await guarded();
     await osakaAlert(fleet, 'inc-1');
     expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+  });
+});
+
+describe('capacity guard, partial mode', () => {
+  it('moves only the share Tokyo can take, never hands it back, and completes the drain when Tokyo can run it all', async () => {
+    const fleet = await demoFleet();
+    const config = fleet.config();
+    fleet.setConfig({ ...config, safety: { ...config.safety, capacity: { headroomPercent: 20, mode: 'partial' as const } } });
+    scale(fleet, TOKYO.name, 2, 3);
+    scale(fleet, OSAKA.name, 6, 8);
+    const record = await osakaAlert(fleet, 'inc-partial');
+    // Tokyo runs 2 and may run 2.4: room for 0.4 of Osaka's 6 replicas, so Osaka keeps 94% of its weight.
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 47 });
+    expect(record.result).toBe('succeeded');
+    expect(record.reason).toBe(
+      `${N2} partly drained: keeps 94% of its weight until the other regions can run the rest (store: the other regions run 2 ready replicas and can run 2.4, room for 0.4 of ${N2}'s 6)`,
+    );
+    const view = (await readFleetView(fleet.ctx)).regions.find((r) => r.region === N2);
+    expect(view).toMatchObject({ drained: false, serving: true, waitingForCapacity: null, partial: { percent: 94 } });
+    // The load moved: Tokyo runs 3 and Osaka 5. The same arithmetic would give it back; the percent stays.
+    scale(fleet, TOKYO.name, 3, 3);
+    scale(fleet, OSAKA.name, 5, 8);
+    fleet.clock.advance(60_000);
+    await tick(fleet);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 47 });
+    // Tokyo may grow to 6 (4.8 usable): room for 1.8 of Osaka's 5, so 64% stays.
+    scale(fleet, TOKYO.name, 3, 6);
+    fleet.clock.advance(60_000);
+    await tick(fleet);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 32 });
+    // Tokyo may grow to 10: it can run all 8, and the drain completes.
+    scale(fleet, TOKYO.name, 3, 10);
+    fleet.clock.advance(60_000);
+    await tick(fleet);
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 0 });
+    expect((await readFleetView(fleet.ctx)).regions.find((r) => r.region === N2)).toMatchObject({ drained: true, partial: null });
+  });
+
+  it('holds the drain whole, with the numbers, when Tokyo has no room at all', async () => {
+    const fleet = await demoFleet();
+    const config = fleet.config();
+    fleet.setConfig({ ...config, safety: { ...config.safety, capacity: { headroomPercent: 20, mode: 'partial' as const } } });
+    scale(fleet, TOKYO.name, 3, 3);
+    scale(fleet, OSAKA.name, 6, 8);
+    const record = await osakaAlert(fleet, 'inc-no-room');
+    expect(weights(fleet)).toEqual({ [N1]: 50, [N2]: 50 });
+    expect(record.result).toBe('refused');
+    expect(record.reason).toMatch(/^capacity: draining asia-northeast2 would overload the other regions/);
   });
 });
 

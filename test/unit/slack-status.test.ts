@@ -17,6 +17,7 @@ const region = (over: Partial<RegionView>): RegionView => ({
   override: null,
   ramp: null,
   waitingForCapacity: null,
+  partial: null,
   traffic: { store: 0.5 },
   ...over,
 });
@@ -34,6 +35,14 @@ describe('statusMessage', () => {
       'an alert drain held back for capacity',
       region({ waitingForCapacity: 'draining asia-northeast2 would overload the other regions' }),
       '• asia-northeast2: serving (alert drain waiting for capacity: draining asia-northeast2 would overload the other regions) — store 50%; clusters: mc-gw-osaka',
+    ],
+    [
+      'a partial drain',
+      region({
+        partial: { percent: 34, reason: 'store runs 8 ready replicas and the other regions can run 2.4' },
+        traffic: { store: 0.25 },
+      }),
+      '• asia-northeast2: partly drained (keeps 34% of its weight until the other regions can run the rest: store runs 8 ready replicas and the other regions can run 2.4) — store 25%; clusters: mc-gw-osaka',
     ],
     [
       'a break-glass hold',
