@@ -176,6 +176,10 @@ export const DrillReportSchema = z
     timeToRestoreMs: ms.openapi({ description: 'Restore asked for → the region had 90% of its share from before the drill again' }),
     timeToFullWeightMs: ms.openapi({ description: 'Restore asked for → the routes gave the region its whole weight (end of the ramp)' }),
     shareMoved: z.number().nullable().openapi({ description: "The region's share of the requests before the drill" }),
+    ramp: z
+      .array(z.object({ percent: z.number(), share: z.number().nullable(), requests: z.number() }))
+      .optional()
+      .openapi({ description: "With safety.ramp: each step's percent of the weight and the region's measured share of requests in it" }),
     before: windowCounts,
     drained: windowCounts,
     after: windowCounts,

@@ -112,6 +112,7 @@ async function report(deps: DrillContext, config: FleetConfig, drill: DrillRecor
         ...(drill.fullWeightAt ? { fullWeightAt: Date.parse(drill.fullWeightAt) } : {}),
         until: now.getTime(),
         durationMs,
+        ...(config.safety.ramp ? { ramp: config.safety.ramp } : {}),
       },
       samples,
       resolution,

@@ -28,6 +28,11 @@ export interface DrillReport {
   timeToFullWeightMs: number | null;
   /** The region's share of the requests served before the drill: the share the drain moved. */
   shareMoved: number | null;
+  /**
+   * With `safety.ramp`: each step's percent of the weight and the region's share of the requests in
+   * that step (null when no whole sample fell inside it), the data plane's view of the ramp.
+   */
+  ramp?: { percent: number; share: number | null; requests: number }[];
   /** Before the drain (as long a window as the drill), while drained, and from the restore on. */
   before: WindowCounts;
   drained: WindowCounts;
@@ -48,6 +53,8 @@ export interface DrillTimes {
   /** The end of the data read. */
   until: number;
   durationMs: number;
+  /** The ramp the restore went through (`safety.ramp`), counted from the restore. */
+  ramp?: { steps: readonly number[]; stepSeconds: number };
 }
 
 /** Share of the before-drill share the region must have again for {@link DrillReport.timeToRestoreMs}. */
@@ -104,8 +111,12 @@ export function measureDrill(times: DrillTimes, samples: readonly TrafficSample[
   } else notes.push('the drill did not restore the region: times to restore not measured');
   const timeToFullWeightMs = from !== undefined && times.fullWeightAt !== undefined ? times.fullWeightAt - from : null;
 
+  const ramp =
+    from !== undefined && times.ramp ? rampShares(sorted, times.region, from, times.until, times.ramp, resolutionSeconds) : undefined;
+
   return {
     resolutionSeconds,
+    ...(ramp ? { ramp } : {}),
     timeToDrainMs,
     timeToFirstTrafficMs,
     timeToRestoreMs,
@@ -132,8 +143,32 @@ export function describeReport(region: string, report: DrillReport): string[] {
     `requests before / while drained / after: ${report.before.requests} / ${report.drained.requests} / ${report.after.requests}; served by ${region} while drained: ${report.drained.toRegion}`,
     `5xx answers before / while drained / after: ${report.before.errors} / ${report.drained.errors} / ${report.after.errors}`,
     `measured at ${report.resolutionSeconds} s resolution from ${report.samples} samples`,
+    ...(report.ramp
+      ? [
+          `ramp (percent of its weight → its share of requests): ${report.ramp.map((r) => `${r.percent}% → ${r.share === null ? 'no sample' : `${Math.round(r.share * 1000) / 10}%`}`).join(', ')}`,
+        ]
+      : []),
     ...report.notes.map((n) => `note: ${n}`),
   ];
+}
+
+/** The region's share in each ramp step: whole samples inside the step, the first one skipped (the route is still being written). */
+function rampShares(
+  sorted: readonly TrafficSample[],
+  region: string,
+  from: number,
+  until: number,
+  ramp: { steps: readonly number[]; stepSeconds: number },
+  resolutionSeconds: number,
+): NonNullable<DrillReport['ramp']> {
+  const stepMs = ramp.stepSeconds * 1000;
+  return ramp.steps.map((percent, i) => {
+    const lo = from + i * stepMs + resolutionSeconds * 1000;
+    const hi = Math.min(until, from + (i + 1) * stepMs);
+    const inside = sorted.filter((s) => start(s) >= lo && end(s) <= hi);
+    const total = sum(inside, (s) => sum(Object.values(s.byRegion), (n) => n));
+    return { percent, share: total > 0 ? round(sum(inside, (s) => s.byRegion[region] ?? 0) / total) : null, requests: total };
+  });
 }
 
 function shareOf(s: TrafficSample, region: string): number {

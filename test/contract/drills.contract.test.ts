@@ -15,6 +15,7 @@ import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { pushConfig } from '../support/config-push.ts';
 
 const OSAKA = 'asia-northeast2';
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
@@ -200,5 +201,32 @@ describe('drills (sandbox end to end)', () => {
     expect(quiet.body.details).toMatchObject({ guard: 'open-incident' });
     await adapters.pubsub.publish('healthAlerts', alert('closed', openedAt));
     await bothServe();
+  });
+  it("shows the ramp in the data plane's counts: Osaka's share of requests grows step by step after a drill's restore", async () => {
+    await bothServe();
+    onTestFailed(async () => {
+      await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
+    });
+    await pushConfig('restores ramp back in 3-second steps', (doc) =>
+      doc.setIn(['safety', 'ramp'], doc.createNode({ steps: [10, 25, 50, 100], stepSeconds: 3 })),
+    );
+    await sleep(3_000);
+    const started = await call('POST', '/v1/drills', api.tokens.admin, { region: OSAKA, durationSeconds: 3, reason: 'ramp game day' });
+    expect(started.status).toBe(200);
+    const done = await drillEnded(started.body.drill!.id);
+    onTestFailed(() => void process.stdout.write(`drill as stored: ${JSON.stringify(done)}\n`));
+    expect(done.state).toBe('completed');
+    const ramp = done.report!.ramp!;
+    expect(ramp.map((r) => r.percent)).toEqual([10, 25, 50, 100]);
+    // Weights 50/50: Osaka's share at p% of its weight is p/2 / (p/2 + 50), within what 1-second samples of traffic allow.
+    const expected = [5 / 55, 13 / 63, 25 / 75, 0.5];
+    ramp.forEach((step, i) => {
+      expect(step.requests).toBeGreaterThan(0);
+      expect(Math.abs(step.share! - expected[i]!)).toBeLessThan(0.1);
+    });
+    expect(ramp[0]!.share!).toBeLessThan(ramp[2]!.share!);
+    expect(ramp[2]!.share!).toBeLessThan(ramp[3]!.share!);
+    expect(done.report!.timeToFullWeightMs).toBeGreaterThanOrEqual(9_000);
+    await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
   });
 });

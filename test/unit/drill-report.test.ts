@@ -105,6 +105,32 @@ describe('measureDrill', () => {
     expect(report.notes).toContain(row.note);
   });
 
+  it("measures the region's share in each ramp step, skipping each step's first sample", () => {
+    const samples = [
+      ...series(0, [[50, 50]]),
+      ...series(20, [
+        [0, 100],
+        [5, 95],
+        [5, 95],
+        [30, 70],
+        [33, 67],
+        [34, 66],
+        [50, 50],
+        [50, 50],
+        [49, 51],
+      ]),
+    ];
+    const report = measureDrill({ ...times, ramp: { steps: [10, 50, 100], stepSeconds: 3 } }, samples, 1);
+    expect(report.ramp).toEqual([
+      { percent: 10, share: 0.05, requests: 200 },
+      { percent: 50, share: 0.335, requests: 200 },
+      { percent: 100, share: 0.495, requests: 200 },
+    ]);
+    expect(describeReport(OSAKA, report)).toContain(
+      'ramp (percent of its weight → its share of requests): 10% → 5%, 50% → 33.5%, 100% → 49.5%',
+    );
+  });
+
   it('counts 5xx answers in each part, and needs no restore to measure the drain', () => {
     const samples = [
       ...series(0, [[5, 5, 1]]),
