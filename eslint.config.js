@@ -41,6 +41,8 @@ export default tseslint.config(
                 '!../failover/manual-drain.ts',
                 '../drills/*',
                 '!../drills/index.ts',
+                '../approvals/*',
+                '!../approvals/index.ts',
                 '../mesh/*',
                 '!../mesh/index.ts',
                 '../onboarding/*',

@@ -11,7 +11,7 @@ resource "google_firestore_database" "state" {
 # test/unit/infra-consistency.test.ts). TTL deletion is eventual (usually within a day of expiry):
 # readers for which an expired document would change behaviour check `expireAt` themselves.
 resource "google_firestore_field" "ttl" {
-  for_each   = toset(["processedEvents", "idempotencyKeys", "operations", "leases", "clusters", "apiTokens", "configRevisions", "drills"])
+  for_each   = toset(["processedEvents", "idempotencyKeys", "operations", "leases", "clusters", "apiTokens", "configRevisions", "drills", "approvals"])
   database   = google_firestore_database.state.name
   collection = each.key
   field      = "expireAt"

@@ -9,6 +9,7 @@ import { ApiError, toErrorResponse } from './http-errors.ts';
 import { authenticate } from './api/auth.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { drillsRouter } from './api/drills-router.ts';
+import { approvalsRouter } from './api/approvals-router.ts';
 import { configRouter } from './api/config-router.ts';
 import { clustersRouter } from './api/clusters-router.ts';
 import { fleetRouter, routesRouter } from './api/fleet-router.ts';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     app.route('/v1/operations', operationsRouter(api));
     app.route('/v1/config', configRouter(api));
     app.route('/v1/drills', drillsRouter(api));
+    app.route('/v1/approvals', approvalsRouter(api));
   } else {
     app.all('/v1/*', () => {
       throw new ApiError(503, 'unavailable', 'the operations API is not configured in this deployment');

@@ -48,6 +48,7 @@ const PROBLEM_STATUS: Record<RequestProblem, ContentfulStatusCode> = {
   not_found: 404,
   failed_precondition: 409,
   conflict: 409,
+  permission_denied: 403,
 };
 
 /** Most issues reported for one invalid input; the rest are counted, not listed. */

@@ -12,6 +12,7 @@
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
 import { advanceDrills } from '../../shared/drills/index.ts';
+import { expireApprovals, recentApprovals } from '../../shared/approvals/index.ts';
 import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { sweepGoneClusters } from '../../shared/onboarding/sweep.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
@@ -49,11 +50,14 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     const changed = await reconcileFleet(ctx.fleet, op, config, { leaseWaitMs: 0 });
     // Drills last: a restore they make renders on top of what the reconcile converged.
     const drills = await advanceDrills(ctx.fleet, config);
+    // Approvals nobody decided in time end here, each as an operation of its own.
+    const expired = (await expireApprovals(ctx.fleet, await recentApprovals(ctx.fleet.store, 'pending'))).map((id) => `approval ${id} expired`);
     const all = [
       ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
       ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),
       ...changed,
       ...drills,
+      ...expired,
     ];
     return { result: 'succeeded', reason: all.length > 0 ? all.join('; ') : NOTHING_TO_CHANGE };
   });

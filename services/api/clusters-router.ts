@@ -7,7 +7,7 @@ import { requireRole } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { idempotency } from './idempotency.ts';
 import { answer } from './answer.ts';
-import { apiRouter, bearer, IdempotencyHeader, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
+import { apiRouter, bearer, IdempotencyHeader, jsonAccepted, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
 import { ClusterBody, ManualResultSchema } from './schemas.ts';
 
 /** `POST /v1/clusters/onboard` and `/offboard`. */
@@ -24,7 +24,11 @@ export function clustersRouter(deps: ApiDeps) {
           : 'Take a cluster out of routing; a GKE cluster also out of the fleet (an attached cluster keeps its membership)',
       middleware: [requireRole('admin'), idempotency(deps)] as const,
       request: { headers: IdempotencyHeader, body: jsonBody(ClusterBody) },
-      responses: { ...jsonOk(ManualResultSchema, 'The plan (dry run) or the outcome'), ...mutationErrors },
+      responses: {
+        ...jsonOk(ManualResultSchema, 'The plan (dry run) or the outcome'),
+        ...jsonAccepted(ManualResultSchema),
+        ...mutationErrors,
+      },
     });
     app.openapi(route, async (c) => {
       const body = c.req.valid('json');

@@ -7,9 +7,9 @@ import type { Store } from '../../shared/adapters/firestore.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import type { Logger } from '../../shared/core/logger.ts';
 import { planConfigChange, readConfigView, type ConfigView } from '../../shared/ops/config-ops.ts';
-import { offboardCluster, onboardCluster, type ClusterRequest } from '../../shared/onboarding/cluster-ops.ts';
+import { onboardCluster, type ClusterRequest } from '../../shared/onboarding/cluster-ops.ts';
 import { readFleetView, type FleetView } from '../../shared/ops/fleet-view.ts';
-import { manualDrain, type ManualRequest } from '../../shared/failover/manual-drain.ts';
+import type { ManualRequest } from '../../shared/failover/manual-drain.ts';
 import { planFleet, type RoutePreview } from '../../shared/routing/fleet-plan.ts';
 import { reconcileNow } from '../../shared/onboarding/reconcile.ts';
 import type { ManualResult } from '../../shared/core/manual-result.ts';
@@ -24,6 +24,16 @@ import {
   type DrillRequest,
   type DrillStartResult,
 } from '../../shared/drills/index.ts';
+import {
+  decideApproval,
+  gatedManualDrain,
+  gatedOffboard,
+  readApproval,
+  recentApprovals,
+  type ApprovalRecord,
+  type ApprovalState,
+  type Decision,
+} from '../../shared/approvals/index.ts';
 import type { AuthDeps } from './auth.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -54,6 +64,12 @@ export interface FleetOps {
   drill(id: string): Promise<DrillRecord | undefined>;
   /** The latest drills, newest first. */
   drills(): Promise<DrillRecord[]>;
+  /** The latest approvals, newest first, optionally in one state. */
+  approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
+  /** One approval; undefined when there is none. */
+  approval(id: string): Promise<ApprovalRecord | undefined>;
+  /** Approves (carrying the request out) or denies an approval. */
+  decide(decision: Decision): Promise<ManualResult>;
 }
 
 /** Options of the API routers. */
@@ -72,10 +88,11 @@ export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readine
   return {
     fleet: () => readFleetView(fleet),
     routes: async () => planFleet(await readSnapshot(fleet)).routes,
-    manualDrain: (request) => manualDrain(fleet, request),
+    // Requests the approval rules name wait for a second person (shared/approvals).
+    manualDrain: (request) => gatedManualDrain(fleet, request),
     reconcile: (request) => reconcileNow(fleet, request),
     onboard: (request) => onboardCluster(fleet, request),
-    offboard: (request) => offboardCluster(fleet, request),
+    offboard: (request) => gatedOffboard(fleet, request),
     readiness,
     preflight,
     config: () => readConfigView(fleet),
@@ -83,5 +100,8 @@ export function createFleetOps(fleet: FleetContext, readiness: FleetOps['readine
     startDrill: (request) => startDrill(fleet, request),
     drill: (id) => readDrill(fleet.store, id),
     drills: () => recentDrills(fleet.store, 20),
+    approvals: (state) => recentApprovals(fleet.store, state),
+    approval: (id) => readApproval(fleet.store, id),
+    decide: (decision) => decideApproval(fleet, decision),
   };
 }

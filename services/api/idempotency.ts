@@ -152,7 +152,8 @@ async function save(
   pending: Record<string, unknown>,
 ): Promise<void> {
   const body = await res.clone().text();
-  const remember = res.status === 200 || (res.status === 409 && codeOf(body) === 'refused');
+  // 202: a request now waiting for approval; a retry must find that approval, not ask again.
+  const remember = res.status === 200 || res.status === 202 || (res.status === 409 && codeOf(body) === 'refused');
   try {
     if (remember) await deps.store.set(IDEMPOTENCY, id, { ...pending, state: 'done', status: res.status, body });
     else await deps.store.delete(IDEMPOTENCY, id);

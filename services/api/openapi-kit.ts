@@ -66,6 +66,16 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { content: { 'application/json': { schema } }, required: true };
 }
 
+/** A JSON 202 response: the request waits for a second person's approval (shared/approvals). */
+export function jsonAccepted<T extends z.ZodType>(schema: T) {
+  return {
+    202: {
+      content: { 'application/json': { schema } },
+      description: "Waiting for a second person's approval: result pending, with the approval's id",
+    },
+  };
+}
+
 /** A JSON 200 response. */
 export function jsonOk<T extends z.ZodType>(schema: T, description: string) {
   return { 200: { content: { 'application/json': { schema } }, description } };

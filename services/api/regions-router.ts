@@ -9,7 +9,7 @@ import { requireGrant, requireRole } from './auth.ts';
 import type { OverridableGuard } from '../../shared/failover/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { idempotency } from './idempotency.ts';
-import { apiRouter, bearer, IdempotencyHeader, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
+import { apiRouter, bearer, IdempotencyHeader, jsonAccepted, jsonBody, jsonOk, mutationErrors } from './openapi-kit.ts';
 import { answer } from './answer.ts';
 import { DrainBody, ManualResultSchema, RegionParam, RestoreBody } from './schemas.ts';
 
@@ -32,6 +32,7 @@ export function regionsRouter(deps: ApiDeps) {
           ManualResultSchema,
           'The plan (dry run) or the outcome, with a one-line summary; a guard refusal answers 409 (code refused, details.guard)',
         ),
+        ...jsonAccepted(ManualResultSchema),
         ...mutationErrors,
       },
     });

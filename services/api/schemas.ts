@@ -153,12 +153,16 @@ export const OperationSchema = z
 /** The answer to every mutating call. */
 export const ManualResultSchema = z
   .object({
-    result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'planned']),
+    result: z.enum(['succeeded', 'skipped', 'refused', 'failed', 'planned', 'pending']),
     summary: z.string().openapi({
       example: 'asia-northeast2 drained (manual hold) by oncall@example.com (store: 50% of default traffic moves): bad deploy',
     }),
     plan: z.array(z.string()),
     refusal: z.object({ guard: z.string(), reason: z.string() }).optional(),
+    approval: z
+      .object({ id: z.string(), expiresAt: z.string(), rule: z.string() })
+      .optional()
+      .openapi({ description: 'With result pending (HTTP 202): the approval the request waits for' }),
     operation: OperationSchema.optional(),
     routes: z.array(RoutePreviewSchema).optional(),
   })
@@ -228,3 +232,24 @@ export const DrillBody = z
 
 /** The answer to `POST /v1/drills`. */
 export const DrillStartSchema = ManualResultSchema.extend({ drill: DrillSchema.optional() }).openapi('DrillStart');
+
+/** An approval: a request waiting for (or decided by) a second person. */
+export const ApprovalSchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(['drain', 'offboard', 'override']),
+    request: z.record(z.string(), z.unknown()).openapi({ description: 'What waits: {type: drain|offboard|alert-drain, …}' }),
+    rule: z.string(),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    expiresAt: z.string(),
+    plan: z.array(z.string()),
+    material: z.array(z.string()).openapi({ description: 'The plan lines compared when approving' }),
+    summary: z.string(),
+    state: z.enum(['pending', 'approving', 'approved', 'denied', 'expired', 'cancelled', 'failed']),
+    decidedBy: z.string().optional(),
+    decidedAt: z.string().optional(),
+    outcome: z.string().optional(),
+    operationId: z.string().optional(),
+  })
+  .openapi('Approval');

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { regionSchema } from './region-schema.ts';
 import { drillsSchema } from './drills-config.ts';
+import { approvalsSchema, failoverSchema } from './approvals-config.ts';
 
 const dnsLabel = z
   .string()
@@ -211,6 +212,10 @@ export const fleetConfigSchema = z.object({
     .prefault({}),
   /** Failover drills: their measurement and an optional schedule (see `shared/drills`). */
   drills: drillsSchema,
+  /** Actions that need a second person's approval (see `shared/approvals`). */
+  approvals: approvalsSchema,
+  /** Whether alerts drain on their own (`auto`) or propose a drain for approval (`propose`). */
+  failover: failoverSchema,
   mesh: z
     .object({
       services: z.array(meshServiceSchema).default([]),

@@ -85,7 +85,7 @@ export function isAlreadyExists(error: unknown): boolean {
 }
 
 /** What is wrong with a request a person made (API, chat-ops): reported to them, never retried. */
-export type RequestProblem = 'invalid_argument' | 'not_found' | 'failed_precondition' | 'conflict';
+export type RequestProblem = 'invalid_argument' | 'not_found' | 'failed_precondition' | 'conflict' | 'permission_denied';
 
 /** A request that cannot be carried out as asked; the API maps `problem` to its HTTP status. */
 export class RequestError extends TerminalError {

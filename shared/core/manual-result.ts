@@ -2,8 +2,8 @@
 import type { OperationRecord } from '../state/operations.ts';
 import type { FleetPlan } from '../routing/index.ts';
 
-/** How a manual request ended; `planned` is a dry run. */
-export type ManualOutcome = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'planned';
+/** How a manual request ended; `planned` is a dry run, `pending` waits for a second person's approval. */
+export type ManualOutcome = 'succeeded' | 'skipped' | 'refused' | 'failed' | 'planned' | 'pending';
 
 /** The answer to a manual request. */
 export interface ManualResult {
@@ -16,6 +16,8 @@ export interface ManualResult {
   refusal?: { guard: string; reason: string };
   /** The recorded operation; absent for dry runs. */
   operation?: OperationRecord;
+  /** The approval a `pending` request waits for (shared/approvals). */
+  approval?: { id: string; expiresAt: string; rule: string };
   /** The planned routes (dry runs, and the plan the request was checked against). */
   routes?: FleetPlan['routes'];
 }

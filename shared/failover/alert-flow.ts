@@ -13,6 +13,7 @@ import { incidentEntry } from './fact-log.ts';
 import { parseIncidentNotification, type IncidentEvent } from './incident.ts';
 import { mapIncidentToRegion } from './map-region.ts';
 import { FAILOVER_STEPS } from './steps.ts';
+import { proposeOrCancel } from '../approvals/index.ts';
 
 /** What the alert flow needs. */
 export type AlertContext = RunnerContext & RoutesContext;
@@ -65,12 +66,18 @@ export async function handleMonitoringNotification(ctx: AlertContext, payload: u
 
 /** Merges the incident as a fact and renders routes from the derived drains. */
 async function drainOrRestore(
-  ctx: RoutesContext,
+  ctx: RoutesContext & RunnerContext,
   op: OperationRecorder,
   incident: IncidentEvent,
   region: string,
   config: Promise<FleetConfig>,
 ): Promise<FlowOutcome> {
+  const settings = await config;
+  // Propose mode: an open asks a person first, a close cancels what is still pending.
+  if (settings.failover.mode === 'propose') {
+    const proposed = await proposeOrCancel(ctx, settings, incident, region);
+    if (proposed) return proposed;
+  }
   const merged = await op.step(
     FAILOVER_STEPS.recordIncident(incident.state),
     () => recordFact(ctx.store, incidentEntry(incident, region, ctx.clock.now())),
@@ -81,7 +88,7 @@ async function drainOrRestore(
   );
   // A notice that adds nothing does not wait for a busy holder (in a storm, most of them): its mark
   // alone makes the holder render once more, which covers a redelivery whose first run died.
-  const outcome = await updateRoutes(ctx, op, await config, merged.changed ? {} : { leaseWaitMs: 0 }).catch((error: unknown) => {
+  const outcome = await updateRoutes(ctx, op, settings, merged.changed ? {} : { leaseWaitMs: 0 }).catch((error: unknown) => {
     if (isHandedOver(error)) return undefined;
     throw error;
   });

@@ -40,3 +40,4 @@ export {
 export { FACT_LOG, incidentEntry, manualEntry, type FactLogEntry } from './fact-log.ts';
 export { capacityRefusal, describeCapacity, holdForCapacity, type FleetCapacity, type RegionCapacity } from './capacity-guard.ts';
 export { partialDrain, type PartialDrain } from './capacity-partial.ts';
+export type { IncidentEvent } from './incident.ts';

@@ -34,6 +34,8 @@ export interface ManualRequest {
   source: string;
   /** Break glass: never-zero guards this drain may break (the caller has checked the admin role). */
   overrideGuards?: OverridableGuard[];
+  /** The approval this request carries out (shared/approvals): recorded on the operation's trigger. */
+  approval?: { id: string; approvedBy: string };
 }
 
 /** What a manual drain needs. */
@@ -99,6 +101,7 @@ export async function manualDrain(deps: ManualDrainContext, request: ManualReque
       requestId: fact.id,
       reason: request.reason,
       ...(overrides.length > 0 ? { overrideGuards: overrides } : {}),
+      ...(request.approval ? { approvalId: request.approval.id, approvedBy: request.approval.approvedBy } : {}),
     },
     principal: request.principal,
     subject: `region/${request.region}`,

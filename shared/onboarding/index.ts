@@ -21,3 +21,4 @@ export { offboardAttached, onboardAttached } from './onboard-attached.ts';
 export { configMembershipName, onboard, type OnboardContext } from './onboard.ts';
 export { evaluatePolicy } from './policy.ts';
 export { ONBOARDING_STEPS } from './steps.ts';
+export { offboardCluster, onboardCluster, type ClusterOpsContext, type ClusterRequest } from './cluster-ops.ts';

@@ -143,6 +143,12 @@ export const RETENTION_TABLE: readonly CollectionLifetime[] = [
     ttlField: TTL_FIELD,
   },
   {
+    collection: 'approvals',
+    holds: 'requests waiting for (or decided by) a second person, with their plan and decision',
+    lifetime: '30 days after the approval expires (`approvals.expireAfterSeconds` after the request)',
+    ttlField: TTL_FIELD,
+  },
+  {
     collection: 'commitStatuses',
     holds: "the sandbox's stand-in for a Git host's commit statuses (production reports to the Git host)",
     lifetime: 'one per reported commit, sandbox only',

@@ -51,6 +51,9 @@ async function counted(check?: () => Promise<Record<string, DependencyStatus>>) 
     startDrill: unused,
     drill: unused,
     drills: unused,
+    approvals: unused,
+    approval: unused,
+    decide: unused,
     readiness: async () => {
       checks++;
       if (check) return check();
