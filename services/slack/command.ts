@@ -1,6 +1,7 @@
 /**
  * The `/fleet` slash command's text, parsed without side effects: `status`, `help`,
- * `drain REGION REASON`, `restore REGION [REASON]` and their dry runs `plan drain …` / `plan restore …`.
+ * `drain REGION REASON`, `restore REGION [REASON]` and their dry runs `plan drain …` / `plan restore …`,
+ * and `approvals`, `approve ID [REASON]`, `deny ID [REASON]`.
  * Anything else yields the help text; a malformed command yields an `invalid` result with a message.
  */
 import type { Role } from '../api/principal.ts';
@@ -22,6 +23,8 @@ export const HELP_TEXT = [
   `• ${SLACK_COMMAND} restore REGION [REASON]: send traffic to a drained region again (operator)`,
   `• ${SLACK_COMMAND} plan drain REGION REASON: show what a drain would do, changing nothing`,
   `• ${SLACK_COMMAND} plan restore REGION [REASON]: show what a restore would do, changing nothing`,
+  `• ${SLACK_COMMAND} approvals: requests waiting for a second person's approval`,
+  `• ${SLACK_COMMAND} approve ID [REASON] / ${SLACK_COMMAND} deny ID [REASON]: decide one you did not ask for (operator; admin for overrides and offboardings)`,
   `• ${SLACK_COMMAND} help: this message`,
 ].join('\n');
 
@@ -30,6 +33,8 @@ export type FleetCommand =
   | { kind: 'help'; text: string }
   | { kind: 'status' }
   | { kind: 'drain' | 'restore'; region: string; reason: string; dryRun: boolean; overrideGuards?: OverridableGuard[] }
+  | { kind: 'approvals' }
+  | { kind: 'approve' | 'deny'; id: string; reason: string }
   | { kind: 'invalid'; message: string };
 
 /** Parses the text that follows `/fleet`. Never throws. */
@@ -45,6 +50,14 @@ export function parseFleetCommand(text: string): FleetCommand {
     case 'drain':
     case 'restore':
       return regionCommand(verb.toLowerCase() as 'drain' | 'restore', rest, false);
+    case 'approvals':
+      return rest ? invalid(`${SLACK_COMMAND} approvals takes no arguments`) : { kind: 'approvals' };
+    case 'approve':
+    case 'deny': {
+      const [id, reason] = nextWord(rest);
+      if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return invalid(`usage: ${SLACK_COMMAND} ${verb.toLowerCase()} APPROVAL_ID [REASON]`);
+      return { kind: verb.toLowerCase() as 'approve' | 'deny', id, reason };
+    }
     case 'plan': {
       const [action, args] = nextWord(rest);
       const kind = action.toLowerCase();
@@ -59,6 +72,7 @@ export function parseFleetCommand(text: string): FleetCommand {
 /** The least role that may run a command: reading and dry runs need viewer, changes operator, breaking a guard admin. */
 export function requiredRole(command: FleetCommand): Role {
   if ((command.kind === 'drain' || command.kind === 'restore') && !command.dryRun) return command.overrideGuards ? 'admin' : 'operator';
+  if (command.kind === 'approve' || command.kind === 'deny') return 'operator';
   return 'viewer';
 }
 

@@ -31,6 +31,10 @@ export interface SlackOps {
   status(principal: Principal): Promise<SlackOpResult>;
   drain(principal: Principal, input: SlackOpInput): Promise<SlackOpResult>;
   restore(principal: Principal, input: SlackOpInput): Promise<SlackOpResult>;
+  /** The approvals waiting for a decision. */
+  approvals(principal: Principal): Promise<SlackOpResult>;
+  /** Approves or denies one (never the requester's own). */
+  decide(principal: Principal, input: { id: string; decision: 'approve' | 'deny'; reason: string }): Promise<SlackOpResult>;
 }
 
 /** Options of {@link slackRouter}. */

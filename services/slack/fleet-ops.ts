@@ -8,6 +8,7 @@ import type { FleetView } from '../../shared/ops/fleet-view.ts';
 import type { ManualResult } from '../../shared/core/manual-result.ts';
 import { ApiError, toErrorResponse } from '../http-errors.ts';
 import type { SlackOpResult, SlackOps } from './deps.ts';
+import { grants, type Principal } from '../api/principal.ts';
 
 /** Slack operations backed by `ops`. */
 export function slackOpsFrom(ops: FleetOps): SlackOps {
@@ -42,7 +43,36 @@ export function slackOpsFrom(ops: FleetOps): SlackOps {
           }),
         ),
       ),
+    approvals: () => approvalsMessage(ops),
+    decide: (principal, input) => decideMessage(ops, principal, input),
   };
+}
+
+/** The pending approvals, one line each. */
+async function approvalsMessage(ops: FleetOps): Promise<SlackOpResult> {
+  const pending = await userFacing(ops.approvals('pending'));
+  if (pending.length === 0) return { summary: 'no approval is waiting' };
+  return {
+    summary: `${pending.length} approval${pending.length === 1 ? '' : 's'} waiting (/fleet approve ID or /fleet deny ID):`,
+    text: pending.map((a) => `• ${a.id}: ${a.summary} — asked by ${a.requestedBy}, expires ${a.expiresAt} (${a.rule})`).join('\n'),
+  };
+}
+
+/** Decides an approval as the API does: overrides and offboardings need an admin. */
+async function decideMessage(
+  ops: FleetOps,
+  principal: Principal,
+  input: { id: string; decision: 'approve' | 'deny'; reason: string },
+): Promise<SlackOpResult> {
+  const approval = await userFacing(ops.approval(input.id));
+  if (!approval) throw new ApiError(404, 'not_found', `approval ${input.id} does not exist`);
+  if (approval.action !== 'drain' && !grants(principal.role, 'admin'))
+    throw new ApiError(403, 'permission_denied', `deciding an ${approval.action} approval needs the admin role; you are ${principal.role}`);
+  return resultMessage(
+    await userFacing(
+      ops.decide({ id: input.id, principal: principal.id, decision: input.decision, ...(input.reason ? { reason: input.reason } : {}) }),
+    ),
+  );
 }
 
 /** One line per region, and the clusters that are not onboarded or not healthy. */

@@ -87,6 +87,11 @@ function startOperation(deps: SlackDeps, principal: Principal, command: FleetCom
         requestId,
         ...(command.overrideGuards ? { overrideGuards: command.overrideGuards } : {}),
       });
+    case 'approvals':
+      return deps.ops.approvals(principal);
+    case 'approve':
+    case 'deny':
+      return deps.ops.decide(principal, { id: command.id, decision: command.kind, reason: command.reason });
     default:
       return deps.ops.status(principal);
   }

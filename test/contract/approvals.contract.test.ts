@@ -8,7 +8,7 @@ import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { apiRequest } from '../../sandbox/api-client.ts';
+import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
@@ -79,5 +79,49 @@ describe('approvals (sandbox end to end)', () => {
       timeoutMs: 30_000,
       what: 'Osaka restored',
     });
+  });
+  it('lists pending approvals in Slack and lets a second person deny one with /fleet deny', async () => {
+    const cleanup = async () => {
+      await pushConfig('no approvals', (doc) => void (doc.hasIn(['approvals']) && doc.deleteIn(['approvals'])));
+    };
+    onTestFailed(cleanup);
+    await pushConfig('drains of more than 30% need approval', (doc) =>
+      doc.set('approvals', doc.createNode({ rules: [{ action: 'drain', when: { trafficShareAbove: 0.3 } }], expireAfterSeconds: 900 })),
+    );
+    const asked = await call('POST', `/v1/regions/${OSAKA}/drain`, api.tokens.operator, { reason: 'maybe a bad deploy' });
+    expect(asked.status).toBe(202);
+    const id = asked.body.approval!.id;
+    const responseUrl = `${api.slackResponsePrefix}responses/approvals-${run}`;
+    const slack = async (text: string, user: string) => {
+      const body = new URLSearchParams({
+        command: '/fleet',
+        text,
+        user_id: user,
+        team_id: 'T0SANDBOX',
+        response_url: responseUrl,
+      }).toString();
+      const res = await slackCommandRequest(api.url, api.slackSigningSecret, body);
+      expect(res.status).toBe(200);
+    };
+    const posted = (count: number) =>
+      pollUntil(
+        async () => {
+          const { messages } = (await (await fetch(responseUrl)).json()) as { messages: { text: string }[] };
+          return messages.length >= count ? messages : undefined;
+        },
+        { timeoutMs: 30_000, what: `${count} Slack message(s)` },
+      );
+    await slack('approvals', 'U0VIEWER');
+    expect((await posted(1))[0]?.text).toContain(`• ${id}: drain asia-northeast2 by operator@sandbox.local: maybe a bad deploy`);
+    await slack(`deny ${id} not convinced`, 'U0OPERATOR');
+    expect((await posted(2))[1]?.text).toMatch(/^failed: operator@sandbox.local asked for approval .* and cannot decide it/);
+    await slack(`deny ${id} not convinced`, 'U0ADMIN');
+    expect((await posted(3))[2]?.text.split('\n')[0]).toBe(`approval ${id} denied by admin@sandbox.local: not convinced; nothing was done`);
+    expect(await weights()).toMatchObject({ 'store-asia-northeast2': 50 });
+    expect((await call('GET', `/v1/approvals/${id}`, api.tokens.viewer)).body).toMatchObject({
+      state: 'denied',
+      decidedBy: 'admin@sandbox.local',
+    });
+    await cleanup();
   });
 });

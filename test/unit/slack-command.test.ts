@@ -28,6 +28,12 @@ describe('parseFleetCommand', () => {
     ['drain\tus-central1\nreason on a new line', drain('us-central1', 'reason on a new line')],
     ['drain asia-northeast2', invalid('reason required: /fleet drain REGION REASON')],
     ['drain', invalid('region required: /fleet drain REGION REASON')],
+    ['approvals', { kind: 'approvals' }],
+    ['approvals now', invalid('/fleet approvals takes no arguments')],
+    ['approve 7f3a-41 looks right', { kind: 'approve', id: '7f3a-41', reason: 'looks right' }],
+    ['deny alert-asia-northeast2-inc-1', { kind: 'deny', id: 'alert-asia-northeast2-inc-1', reason: '' }],
+    ['approve', invalid('usage: /fleet approve APPROVAL_ID [REASON]')],
+    ['deny <b>x</b>', invalid('usage: /fleet deny APPROVAL_ID [REASON]')],
     [
       'drain Asia-Northeast2 outage',
       invalid(
@@ -85,7 +91,17 @@ describe('parseFleetCommand', () => {
   });
 
   it('lists every command in the help text', () => {
-    for (const word of ['status', 'drain REGION REASON', 'restore REGION [REASON]', 'plan drain', 'plan restore', 'help']) {
+    for (const word of [
+      'status',
+      'drain REGION REASON',
+      'restore REGION [REASON]',
+      'plan drain',
+      'plan restore',
+      'approvals',
+      'approve ID',
+      'deny ID',
+      'help',
+    ]) {
       expect(HELP_TEXT).toContain(`/fleet ${word}`);
     }
   });
@@ -109,6 +125,9 @@ describe('requiredRole and commandName', () => {
     ['plan restore us-east1', 'viewer', 'plan restore'],
     ['drain us-east1 x', 'operator', 'drain'],
     ['restore us-east1', 'operator', 'restore'],
+    ['approvals', 'viewer', 'approvals'],
+    ['approve a-1', 'operator', 'approve'],
+    ['deny a-1 no', 'operator', 'deny'],
   ];
   it.each(cases)('%j needs %s and is named %s', (text, role, name) => {
     const command = parseFleetCommand(text);

@@ -102,6 +102,8 @@ describe('slack fuzz', () => {
       status: () => Promise.resolve({ summary: 'ok' }),
       drain: () => Promise.resolve({ summary: 'drained' }),
       restore: () => Promise.resolve({ summary: 'restored' }),
+      approvals: () => Promise.resolve({ summary: 'no approval is waiting' }),
+      decide: () => Promise.resolve({ summary: 'decided' }),
     },
     store: { markOnce: async () => true },
     clock: { now: () => NOW },

@@ -36,6 +36,8 @@ function harness(over: Partial<SlackDeps> = {}, opsOver: Partial<SlackOps> = {})
     status: async (principal) => (calls.push({ op: 'status', principal }), { summary: 'fleet: 3 regions serving' }),
     drain: async (principal, input) => (calls.push({ op: 'drain', principal, input }), result(`drained ${input.region}`, input)),
     restore: async (principal, input) => (calls.push({ op: 'restore', principal, input }), result(`restored ${input.region}`, input)),
+    approvals: async (principal) => (calls.push({ op: 'approvals', principal }), { summary: 'no approval is waiting' }),
+    decide: async (principal, input) => (calls.push({ op: 'decide', principal }), { summary: `${input.decision}d ${input.id}` }),
     ...opsOver,
   };
   const deps: SlackDeps = {
