@@ -19,6 +19,7 @@ import { rateLimit } from './api/rate-limit.ts';
 import { readyz } from './api/readiness.ts';
 import { planRouter, reconcileRouter } from './api/reconcile-router.ts';
 import { regionsRouter } from './api/regions-router.ts';
+import { mountFleetPage } from './page/fleet-page-router.tsx';
 import type { SlackDeps } from './slack/deps.ts';
 import { slackRouter } from './slack/router.ts';
 import type { WebhookDeps } from './webhooks/deps.ts';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.slack) app.route('/slack', slackRouter(deps.slack));
   if (deps.api) {
     const api = deps.api;
+    mountFleetPage(app, api);
     app.use(
       '/v1/*',
       bodyLimit({
