@@ -1,5 +1,6 @@
 // Builds the deployable artifact: compiles functions/, services/ and shared/ with tsc
-// (tsconfig.build.json: the sources' `.ts` imports are rewritten to `.js`) into dist/.
+// (tsconfig.build.json: the sources' `.ts` and `.tsx` imports are rewritten to `.js`, and the fleet
+// page's JSX becomes calls of hono/jsx's runtime) into dist/.
 //
 // `--if-stale` skips the build when dist/ is newer than every source file and build setting, so
 // tests that run the artifact can call it cheaply. Builds are serialised by a lock in .cache/, and

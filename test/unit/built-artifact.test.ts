@@ -2,13 +2,15 @@
  * The deployable artifact runs: dist/ (built first when stale) is served by the real
  * functions-framework CLI through package.json's `main`, and a CloudEvent posted with an empty
  * environment gets an HTTP error naming the missing variables while the process keeps serving;
- * `npm start` with an empty environment exits 1 listing every missing variable. Runs on whichever
+ * `npm start` with an empty environment exits 1 listing every missing variable; the fleet page's
+ * JSX, compiled by tsc, renders from dist/ on plain Node. Runs on whichever
  * Node runs vitest: `npm test` runs it on this machine's Node and on Node 22 (scripts/node22.mjs).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT, SERVICES_ENTRY, ensureBuilt, startBuiltFunction, type ArtifactProcess } from '../../sandbox/built-artifact.ts';
 
@@ -117,5 +119,25 @@ describe('the built service with an empty environment', () => {
     const line = JSON.parse(output.trim()) as { severity: string; message: string; problems: string[] };
     expect(line).toMatchObject({ severity: 'ERROR', message: 'services failed to start' });
     expect(line.problems).toEqual(['FLEETPILOT_GITOPS_REPOSITORY is required', 'FLEETPILOT_PROJECT_ID is required']);
+  }, 60_000);
+});
+
+describe('the built fleet page', () => {
+  it('renders from dist/ on plain Node: tsc compiled its .tsx to hono/jsx runtime calls and rewrote the imports', async () => {
+    const layout = pathToFileURL(join(REPO_ROOT, 'dist', 'services', 'page', 'page-layout.js')).href;
+    const script = [
+      `const { SignInPage, renderDocument } = await import(${JSON.stringify(layout)});`,
+      `process.stdout.write(await renderDocument(SignInPage({ nonce: 'n0nce', problem: '<b>bold</b>' })));`,
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^<!doctype html><html lang="en">/);
+    expect(output).toContain('<form class="sign-in" method="post" action="/fleet/sign-in">');
+    expect(output).toContain('<style nonce="n0nce">');
+    expect(output).toContain('&lt;b&gt;bold&lt;/b&gt;');
   }, 60_000);
 });
