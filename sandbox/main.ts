@@ -243,6 +243,9 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     `  curl -s -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"region":"asia-northeast2","durationSeconds":10,"reason":"game day"}' ${api.url}/v1/drills`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${api.url}/v1/drills   (then /v1/drills/ID for one drill and its report)`,
     '',
+    `Live fleet page ${api.url}/fleet (regions, weights, ramps, drills, operations; updates itself every 2 s):`,
+    `  sign in with the viewer token: node -p "require('${api.tokensFile}').viewer"   (paste it into the form; an HttpOnly cookie keeps it)`,
+    '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
