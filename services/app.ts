@@ -45,7 +45,18 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.slack) app.route('/slack', slackRouter(deps.slack));
   if (deps.api) {
     const api = deps.api;
-    mountFleetPage(app, api);
+    mountFleetPage(app, {
+      ...api,
+      pendingApprovals: async () =>
+        (await api.ops.approvals('pending')).map((a) => ({
+          id: a.id,
+          action: a.action,
+          subject: 'region' in a.request ? `region/${a.request.region}` : `cluster/${Object.values(a.request.cluster).join('/')}`,
+          requestedBy: a.requestedBy,
+          summary: a.summary,
+          expiresAt: a.expiresAt,
+        })),
+    });
     app.use(
       '/v1/*',
       bodyLimit({

@@ -124,7 +124,7 @@ describe('fleet page content', () => {
       expect(html).toContain('data-cluster="mc-gw-osaka"');
       expect(html).toMatch(/<table class="weights" data-service="store">/);
       expect(html).toContain('No drill is running.');
-      expect(html).toContain('Approvals are not enabled in this deployment.');
+      expect(html).toContain('No approval is waiting.');
     }
   });
 
