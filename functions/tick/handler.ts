@@ -51,7 +51,9 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     // Drills last: a restore they make renders on top of what the reconcile converged.
     const drills = await advanceDrills(ctx.fleet, config);
     // Approvals nobody decided in time end here, each as an operation of its own.
-    const expired = (await expireApprovals(ctx.fleet, await recentApprovals(ctx.fleet.store, 'pending'))).map((id) => `approval ${id} expired`);
+    const expired = (await expireApprovals(ctx.fleet, await recentApprovals(ctx.fleet.store, 'pending'))).map(
+      (id) => `approval ${id} expired`,
+    );
     const all = [
       ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
       ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),

@@ -30,7 +30,12 @@ export const approvalsSchema = z
   .object({
     rules: z.array(approvalRuleSchema).max(20).default([]),
     /** How long a request waits for its approval; approved later, it does nothing. */
-    expireAfterSeconds: z.number().int().min(60).max(7 * 86_400).default(900),
+    expireAfterSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(900),
   })
   .strict()
   .prefault({});

@@ -60,19 +60,10 @@ export async function startDrill(deps: ManualDrainContext, request: DrillRequest
   }
 
   const now = deps.clock.now();
-  const drill: DrillRecord = {
-    id,
-    region: request.region,
-    reason: request.reason,
-    requestedBy: request.principal,
-    source: request.source,
-    durationSeconds: request.durationSeconds,
+  const drill = newDrill(request, id, now, {
     state: 'draining',
-    requestedAt: now.toISOString(),
     restoreDueAt: new Date(now.getTime() + request.durationSeconds * 1000).toISOString(),
-    plan: [],
-    guards: [],
-  };
+  });
   await saveDrill(deps.store, drill, now);
   let drained: ManualResult;
   try {
@@ -139,23 +130,36 @@ async function recordRefused(
   refusal: { guard: string; reason: string },
 ): Promise<DrillRecord> {
   const now = deps.clock.now();
-  const drill: DrillRecord = {
+  const drill = newDrill(request, id, now, {
+    state: 'refused',
+    restoreDueAt: now.toISOString(),
+    guards: [{ guard: refusal.guard, verdict: `refused: ${refusal.reason}` }],
+    endReason: `${refusal.guard}: ${refusal.reason}`,
+    endedAt: now.toISOString(),
+  });
+  await saveDrill(deps.store, drill, now);
+  return drill;
+}
+
+/** A drill record for `request`, asked for at `now`. */
+function newDrill(
+  request: DrillRequest,
+  id: string,
+  now: Date,
+  fields: Pick<DrillRecord, 'state' | 'restoreDueAt'> & Partial<DrillRecord>,
+): DrillRecord {
+  return {
     id,
     region: request.region,
     reason: request.reason,
     requestedBy: request.principal,
     source: request.source,
     durationSeconds: request.durationSeconds,
-    state: 'refused',
     requestedAt: now.toISOString(),
-    restoreDueAt: now.toISOString(),
     plan: [],
-    guards: [{ guard: refusal.guard, verdict: `refused: ${refusal.reason}` }],
-    endReason: `${refusal.guard}: ${refusal.reason}`,
-    endedAt: now.toISOString(),
+    guards: [],
+    ...fields,
   };
-  await saveDrill(deps.store, drill, now);
-  return drill;
 }
 
 /** The guards a started drill passed, as its record shows them. */

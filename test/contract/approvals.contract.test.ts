@@ -4,7 +4,6 @@
  * and changes no weight; the same operator's approve answers 403; the admin's approve drains Osaka
  * in the real config cluster's HTTPRoute; each step is on the results topic.
  */
-import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
@@ -12,26 +11,22 @@ import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { subscribeResults, type ResultsFeed } from '../support/results-feed.ts';
 
 const OSAKA = 'asia-northeast2';
 type Json = Record<string, unknown> & { result?: string; summary?: string; approval?: { id: string }; code?: string };
 
 describe('approvals (sandbox end to end)', () => {
   let adapters: GcpAdapters;
-  let raw: PubSub;
+  let feed: ResultsFeed<(typeof results)[number]>;
   const run = Date.now().toString(36);
   const results: { kind: string; principal: string; summary: string }[] = [];
   beforeAll(async () => {
     adapters = await sandboxAdapters();
-    raw = new PubSub({ projectId: sandboxInfo().projectId, apiEndpoint: sandboxInfo().pubsubHost, emulatorMode: true });
-    const [sub] = await raw.topic(adapters.topology.topics.results).createSubscription(`approvals-${run}`);
-    sub.on('message', (m: Message) => {
-      results.push(JSON.parse(m.data.toString('utf8')) as (typeof results)[number]);
-      m.ack();
-    });
+    feed = await subscribeResults<(typeof results)[number]>(adapters, `approvals-${run}`, results);
   });
   afterAll(async () => {
-    await raw.close();
+    await feed.close();
     await adapters.close();
   });
 

@@ -5,7 +5,6 @@
  * production adapter, and stores the report, which `GET /v1/drills/{id}` and the results topic
  * carry. An incident in another region ends a drill early.
  */
-import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
@@ -15,6 +14,7 @@ import { sendTraffic } from '../../sandbox/data-plane/traffic.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { monitoringNotification } from '../../sandbox/monitoring-incidents.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { subscribeResults, type ResultsFeed } from '../support/results-feed.ts';
 import { pushConfig } from '../support/config-push.ts';
 
 const OSAKA = 'asia-northeast2';
@@ -23,19 +23,14 @@ type Json = Record<string, unknown> & { summary?: string; message?: string; dril
 
 describe('drills (sandbox end to end)', () => {
   let adapters: GcpAdapters;
-  let raw: PubSub;
+  let feed: ResultsFeed<(typeof results)[number]>;
   const run = Date.now().toString(36);
   const results: { kind: string; principal: string; summary: string; details?: { drill?: DrillRecord } }[] = [];
   let trafficOn = false;
   let trafficLoop: Promise<void> = Promise.resolve();
   beforeAll(async () => {
     adapters = await sandboxAdapters();
-    raw = new PubSub({ projectId: sandboxInfo().projectId, apiEndpoint: sandboxInfo().pubsubHost, emulatorMode: true });
-    const [sub] = await raw.topic(adapters.topology.topics.results).createSubscription(`drills-${run}`);
-    sub.on('message', (m: Message) => {
-      results.push(JSON.parse(m.data.toString('utf8')) as (typeof results)[number]);
-      m.ack();
-    });
+    feed = await subscribeResults<(typeof results)[number]>(adapters, `drills-${run}`, results);
     // Steady traffic for the whole file: the drills are measured from what the data plane served.
     trafficOn = true;
     trafficLoop = (async () => {
@@ -50,7 +45,7 @@ describe('drills (sandbox end to end)', () => {
   afterAll(async () => {
     trafficOn = false;
     await trafficLoop;
-    await raw.close();
+    await feed.close();
     await adapters.close();
   });
 
