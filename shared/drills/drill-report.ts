@@ -152,7 +152,11 @@ export function describeReport(region: string, report: DrillReport): string[] {
   ];
 }
 
-/** The region's share in each ramp step: whole samples inside the step, the first one skipped (the route is still being written). */
+/**
+ * The region's share in each ramp step, from the whole samples in the step's second half (at least
+ * one sample in): a step is written by the render that follows its time, so its first part may
+ * still carry the step before.
+ */
 function rampShares(
   sorted: readonly TrafficSample[],
   region: string,
@@ -163,7 +167,7 @@ function rampShares(
 ): NonNullable<DrillReport['ramp']> {
   const stepMs = ramp.stepSeconds * 1000;
   return ramp.steps.map((percent, i) => {
-    const lo = from + i * stepMs + resolutionSeconds * 1000;
+    const lo = from + i * stepMs + Math.max(resolutionSeconds * 1000, stepMs / 2);
     const hi = Math.min(until, from + (i + 1) * stepMs);
     const inside = sorted.filter((s) => start(s) >= lo && end(s) <= hi);
     const total = sum(inside, (s) => sum(Object.values(s.byRegion), (n) => n));

@@ -105,22 +105,24 @@ describe('measureDrill', () => {
     expect(report.notes).toContain(row.note);
   });
 
-  it("measures the region's share in each ramp step, skipping each step's first sample", () => {
-    const samples = [
-      ...series(0, [[50, 50]]),
-      ...series(20, [
-        [0, 100],
-        [5, 95],
-        [5, 95],
-        [30, 70],
-        [33, 67],
-        [34, 66],
-        [50, 50],
-        [50, 50],
-        [49, 51],
-      ]),
+  it("measures the region's share in each ramp step from the step's second half (a step is written after its time)", () => {
+    // 4-s steps from 20 s; each step's render lands a second or two late.
+    const shares: [number, number][] = [
+      [0, 100],
+      [5, 95],
+      [5, 95],
+      [5, 95],
+      [5, 95],
+      [30, 70],
+      [33, 67],
+      [34, 66],
+      [34, 66],
+      [50, 50],
+      [50, 50],
+      [49, 51],
     ];
-    const report = measureDrill({ ...times, ramp: { steps: [10, 50, 100], stepSeconds: 3 } }, samples, 1);
+    const samples = [...series(0, [[50, 50]]), ...series(20, shares)];
+    const report = measureDrill({ ...times, until: T0 + 40_000, ramp: { steps: [10, 50, 100], stepSeconds: 4 } }, samples, 1);
     expect(report.ramp).toEqual([
       { percent: 10, share: 0.05, requests: 200 },
       { percent: 50, share: 0.335, requests: 200 },
