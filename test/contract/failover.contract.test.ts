@@ -207,23 +207,32 @@ describe('alert-driven failover (sandbox end to end)', () => {
     await bothServe();
   });
 
-  it('capacity guard: an Osaka alert waits, with the numbers, while Tokyo cannot run the store, and drains once Tokyo’s autoscaler allows it', async () => {
-    const setScale = (cluster: string, scale: { ready?: number; maxReplicas?: number }) =>
-      setStoreScale(adminKube(cluster), sandboxClusterAccess(cluster).kubeConfig, scale);
+  const setScale = (cluster: string, scale: { ready?: number; maxReplicas?: number }) =>
+    setStoreScale(adminKube(cluster), sandboxClusterAccess(cluster).kubeConfig, scale);
+  /**
+   * Tokyo may grow to 3 replicas, Osaka runs 6, the capacity guard is pushed as `capacity`, and an
+   * Osaka alert `id` opens; the cleanup (also run when the test fails) closes it, turns the guard
+   * off and puts both clusters back at 2 replicas.
+   */
+  const capacityAlert = async (id: string, what: string, capacity: Record<string, unknown>) => {
     const start = new Date();
     const cleanup = async () => {
-      await adapters.pubsub.publish('healthAlerts', alert(`capacity-${run}`, 'closed', OSAKA, start));
+      await adapters.pubsub.publish('healthAlerts', alert(id, 'closed', OSAKA, start));
       await pushConfig('capacity guard off', (doc) => void (doc.hasIn(['safety', 'capacity']) && doc.deleteIn(['safety', 'capacity'])));
       await setScale(TOKYO.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
       await setScale(OSAKA.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
     };
     onTestFailed(cleanup);
     await bothServe();
-    // What the clusters' controllers show: Tokyo may grow to 3 replicas, Osaka runs 6.
     await setScale(TOKYO.cluster, { ready: 2, maxReplicas: 3 });
     await setScale(OSAKA.cluster, { ready: 6, maxReplicas: 8 });
-    await pushConfig('capacity guard on', (doc) => doc.setIn(['safety', 'capacity'], doc.createNode({ headroomPercent: 20 })));
-    await adapters.pubsub.publish('healthAlerts', alert(`capacity-${run}`, 'open', OSAKA, start));
+    await pushConfig(what, (doc) => doc.setIn(['safety', 'capacity'], doc.createNode(capacity)));
+    await adapters.pubsub.publish('healthAlerts', alert(id, 'open', OSAKA, start));
+    return cleanup;
+  };
+
+  it('capacity guard: an Osaka alert waits, with the numbers, while Tokyo cannot run the store, and drains once Tokyo’s autoscaler allows it', async () => {
+    const cleanup = await capacityAlert(`capacity-${run}`, 'capacity guard on', { headroomPercent: 20 });
     const refused = await operation(`capacity-${run}`);
     expect(refused.result).toBe('refused');
     expect(refused.reason).toBe(
@@ -240,24 +249,8 @@ describe('alert-driven failover (sandbox end to end)', () => {
     await bothServe();
   });
   it('capacity guard, partial mode: an Osaka alert moves only the share Tokyo can take, and the rest once Tokyo’s autoscaler allows it', async () => {
-    const setScale = (cluster: string, scale: { ready?: number; maxReplicas?: number }) =>
-      setStoreScale(adminKube(cluster), sandboxClusterAccess(cluster).kubeConfig, scale);
-    const start = new Date();
     const id = `partial-${run}`;
-    const cleanup = async () => {
-      await adapters.pubsub.publish('healthAlerts', alert(id, 'closed', OSAKA, start));
-      await pushConfig('capacity guard off', (doc) => void (doc.hasIn(['safety', 'capacity']) && doc.deleteIn(['safety', 'capacity'])));
-      await setScale(TOKYO.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
-      await setScale(OSAKA.cluster, { ready: 2, maxReplicas: DEFAULT_MAX_REPLICAS });
-    };
-    onTestFailed(cleanup);
-    await bothServe();
-    await setScale(TOKYO.cluster, { ready: 2, maxReplicas: 3 });
-    await setScale(OSAKA.cluster, { ready: 6, maxReplicas: 8 });
-    await pushConfig('capacity guard on, partial', (doc) =>
-      doc.setIn(['safety', 'capacity'], doc.createNode({ headroomPercent: 20, mode: 'partial' })),
-    );
-    await adapters.pubsub.publish('healthAlerts', alert(id, 'open', OSAKA, start));
+    const cleanup = await capacityAlert(id, 'capacity guard on, partial', { headroomPercent: 20, mode: 'partial' });
     const partial = await operation(id);
     // Tokyo runs 2 and may run 2.4: room for 0.4 of Osaka's 6, so Osaka keeps 94% of its weight (50 → 47).
     expect(partial.result).toBe('succeeded');
