@@ -54,7 +54,8 @@ export async function advanceDrills(deps: DrillContext, config: FleetConfig): Pr
 
 async function advance(deps: DrillContext, config: FleetConfig, drill: DrillRecord, view: DrillView): Promise<string | undefined> {
   const now = deps.clock.now();
-  const step = nextDrillStep(drill, view, now.getTime(), config.drills);
+  const ramp = config.safety.ramp;
+  const step = nextDrillStep(drill, view, now.getTime(), { ...config.drills, ...(ramp ? { rampStepSeconds: ramp.stepSeconds } : {}) });
   const save = (next: DrillRecord) => saveDrill(deps.store, next, deps.clock.now());
   switch (step.kind) {
     case 'wait':

@@ -32,8 +32,16 @@ export type DrillStep =
   | { kind: 'full-weight' }
   | { kind: 'report'; endReason?: string };
 
-/** Decides the next step of `drill` at `now` (epoch ms). */
-export function nextDrillStep(drill: DrillRecord, view: DrillView, now: number, policy: DrillsPolicy): DrillStep {
+/**
+ * Decides the next step of `drill` at `now` (epoch ms). With a ramp (`rampStepSeconds`), the report
+ * also waits one step past the whole weight, so the last step is measured as long as the others.
+ */
+export function nextDrillStep(
+  drill: DrillRecord,
+  view: DrillView,
+  now: number,
+  policy: DrillsPolicy & { rampStepSeconds?: number },
+): DrillStep {
   switch (drill.state) {
     case 'draining':
       return draining(drill, view, now);
@@ -49,7 +57,8 @@ export function nextDrillStep(drill: DrillRecord, view: DrillView, now: number, 
     }
     case 'measuring': {
       const from = Date.parse(drill.fullWeightAt ?? drill.endedAt ?? drill.restoreRequestedAt ?? drill.restoreDueAt);
-      const due = from + (policy.metricsDelaySeconds + policy.resolutionSeconds) * 1000;
+      const lastStep = drill.fullWeightAt && policy.rampStepSeconds ? policy.rampStepSeconds : 0;
+      const due = from + (lastStep + policy.metricsDelaySeconds + policy.resolutionSeconds) * 1000;
       return now >= due ? { kind: 'report' } : { kind: 'wait', why: `traffic metrics are read at ${new Date(due).toISOString()}` };
     }
     default:

@@ -202,9 +202,25 @@ describe('drills (sandbox end to end)', () => {
     onTestFailed(async () => {
       await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
     });
-    await pushConfig('restores ramp back in 5-second steps', (doc) =>
-      doc.setIn(['safety', 'ramp'], doc.createNode({ steps: [10, 25, 50, 100], stepSeconds: 5 })),
+    // 10-second steps: the report reads each step's second half, and a loaded machine's tick may write a step seconds late.
+    await pushConfig('restores ramp back in 10-second steps', (doc) =>
+      doc.setIn(['safety', 'ramp'], doc.createNode({ steps: [10, 25, 50, 100], stepSeconds: 10 })),
     );
+    // Osaka restored by the test before may be on the new ramp for a while: wait until a drill could start.
+    await pollUntil(
+      async () => {
+        const plan = await call('POST', '/v1/drills', api.tokens.admin, {
+          region: OSAKA,
+          durationSeconds: 3,
+          reason: 'ramp game day',
+          dryRun: true,
+        });
+        return plan.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'a drill of Osaka to be allowed (no ramp left from the test before)' },
+    );
+    // Tokyo, restored by the test before, may be ramping too: the shares expected assume both at their whole weight.
+    await bothServe();
     await sleep(3_000);
     const started = await call('POST', '/v1/drills', api.tokens.admin, { region: OSAKA, durationSeconds: 3, reason: 'ramp game day' });
     expect(started.status).toBe(200);
@@ -221,7 +237,7 @@ describe('drills (sandbox end to end)', () => {
     });
     expect(ramp[0]!.share!).toBeLessThan(ramp[2]!.share!);
     expect(ramp[2]!.share!).toBeLessThan(ramp[3]!.share!);
-    expect(done.report!.timeToFullWeightMs).toBeGreaterThanOrEqual(15_000);
+    expect(done.report!.timeToFullWeightMs).toBeGreaterThanOrEqual(30_000);
     await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
   });
 });

@@ -108,9 +108,26 @@ describe('nextDrillStep', () => {
       now: at('02:31'),
       kind: 'report',
     },
+    {
+      name: 'measuring after a ramp, its last step not measured for a whole step yet',
+      drill: { ...drill, state: 'measuring' as const, fullWeightAt: '2026-12-04T10:02:00.000Z' },
+      view: view({ region: serving }),
+      now: at('02:31'),
+      rampStepSeconds: 60,
+      kind: 'wait',
+    },
+    {
+      name: 'measuring after a ramp, its last step measured',
+      drill: { ...drill, state: 'measuring' as const, fullWeightAt: '2026-12-04T10:02:00.000Z' },
+      view: view({ region: serving }),
+      now: at('03:31'),
+      rampStepSeconds: 60,
+      kind: 'report',
+    },
     { name: 'ended', drill: { ...drill, state: 'completed' as const }, view: view(), now: at('09:00'), kind: 'wait' },
   ])('$name → $kind', (row) => {
-    const step = nextDrillStep(row.drill, row.view, row.now, policy);
+    const ramp = 'rampStepSeconds' in row ? { rampStepSeconds: row.rampStepSeconds } : {};
+    const step = nextDrillStep(row.drill, row.view, row.now, { ...policy, ...ramp });
     expect(step.kind).toBe(row.kind);
     if ('endReason' in row) expect(step).toMatchObject({ endReason: row.endReason });
   });
