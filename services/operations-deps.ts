@@ -7,7 +7,9 @@ import type { GcpAdapters } from '../shared/adapters/gcp.ts';
 import type { Clock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import type { FleetContext } from '../shared/core/context.ts';
-import { createFleetOps, type ApiDeps } from './api/deps.ts';
+import { createFleetOps, type ApiDeps, type FleetOps } from './api/deps.ts';
+import type { ManualResult } from '../shared/core/manual-result.ts';
+import { showApproval } from '../shared/approvals/index.ts';
 import { googleIdTokenVerifier } from './api/id-token.ts';
 import type { Role } from './api/principal.ts';
 import { createRateLimiter } from './api/rate-limit.ts';
@@ -27,7 +29,14 @@ export function buildOperations(
   gcp: Pick<GcpAdapters, 'store' | 'projectApis'>,
   shell: { clock: Clock; log: Logger; background: Set<Promise<unknown>> },
 ): { api: ApiDeps; slack: SlackDeps } {
-  const ops = createFleetOps(fleet, createReadiness(fleet), () => runPreflight({ ...fleet, projectApis: gcp.projectApis }));
+  const background = (task: Promise<unknown>) => {
+    shell.background.add(task);
+    void task.finally(() => shell.background.delete(task));
+  };
+  const ops = withApprovalMessages(
+    createFleetOps(fleet, createReadiness(fleet), () => runPreflight({ ...fleet, projectApis: gcp.projectApis })),
+    (id) => background(showApproval(fleet, id)),
+  );
   const principals: Record<string, Role> = config.api.principals;
   const api: ApiDeps = {
     ops,
@@ -67,10 +76,30 @@ export function buildOperations(
         );
     },
     responseUrlPrefixes: config.slack.responseUrlPrefixes,
-    background: (task) => {
-      shell.background.add(task);
-      void task.finally(() => shell.background.delete(task));
-    },
+    background,
   };
   return { api, slack };
+}
+
+/**
+ * `ops` whose requests and decisions bring the approval's Slack message up to date at once (the
+ * tick would within a minute): the new approval is posted, a decided one shows who decided.
+ */
+function withApprovalMessages(ops: FleetOps, show: (approvalId: string) => void): FleetOps {
+  const after = async (run: Promise<ManualResult>, id?: string) => {
+    const result = await run.catch((error: unknown) => {
+      // A refused decision may still have changed the approval (an expiry found late).
+      if (id) show(id);
+      throw error;
+    });
+    const shown = id ?? result.approval?.id;
+    if (shown) show(shown);
+    return result;
+  };
+  return {
+    ...ops,
+    manualDrain: (request) => after(ops.manualDrain(request)),
+    offboard: (request) => after(ops.offboard(request)),
+    decide: (decision) => after(ops.decide(decision), decision.id),
+  };
 }

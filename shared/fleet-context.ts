@@ -9,6 +9,7 @@ import type { Logger } from './core/logger.ts';
 import type { FleetContext } from './core/context.ts';
 import { publishResult } from './core/publish-result.ts';
 import { retentionFromEnv } from './state/retention.ts';
+import { createSlackChatAdapter } from './adapters/slack-chat.ts';
 
 /** The fleet context for `env` and `adapters`, with the system clock and random ids; results go to the results topic. */
 export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger): FleetContext {
@@ -31,5 +32,14 @@ export function createFleetContext(env: Env, adapters: GcpAdapters, log: Logger)
     importWaitMs: env.FLEETPILOT_IMPORT_WAIT_SECONDS * 1000,
     retention: retentionFromEnv(env),
     metrics: adapters.metrics,
+    // The env parser requires the token and the channel together.
+    ...(env.FLEETPILOT_SLACK_BOT_TOKEN && env.FLEETPILOT_SLACK_APPROVALS_CHANNEL
+      ? {
+          approvalsChat: {
+            chat: createSlackChatAdapter({ token: env.FLEETPILOT_SLACK_BOT_TOKEN, apiUrl: env.FLEETPILOT_SLACK_API_URL, log }),
+            channel: env.FLEETPILOT_SLACK_APPROVALS_CHANNEL,
+          },
+        }
+      : {}),
   };
 }

@@ -12,7 +12,7 @@
 import type { FunctionContext } from '../compose.ts';
 import { runOperation } from '../../shared/core/run-operation.ts';
 import { advanceDrills } from '../../shared/drills/index.ts';
-import { expireApprovals, recentApprovals } from '../../shared/approvals/index.ts';
+import { expireApprovals, recentApprovals, syncApprovalMessages } from '../../shared/approvals/index.ts';
 import { adoptClusters } from '../../shared/onboarding/adopt.ts';
 import { sweepGoneClusters } from '../../shared/onboarding/sweep.ts';
 import { NOTHING_TO_CHANGE, reconcileFleet } from '../../shared/onboarding/reconcile.ts';
@@ -54,12 +54,15 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     const expired = (await expireApprovals(ctx.fleet, await recentApprovals(ctx.fleet.store, 'pending'))).map(
       (id) => `approval ${id} expired`,
     );
+    // Slack shows every recent approval as it is now: proposals made by the alert function, expiries, missed posts.
+    const messages = await syncApprovalMessages(ctx.fleet, await recentApprovals(ctx.fleet.store));
     const all = [
       ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
       ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),
       ...changed,
       ...drills,
       ...expired,
+      ...messages,
     ];
     return { result: 'succeeded', reason: all.length > 0 ? all.join('; ') : NOTHING_TO_CHANGE };
   });

@@ -101,4 +101,18 @@ export function documentOtherRoutes(registry: OpenAPIRegistry): void {
       413: errorJson('Body too large'),
     },
   });
+  registry.registerPath({
+    method: 'post',
+    path: '/slack/interactions',
+    summary: "Slack interactivity: a click on an approval's Approve or Deny button",
+    description:
+      'Signed like /slack/commands. The form field payload holds a block_actions payload whose first action is fleetpilot.approval.approve or fleetpilot.approval.deny with the approval id as its value. Acknowledged at once with an empty 200; the decision is made as the clicking user, the approval message is then updated, and a refusal is posted to that user alone (response_url).',
+    request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: z.object({ payload: z.string() }) } } } },
+    responses: {
+      200: { description: 'Click acknowledged (empty body)' },
+      400: errorJson('Missing or malformed payload, a foreign action, or a disallowed response_url'),
+      401: errorJson('Bad, stale or missing signature'),
+      413: errorJson('Body too large'),
+    },
+  });
 }

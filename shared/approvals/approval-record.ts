@@ -44,6 +44,19 @@ export interface ApprovalRecord {
   outcome?: string;
   /** The operation that carried the approved action out. */
   operationId?: string;
+  /** Its Slack message, when approvals are posted to Slack (see approval-slack.ts). */
+  slack?: ApprovalSlackMessage;
+}
+
+/** Where an approval's Slack message is, and which state it last showed. */
+export interface ApprovalSlackMessage {
+  channel: string;
+  /** The message's timestamp (its id in the channel), once posted. */
+  ts?: string;
+  /** When a poster claimed the post (so that two posters cannot both post it). */
+  claimedAt?: string;
+  /** The approval state the message shows. */
+  shown?: ApprovalState;
 }
 
 /** Reads one approval; undefined when there is none. */

@@ -13,5 +13,7 @@ export {
   type ApprovalRequest,
   type ApprovalState,
 } from './approval-record.ts';
+export { APPROVAL_ACTIONS, approvalMessage } from './approval-message.ts';
+export { planApprovalMessages, showApproval, syncApprovalMessages, type ApprovalSlackContext } from './approval-slack.ts';
 export { cancelApproval, decideApproval, expireApprovals, type Decision } from './decide-approval.ts';
 export { gatedManualDrain, gatedOffboard, type ApprovalContext } from './request-approval.ts';

@@ -76,6 +76,18 @@ export const envSchema = z.object({
   FLEETPILOT_GITOPS_API_URL: gitopsVariables.FLEETPILOT_GITOPS_API_URL.optional(),
   FLEETPILOT_GITOPS_REPO_DIR: gitopsVariables.FLEETPILOT_GITOPS_REPO_DIR.optional(),
   FLEETPILOT_GITOPS_CONFIG_PATH: gitopsVariables.FLEETPILOT_GITOPS_CONFIG_PATH,
+  /** The Slack app's bot token (`chat:write`): pending approvals are posted to the channel below, with Approve / Deny buttons. */
+  FLEETPILOT_SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-[A-Za-z0-9-]{8,}$/, 'must be a Slack bot token (xoxb-…)')
+    .optional(),
+  /** The Slack channel id approvals are posted to (C…, G… or D…). */
+  FLEETPILOT_SLACK_APPROVALS_CHANNEL: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id, e.g. C0123456789')
+    .optional(),
+  /** Slack's Web API base URL (the sandbox points it at its double). */
+  FLEETPILOT_SLACK_API_URL: baseUrl.default('https://slack.com/api'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
 });
 
@@ -107,6 +119,11 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   }
   if ((env.FLEETPILOT_GITOPS_SOURCE === 'github' || env.FLEETPILOT_GITOPS_SOURCE === 'gitlab') && !env.FLEETPILOT_GITOPS_REPOSITORY) {
     problems.push(`FLEETPILOT_GITOPS_REPOSITORY is required when FLEETPILOT_GITOPS_SOURCE=${env.FLEETPILOT_GITOPS_SOURCE}`);
+  }
+  if (Boolean(env.FLEETPILOT_SLACK_BOT_TOKEN) !== Boolean(env.FLEETPILOT_SLACK_APPROVALS_CHANNEL)) {
+    problems.push(
+      'FLEETPILOT_SLACK_BOT_TOKEN and FLEETPILOT_SLACK_APPROVALS_CHANNEL are set together (approvals are posted with one to the other)',
+    );
   }
   return problems;
 }

@@ -7,6 +7,7 @@ import type { KubeFactory } from '../adapters/cluster-access.ts';
 import type { ContainerAdapter } from '../adapters/container.ts';
 import type { Store } from '../adapters/firestore.ts';
 import type { GkeHubAdapter } from '../adapters/gkehub.ts';
+import type { ApprovalsChat } from '../adapters/slack-chat.ts';
 import type { TrafficMetricsAdapter } from '../adapters/traffic-metrics.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import type { OperationRecord } from '../state/operations.ts';
@@ -39,6 +40,8 @@ export interface FleetContext {
   retention: RetentionPolicy;
   /** The Gateway's traffic (Cloud Monitoring), which drills are measured from; absent in contexts that run no drills. */
   metrics?: TrafficMetricsAdapter;
+  /** Where approvals are posted with Approve / Deny buttons (Slack); absent when no bot token is configured. */
+  approvalsChat?: ApprovalsChat;
 }
 
 /** The slice of the context a step uses. */

@@ -53,6 +53,19 @@ describe('parseEnv', () => {
     });
   });
 
+  it('takes the Slack bot token and the approvals channel together, and never echoes the token', () => {
+    const token = 'xoxb-1234-5678-SECRETVALUE';
+    expect(parseEnv({ ...valid, FLEETPILOT_SLACK_BOT_TOKEN: token })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^FLEETPILOT_SLACK_BOT_TOKEN and FLEETPILOT_SLACK_APPROVALS_CHANNEL are set together/)],
+    });
+    const bad = parseEnv({ ...valid, FLEETPILOT_SLACK_BOT_TOKEN: 'xoxp-SECRETVALUE-123', FLEETPILOT_SLACK_APPROVALS_CHANNEL: '#ops' });
+    expect(bad.ok).toBe(false);
+    expect(JSON.stringify(bad)).not.toContain('SECRETVALUE');
+    const good = parseEnv({ ...valid, FLEETPILOT_SLACK_BOT_TOKEN: token, FLEETPILOT_SLACK_APPROVALS_CHANNEL: 'C0123ABC' });
+    expect(good).toMatchObject({ ok: true, env: { FLEETPILOT_SLACK_API_URL: 'https://slack.com/api' } });
+  });
+
   it('lists every problem at once', () => {
     const result = parseEnv({
       FLEETPILOT_CONTAINER_ENDPOINT: 'ftp://nope',
