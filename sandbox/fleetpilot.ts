@@ -23,6 +23,7 @@ import { systemClock } from '../shared/core/clock.ts';
 import type { Logger } from '../shared/core/logger.ts';
 import { createConfigLoader } from '../shared/gitops/index.ts';
 import { startServices, type ServicesHandle } from '../services/main.ts';
+import { registerSlackApp, sandboxSlackEnv } from './slack-app.ts';
 import { startBuiltServices } from './built-artifact.ts';
 import { CONFIG_PATH, SANDBOX_REPOSITORY, ensureConfigRepo } from './gitops-repo.ts';
 import { startFunctions, type RunFrom } from './local-functions.ts';
@@ -74,8 +75,10 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
     const repoDir = join(infra.stateDir, 'fleet-config');
     await rm(repoDir, { recursive: true, force: true });
     await ensureConfigRepo(repoDir, opts.fleetConfigFile);
+    const slack = sandboxSlackEnv(infra.doubleUrl);
     const fleetEnv = {
       ...infra.env,
+      ...slack.env,
       FLEETPILOT_FLEET_CONFIG_FILE: opts.fleetConfigFile,
       FLEETPILOT_GITOPS_SOURCE: 'local',
       FLEETPILOT_GITOPS_REPO_DIR: repoDir,
@@ -110,10 +113,12 @@ export async function startFleetpilot(infra: SandboxInfra, opts: FleetpilotOptio
         ? await startBuiltService(servicesEnv, opts.servicesPort)
         : await startServices(servicesEnv, { hostname: '127.0.0.1', log: log.child({ component: 'services' }) });
     stops.push(() => services.close());
+    const api = apiSetup.finish(services.url);
+    await registerSlackApp(infra, { botToken: slack.botToken, signingSecret: api.slackSigningSecret, servicesUrl: services.url });
     const env = { ...fleetEnv, FLEETPILOT_SERVICES_URL: services.url, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret };
     writeEnvFile(infra.stateDir, env);
     const config = createConfigLoader({ store: adapters.store, fallbackFile: opts.fleetConfigFile });
-    return { env, servicesUrl: services.url, gitops: { repoDir, webhookSecret }, api: apiSetup.finish(services.url), config, stop };
+    return { env, servicesUrl: services.url, gitops: { repoDir, webhookSecret }, api, config, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -21,6 +21,12 @@ export const SANDBOX_PRINCIPALS: Record<Role, { email: string; slackUser: string
   admin: { email: 'admin@sandbox.local', slackUser: 'U0ADMIN' },
 };
 
+/**
+ * A second operator (Slack and ID tokens, no API token): the other person of the two-person rule,
+ * who approves in Slack what the operator asked for.
+ */
+export const SANDBOX_SECOND_OPERATOR = { email: 'oncall@sandbox.local', slackUser: 'U0ONCALL', name: 'oncall' } as const;
+
 /** What callers of the sandbox API need. */
 export interface SandboxApi {
   url: string;
@@ -60,10 +66,16 @@ export async function prepareSandboxApi(opts: {
   const env = {
     FLEETPILOT_API_AUDIENCE: SANDBOX_API_AUDIENCE,
     FLEETPILOT_ID_TOKEN_CERTS_URL: `${opts.doubleUrl}/oauth2/v1/certs`,
-    FLEETPILOT_API_PRINCIPALS: roles.map((role) => `${SANDBOX_PRINCIPALS[role].email}=${role}`).join(','),
+    FLEETPILOT_API_PRINCIPALS: [
+      ...roles.map((role) => `${SANDBOX_PRINCIPALS[role].email}=${role}`),
+      `${SANDBOX_SECOND_OPERATOR.email}=operator`,
+    ].join(','),
     FLEETPILOT_API_RATE_LIMIT_PER_MINUTE: '300',
     FLEETPILOT_SLACK_SIGNING_SECRET: slackSigningSecret,
-    FLEETPILOT_SLACK_USERS: roles.map((role) => `${SANDBOX_PRINCIPALS[role].slackUser}=${SANDBOX_PRINCIPALS[role].email}`).join(','),
+    FLEETPILOT_SLACK_USERS: [
+      ...roles.map((role) => `${SANDBOX_PRINCIPALS[role].slackUser}=${SANDBOX_PRINCIPALS[role].email}`),
+      `${SANDBOX_SECOND_OPERATOR.slackUser}=${SANDBOX_SECOND_OPERATOR.email}`,
+    ].join(','),
     FLEETPILOT_SLACK_RESPONSE_URL_PREFIXES: slackResponsePrefix,
   };
   return { env, finish: (url) => ({ url, tokens, tokensFile, audience: SANDBOX_API_AUDIENCE, slackSigningSecret, slackResponsePrefix }) };

@@ -1,6 +1,7 @@
 /**
  * The local double of Google's Container v1, GKE Hub v1, Connect Gateway and Cloud Monitoring v3
- * (the load balancer's request counts) APIs, as one Hono app.
+ * (the load balancer's request counts) APIs, as one Hono app; it also stands in for the Slack Web
+ * API methods fleetpilot calls and for Slack's response URLs (slack-api-routes.ts, slack-routes.ts).
  *
  * Every request needs `Authorization: Bearer <deps.token>` (401 UNAUTHENTICATED otherwise). Then
  * queued faults apply (not to `/_double/*`), due Hub operations settle on the clock, and the request
@@ -22,6 +23,7 @@ import { monitoringRoutes } from './monitoring-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { operationRoutes } from './operation-routes.ts';
 import { projectRoutes } from './project-routes.ts';
+import { slackApiRoutes } from './slack-api-routes.ts';
 import { slackResponseRoutes } from './slack-routes.ts';
 import { DoubleState, resolveDeps } from './state.ts';
 import type { GoogleDoubleDeps } from './types.ts';
@@ -61,6 +63,9 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   const identity = identityRoutes(() => state.deps.clock());
   app.route('/', identity.certs);
   app.route('/', slackResponseRoutes());
+  // Slack's Web API checks its own bot token; its control routes sit behind the double's bearer below.
+  const slack = slackApiRoutes(() => state.deps.clock());
+  app.route('/', slack.api);
 
   app.use('*', async (c, next) => {
     if (!bearerMatches(c.req.header('authorization'), expected)) {
@@ -92,5 +97,6 @@ export function createGoogleDouble(deps: GoogleDoubleDeps): GoogleDouble {
   app.route('/', featureRoutes(state));
   app.route('/', connectGatewayRoutes(state));
   app.route('/', monitoringRoutes(state));
+  app.route('/', slack.control);
   return { app, state };
 }
