@@ -52,13 +52,14 @@ locals {
       # reads the file at the pushed commit and reports a commit status
       secrets = { FLEETPILOT_GITOPS_TOKEN = "gitops-token" }
     }
+    # posts pending approvals to Slack and shows their decisions and expiries (approval-slack.ts)
     tick = {
       name          = "${var.prefix}tick"
       entry_point   = "tick"
       timeout       = 300
       max_instances = 1
-      env           = {}
-      secrets       = {}
+      env           = local.slack_approvals_env
+      secrets       = local.slack_approvals_secrets
     }
   }
   deployed_functions = var.source_object == "" ? {} : local.functions

@@ -8,11 +8,12 @@ output "services_url" {
 }
 
 output "webhook_urls" {
-  description = "paste into GitHub (Settings → Webhooks, content type application/json, push events), GitLab (Push events) and the Slack app (Slash Commands → Request URL)"
+  description = "paste into GitHub (Settings → Webhooks, content type application/json, push events), GitLab (Push events) and the Slack app (Slash Commands → Request URL; Interactivity & Shortcuts → Request URL)"
   value = {
-    github = "${google_cloud_run_v2_service.services.uri}/webhooks/github"
-    gitlab = "${google_cloud_run_v2_service.services.uri}/webhooks/gitlab"
-    slack  = "${google_cloud_run_v2_service.services.uri}/slack/commands"
+    github             = "${google_cloud_run_v2_service.services.uri}/webhooks/github"
+    gitlab             = "${google_cloud_run_v2_service.services.uri}/webhooks/gitlab"
+    slack              = "${google_cloud_run_v2_service.services.uri}/slack/commands"
+    slack_interactions = "${google_cloud_run_v2_service.services.uri}/slack/interactions"
   }
 }
 

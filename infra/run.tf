@@ -4,6 +4,10 @@
 # invoker check is off: the app authenticates every request itself (signatures for webhooks, API
 # tokens or Google ID tokens with roles for the API) — and /healthz, /readyz answer anyone.
 locals {
+  # Approvals in Slack (Block Kit messages with Approve / Deny): the tick posts and updates them,
+  # the service updates them at once after a request or a click. Both need the bot token.
+  slack_approvals_env     = var.slack_approvals_channel == "" ? {} : { FLEETPILOT_SLACK_APPROVALS_CHANNEL = var.slack_approvals_channel }
+  slack_approvals_secrets = var.slack_approvals_channel == "" ? {} : { FLEETPILOT_SLACK_BOT_TOKEN = "slack-bot-token" }
   services_env = merge(local.common_env, {
     FLEETPILOT_GITOPS_REPOSITORY  = var.gitops_repository
     FLEETPILOT_GITOPS_BRANCH      = var.gitops_branch
@@ -11,9 +15,10 @@ locals {
     FLEETPILOT_API_PRINCIPALS     = var.api_principals
     FLEETPILOT_API_AUDIENCE       = var.api_audience
     FLEETPILOT_SLACK_USERS        = var.slack_users
-  })
+  }, local.slack_approvals_env)
   services_secrets = merge(
     var.slack_enabled ? { FLEETPILOT_SLACK_SIGNING_SECRET = "slack-signing-secret" } : {},
+    local.slack_approvals_secrets,
     var.gitops_source == "github" ? { FLEETPILOT_GITHUB_WEBHOOK_SECRET = "github-webhook-secret" } : {},
     var.gitops_source == "gitlab" ? { FLEETPILOT_GITLAB_WEBHOOK_TOKEN = "gitlab-webhook-token" } : {},
   )

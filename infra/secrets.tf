@@ -3,6 +3,7 @@
 locals {
   secrets = {
     "slack-signing-secret"  = "Slack app signing secret (services: FLEETPILOT_SLACK_SIGNING_SECRET)"
+    "slack-bot-token"       = "Slack app bot token, scope chat:write (services and tick: FLEETPILOT_SLACK_BOT_TOKEN)"
     "github-webhook-secret" = "GitHub webhook secret (services: FLEETPILOT_GITHUB_WEBHOOK_SECRET)"
     "gitlab-webhook-token"  = "GitLab webhook secret token (services: FLEETPILOT_GITLAB_WEBHOOK_TOKEN)"
     "gitops-token"          = "GitHub/GitLab API token: reads fleet.yaml at a commit, posts commit statuses (gitPush: FLEETPILOT_GITOPS_TOKEN)"
@@ -13,6 +14,7 @@ locals {
     { for c in local.runtime_components : "fleet-config/${c}" => { secret = "fleet-config", component = c } },
     { for env, s in local.functions.git_push.secrets : "${s}/git_push" => { secret = s, component = "git_push" } },
     { for env, s in local.services_secrets : "${s}/services" => { secret = s, component = "services" } },
+    { for env, s in local.functions.tick.secrets : "${s}/tick" => { secret = s, component = "tick" } },
   )
 }
 

@@ -103,6 +103,16 @@ variable "slack_users" {
   description = "FLEETPILOT_SLACK_USERS: SLACK_USER_ID=EMAIL,..."
 }
 
+variable "slack_approvals_channel" {
+  type        = string
+  default     = ""
+  description = "FLEETPILOT_SLACK_APPROVALS_CHANNEL: the channel id (C…) pending approvals are posted to with Approve / Deny buttons; empty: approvals are not posted. Needs the slack-bot-token secret"
+  validation {
+    condition     = var.slack_approvals_channel == "" || can(regex("^[CGD][A-Z0-9]{2,}$", var.slack_approvals_channel))
+    error_message = "slack_approvals_channel must be a Slack channel id such as C0123456789 (not a #name)."
+  }
+}
+
 variable "log_level" {
   type    = string
   default = "INFO"
