@@ -23,7 +23,14 @@ export interface ServiceRegions {
 }
 
 /** The parts of the safety policy the drain model uses. */
-export type DrainPolicy = Pick<SafetyPolicy, 'minHealthyRegions' | 'holdDownSeconds' | 'flapBudget'> & { ramp?: SafetyPolicy['ramp'] };
+export type DrainPolicy = Pick<SafetyPolicy, 'minHealthyRegions' | 'holdDownSeconds' | 'flapBudget'> & { ramp?: RampPolicy };
+
+/**
+ * `safety.ramp`, and since when a ramp has been configured (set by the GitOps loader, ISO): a
+ * restore or a join that began before that is not ramped — turning ramps on must not take traffic
+ * away from a region that already had its whole weight.
+ */
+export type RampPolicy = NonNullable<SafetyPolicy['ramp']> & { inForceSince?: string };
 
 /** A restored region on its way back to its whole weight (ramped restore). */
 export interface RampState {

@@ -4,9 +4,13 @@
  */
 import type { DrainPolicy, RampState } from './drain-state.ts';
 
-/** The ramp at `now` of something that began at `start` (epoch ms), or undefined once it has the whole weight. */
+/**
+ * The ramp at `now` of something that began at `start` (epoch ms), or undefined once it has the
+ * whole weight — or when it began before ramps were configured (`inForceSince`).
+ */
 export function rampAt(start: number, now: number, ramp: DrainPolicy['ramp']): RampState | undefined {
   if (!ramp || start > now) return undefined;
+  if (ramp.inForceSince !== undefined && start < Date.parse(ramp.inForceSince)) return undefined;
   const stepMs = ramp.stepSeconds * 1000;
   const step = Math.floor((now - start) / stepMs);
   if (step >= ramp.steps.length - 1) return undefined;

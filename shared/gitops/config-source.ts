@@ -28,7 +28,10 @@ export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<
       if (cached?.commit !== applied.commit) {
         cached = {
           commit: applied.commit,
-          config: parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`),
+          config: withRampSince(
+            parseFleetConfigYaml(applied.yaml, `${applied.path ?? 'fleet config'}@${shortSha(applied.commit)}`),
+            applied.rampInForceSince,
+          ),
         };
       }
       return cached.config;
@@ -39,6 +42,13 @@ export function createConfigLoader(options: ConfigLoaderOptions): () => Promise<
       );
     return loadFile(options.fallbackFile);
   };
+}
+
+/** `config` with `safety.ramp.inForceSince` (see RampPolicy): a ramp turned on does not take traffic from regions already whole. */
+function withRampSince(config: FleetConfig, since: string | undefined): FleetConfig {
+  const ramp = config.safety.ramp;
+  if (!ramp || !since) return config;
+  return { ...config, safety: { ...config.safety, ramp: Object.assign({}, ramp, { inForceSince: since }) } };
 }
 
 /**

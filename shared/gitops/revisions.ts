@@ -9,6 +9,7 @@ import { Timestamp } from '@google-cloud/firestore';
 import { TTL_FIELD, type DocData, type Store, type StoreTransaction } from '../adapters/firestore.ts';
 import { TerminalError, TransientError } from '../core/errors.ts';
 import type { Placement } from './placement.ts';
+import { parseFleetConfigYaml } from '../config/config-file.ts';
 
 /** The collection of pushed revisions, keyed by commit. */
 export const CONFIG_REVISIONS = 'configRevisions';
@@ -63,6 +64,11 @@ export interface AppliedConfig {
    * back to the applied commit, whose push then found nothing to change) cannot land afterwards.
    */
   generation?: number;
+  /**
+   * Since when the applied configurations have had a `safety.ramp` without a break: this revision's
+   * time when the one before had none. Restores and joins from before it are not ramped.
+   */
+  rampInForceSince?: string;
 }
 
 /** A commit and its (claimed) time. */
@@ -145,6 +151,8 @@ function apply(
     path: revision.path,
     generation: (current?.generation ?? 0) + 1,
   };
+  const rampSince = rampInForceSince(revision.yaml, current, revision.receivedAt);
+  if (rampSince) applied.rampInForceSince = rampSince;
   tx.set(FLEET_CONFIG, APPLIED_ID, plain(applied));
   tx.set(CONFIG_REVISIONS, revision.commit, plain({ ...revision, status: 'applied', reason }));
   if (current && previous) {
@@ -171,6 +179,21 @@ function notApplied(
   const status = placement.verdict;
   tx.set(CONFIG_REVISIONS, revision.commit, expiring({ ...revision, status, reason: placement.reason, ...by }, revision.receivedAt));
   return { applied: false, alreadyApplied: false, status, reason: placement.reason, ...by, ...(current ? { current: ref(current) } : {}) };
+}
+
+/** Since when a ramp has been in force once `yaml` is applied over `current` (undefined: no ramp, or since before this was recorded). */
+function rampInForceSince(yaml: string, current: AppliedConfig | undefined, at: string): string | undefined {
+  if (!hasRamp(yaml)) return undefined;
+  return current && hasRamp(current.yaml) ? current.rampInForceSince : at;
+}
+
+function hasRamp(yaml: string): boolean {
+  try {
+    return parseFleetConfigYaml(yaml, 'revision').safety.ramp !== undefined;
+  } catch {
+    // An applied revision was validated when it was pushed; a schema that tightened since only loses the ramp's history.
+    return false;
+  }
 }
 
 /** The applied configuration, or undefined before the first push. */
