@@ -6,33 +6,18 @@ import {
   planApprovalMessages,
   readApproval,
   syncApprovalMessages,
-  type ApprovalRecord,
 } from '../../shared/approvals/index.ts';
 import { createApproval } from '../../shared/approvals/approval-record.ts';
 import { CLAIM_MS } from '../../shared/approvals/approval-slack.ts';
 import { TransientError } from '../../shared/core/errors.ts';
 import { createLogger } from '../../shared/core/logger.ts';
 import { memoryStore } from '../support/memory-store.ts';
+import { pendingDrainApproval } from '../support/approval-fixtures.ts';
 
 const NOW = Date.parse('2025-05-01T12:05:00.000Z');
 const CHANNEL = 'C0APPROVALS';
 
-function approval(over: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  return {
-    id: 'a1',
-    action: 'drain',
-    request: { type: 'drain', region: 'asia-northeast2', reason: 'bad deploy' },
-    rule: 'drain moving more than 30% of a service’s traffic',
-    requestedBy: 'ops@example.com',
-    requestedAt: '2025-05-01T12:00:00.000Z',
-    expiresAt: '2025-05-01T12:15:00.000Z',
-    plan: ['drain asia-northeast2 requested by ops@example.com', 'store: 50% of default traffic moves', 'capacity: Tokyo can run it'],
-    material: [],
-    summary: 'drain asia-northeast2 by ops@example.com: bad deploy',
-    state: 'pending',
-    ...over,
-  };
-}
+const approval = pendingDrainApproval;
 
 /** A chat whose messages are kept as Slack would keep them. */
 function fakeChat(fail?: () => Error | undefined): ChatAdapter & { messages: Map<string, ChatMessage>; posts: number } {

@@ -5,16 +5,13 @@
 // (the sandbox contract test runs them for real).
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackChatAdapter, type ChatAdapter } from '../../shared/adapters/slack-chat.ts';
 import { approvalMessage, APPROVAL_ACTIONS } from '../../shared/approvals/index.ts';
-import type { ApprovalRecord } from '../../shared/approvals/index.ts';
 import { TerminalError } from '../../shared/core/errors.ts';
 import { createLogger } from '../../shared/core/logger.ts';
-import { toErrorResponse } from '../../services/http-errors.ts';
 import type { SlackDeps } from '../../services/slack/deps.ts';
-import { slackRouter } from '../../services/slack/router.ts';
+import { pendingDrainApproval, slackApp } from '../support/approval-fixtures.ts';
 import { testDouble, type TestDouble } from '../../sandbox/google-double/testing.ts';
 import type { StoredSlackMessage } from '../../sandbox/google-double/slack-api-routes.ts';
 
@@ -22,19 +19,7 @@ const BOT_TOKEN = 'xoxb-unit-DO-NOT-LEAK-0123456789';
 const SECRET = 'unit-signing-secret-0123456789abcdef';
 const CHANNEL = 'C0APPROVALS';
 
-const approval: ApprovalRecord = {
-  id: 'drain-osaka-1',
-  action: 'drain',
-  request: { type: 'drain', region: 'asia-northeast2', reason: 'bad deploy' },
-  rule: 'drain moving more than 30% of a service’s traffic',
-  requestedBy: 'ops@example.com',
-  requestedAt: '2025-05-01T12:00:00.000Z',
-  expiresAt: '2025-05-01T12:15:00.000Z',
-  plan: ['drain asia-northeast2 requested by ops@example.com', 'store: 50% of default traffic moves'],
-  material: [],
-  summary: 'drain asia-northeast2 by ops@example.com: bad deploy (store: 50% of default traffic moves)',
-  state: 'pending',
-};
+const approval = pendingDrainApproval({ id: 'drain-osaka-1' });
 
 const listen = (fetch: (req: Request) => Response | Promise<Response>) =>
   new Promise<ServerType>((resolve) => {
@@ -88,13 +73,7 @@ describe('Slack approvals: the Web API client, the double and the interactions e
       responseUrlPrefixes: [`${urlOf(doubleServer)}/_double/slack/`],
       background: (task) => void tasks.push(task),
     };
-    const app = new Hono();
-    app.route('/slack', slackRouter(deps));
-    app.onError((e, c) => {
-      const r = toErrorResponse(e);
-      return c.json(r.body, r.status);
-    });
-    servicesServer = await listen(app.fetch);
+    servicesServer = await listen(slackApp(deps).fetch);
     expect(
       await control('POST', '/_double/slack/app', {
         botToken: BOT_TOKEN,

@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { ApiError, toErrorResponse } from '../../services/http-errors.ts';
+import { ApiError } from '../../services/http-errors.ts';
 import type { SlackDeps } from '../../services/slack/deps.ts';
-import { slackRouter } from '../../services/slack/router.ts';
+import { slackApp } from '../support/approval-fixtures.ts';
 import { APPROVAL_ACTIONS } from '../../shared/approvals/index.ts';
 import { createLogger } from '../../shared/core/logger.ts';
 
@@ -40,12 +39,7 @@ function harness(decide?: SlackDeps['ops']['decide']) {
     responseUrlPrefixes: ['https://hooks.slack.com/'],
     background: (task) => void tasks.push(task),
   };
-  const app = new Hono();
-  app.route('/slack', slackRouter(deps));
-  app.onError((e, c) => {
-    const r = toErrorResponse(e);
-    return c.json(r.body, r.status);
-  });
+  const app = slackApp(deps);
   const send = async (body: string, signature?: string) => {
     const ts = String(NOW.getTime() / 1000);
     const res = await app.request('/slack/interactions', {
