@@ -8,6 +8,7 @@
 import type { ManualResult } from '../core/manual-result.ts';
 import { manualDrain, type ManualDrainContext } from '../failover/manual-drain.ts';
 import { planFleet, readSnapshot } from '../routing/index.ts';
+import { releaseLease, tryAcquireLease } from '../state/leases.ts';
 import { activeDrills, readDrill, saveDrill, type DrillRecord, type GuardVerdict } from './drill-record.ts';
 
 /** A drill to start. */
@@ -45,26 +46,23 @@ export async function startDrill(deps: ManualDrainContext, request: DrillRequest
   const existing = request.drillId ? await readDrill(deps.store, id) : undefined;
   if (existing)
     return { result: 'skipped', summary: `drill ${id} exists already (${existing.state})`, plan: existing.plan, drill: existing };
-  const refusal = await drillRefusal(deps, request.region);
-  if (refusal) {
-    const summary = `drill of ${request.region} refused by ${refusal.guard}: ${refusal.reason}`;
-    if (request.dryRun) return { result: 'refused', summary: `dry run: ${summary}`, plan: [], refusal };
-    const refused = await recordRefused(deps, request, id, refusal);
-    return { result: 'refused', summary, plan: [], refusal, drill: refused };
-  }
   const reason = `drill ${id} (${request.durationSeconds} s): ${request.reason}`;
   const drain = { action: 'drain' as const, region: request.region, reason, principal: request.principal, source: 'drill' };
   if (request.dryRun) {
+    const refusal = await drillRefusal(deps, request.region);
+    if (refusal)
+      return {
+        result: 'refused',
+        summary: `dry run: drill of ${request.region} refused by ${refusal.guard}: ${refusal.reason}`,
+        plan: [],
+        refusal,
+      };
     const planned = await manualDrain(deps, { ...drain, dryRun: true });
     return { ...planned, summary: planned.summary.replace(/^dry run: would drain/, 'dry run: a drill would drain') };
   }
-
-  const now = deps.clock.now();
-  const drill = newDrill(request, id, now, {
-    state: 'draining',
-    restoreDueAt: new Date(now.getTime() + request.durationSeconds * 1000).toISOString(),
-  });
-  await saveDrill(deps.store, drill, now);
+  const admitted = await admit(deps, request, id);
+  if ('result' in admitted) return admitted;
+  const { drill } = admitted;
   let drained: ManualResult;
   try {
     drained = await manualDrain(deps, {
@@ -108,6 +106,42 @@ export async function startDrill(deps: ManualDrainContext, request: DrillRequest
     summary: `drill ${id}: ${request.region} drained for ${request.durationSeconds} s, restored at ${started.restoreDueAt} (${drained.summary})`,
     drill: started,
   };
+}
+
+/** The lease held from the check that no drill runs until the new drill's record says it runs. */
+const START_LEASE = 'drill-start';
+const START_LEASE_MS = 30_000;
+
+/**
+ * Checks that the drill may start and writes its record, as one step no other start can interleave
+ * with (two admins asking at once would otherwise both see no drill running): a refused drill is
+ * recorded and answered, an admitted one is returned in state `draining`.
+ */
+async function admit(deps: ManualDrainContext, request: DrillRequest, id: string): Promise<DrillStartResult | { drill: DrillRecord }> {
+  const holder = `drill:${id}`;
+  const held = await tryAcquireLease(deps, START_LEASE, holder, START_LEASE_MS);
+  try {
+    const refusal = held ? await drillRefusal(deps, request.region) : { guard: 'drill-in-progress', reason: 'another drill is starting' };
+    if (refusal) {
+      const refused = await recordRefused(deps, request, id, refusal);
+      return {
+        result: 'refused',
+        summary: `drill of ${request.region} refused by ${refusal.guard}: ${refusal.reason}`,
+        plan: [],
+        refusal,
+        drill: refused,
+      };
+    }
+    const now = deps.clock.now();
+    const drill = newDrill(request, id, now, {
+      state: 'draining',
+      restoreDueAt: new Date(now.getTime() + request.durationSeconds * 1000).toISOString(),
+    });
+    await saveDrill(deps.store, drill, now);
+    return { drill };
+  } finally {
+    if (held) await releaseLease(deps, START_LEASE, holder);
+  }
 }
 
 /** Why a drill of `region` may not start now: another drill, an open incident, or the region not serving. */
