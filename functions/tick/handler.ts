@@ -51,11 +51,17 @@ export async function tickHandler(ctx: FunctionContext, messageId: string): Prom
     // Drills last: a restore they make renders on top of what the reconcile converged.
     const drills = await advanceDrills(ctx.fleet, config);
     // Approvals nobody decided in time end here, each as an operation of its own.
-    const expired = (await expireApprovals(ctx.fleet, await recentApprovals(ctx.fleet.store, 'pending'))).map(
-      (id) => `approval ${id} expired`,
+    const recent = await recentApprovals(ctx.fleet.store, undefined, 200);
+    const expiredIds = await expireApprovals(
+      ctx.fleet,
+      recent.filter((a) => a.state === 'pending'),
     );
+    const expired = expiredIds.map((id) => `approval ${id} expired`);
     // Slack shows every recent approval as it is now: proposals made by the alert function, expiries, missed posts.
-    const messages = await syncApprovalMessages(ctx.fleet, await recentApprovals(ctx.fleet.store));
+    const messages = await syncApprovalMessages(
+      ctx.fleet,
+      recent.map((a) => (expiredIds.includes(a.id) ? { ...a, state: 'expired' as const } : a)),
+    );
     const all = [
       ...(adopted.length > 0 ? [`adopted ${adopted.join(', ')}`] : []),
       ...(swept.length > 0 ? [`removed (gone) ${swept.join(', ')}`] : []),

@@ -84,8 +84,11 @@ function planText(approval: ApprovalRecord): string {
 function decisionLine(approval: ApprovalRecord): string {
   if (approval.state === 'pending') return 'waiting for approval';
   const by = approval.decidedBy ? ` by ${escape(approval.decidedBy)}` : '';
-  const at = approval.decidedAt ? ` at ${approval.decidedAt}` : '';
-  const outcome = approval.outcome ? `: ${escape(approval.outcome)}` : '';
+  const expired = approval.state === 'expired';
+  // An expiry has no decider; its time is the approval's own, and its outcome says only that.
+  const when = approval.decidedAt ?? (expired ? approval.expiresAt : undefined);
+  const at = when ? ` at ${when}` : '';
+  const outcome = approval.outcome && !expired ? `: ${escape(approval.outcome)}` : '';
   return `${ENDED[approval.state](by, at)}${outcome}`.slice(0, MAX_TEXT);
 }
 

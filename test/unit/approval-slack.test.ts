@@ -3,6 +3,7 @@ import type { ChatAdapter, ChatMessage } from '../../shared/adapters/slack-chat.
 import {
   APPROVAL_ACTIONS,
   approvalMessage,
+  gatedManualDrain,
   planApprovalMessages,
   readApproval,
   syncApprovalMessages,
@@ -13,6 +14,9 @@ import { TransientError } from '../../shared/core/errors.ts';
 import { createLogger } from '../../shared/core/logger.ts';
 import { memoryStore } from '../support/memory-store.ts';
 import { pendingDrainApproval } from '../support/approval-fixtures.ts';
+import { demoFleet } from '../support/memory-fleet.ts';
+import type { FunctionContext } from '../../functions/compose.ts';
+import { tickHandler } from '../../functions/tick/handler.ts';
 
 const NOW = Date.parse('2025-05-01T12:05:00.000Z');
 const CHANNEL = 'C0APPROVALS';
@@ -160,5 +164,34 @@ describe('syncApprovalMessages', () => {
     const store = memoryStore();
     await createApproval(store, approval());
     expect(await syncApprovalMessages({ store, clock: { now: () => new Date(NOW) }, log }, [approval()])).toEqual([]);
+  });
+});
+
+describe('the tick and Slack', () => {
+  it('posts an approval asked for where no chat is, and after its expiry shows it expired, without buttons', async () => {
+    const fleet = await demoFleet();
+    const config = fleet.config();
+    fleet.setConfig({ ...config, approvals: { rules: [{ action: 'drain', when: { trafficShareAbove: 0.3 } }], expireAfterSeconds: 900 } });
+    const asked = await gatedManualDrain(fleet.ctx, {
+      action: 'drain',
+      region: 'asia-northeast2',
+      reason: 'bad deploy',
+      principal: 'alice@example.com',
+      dryRun: false,
+      source: 'api',
+    });
+    const chat = fakeChat();
+    const withChat = { fleet: { ...fleet.ctx, approvalsChat: { chat, channel: CHANNEL } } } as Pick<
+      FunctionContext,
+      'fleet'
+    > as FunctionContext;
+    await tickHandler(withChat, 'slack-tick-1');
+    expect([...chat.messages.values()].map((m) => buttons(m).length)).toEqual([2]);
+    fleet.clock.advance(901_000);
+    await tickHandler(withChat, 'slack-tick-2');
+    const [shown] = [...chat.messages.values()];
+    expect(shown!.text).toMatch(/Expired at .*; nothing was done/);
+    expect(buttons(shown!)).toEqual([]);
+    expect((await readApproval(fleet.ctx.store, asked.approval!.id))?.slack).toMatchObject({ shown: 'expired' });
   });
 });
