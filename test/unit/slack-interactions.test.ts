@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../services/http-errors.ts';
 import type { SlackDeps } from '../../services/slack/deps.ts';
@@ -145,5 +146,44 @@ describe('POST /slack/interactions', () => {
     expect(h.posts[0]?.body).toMatchObject({ text: 'failed: oncall@example.com asked for approval drain-osaka-1 and cannot decide it' });
     expect(h.lines.join('\n')).not.toContain('SECRET-PATH');
     expect(h.lines.join('\n')).not.toContain(SECRET);
+  });
+});
+
+describe('POST /slack/interactions under random signed payloads', () => {
+  const json = fc.jsonValue({ maxDepth: 3 });
+  const payload = fc.oneof(
+    json.map((v) => JSON.stringify(v)),
+    fc
+      .record({
+        type: fc.constantFrom('block_actions', 'view_submission', 'shortcut', ''),
+        user: fc.oneof(fc.record({ id: fc.constantFrom('U0ONCALL', 'U0VIEW', 'nobody', '') }), json),
+        actions: fc.oneof(
+          fc.array(
+            fc.record({
+              action_id: fc.constantFrom(APPROVAL_ACTIONS.approve, APPROVAL_ACTIONS.deny, 'x', ''),
+              value: fc.oneof(fc.string(), fc.constantFrom('drain-osaka-1', '../../etc', 'a'.repeat(300))),
+            }),
+            { maxLength: 3 },
+          ),
+          json,
+        ),
+        response_url: fc.constantFrom(RESPONSE_URL, 'https://evil.example/x', 'not a url', ''),
+      })
+      .map((v) => JSON.stringify(v)),
+    fc.string(),
+  );
+
+  it('answers every one with 200 or a 4xx naming the problem, never a 5xx, and never echoes the secret', async () => {
+    await fc.assert(
+      fc.asyncProperty(payload, fc.boolean(), async (p, asForm) => {
+        const h = harness();
+        const body = asForm ? new URLSearchParams({ payload: p }).toString() : p;
+        const answer = await h.send(body);
+        expect(answer.status === 200 || (answer.status >= 400 && answer.status < 500)).toBe(true);
+        if (answer.status !== 200) expect(typeof answer.body?.message).toBe('string');
+        expect(JSON.stringify(answer.body) + h.lines.join('\n')).not.toContain(SECRET);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
