@@ -1,6 +1,7 @@
 /**
  * Mesh side of a drain: every onboarded cluster gets the DestinationRules rendered for the current
- * drains, so no locality sends mesh traffic to a drained region. Level-based: unchanged rules are
+ * drains, ramps and partial drains, so no locality sends mesh traffic to a drained region and a
+ * ramping region gets its percent of its own clients' traffic. Level-based: unchanged rules are
  * not written. It runs after the Gateway's routes are written (what failover time is measured on),
  * all clusters at once.
  */
@@ -8,7 +9,7 @@ import type { ClusterInfo } from '../adapters/container.ts';
 import { refOf } from '../adapters/kube-ref.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
-import { mapBounded, type RoutingObservation } from '../routing/index.ts';
+import { mapBounded, type DrainOverlay, type RoutingObservation } from '../routing/index.ts';
 import { memberKubes } from '../adapters/member-kubes.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
@@ -27,9 +28,10 @@ export async function applyMeshDrains(
   op: OperationRecorder,
   config: FleetConfig,
   observed: RoutingObservation,
-  drained: ReadonlySet<string>,
+  overlay: Pick<DrainOverlay, 'drained' | 'ramp'>,
   clusters?: readonly ClusterInfo[],
 ): Promise<void> {
+  const { drained, ramp } = overlay;
   if (config.mesh.services.length === 0) return;
   const serving = observed.clusters.filter((c) => c.phase === 'serving');
   const regions = serving.map((c) => c.region);
@@ -43,7 +45,9 @@ export async function applyMeshDrains(
       // its istiod reads these rules from it like any primary's.
       const writes = serving
         .filter((c) => c.kind !== 'attached' || (c.membership !== undefined && Object.hasOwn(config.mesh.apiServers, c.name)))
-        .flatMap((cluster) => config.mesh.services.map((svc) => ({ cluster, rule: renderDrainedDestinationRule(svc, regions, drained) })));
+        .flatMap((cluster) =>
+          config.mesh.services.map((svc) => ({ cluster, rule: renderDrainedDestinationRule(svc, regions, drained, ramp) })),
+        );
       const left = new Map<string, string>();
       const changed = await mapBounded(writes, MESH_WRITE_CONCURRENCY, async ({ cluster, rule }) => {
         try {

@@ -86,26 +86,37 @@ export function renderDestinationRule(svc: MeshServiceConfig, meshRegions: reado
 }
 
 /**
- * The DestinationRule while regions are drained: locality load balancing switches to `distribute`,
- * so no locality sends traffic to a drained region. Clients in a healthy region stay in it; clients
- * in a drained region spread evenly over the healthy ones. With nothing drained (or nothing healthy,
- * which the never-zero guard prevents) it is the configured rule.
+ * The DestinationRule while regions are drained, ramping back or partly drained: locality load
+ * balancing switches to `distribute`, so no locality sends mesh traffic to a drained region.
+ * Clients in a region with its whole weight stay in it. Clients in a drained region spread over the
+ * serving ones, by weight (100 each, a ramping region its percent). Clients in a ramping or partly
+ * drained region keep its percent of their requests in it and send the rest to the regions with
+ * their whole weight — the Gateway's ramp, for mesh traffic. With nothing drained or ramping (or
+ * nothing serving, which the never-zero guard prevents) it is the configured rule.
  */
 export function renderDrainedDestinationRule(
   svc: MeshServiceConfig,
   meshRegions: readonly string[],
   drained: ReadonlySet<string>,
+  ramp: ReadonlyMap<string, number> = new Map(),
 ): DestinationRule {
   const regions = [...new Set(meshRegions)].sort();
   const healthy = regions.filter((r) => !drained.has(r));
+  const percentOf = (r: string) => Math.max(0, Math.min(100, ramp.get(r) ?? 100));
+  const whole = healthy.filter((r) => percentOf(r) >= 100);
   const base = renderDestinationRule(svc, regions);
-  if (healthy.length === regions.length || healthy.length === 0) return base;
-  const even = (from: string): Record<string, number> => {
-    if (healthy.includes(from)) return { [`${from}/*`]: 100 };
-    const share = Math.floor(100 / healthy.length);
-    return Object.fromEntries(healthy.map((r, i) => [`${r}/*`, share + (i === 0 ? 100 - share * healthy.length : 0)]));
+  if ((healthy.length === regions.length && whole.length === regions.length) || healthy.length === 0) return base;
+  const to = (from: string): Record<string, number> => {
+    if (whole.includes(from)) return { [`${from}/*`]: 100 };
+    if (!drained.has(from)) {
+      // Ramping: its percent stays in the region, the rest goes to the regions with their whole weight.
+      if (whole.length === 0) return { [`${from}/*`]: 100 };
+      const kept = percentOf(from);
+      return split([[from, kept], ...whole.map((r): [string, number] => [r, (100 - kept) / whole.length])]);
+    }
+    return split(healthy.map((r) => [r, percentOf(r)]));
   };
-  const distribute = regions.map((from) => ({ from: `${from}/*`, to: even(from) }));
+  const distribute = regions.map((from) => ({ from: `${from}/*`, to: to(from) }));
   return {
     ...base,
     spec: {
@@ -113,6 +124,21 @@ export function renderDrainedDestinationRule(
       trafficPolicy: { ...base.spec.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, distribute } } },
     },
   };
+}
+
+/** Whole percents in proportion to `weights`, summing to 100 (largest remainders; ties to the earlier region); zero shares left out. */
+function split(weights: readonly (readonly [string, number])[]): Record<string, number> {
+  const total = weights.reduce((sum, [, w]) => sum + w, 0);
+  const exact = weights.map(([r, w]) => ({ r, exact: (w / total) * 100 }));
+  const shares = exact.map((e) => ({ ...e, share: Math.floor(e.exact) }));
+  let left = 100 - shares.reduce((sum, e) => sum + e.share, 0);
+  const order = shares.map((e, i) => ({ i, rest: e.exact - e.share })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    shares[i]!.share += 1;
+    left -= 1;
+  }
+  return Object.fromEntries(shares.filter((e) => e.share > 0).map((e) => [`${e.r}/*`, e.share]));
 }
 
 /**

@@ -152,7 +152,7 @@ async function renderPass(
   // Runs that handed their render over are told once the routes are written; the mesh follows the
   // same drains after the Gateway path (what failover time is measured on), still under the lease.
   const after = async () => {
-    await applyMeshDrains(deps, op, config, observed, overlay.drained, reads.clusters);
+    await applyMeshDrains(deps, op, config, observed, overlay, reads.clusters);
     // The log is folded into the facts document first, so that compaction sees every fact.
     const log = await checkpointFactLog(deps.store, listed);
     if (log.malformed.length > 0)

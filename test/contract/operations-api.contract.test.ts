@@ -14,7 +14,7 @@ import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { pushConfig } from '../support/config-push.ts';
-import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
+import { kubeFor, sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
 import { ROUTE_STEPS } from '../../shared/routing/index.ts';
 
 type Json = Record<string, unknown> & {
@@ -207,11 +207,32 @@ describe('operations API (sandbox end to end)', () => {
       .flatMap((o) => o.plan)
       .filter((l) => l.includes('store-asia-northeast2 weight'));
     expect(stepPlans).toEqual(expect.arrayContaining([expect.stringContaining('store-asia-northeast2 weight 13 → 25')]));
+    // Tokyo's restore ramps the mesh too: its own clients keep its percent in Tokyo, the rest go to
+    // Osaka (whole), in the real DestinationRule; once whole, the configured rule is back.
+    const tokyoKube = await kubeFor(adapters, 'asia-northeast1-b', 'mc-gw-tokyo');
+    type Rule = {
+      spec: { trafficPolicy: { loadBalancer?: { localityLbSetting?: { distribute?: { from: string; to: Record<string, number> }[] } } } };
+    };
+    await call('POST', `/v1/regions/${TOKYO}/restore`, { token: api.tokens.operator, body: { reason: 'tokyo fixed' } });
+    const kept: number[] = [];
+    await pollUntil(
+      async () => {
+        const dr = await tokyoKube.get<Rule & { apiVersion: string; kind: string }>({
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          namespace: 'store',
+          name: 'store',
+        });
+        const distribute = dr?.spec.trafficPolicy.loadBalancer?.localityLbSetting?.distribute;
+        const local = distribute?.find((d) => d.from === 'asia-northeast1/*')?.to['asia-northeast1/*'];
+        if (local !== undefined && local !== kept.at(-1)) kept.push(local);
+        return (await weights())['store-asia-northeast1'] === 50 && dr && !distribute ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'Tokyo back at its whole weight, in the routes and the mesh' },
+    );
+    expect(kept.filter((k) => k < 100).length).toBeGreaterThan(0);
+    expect(kept.filter((k) => k < 100).every((k) => [10, 25, 50].includes(k))).toBe(true);
     await restoreAll();
-    await pollUntil(async () => ((await weights())['store-asia-northeast1'] === 50 ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'Tokyo back at its whole weight',
-    });
   });
 
   it('accepts Google ID tokens for mapped, verified emails and the right audience only', async () => {

@@ -55,4 +55,50 @@ describe('renderDrainedDestinationRule', () => {
       renderDestinationRule(store).spec.trafficPolicy.outlierDetection,
     );
   });
+
+  it.each([
+    {
+      name: 'a region ramping back keeps its percent of its own clients and sends the rest to the whole regions',
+      regions: ['asia-northeast1', 'asia-northeast2', 'us-east1'],
+      drained: [],
+      ramp: { 'asia-northeast2': 25 },
+      distribute: [
+        { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+        { from: 'asia-northeast2/*', to: { 'asia-northeast2/*': 25, 'asia-northeast1/*': 38, 'us-east1/*': 37 } },
+        { from: 'us-east1/*', to: { 'us-east1/*': 100 } },
+      ],
+    },
+    {
+      name: "a drained region's clients go to the serving regions by weight, a ramping one counting its percent",
+      regions: ['asia-northeast1', 'asia-northeast2', 'us-east1'],
+      drained: ['us-east1'],
+      ramp: { 'asia-northeast2': 10 },
+      distribute: [
+        { from: 'asia-northeast1/*', to: { 'asia-northeast1/*': 100 } },
+        { from: 'asia-northeast2/*', to: { 'asia-northeast2/*': 10, 'asia-northeast1/*': 90 } },
+        { from: 'us-east1/*', to: { 'asia-northeast1/*': 91, 'asia-northeast2/*': 9 } },
+      ],
+    },
+    {
+      name: 'with no region at its whole weight, a ramping region keeps its own clients',
+      regions: ['asia-northeast1', 'asia-northeast2'],
+      drained: ['asia-northeast1'],
+      ramp: { 'asia-northeast2': 50 },
+      distribute: [
+        { from: 'asia-northeast1/*', to: { 'asia-northeast2/*': 100 } },
+        { from: 'asia-northeast2/*', to: { 'asia-northeast2/*': 100 } },
+      ],
+    },
+  ])('$name', ({ regions, drained, ramp, distribute }) => {
+    const rule = renderDrainedDestinationRule(store, regions, new Set(drained), new Map(Object.entries(ramp)));
+    const got = rule.spec.trafficPolicy.loadBalancer?.localityLbSetting.distribute as { from: string; to: Record<string, number> }[];
+    expect(got).toEqual(distribute);
+    for (const d of got) expect(Object.values(d.to).reduce((a, b) => a + b, 0)).toBe(100);
+  });
+
+  it('is the configured rule again once the ramp is over', () => {
+    expect(renderDrainedDestinationRule(store, ['asia-northeast1', 'asia-northeast2'], new Set(), new Map())).toEqual(
+      renderDestinationRule(store),
+    );
+  });
 });
