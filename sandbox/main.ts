@@ -18,6 +18,8 @@ import { sendTraffic } from './data-plane/traffic.ts';
 import { commitConfigChange, setRegionWeights } from './gitops-repo.ts';
 import { sendConfigPush } from './github-push.ts';
 import { chatOpsDemo } from './ops-demo.ts';
+import { approvalsDemo } from './approvals-demo.ts';
+import { SANDBOX_APPROVALS_CHANNEL } from './slack-app.ts';
 import { runFailoverDrill, type DrillResult } from './drill.ts';
 import { fleetDrillDemo } from './fleet-drill-demo.ts';
 import { startSandboxGateway } from './gateway.ts';
@@ -129,6 +131,9 @@ async function main(): Promise<void> {
         routeLoaded: (what) => waitForStoreRouteLoaded(sandbox.adapters, sandbox.token, () => gateway.lastReload(), what),
       }),
     );
+    await timed(log, 'approvals: a drain waits for a second person, who approves it with a click in Slack', () =>
+      approvalsDemo({ sandbox, api: fleetpilot.api, servicesUrl: fleetpilot.servicesUrl, gitops: fleetpilot.gitops, print }),
+    );
     await timed(log, 'drill: fleetpilot drains Osaka on purpose, restores it and measures both from the data plane', () =>
       fleetDrillDemo({ api: fleetpilot.api, gatewayUrl: gateway.url, print }),
     );
@@ -214,7 +219,7 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     `  Contexts            ${DEMO_CLUSTERS.map((c) => c.name).join(', ')}`,
     `  Pub/Sub emulator    ${sandbox.config.PUBSUB_EMULATOR_HOST}`,
     `  Firestore emulator  ${sandbox.config.FIRESTORE_EMULATOR_HOST}`,
-    `  Google API double   ${sandbox.doubleUrl}  (Container v1, GKE Hub v1, Connect Gateway, Cloud Monitoring)`,
+    `  Google API double   ${sandbox.doubleUrl}  (Container v1, GKE Hub v1, Connect Gateway, Cloud Monitoring; Slack's Web API)`,
     `  Sandbox control     ${sandbox.controlUrl}  (attached and on-prem clusters)`,
     `  Demo application    service ${DEMO_APP.service} in namespace ${DEMO_APP.namespace}, port ${DEMO_APP.port}, host ${DEMO_APP.host}`,
     '',
@@ -245,6 +250,10 @@ function printGuide(sandbox: SandboxInfra, fleetpilot: Fleetpilot, elapsedMs: nu
     '',
     `Live fleet page ${api.url}/fleet (regions, weights, ramps, drills, operations; updates itself every 2 s):`,
     `  sign in with the viewer token: node -p "require('${api.tokensFile}').viewer"   (paste it into the form; an HttpOnly cookie keeps it)`,
+    '',
+    `Slack (the double's Web API; approvals channel ${SANDBOX_APPROVALS_CHANNEL}, users U0OPERATOR, U0ONCALL (a second operator), U0ADMIN):`,
+    `  curl -s -H "${token}" ${sandbox.doubleUrl}/_double/slack/messages   (approvals posted, each with its updates)`,
+    `  curl -s -H "${token}" -H 'Content-Type: application/json' -d '{"channel":"${SANDBOX_APPROVALS_CHANNEL}","ts":"TS","actionId":"fleetpilot.approval.approve","user":{"id":"U0ONCALL","name":"oncall"}}' ${sandbox.doubleUrl}/_double/slack/click`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
