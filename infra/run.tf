@@ -5,9 +5,11 @@
 # tokens or Google ID tokens with roles for the API) — and /healthz, /readyz answer anyone.
 locals {
   # Approvals in Slack (Block Kit messages with Approve / Deny): the tick posts and updates them,
-  # the service updates them at once after a request or a click. Both need the bot token.
-  slack_approvals_env     = var.slack_approvals_channel == "" ? {} : { FLEETPILOT_SLACK_APPROVALS_CHANNEL = var.slack_approvals_channel }
-  slack_approvals_secrets = var.slack_approvals_channel == "" ? {} : { FLEETPILOT_SLACK_BOT_TOKEN = "slack-bot-token" }
+  # the service updates them at once after a request or a click. Both need the bot token; the
+  # buttons need the signing secret (slack_enabled), without which the service refuses to start.
+  slack_approvals         = var.slack_enabled && var.slack_approvals_channel != ""
+  slack_approvals_env     = local.slack_approvals ? { FLEETPILOT_SLACK_APPROVALS_CHANNEL = var.slack_approvals_channel } : {}
+  slack_approvals_secrets = local.slack_approvals ? { FLEETPILOT_SLACK_BOT_TOKEN = "slack-bot-token" } : {}
   services_env = merge(local.common_env, {
     FLEETPILOT_GITOPS_REPOSITORY  = var.gitops_repository
     FLEETPILOT_GITOPS_BRANCH      = var.gitops_branch

@@ -106,7 +106,7 @@ variable "slack_users" {
 variable "slack_approvals_channel" {
   type        = string
   default     = ""
-  description = "FLEETPILOT_SLACK_APPROVALS_CHANNEL: the channel id (C…) pending approvals are posted to with Approve / Deny buttons; empty: approvals are not posted. Needs the slack-bot-token secret"
+  description = "FLEETPILOT_SLACK_APPROVALS_CHANNEL: the channel id (C…) pending approvals are posted to with Approve / Deny buttons; empty: approvals are not posted. Needs the slack-bot-token secret and slack_enabled (the buttons' clicks are signed)"
   validation {
     condition     = var.slack_approvals_channel == "" || can(regex("^[CGD][A-Z0-9]{2,}$", var.slack_approvals_channel))
     error_message = "slack_approvals_channel must be a Slack channel id such as C0123456789 (not a #name)."

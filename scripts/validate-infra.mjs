@@ -32,6 +32,7 @@ source_object     = "fleetpilot-0000000.zip"
 services_image    = "us-central1-docker.pkg.dev/fleetpilot-example/fleetpilot/services:0000000"
 alert_regions     = ["asia-northeast1", "asia-northeast2"]
 cloudbuild_github = { owner = "example-org", name = "fleetpilot" }
+slack_approvals_channel = "C0APPROVALS"
 `;
 
 const started = Date.now();

@@ -75,7 +75,14 @@ export type ServiceConfigResult = { ok: true; config: ServiceConfig } | { ok: fa
 
 /** Validates the services' variables with the one environment parser; empty strings count as unset. */
 export function parseServiceEnv(env: Record<string, string | undefined>): ServiceConfigResult {
-  const result = parseVariables(serviceEnvSchema, env);
+  const result = parseVariables(serviceEnvSchema, env, (raw) =>
+    // Approvals posted with buttons that the service would refuse to hear.
+    raw.FLEETPILOT_SLACK_BOT_TOKEN && !raw.FLEETPILOT_SLACK_SIGNING_SECRET
+      ? [
+          'FLEETPILOT_SLACK_SIGNING_SECRET is required when FLEETPILOT_SLACK_BOT_TOKEN is set (clicks on approval buttons are verified with it)',
+        ]
+      : [],
+  );
   if (!result.ok) return result;
   const e = result.value;
   return {

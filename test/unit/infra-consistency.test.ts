@@ -42,8 +42,10 @@ interface Deployed {
 
 const problems = (result: { ok: true } | { ok: false; problems: string[] }) => (result.ok ? [] : result.problems);
 
-// Secret values are unknown offline; a value any secret check accepts stands in for them.
+// Secret values are unknown offline; a value any secret check accepts stands in for them (a bot
+// token has a shape of its own).
 const SECRET_STAND_IN = 'secret-value-from-secret-manager-0123456789';
+const standIn = (variable: string) => (variable === 'FLEETPILOT_SLACK_BOT_TOKEN' ? 'xoxb-stand-in-0123456789' : SECRET_STAND_IN);
 
 function functions(): Map<string, Deployed> {
   const out = new Map<string, Deployed>();
@@ -55,7 +57,7 @@ function functions(): Map<string, Deployed> {
       serviceAccount: String(service.service_account_email),
       env: {
         ...(service.environment_variables as Record<string, string>),
-        ...Object.fromEntries(secretEnv.map((s) => [String(s.key), SECRET_STAND_IN])),
+        ...Object.fromEntries(secretEnv.map((s) => [String(s.key), standIn(String(s.key))])),
       },
       secrets: [...secretEnv.map((s) => String(s.secret)), ...list(service.secret_volumes).map((v) => String(v.secret))],
     });
@@ -71,7 +73,7 @@ function cloudRunService(): Deployed {
   return {
     name: String(service!.values.name),
     serviceAccount: String(template.service_account),
-    env: Object.fromEntries(env.map((e) => [String(e.name), secretOf(e) ? SECRET_STAND_IN : String(e.value)])),
+    env: Object.fromEntries(env.map((e) => [String(e.name), secretOf(e) ? standIn(String(e.name)) : String(e.value)])),
     secrets: [...env.map(secretOf).filter((s): s is string => !!s), ...list(template.volumes).map((v) => String(first(v.secret).secret))],
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../services/http-errors.ts';
 import type { SlackDeps } from '../../services/slack/deps.ts';
 import { slackApp } from '../support/approval-fixtures.ts';
+import { parseServiceEnv } from '../../services/config.ts';
 import { APPROVAL_ACTIONS } from '../../shared/approvals/index.ts';
 import { createLogger } from '../../shared/core/logger.ts';
 
@@ -185,5 +186,18 @@ describe('POST /slack/interactions under random signed payloads', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the services configuration for approval buttons', () => {
+  it('requires the signing secret with the bot token, so no button is posted that the service would refuse', () => {
+    const base = { FLEETPILOT_GITOPS_REPOSITORY: 'acme/fleet-config', FLEETPILOT_SLACK_BOT_TOKEN: 'xoxb-1234-abcd-SECRET' };
+    expect(parseServiceEnv(base)).toEqual({
+      ok: false,
+      problems: [
+        'FLEETPILOT_SLACK_SIGNING_SECRET is required when FLEETPILOT_SLACK_BOT_TOKEN is set (clicks on approval buttons are verified with it)',
+      ],
+    });
+    expect(parseServiceEnv({ ...base, FLEETPILOT_SLACK_SIGNING_SECRET: SECRET }).ok).toBe(true);
   });
 });
