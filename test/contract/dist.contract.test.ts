@@ -44,7 +44,15 @@ describe('the built artifact (dist/) on the sandbox', () => {
     });
     // No scheduler of their own: the test publishes the tick it checks.
     functions = await startFunctions({ env, adapters, projectId: sandboxInfo().projectId, log, tickIntervalMs: 3_600_000, from: 'dist' });
-    services = await startBuiltServices({ env: { ...env, FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret }, echo: true });
+    // The sandbox's environment carries its Slack app's bot token; the service needs the signing secret with it.
+    services = await startBuiltServices({
+      env: {
+        ...env,
+        FLEETPILOT_GITHUB_WEBHOOK_SECRET: webhookSecret,
+        FLEETPILOT_SLACK_SIGNING_SECRET: sandboxInfo().api.slackSigningSecret,
+      },
+      echo: true,
+    });
   }, 300_000);
 
   afterAll(async () => {

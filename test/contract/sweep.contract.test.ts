@@ -58,7 +58,11 @@ describe('the tick’s sweep of clusters that are gone (sandbox)', () => {
       expect(removed).toBe(true);
       // Firestore's TTL policy deletes it later (retention: removed clusters).
       expect((await adapters.store.get(CLUSTERS, clusterRecordId(ref)))?.[TTL_FIELD]).toBeDefined();
-      const [sweep] = (await operationsFor(adapters, ref.name)).filter((o) => o.kind === 'cluster-sweep');
+      // The record is written inside the sweep's operation, which finishes right after it.
+      const sweep = await pollUntil(
+        async () => (await operationsFor(adapters, ref.name)).find((o) => o.kind === 'cluster-sweep' && o.result !== undefined),
+        { timeoutMs: 15_000, intervalMs: 250, what: `the sweep operation of ${ref.name} to finish` },
+      );
       expect(sweep).toMatchObject({ result: 'succeeded', principal: 'scheduler' });
     }
     expect(await adapters.hub.getMembership('global', gone.name)).toBeNull();
