@@ -29,6 +29,11 @@ export function slackSignature(secret: string, timestamp: string, rawBody: strin
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 
+/** The form body Slack posts for `/fleet TEXT` typed by `user` (team `T0SANDBOX`), answering to `responseUrl`. */
+export function slashCommandForm(text: string, user: string, responseUrl: string): string {
+  return new URLSearchParams({ command: '/fleet', text, user_id: user, team_id: 'T0SANDBOX', response_url: responseUrl }).toString();
+}
+
 /** Posts a form-encoded slash command signed with `secret`, as Slack does (timestamp now unless given). */
 export function slackCommandRequest(
   base: string,

@@ -5,6 +5,7 @@
  * does in Slack: read the channel, click a button.
  */
 import { randomBytes } from 'node:crypto';
+import { apiRequest } from './api-client.ts';
 import type { StoredSlackMessage } from './google-double/slack-api-routes.ts';
 
 /** The channel the sandbox posts approvals to. */
@@ -67,11 +68,7 @@ export async function clickSlackButton(
 }
 
 async function control(double: DoubleAccess, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${double.doubleUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${double.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  const res = await apiRequest(double.doubleUrl, method, path, { token: double.token, body });
   const text = await res.text();
   if (!res.ok) throw new Error(`Slack double ${method} ${path}: HTTP ${res.status} ${text}`);
   return JSON.parse(text) as unknown;

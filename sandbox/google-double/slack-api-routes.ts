@@ -13,9 +13,9 @@
  *   user would: it builds Slack's `block_actions` payload, signs it with the signing secret and
  *   posts it to the request URL, and returns what the app answered.
  */
-import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { slackSignature } from '../api-client.ts';
 
 /** The Slack app fleetpilot is, as registered with the double. */
 export interface SlackAppRegistration {
@@ -126,7 +126,7 @@ export function slackApiRoutes(clock: () => Date): { api: Hono; control: Hono } 
     };
     const rawBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const timestamp = String(Math.floor(now.getTime() / 1000));
-    const signature = `v0=${createHmac('sha256', app.signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+    const signature = slackSignature(app.signingSecret, timestamp, rawBody);
     const res = await fetch(app.interactionsUrl, {
       method: 'POST',
       headers: {

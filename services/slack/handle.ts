@@ -9,7 +9,7 @@ import { grants, type Principal } from '../api/principal.ts';
 import type { LogFields } from '../../shared/core/logger.ts';
 import { commandName, parseFleetCommand, requiredRole, SLACK_COMMAND, type FleetCommand } from './command.ts';
 import { SLACK_REPLAY_WINDOW_MS, type SlackDeps, type SlackOpResult } from './deps.ts';
-import { hostOf, type SlackCommandForm } from './request.ts';
+import { postResponse, type SlackCommandForm } from './request.ts';
 import { slackMarkerKey, slackRequestId } from './verify.ts';
 
 /** A message for Slack: shown only to the caller (`ephemeral`) or to the whole channel. */
@@ -119,16 +119,7 @@ async function runOperation(
       log.error('slack command failed', { ...fields, error });
     }
   }
-  try {
-    await deps.post(responseUrl, message);
-  } catch (error) {
-    // The error's message may quote the URL, whose path is a credential: log its name and the host only.
-    log.error('slack response not delivered', {
-      ...fields,
-      host: hostOf(responseUrl),
-      errorName: error instanceof Error ? error.name : typeof error,
-    });
-  }
+  await postResponse(deps, log, responseUrl, message, fields);
 }
 
 function ephemeral(text: string): SlackMessage {

@@ -12,7 +12,7 @@ import { APPROVAL_ACTIONS } from '../../shared/approvals/index.ts';
 import { grants, type Principal } from '../api/principal.ts';
 import { ApiError } from '../http-errors.ts';
 import { SLACK_REPLAY_WINDOW_MS, type SlackDeps } from './deps.ts';
-import { allowedResponseUrl, hostOf } from './request.ts';
+import { allowedResponseUrl, postResponse } from './request.ts';
 import { slackMarkerKey } from './verify.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -118,13 +118,11 @@ async function decide(deps: SlackDeps, log: SlackDeps['log'], principal: Princip
 /** Tells the clicking user alone, leaving the approval's message as it is. Never rejects. */
 async function tell(deps: SlackDeps, log: SlackDeps['log'], click: ApprovalClick, text: string): Promise<void> {
   if (!click.responseUrl) return;
-  try {
-    await deps.post(click.responseUrl, { response_type: 'ephemeral', replace_original: false, text });
-  } catch (error) {
-    log.error('slack response not delivered', {
-      approvalId: click.approvalId,
-      host: hostOf(click.responseUrl),
-      errorName: error instanceof Error ? error.name : typeof error,
-    });
-  }
+  await postResponse(
+    deps,
+    log,
+    click.responseUrl,
+    { response_type: 'ephemeral', replace_original: false, text },
+    { approvalId: click.approvalId },
+  );
 }

@@ -3,6 +3,8 @@
  * `response_url` points at Slack. The raw body is read under a byte limit by `../read-body.ts`.
  */
 import { ApiError } from '../http-errors.ts';
+import type { LogFields } from '../../shared/core/logger.ts';
+import type { SlackDeps } from './deps.ts';
 
 /** The fields of a slash-command form post that fleetpilot reads. */
 export interface SlackCommandForm {
@@ -56,5 +58,27 @@ export function hostOf(url: string): string {
     return new URL(url).host;
   } catch {
     return '(invalid)';
+  }
+}
+
+/**
+ * Posts `message` to a response URL; a failure is logged (with `fields`) and swallowed. The error's
+ * message may quote the URL, whose path is a credential: only its name and the host are logged.
+ */
+export async function postResponse(
+  deps: Pick<SlackDeps, 'post'>,
+  log: SlackDeps['log'],
+  responseUrl: string,
+  message: unknown,
+  fields: LogFields,
+): Promise<void> {
+  try {
+    await deps.post(responseUrl, message);
+  } catch (error) {
+    log.error('slack response not delivered', {
+      ...fields,
+      host: hostOf(responseUrl),
+      errorName: error instanceof Error ? error.name : typeof error,
+    });
   }
 }

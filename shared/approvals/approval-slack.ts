@@ -39,9 +39,10 @@ export async function syncApprovalMessages(deps: ApprovalSlackContext, approvals
   if (!slack) return [];
   const plan = planApprovalMessages(approvals, deps.clock.now().getTime());
   const lines: string[] = [];
-  for (const id of [...plan.post, ...plan.update]) {
+  const work = [...plan.post.map((id) => ({ id, write: post })), ...plan.update.map((id) => ({ id, write: update }))];
+  for (const { id, write } of work) {
     try {
-      const line = plan.post.includes(id) ? await post(deps, slack, id) : await update(deps, slack, id);
+      const line = await write(deps, slack, id);
       if (line) lines.push(line);
     } catch (error) {
       const level = isRetryable(error) ? 'warn' : 'error';

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
+import { apiRequest, slackCommandRequest, slashCommandForm } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { pushConfig } from '../support/config-push.ts';
 import { sandboxAdapters, sandboxInfo } from '../support/sandbox-clients.ts';
@@ -95,13 +95,7 @@ describe('approvals (sandbox end to end)', () => {
     const id = asked.body.approval!.id;
     const responseUrl = `${api.slackResponsePrefix}responses/approvals-${run}`;
     const slack = async (text: string, user: string) => {
-      const body = new URLSearchParams({
-        command: '/fleet',
-        text,
-        user_id: user,
-        team_id: 'T0SANDBOX',
-        response_url: responseUrl,
-      }).toString();
+      const body = slashCommandForm(text, user, responseUrl);
       const res = await slackCommandRequest(api.url, api.slackSigningSecret, body);
       expect(res.status).toBe(200);
     };

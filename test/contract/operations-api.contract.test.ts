@@ -10,7 +10,7 @@ import { PubSub, type Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { GcpAdapters } from '../../shared/adapters/gcp.ts';
 import { pollUntil } from '../../shared/core/retry.ts';
-import { apiRequest, slackCommandRequest } from '../../sandbox/api-client.ts';
+import { apiRequest, slackCommandRequest, slashCommandForm } from '../../sandbox/api-client.ts';
 import { readStoreRoute } from '../../sandbox/demo-watch.ts';
 import { createCluster, deleteCluster, uniqueName, waitForOperation } from '../support/fleet-fixtures.ts';
 import { pushConfig } from '../support/config-push.ts';
@@ -265,13 +265,7 @@ describe('operations API (sandbox end to end)', () => {
   it('answers Slack commands within the acknowledgement and posts the result to the response URL; refuses bad signatures, stale requests and replays', async () => {
     const responseUrl = `${api.slackResponsePrefix}responses/${run}`;
     const slack = async (text: string, user: string, opts: { timestamp?: number; secret?: string } = {}) => {
-      const body = new URLSearchParams({
-        command: '/fleet',
-        text,
-        user_id: user,
-        team_id: 'T0SANDBOX',
-        response_url: responseUrl,
-      }).toString();
+      const body = slashCommandForm(text, user, responseUrl);
       const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
       const res = await slackCommandRequest(api.url, opts.secret ?? api.slackSigningSecret, body, timestamp);
       return { status: res.status, body: (await res.json()) as { text?: string; code?: string }, raw: body, timestamp };
