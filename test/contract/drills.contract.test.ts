@@ -240,4 +240,56 @@ describe('drills (sandbox end to end)', () => {
     expect(done.report!.timeToFullWeightMs).toBeGreaterThanOrEqual(30_000);
     await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
   });
+
+  it('sends Osaka back to 0 at once when an incident opens in the middle of its ramp, and ramps it again from the start after the close', async () => {
+    await bothServe();
+    const alert = (state: 'open' | 'closed', startedAt: Date) =>
+      monitoringNotification({
+        incidentId: `mid-ramp-osaka-${run}`,
+        state,
+        startedAt,
+        cluster: 'mc-gw-osaka',
+        location: 'asia-northeast2-b',
+        projectId: sandboxInfo().projectId,
+      });
+    const openedAt = new Date();
+    onTestFailed(async () => {
+      await adapters.pubsub.publish('healthAlerts', alert('closed', openedAt));
+      await call('POST', `/v1/regions/${OSAKA}/restore`, api.tokens.operator, { reason: 'test cleanup' });
+      await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
+    });
+    await pushConfig('restores ramp back in 10-second steps', (doc) =>
+      doc.setIn(['safety', 'ramp'], doc.createNode({ steps: [10, 25, 50, 100], stepSeconds: 10 })),
+    );
+    expect((await call('POST', `/v1/regions/${OSAKA}/drain`, api.tokens.operator, { reason: 'mid-ramp test' })).status).toBe(200);
+    expect((await call('POST', `/v1/regions/${OSAKA}/restore`, api.tokens.operator, { reason: 'mid-ramp test' })).status).toBe(200);
+    // Osaka is in its first step (10 % of 50) when the incident opens.
+    expect((await weights())['store-asia-northeast2']).toBe(5);
+    const published = Date.now();
+    await adapters.pubsub.publish('healthAlerts', alert('open', openedAt));
+    await pollUntil(async () => ((await weights())['store-asia-northeast2'] === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: 'Osaka at 0 before its next ramp step',
+    });
+    const toZeroMs = Date.now() - published;
+    process.stdout.write(`mid-ramp incident: Osaka at 0 ${toZeroMs} ms after the alert was published\n`);
+    const regions = await call('GET', '/v1/fleet/regions', api.tokens.viewer);
+    const osaka = (regions.body.regions as { region: string }[]).find((r) => r.region === OSAKA);
+    expect(osaka).toMatchObject({ drained: true, cause: 'alert', ramp: null });
+    // The close, the hold-down and a tick: the ramp starts again at its first step, never at the step it had reached.
+    await adapters.pubsub.publish('healthAlerts', alert('closed', openedAt));
+    const seen: number[] = [];
+    await pollUntil(
+      async () => {
+        const w = (await weights())['store-asia-northeast2'];
+        if (w !== undefined && w !== seen.at(-1)) seen.push(w);
+        return w !== undefined && w >= 13 ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'Osaka ramping again after the close' },
+    );
+    expect(seen.slice(0, 3)).toEqual([0, 5, 13]);
+    await pushConfig('restores whole again', (doc) => void (doc.hasIn(['safety', 'ramp']) && doc.deleteIn(['safety', 'ramp'])));
+    await bothServe();
+  });
 });
