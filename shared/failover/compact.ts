@@ -24,7 +24,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function settled(fact: IncidentFact, cutoff: number, holdDownMs: number): boolean {
   const span = incidentSpan(fact, holdDownMs);
   if (!span) return true;
-  return span.close !== undefined && span.open.at <= cutoff && span.close.at <= cutoff && span.release! <= cutoff;
+  return span.closed && span.openAt <= cutoff && span.closeAt <= cutoff && span.release <= cutoff;
 }
 
 function regionBase(
@@ -34,7 +34,7 @@ function regionBase(
   folded: { incidents: IncidentFact[]; manual: ManualFact[] },
   input: { cutoff: number; windowMs: number; holdDownMs: number },
 ): RegionBase {
-  const releases = folded.incidents.map((f) => incidentSpan(f, input.holdDownMs)?.release).filter((t): t is number => t !== undefined);
+  const releases = folded.incidents.map((f) => incidentSpan(f, input.holdDownMs)).flatMap((span) => (span?.closed ? [span.release] : []));
   if (previous?.releaseAt) releases.push(Date.parse(previous.releaseAt));
   const holdFact =
     r.holdId === undefined || r.holdId === 'base' ? undefined : [...folded.manual, ...kept.manual].find((m) => m.id === r.holdId);

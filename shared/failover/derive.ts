@@ -41,9 +41,9 @@ import { REFUSAL_HISTORY } from './drain-state.ts';
 import { factRegions, regionFacts } from './facts.ts';
 import type { GuardRefusal } from './guards.ts';
 import { flapFreezeOfRecent, neverZeroRefusal, recentDrains } from './guards.ts';
-import { IncidentCursor, regionSpans, type SpannedIncident } from './incident-cursor.ts';
+import { IncidentCursor, regionSpans } from './incident-cursor.ts';
 import { rampAt } from './ramp.ts';
-import { endOf, factMoments, insertMoment, positionOf, type Position } from './timeline.ts';
+import { endOf, factMoments, insertMoment, positionOf, type IncidentSpan, type Position } from './timeline.ts';
 import type { Moment } from './timeline.ts';
 
 /** A region during the replay. */
@@ -120,7 +120,7 @@ export function replayDrains(input: DeriveInput): Replay {
   const regions = startState(input);
   const refusals: Refusal[] = [...(facts.base?.refusals ?? [])];
   // Each incident is parsed once; the cursors answer "what is open" as the replay moves forward.
-  const spans = new Map<string, SpannedIncident[]>();
+  const spans = new Map<string, IncidentSpan[]>();
   const spansOf = (region: string) => {
     let found = spans.get(region);
     if (!found) spans.set(region, (found = regionSpans(regionFacts(facts, region), holdDownMs)));

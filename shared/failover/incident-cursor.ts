@@ -3,36 +3,28 @@
  * hold-down ends, at each position. The replay asks these questions at every moment; answering
  * them by scanning every incident made a derivation quadratic in the history (about a minute for
  * 10,000 facts). The cursor parses each incident once and moves two pointers instead, so a whole
- * replay costs one pass over the history. Its answers equal `openIncidentsAt` and `lastReleaseAt`
- * in `timeline.ts` at the same position.
+ * replay costs one pass over the history.
  */
 import type { IncidentFact, RegionFacts } from './facts.ts';
-import { incidentSpan, type IncidentSpan, type Position } from './timeline.ts';
+import { closedBy, incidentSpan, openedBy, type IncidentSpan, type Position } from './timeline.ts';
 
-/** An incident with its span, parsed once. */
-export interface SpannedIncident {
-  fact: IncidentFact;
-  span: IncidentSpan;
-}
-
-/** A region's incidents that have a time, with their spans. */
-export function regionSpans(rf: RegionFacts, holdDownMs: number): SpannedIncident[] {
-  const spanned: SpannedIncident[] = [];
+/** A region's incidents that have a time, with their spans, each parsed once. */
+export function regionSpans(rf: RegionFacts, holdDownMs: number): IncidentSpan[] {
+  const spanned: IncidentSpan[] = [];
   for (const fact of Object.values(rf.incidents)) {
     const span = incidentSpan(fact, holdDownMs);
-    if (span) spanned.push({ fact, span });
+    if (span) spanned.push(span);
   }
   return spanned;
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const comparePositions = (a: Position, b: Position) => a.at - b.at || a.seq - b.seq;
-const atOrBefore = (p: Position, q: Position) => comparePositions(p, q) <= 0;
 
 /** Open incidents and the latest release of one region, for positions asked in non-decreasing order. */
 export class IncidentCursor {
-  private readonly opens: SpannedIncident[];
-  private readonly closes: SpannedIncident[];
+  private readonly opens: IncidentSpan[];
+  private readonly closes: IncidentSpan[];
   private nextOpen = 0;
   private nextClose = 0;
   /** Insertion order is open order (time, learned order, id): what "oldest learned first" means. */
@@ -40,11 +32,11 @@ export class IncidentCursor {
   private release: number | undefined;
   private last: Position | undefined;
 
-  constructor(spanned: readonly SpannedIncident[]) {
+  constructor(spanned: readonly IncidentSpan[]) {
     this.opens = [...spanned].sort(
-      (a, b) => comparePositions(a.span.open, b.span.open) || compareText(a.fact.incidentId, b.fact.incidentId),
+      (a, b) => a.openAt - b.openAt || a.openSeq - b.openSeq || compareText(a.fact.incidentId, b.fact.incidentId),
     );
-    this.closes = spanned.filter((s) => s.span.close !== undefined).sort((a, b) => comparePositions(a.span.close!, b.span.close!));
+    this.closes = spanned.filter((s) => s.closed).sort((a, b) => a.closeAt - b.closeAt || a.closeSeq - b.closeSeq);
   }
 
   /** The incidents open at `p` (learned at or before it, close not learned at or before it), oldest learned first. */
@@ -81,15 +73,15 @@ export class IncidentCursor {
     // The replay only moves forward; a question about an earlier position starts the walk again.
     if (this.last !== undefined && comparePositions(p, this.last) < 0) this.reset();
     this.last = p;
-    for (; this.nextOpen < this.opens.length && atOrBefore(this.opens[this.nextOpen]!.span.open, p); this.nextOpen++) {
-      const { fact, span } = this.opens[this.nextOpen]!;
+    for (; this.nextOpen < this.opens.length && openedBy(this.opens[this.nextOpen]!, p); this.nextOpen++) {
+      const span = this.opens[this.nextOpen]!;
       // A close learned before its open (odd, but possible in old data) leaves it never open.
-      if (span.close === undefined || !atOrBefore(span.close, p)) this.open.set(fact.incidentId, fact);
+      if (!closedBy(span, p)) this.open.set(span.fact.incidentId, span.fact);
     }
-    for (; this.nextClose < this.closes.length && atOrBefore(this.closes[this.nextClose]!.span.close!, p); this.nextClose++) {
-      const { fact, span } = this.closes[this.nextClose]!;
-      this.open.delete(fact.incidentId);
-      if (this.release === undefined || span.release! > this.release) this.release = span.release;
+    for (; this.nextClose < this.closes.length && closedBy(this.closes[this.nextClose]!, p); this.nextClose++) {
+      const span = this.closes[this.nextClose]!;
+      this.open.delete(span.fact.incidentId);
+      if (this.release === undefined || span.release > this.release) this.release = span.release;
     }
   }
 
