@@ -196,5 +196,8 @@ describe("fleetpilot's flow steps as fleetpilot's account, under infra/kubernete
     expect(outcome.changed.join('\n')).toMatch(/Gateway .* created/);
     expect(outcome.changed.join('\n'), outcome.explanation.join('\n')).toMatch(/HTTPRoute/);
     expect((await reconcileRoutes(configKube, config, observed)).changed).toEqual([]);
+    // A render of several services reads fleetpilot's routes in one list: the role grants it.
+    const listed = await configKube.list('gateway.networking.k8s.io/v1', 'HTTPRoute', undefined, 'app.kubernetes.io/managed-by=fleetpilot');
+    expect(listed.map((r) => `${r.metadata?.namespace}/${r.metadata?.name}`)).toContain(`${service.namespace}/${service.name}`);
   });
 });
