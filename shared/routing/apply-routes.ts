@@ -12,7 +12,7 @@ import { NO_DRAIN, renderHttpRoute, type DrainOverlay } from './render-route.ts'
 import { describeRouteChange, routeUnchanged } from './route-diff.ts';
 import { mapBounded } from './bounded.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, regionOf } from './names.ts';
-import { httpStatusOf } from '../core/errors.ts';
+import { listManaged, objectKey } from '../adapters/kube-managed.ts';
 import { renderGateway } from './render-gateway.ts';
 import type { HttpRoute } from './http-route.ts';
 import type { ObservedCluster, RoutingObservation } from './observation.ts';
@@ -109,25 +109,12 @@ export function routableClusters(
 export const ROUTE_WRITE_CONCURRENCY = 8;
 
 /**
- * fleetpilot's HTTPRoutes in the config cluster by `namespace/name`, in one list by its label: a
- * drain of 50 services reads them in one request, not 50. Empty for a single service (one GET is
- * as cheap) and when the role may not list routes (RBAC from before `list` was granted): each
- * route is then read alone.
+ * fleetpilot's HTTPRoutes in the config cluster, in one list: a drain of 50 services reads them in
+ * one request, not 50. Empty for a single service (one GET is as cheap).
  */
 async function listManagedRoutes(configKube: KubeAdapter, services: number): Promise<Map<string, HttpRoute>> {
   if (services < 2) return new Map();
-  try {
-    const routes = await configKube.list<HttpRoute>(
-      'gateway.networking.k8s.io/v1',
-      'HTTPRoute',
-      undefined,
-      `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
-    );
-    return new Map(routes.map((r) => [`${r.metadata?.namespace}/${r.metadata?.name}`, r]));
-  } catch (error) {
-    if (httpStatusOf(error) === 403) return new Map();
-    throw error;
-  }
+  return listManaged<HttpRoute>(configKube, 'gateway.networking.k8s.io/v1', 'HTTPRoute', `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
 }
 
 /**
@@ -158,7 +145,7 @@ export async function reconcileRoutes(
     if (plan.problems.length > 0 || !plan.route) return [];
     const desired = plan.route;
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: service.namespace, name: service.name };
-    const live = (await listing).get(`${service.namespace}/${service.name}`) ?? (await configKube.get<HttpRoute>(ref));
+    const live = (await listing).get(objectKey(service.namespace, service.name)) ?? (await configKube.get<HttpRoute>(ref));
     // A live route proves its namespace exists.
     if (!live) await ensureNamespace(configKube, service.namespace);
     const result = await configKube.apply(desired, { live, same: (l) => routeUnchanged(l, desired) });

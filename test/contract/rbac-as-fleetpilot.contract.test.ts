@@ -152,6 +152,11 @@ describe("fleetpilot's flow steps as fleetpilot's account, under infra/kubernete
     expect(await ensureMeshServices(tokyo!, config.mesh.services)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^DestinationRule /)]),
     );
+    // A render reads a cluster's rules in one list: the role grants it.
+    const rules = await fleetpilot
+      .get(MEMBERS[0]!.name)!
+      .list('networking.istio.io/v1', 'DestinationRule', undefined, 'app.kubernetes.io/managed-by=fleetpilot');
+    expect(rules.length).toBeGreaterThan(0);
     expect(await removeRemoteSecrets('rbac-tokyo', [osaka!])).toHaveLength(1);
   });
 

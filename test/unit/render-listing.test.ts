@@ -1,20 +1,23 @@
 /**
- * A render of several services reads fleetpilot's HTTPRoutes in one list (by the managed-by label)
- * and falls back to reading a route alone: a route someone created without the label, and every
- * route when the role may not list. Each case runs the real render on an in-memory fleet of two
- * services and reads the live routes back.
+ * A render of several services reads fleetpilot's HTTPRoutes in one list, and each member's
+ * DestinationRules in one list per cluster (by the managed-by label), and falls back to reading an
+ * object alone: one someone created without the label, and every one when the role may not list.
+ * Each case runs the real render on an in-memory fleet of two services and reads the live objects back.
  */
 import { describe, expect, it } from 'vitest';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { updateRoutes } from '../../shared/routing/update-routes.ts';
+import { updateFacts } from '../../shared/failover/drain-store.ts';
+import { mergeManual } from '../../shared/failover/index.ts';
 import { startOperation } from '../../shared/state/operations.ts';
 import { httpError } from '../support/faults.ts';
 import { EXAMPLE_CONFIG, memoryFleet, OSAKA, TOKYO, type MemoryFleet } from '../support/memory-fleet.ts';
 
-/** The example configuration with a second service, `cart`, in both regions. */
+/** The example configuration with a second service, `cart`, in both regions and in the mesh. */
 function twoServices(): string {
-  const doc = parse(EXAMPLE_CONFIG) as { services: Record<string, unknown>[] };
+  const doc = parse(EXAMPLE_CONFIG) as { services: Record<string, unknown>[]; mesh: { services: Record<string, unknown>[] } };
+  doc.mesh.services.push({ ...doc.mesh.services[0], name: 'cart', namespace: 'cart' });
   doc.services.push({
     name: 'cart',
     namespace: 'cart',
@@ -38,12 +41,11 @@ async function render(fleet: MemoryFleet) {
   return updateRoutes(fleet.ctx, op, await fleet.ctx.config());
 }
 
-/** Makes every list of HTTPRoutes on the config cluster fail with `error` (other lists, such as ServiceImports, still work). */
-function failRouteLists(fleet: MemoryFleet, error: Error): void {
-  const kube = fleet.configKube;
+/** Makes every list of `kind` (HTTPRoutes on the config cluster by default) fail with `error`; other lists, such as ServiceImports, still work. */
+function failRouteLists(fleet: MemoryFleet, error: Error, kube = fleet.configKube, failing = 'HTTPRoute'): void {
   const list = kube.list.bind(kube);
   kube.list = (apiVersion: string, kind: string, namespace?: string, selector?: string) =>
-    kind === 'HTTPRoute' ? Promise.reject(error) : list(apiVersion, kind, namespace, selector);
+    kind === failing ? Promise.reject(error) : list(apiVersion, kind, namespace, selector);
 }
 
 const weights = (fleet: MemoryFleet, service: string) => fleet.route(service)?.weights;
@@ -97,5 +99,54 @@ describe('reading the routes of a render', () => {
     });
     await expect(render(fleet)).rejects.toThrow('etcdserver: leader changed');
     expect([weights(fleet, 'store'), weights(fleet, 'cart')]).toEqual(before);
+  });
+});
+
+describe("reading the mesh's DestinationRules of a render", () => {
+  const holdOsaka = (fleet: MemoryFleet) =>
+    updateFacts(fleet.store, (facts) =>
+      mergeManual(
+        facts,
+        {
+          id: 'hold-osaka',
+          region: OSAKA.region,
+          action: 'drain',
+          at: fleet.clock.now().toISOString(),
+          by: 'ops@example.com',
+          reason: 'test',
+        },
+        fleet.clock.now(),
+      ),
+    );
+  type Rule = KubernetesObject & { spec?: { trafficPolicy?: { loadBalancer?: { localityLbSetting?: { distribute?: unknown[] } } } } };
+  const rule = (fleet: MemoryFleet, cluster: string, name: string): Rule | undefined =>
+    fleet
+      .kube(cluster)
+      .objects()
+      .find((o) => o.kind === 'DestinationRule' && o.metadata?.name === name);
+
+  it.each([
+    ['listed', false],
+    ['read alone when the role may not list them', true],
+  ])('writes every cluster’s drain-aware rules, taking over one made by hand without the label (%s)', async (_, forbidden) => {
+    const fleet = await fleetOfTwo();
+    await render(fleet);
+    fleet.kube(TOKYO.name).put({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'cart', namespace: 'cart' },
+      spec: { host: 'cart.cart.svc.cluster.local' },
+    } as KubernetesObject);
+    if (forbidden)
+      for (const cluster of [TOKYO.name, OSAKA.name])
+        failRouteLists(fleet, httpError(403, 'destinationrules is forbidden'), fleet.kube(cluster), 'DestinationRule');
+    await holdOsaka(fleet);
+    await render(fleet);
+    for (const cluster of [TOKYO.name, OSAKA.name])
+      for (const name of ['store', 'cart']) {
+        const live = rule(fleet, cluster, name);
+        expect(live?.metadata?.labels, `${cluster} ${name}`).toMatchObject({ 'app.kubernetes.io/managed-by': 'fleetpilot' });
+        expect(live?.spec?.trafficPolicy?.loadBalancer?.localityLbSetting?.distribute, `${cluster} ${name}`).toHaveLength(2);
+      }
   });
 });
