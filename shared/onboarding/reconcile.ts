@@ -1,8 +1,8 @@
 /**
  * Reconcile: the level-based pass the tick runs every minute and an operator can ask for now —
- * re-apply onboarded clusters' member objects (attached ones through Connect Gateway), bring the
- * mesh's remote secrets to every pair of mesh clusters (renewed, stale ones removed), then
- * re-render every route from the facts.
+ * re-render every route from the facts, then re-apply onboarded clusters' member objects (attached
+ * ones through Connect Gateway) and bring the mesh's remote secrets to every pair of mesh clusters
+ * (renewed, stale ones removed).
  */
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
@@ -27,10 +27,13 @@ export type ReconcileContext = RoutesContext & Needs<'hub' | 'log'>;
 export const NOTHING_TO_CHANGE = 'nothing to change';
 
 /**
- * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
- * Gateway; {@link RECONCILE_CLUSTER_CONCURRENCY} clusters at once), the mesh's remote secrets and routes; returns the mesh summary and the route changes
- * (empty when nothing changed). The mesh runs before the routes: a route lease another run holds
- * ends the tick, and must not starve token renewal.
+ * Re-renders every route from the facts, then re-applies member objects (GKE clusters at their
+ * endpoint, attached clusters through Connect Gateway; {@link RECONCILE_CLUSTER_CONCURRENCY}
+ * clusters at once) and the mesh's remote secrets; returns the mesh summary and the route changes
+ * (empty when nothing changed). The routes come first: a restore due after its hold-down waited
+ * behind every cluster's member objects (about 14 s for 16 clusters in the scale bench). A route
+ * render that fails, or finds the route lease held by another run, still lets the member objects
+ * and the token renewals run, and its error ends the reconcile after them.
  */
 export async function reconcileFleet(
   deps: ReconcileContext,
@@ -38,33 +41,51 @@ export async function reconcileFleet(
   config: FleetConfig,
   options: RenderOptions = {},
 ): Promise<string[]> {
+  const routes = await updateRoutes(deps, op, config, options).then(
+    (outcome) => ({ changed: outcome.changed, error: undefined }),
+    (error: unknown) => ({ changed: [], error: { error } }),
+  );
   const onboarded = (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded');
-  await mapBounded(onboarded, RECONCILE_CLUSTER_CONCURRENCY, (record) => reconcileMember(deps, op, config, record));
+  const exported = await mapBounded(onboarded, RECONCILE_CLUSTER_CONCURRENCY, (record) => reconcileMember(deps, op, config, record));
   const mesh = await reconcileMeshSecrets(deps, op, config, {
     kube: (record) => attachedKube(deps, attachedClusterOf(record)!),
   });
-  return [...mesh, ...(await updateRoutes(deps, op, config, options)).changed];
+  if (routes.error) throw routes.error.error;
+  // Member objects that changed (an application exported at last) may have changed what routing sees: render again.
+  const again = exported.some(Boolean) ? (await updateRoutes(deps, op, config, options)).changed : [];
+  return [...mesh, ...routes.changed, ...again];
 }
 
 /**
- * Member clusters reconciled at once. One after another, the 16 clusters of the scale bench took
- * about 14 s per tick before its render, so a restore due after the hold-down waited that long.
+ * Member clusters reconciled at once (each API server gets its own few requests at a time). Four
+ * at once made the sandbox's back-to-back 1-s ticks take the scale bench's two cores from its drains.
  */
-export const RECONCILE_CLUSTER_CONCURRENCY = 4;
+export const RECONCILE_CLUSTER_CONCURRENCY = 2;
 
-/** One onboarded cluster's member objects and mesh network (an attached one through Connect Gateway). */
-async function reconcileMember(deps: ReconcileContext, op: OperationRecorder, config: FleetConfig, record: ClusterRecord): Promise<void> {
+/** One onboarded cluster's member objects and mesh network (an attached one through Connect Gateway); whether a member object changed. */
+async function reconcileMember(
+  deps: ReconcileContext,
+  op: OperationRecorder,
+  config: FleetConfig,
+  record: ClusterRecord,
+): Promise<boolean> {
   const attached = attachedClusterOf(record);
   if (attached) return reconcileAttached(deps, op, config, attached);
   const cluster = await deps.container.getCluster(record.location, record.name);
-  if (!cluster || cluster.status !== 'RUNNING') return;
+  if (!cluster || cluster.status !== 'RUNNING') return false;
   try {
     const kube = await deps.kubeFor(cluster, record.membership);
-    await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
+    const members = await memberObjectsStep(op, kube, config, {
+      name: record.name,
+      location: record.location,
+      region: regionOf(record.location),
+    });
     await meshNetworkStep(op, MESH_STEPS.networkOf(record.name), kube, config, record.name);
+    return members.changed.length > 0;
   } catch (error) {
     // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
     deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
+    return false;
   }
 }
 
@@ -78,7 +99,7 @@ async function reconcileAttached(
   op: OperationRecorder,
   config: FleetConfig,
   cluster: AttachedCluster,
-): Promise<void> {
+): Promise<boolean> {
   const membership = await deps.hub.getMembership(cluster.location, cluster.name);
   if (membership?.state?.code !== 'READY') {
     op.note(
@@ -86,11 +107,11 @@ async function reconcileAttached(
       'skipped',
       `membership ${cluster.membership} is ${membership ? (membership.state?.code ?? 'in no state') : 'gone'}`,
     );
-    return;
+    return false;
   }
   try {
     const kube = await attachedKube(deps, cluster);
-    await memberObjectsStep(op, kube, config, {
+    const members = await memberObjectsStep(op, kube, config, {
       name: cluster.name,
       location: cluster.region,
       region: cluster.region,
@@ -100,8 +121,10 @@ async function reconcileAttached(
       if (config.mesh.services.length > 0) await meshNamespacesStep(op, kube, cluster.name, config.mesh.services);
       await meshNetworkStep(op, MESH_STEPS.networkOf(cluster.name), kube, config, cluster.name);
     }
+    return members.changed.length > 0;
   } catch (error) {
     deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
+    return false;
   }
 }
 
