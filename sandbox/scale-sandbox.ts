@@ -61,9 +61,7 @@ export async function startScaleFleet(opts: { repoRoot: string; log: Logger; pro
   let fleetpilot: Fleetpilot | undefined;
   let watches: ScaleWatches | undefined;
   try {
-    // The demo sandbox's tick (5 s; production's is 60 s): a tick each second rendered routes and mesh
-    // rules back to back, so every drill's alert waited for the tick's pass to let go of the route lease.
-    fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile, log: opts.log, tickIntervalMs: 5_000 });
+    fleetpilot = await startFleetpilot(sandbox, { fleetConfigFile, log: opts.log, tickIntervalMs: 1_000 });
     await createCluster(sandbox, SCALE_CONFIG_CLUSTER);
     opts.progress(
       `config cluster ${SCALE_CONFIG_CLUSTER.name} running after ${seconds(started)}; creating ${SCALE_MEMBERS.length} members`,
