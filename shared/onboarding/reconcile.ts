@@ -1,8 +1,8 @@
 /**
  * Reconcile: the level-based pass the tick runs every minute and an operator can ask for now —
- * re-render every route from the facts, then re-apply onboarded clusters' member objects (attached
- * ones through Connect Gateway) and bring the mesh's remote secrets to every pair of mesh clusters
- * (renewed, stale ones removed).
+ * re-apply onboarded clusters' member objects (attached ones through Connect Gateway), bring the
+ * mesh's remote secrets to every pair of mesh clusters (renewed, stale ones removed), then
+ * re-render every route from the facts.
  */
 import type { KubeAdapter } from '../adapters/kube.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
@@ -12,8 +12,8 @@ import { MESH_STEPS, meshNamespacesStep, meshNetworkStep, reconcileMeshSecrets }
 import type { Needs } from '../core/context.ts';
 import { runOperation, type RunnerContext } from '../core/run-operation.ts';
 import { updateRoutes, type RenderOptions, type RoutesContext } from '../routing/index.ts';
-import { mapBounded, regionOf } from '../routing/index.ts';
-import { listClusterRecords, type ClusterRecord } from '../state/cluster-records.ts';
+import { regionOf } from '../routing/index.ts';
+import { listClusterRecords } from '../state/cluster-records.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import { describeTrafficMoved, planFleet } from '../routing/index.ts';
 import type { ManualResult } from '../core/manual-result.ts';
@@ -27,13 +27,10 @@ export type ReconcileContext = RoutesContext & Needs<'hub' | 'log'>;
 export const NOTHING_TO_CHANGE = 'nothing to change';
 
 /**
- * Re-renders every route from the facts, then re-applies member objects (GKE clusters at their
- * endpoint, attached clusters through Connect Gateway; {@link RECONCILE_CLUSTER_CONCURRENCY}
- * clusters at once) and the mesh's remote secrets; returns the mesh summary and the route changes
- * (empty when nothing changed). The routes come first: a restore due after its hold-down waited
- * behind every cluster's member objects (about 14 s for 16 clusters in the scale bench). A route
- * render that fails, or finds the route lease held by another run, still lets the member objects
- * and the token renewals run, and its error ends the reconcile after them.
+ * Re-applies member objects (GKE clusters at their endpoint, attached clusters through Connect
+ * Gateway), the mesh's remote secrets and routes; returns the mesh summary and the route changes
+ * (empty when nothing changed). The mesh runs before the routes: a route lease another run holds
+ * ends the tick, and must not starve token renewal.
  */
 export async function reconcileFleet(
   deps: ReconcileContext,
@@ -41,53 +38,28 @@ export async function reconcileFleet(
   config: FleetConfig,
   options: RenderOptions = {},
 ): Promise<string[]> {
-  const routes = await updateRoutes(deps, op, config, options).then(
-    (outcome) => ({ changed: outcome.changed, error: undefined }),
-    (error: unknown) => ({ changed: [], error: { error } }),
-  );
-  const onboarded = (await listClusterRecords(deps.store)).filter((r) => r.phase === 'onboarded');
-  const exported = await mapBounded(onboarded, RECONCILE_CLUSTER_CONCURRENCY, (record) => reconcileMember(deps, op, config, record));
+  for (const record of await listClusterRecords(deps.store)) {
+    if (record.phase !== 'onboarded') continue;
+    const attached = attachedClusterOf(record);
+    if (attached) {
+      await reconcileAttached(deps, op, config, attached);
+      continue;
+    }
+    const cluster = await deps.container.getCluster(record.location, record.name);
+    if (!cluster || cluster.status !== 'RUNNING') continue;
+    try {
+      const kube = await deps.kubeFor(cluster, record.membership);
+      await memberObjectsStep(op, kube, config, { name: record.name, location: record.location, region: regionOf(record.location) });
+      await meshNetworkStep(op, MESH_STEPS.networkOf(record.name), kube, config, record.name);
+    } catch (error) {
+      // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
+      deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
+    }
+  }
   const mesh = await reconcileMeshSecrets(deps, op, config, {
     kube: (record) => attachedKube(deps, attachedClusterOf(record)!),
   });
-  if (routes.error) throw routes.error.error;
-  // Member objects that changed (an application exported at last) may have changed what routing sees: render again.
-  const again = exported.some(Boolean) ? (await updateRoutes(deps, op, config, options)).changed : [];
-  return [...mesh, ...routes.changed, ...again];
-}
-
-/**
- * Member clusters reconciled at once: one. Their objects are a few hundred requests per cluster in a
- * 50-service fleet; in the scale bench two or four clusters at once took the shared cores from the
- * alert drains (drain p50 1.3 s became 3.6–4.3 s), while the routes, rendered first, no longer wait for them.
- */
-export const RECONCILE_CLUSTER_CONCURRENCY = 1;
-
-/** One onboarded cluster's member objects and mesh network (an attached one through Connect Gateway); whether a member object changed. */
-async function reconcileMember(
-  deps: ReconcileContext,
-  op: OperationRecorder,
-  config: FleetConfig,
-  record: ClusterRecord,
-): Promise<boolean> {
-  const attached = attachedClusterOf(record);
-  if (attached) return reconcileAttached(deps, op, config, attached);
-  const cluster = await deps.container.getCluster(record.location, record.name);
-  if (!cluster || cluster.status !== 'RUNNING') return false;
-  try {
-    const kube = await deps.kubeFor(cluster, record.membership);
-    const members = await memberObjectsStep(op, kube, config, {
-      name: record.name,
-      location: record.location,
-      region: regionOf(record.location),
-    });
-    await meshNetworkStep(op, MESH_STEPS.networkOf(record.name), kube, config, record.name);
-    return members.changed.length > 0;
-  } catch (error) {
-    // Recorded as a failed step; one API server that cannot be reached holds up neither the mesh nor the routes.
-    deps.log.warn('cluster not reconciled; the next tick tries again', { cluster: record.name, error });
-    return false;
-  }
+  return [...mesh, ...(await updateRoutes(deps, op, config, options)).changed];
 }
 
 /**
@@ -100,7 +72,7 @@ async function reconcileAttached(
   op: OperationRecorder,
   config: FleetConfig,
   cluster: AttachedCluster,
-): Promise<boolean> {
+): Promise<void> {
   const membership = await deps.hub.getMembership(cluster.location, cluster.name);
   if (membership?.state?.code !== 'READY') {
     op.note(
@@ -108,11 +80,11 @@ async function reconcileAttached(
       'skipped',
       `membership ${cluster.membership} is ${membership ? (membership.state?.code ?? 'in no state') : 'gone'}`,
     );
-    return false;
+    return;
   }
   try {
     const kube = await attachedKube(deps, cluster);
-    const members = await memberObjectsStep(op, kube, config, {
+    await memberObjectsStep(op, kube, config, {
       name: cluster.name,
       location: cluster.region,
       region: cluster.region,
@@ -122,10 +94,8 @@ async function reconcileAttached(
       if (config.mesh.services.length > 0) await meshNamespacesStep(op, kube, cluster.name, config.mesh.services);
       await meshNetworkStep(op, MESH_STEPS.networkOf(cluster.name), kube, config, cluster.name);
     }
-    return members.changed.length > 0;
   } catch (error) {
     deps.log.warn('attached cluster not reconciled; the next tick tries again', { cluster: cluster.membership, error });
-    return false;
   }
 }
 
