@@ -8,10 +8,10 @@
 import type { ClusterInfo } from '../adapters/container.ts';
 import { refOf } from '../adapters/kube-ref.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
-import { destinationRuleUnchanged, MANAGED_BY, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
+import { destinationRuleUnchanged, renderDrainedDestinationRule, type DestinationRule } from './render.ts';
 import { listManaged, objectKey } from '../adapters/kube-managed.ts';
 import type { KubeAdapter } from '../adapters/kube.ts';
-import { mapBounded, type DrainOverlay, type RoutingObservation } from '../routing/index.ts';
+import { MANAGED_BY_SELECTOR, mapBounded, type DrainOverlay, type RoutingObservation } from '../routing/index.ts';
 import { memberKubes } from '../adapters/member-kubes.ts';
 import type { OperationRecorder } from '../state/operations.ts';
 import type { Needs } from '../core/context.ts';
@@ -19,9 +19,6 @@ import { isRetryable } from '../core/errors.ts';
 import { MESH_STEPS } from './steps.ts';
 
 const DR_API = 'networking.istio.io/v1';
-const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
 
 /** DestinationRules written at once, over every cluster. */
 export const MESH_WRITE_CONCURRENCY = 16;
@@ -60,7 +57,7 @@ export async function applyMeshDrains(
       const listings = new Map<string, Promise<Map<string, DestinationRule>>>();
       const listed = (name: string, kube: KubeAdapter) => {
         let listing = listings.get(name);
-        if (!listing) listings.set(name, (listing = listManaged<DestinationRule>(kube, DR_API, 'DestinationRule', MANAGED_SELECTOR)));
+        if (!listing) listings.set(name, (listing = listManaged<DestinationRule>(kube, DR_API, 'DestinationRule', MANAGED_BY_SELECTOR)));
         return listing;
       };
       const changed = await mapBounded(writes, MESH_WRITE_CONCURRENCY, async ({ cluster, rule }) => {

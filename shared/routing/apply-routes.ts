@@ -11,7 +11,7 @@ import type { FleetConfig } from '../config/fleet-config.ts';
 import { NO_DRAIN, renderHttpRoute, type DrainOverlay } from './render-route.ts';
 import { describeRouteChange, routeUnchanged } from './route-diff.ts';
 import { mapBounded } from './bounded.ts';
-import { MANAGED_BY, MANAGED_BY_LABEL, regionOf } from './names.ts';
+import { MANAGED_BY_SELECTOR, regionOf } from './names.ts';
 import { listManaged, objectKey } from '../adapters/kube-managed.ts';
 import { renderGateway } from './render-gateway.ts';
 import type { HttpRoute } from './http-route.ts';
@@ -114,7 +114,7 @@ export const ROUTE_WRITE_CONCURRENCY = 8;
  */
 async function listManagedRoutes(configKube: KubeAdapter, services: number): Promise<Map<string, HttpRoute>> {
   if (services < 2) return new Map();
-  return listManaged<HttpRoute>(configKube, 'gateway.networking.k8s.io/v1', 'HTTPRoute', `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
+  return listManaged<HttpRoute>(configKube, 'gateway.networking.k8s.io/v1', 'HTTPRoute', MANAGED_BY_SELECTOR);
 }
 
 /**

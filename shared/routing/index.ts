@@ -7,6 +7,7 @@ export type { Gateway, HttpBackendRef, HttpPathMatch, HttpRoute, HttpRouteMatch,
 export {
   MANAGED_BY,
   MANAGED_BY_LABEL,
+  MANAGED_BY_SELECTOR,
   MAX_LABEL_LENGTH,
   SERVICE_LABEL,
   boundedName,

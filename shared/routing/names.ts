@@ -10,6 +10,8 @@ export const MAX_LABEL_LENGTH = 63;
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** Value of {@link MANAGED_BY_LABEL}. */
 export const MANAGED_BY = 'fleetpilot';
+/** The label selector of every object fleetpilot renders (one list of a kind finds them all). */
+export const MANAGED_BY_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 /** Label naming the fleet-wide service a member object belongs to. */
 export const SERVICE_LABEL = 'fleetpilot.dev/service';
 

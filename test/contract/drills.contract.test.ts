@@ -19,6 +19,11 @@ import { pushConfig } from '../support/config-push.ts';
 
 const OSAKA = 'asia-northeast2';
 const TOKYO = { cluster: 'mc-gw-tokyo', location: 'asia-northeast1-b' };
+const OSAKA_CLUSTER = { cluster: 'mc-gw-osaka', location: 'asia-northeast2-b' };
+
+/** A Cloud Monitoring notification of incident `incidentId` on `where`, as the alert policy sends it. */
+const alertOn = (where: { cluster: string; location: string }, incidentId: string) => (state: 'open' | 'closed', startedAt: Date) =>
+  monitoringNotification({ incidentId, state, startedAt, ...where, projectId: sandboxInfo().projectId });
 type Json = Record<string, unknown> & { summary?: string; message?: string; drill?: DrillRecord; details?: Record<string, unknown> };
 
 describe('drills (sandbox end to end)', () => {
@@ -160,15 +165,7 @@ describe('drills (sandbox end to end)', () => {
     const started = await call('POST', '/v1/drills', api.tokens.admin, { region: OSAKA, durationSeconds: 300, reason: 'long game day' });
     expect(started.status).toBe(200);
     const id = started.body.drill!.id;
-    const alert = (state: 'open' | 'closed', startedAt: Date) =>
-      monitoringNotification({
-        incidentId: `drill-tokyo-${run}`,
-        state,
-        startedAt,
-        cluster: TOKYO.cluster,
-        location: TOKYO.location,
-        projectId: sandboxInfo().projectId,
-      });
+    const alert = alertOn(TOKYO, `drill-tokyo-${run}`);
     const openedAt = new Date();
     onTestFailed(async () => {
       await adapters.pubsub.publish('healthAlerts', alert('closed', openedAt));
@@ -243,15 +240,7 @@ describe('drills (sandbox end to end)', () => {
 
   it('sends Osaka back to 0 at once when an incident opens in the middle of its ramp, and ramps it again from the start after the close', async () => {
     await bothServe();
-    const alert = (state: 'open' | 'closed', startedAt: Date) =>
-      monitoringNotification({
-        incidentId: `mid-ramp-osaka-${run}`,
-        state,
-        startedAt,
-        cluster: 'mc-gw-osaka',
-        location: 'asia-northeast2-b',
-        projectId: sandboxInfo().projectId,
-      });
+    const alert = alertOn(OSAKA_CLUSTER, `mid-ramp-osaka-${run}`);
     const openedAt = new Date();
     onTestFailed(async () => {
       await adapters.pubsub.publish('healthAlerts', alert('closed', openedAt));
