@@ -11,18 +11,20 @@ import { httpStatusOf } from '../core/errors.ts';
 export const objectKey = (namespace: string | undefined, name: string | undefined): string => `${namespace ?? ''}/${name ?? ''}`;
 
 /**
- * The objects of `kind` whose labels match `selector`, in every namespace, by {@link objectKey}.
- * Empty when the role may not list them (a 403: RBAC from before `list` was granted), so each is
- * then read alone; any other failure is the caller's, as a failed GET would be.
+ * The objects of `kind` whose labels match `selector` (all of them without one), in `namespace` or
+ * in every namespace, by {@link objectKey}. Empty when the role may not list them (a 403: RBAC from
+ * before `list` was granted), so each is then read alone; any other failure is the caller's, as a
+ * failed GET would be.
  */
 export async function listManaged<T extends KubernetesObject>(
   kube: KubeAdapter,
   apiVersion: string,
   kind: string,
-  selector: string,
+  selector: string | undefined,
+  namespace?: string,
 ): Promise<Map<string, T>> {
   try {
-    const objects = await kube.list<T>(apiVersion, kind, undefined, selector);
+    const objects = await kube.list<T>(apiVersion, kind, namespace, selector);
     return new Map(objects.map((o) => [objectKey(o.metadata?.namespace, o.metadata?.name), o]));
   } catch (error) {
     if (httpStatusOf(error) === 403) return new Map();

@@ -5,9 +5,10 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from '../adapters/kube.ts';
+import { listManaged, objectKey } from '../adapters/kube-managed.ts';
 import type { FleetConfig } from '../config/fleet-config.ts';
 import { renderMeshNamespace } from '../mesh/index.ts';
-import { mapBounded, renderMemberObjects } from '../routing/index.ts';
+import { MANAGED_BY_SELECTOR, MCS_API_VERSION, mapBounded, memberObjectUnchanged, renderMemberObjects } from '../routing/index.ts';
 
 /** What was written in one member cluster. */
 export interface MemberOutcome {
@@ -44,8 +45,12 @@ export async function ensureMemberObjects(
   namespaces.forEach((namespace, i) => {
     if (applied[i]!.changed) outcome.changed.push(`Namespace ${namespace}`);
   });
+  // Read once, compared here: every tick re-applies these objects in every cluster, and a GET and a
+  // dry-run apply per object were hundreds of requests per cluster that nearly always changed nothing.
+  const live = await readLive(kube, namespaces);
   const perService = await mapBounded(config.services, CONCURRENCY, async (service) => {
-    const appService = await kube.get({ apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name });
+    const appRef = { apiVersion: 'v1', kind: 'Service', namespace: service.namespace, name: service.name };
+    const appService = live.get(`Service ${objectKey(service.namespace, service.name)}`) ?? (await kube.get(appRef));
     // The application is not deployed here (yet): nothing to export; routing will not include it.
     if (!appService) return { missing: `${service.namespace}/${service.name}`, changed: [], unchanged: 0 };
     const objects = renderMemberObjects({
@@ -58,7 +63,10 @@ export async function ensureMemberObjects(
     const result = { missing: undefined, changed: [] as string[], unchanged: 0 };
     // In order: a ServiceExport follows the Service it exports.
     for (const obj of objects) {
-      if ((await kube.apply(obj)).changed) result.changed.push(describe(obj));
+      // An object missing from the lists (one created by hand, without the label) is read alone.
+      const known = live.get(describe(obj));
+      const options = known ? { live: known, same: (l: KubernetesObject) => memberObjectUnchanged(l, obj) } : {};
+      if ((await kube.apply(obj, options)).changed) result.changed.push(describe(obj));
       else result.unchanged++;
     }
     return result;
@@ -70,6 +78,18 @@ export async function ensureMemberObjects(
   }
   outcome.labelledNodes = await labelNodes(kube, cluster);
   return outcome;
+}
+
+/** The Services of the configured namespaces and fleetpilot's ServiceExports, by {@link describe}. */
+async function readLive(kube: KubeAdapter, namespaces: string[]): Promise<Map<string, KubernetesObject>> {
+  // List items carry no kind: each list's keys take the kind it asked for.
+  const keyed = async (kind: string, listing: Promise<Map<string, KubernetesObject>>) =>
+    [...(await listing)].map(([key, obj]) => [`${kind} ${key}`, obj] as const);
+  const lists = await Promise.all([
+    ...namespaces.map((namespace) => keyed('Service', listManaged(kube, 'v1', 'Service', undefined, namespace))),
+    keyed('ServiceExport', listManaged(kube, MCS_API_VERSION, 'ServiceExport', MANAGED_BY_SELECTOR)),
+  ]);
+  return new Map(lists.flat());
 }
 
 async function labelNodes(kube: KubeAdapter, cluster: { location: string; region: string }): Promise<string[]> {

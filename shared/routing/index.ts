@@ -23,7 +23,7 @@ export { observeRegions, placeClusters } from './region-state.ts';
 export type { ClusterPlacement, PlacedObservedCluster, RegionState } from './region-state.ts';
 export { renderGateway } from './render-gateway.ts';
 export type { GatewayOptions } from './render-gateway.ts';
-export { MCS_API_VERSION, renderMemberObjects } from './render-member.ts';
+export { MCS_API_VERSION, memberObjectUnchanged, renderMemberObjects } from './render-member.ts';
 export type { MemberObjectsInput } from './render-member.ts';
 export { NO_DRAIN, renderHttpRoute } from './render-route.ts';
 export type { DrainOverlay, GatewayRef, RoutePlan } from './render-route.ts';

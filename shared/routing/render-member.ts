@@ -4,6 +4,7 @@
  * selector and ports plus its ServiceExport, so the config cluster gets one ServiceImport each.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import type { ServiceConfig } from '../config/fleet-config.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, clusterServiceName, regionalServiceName } from './names.ts';
 
@@ -77,4 +78,36 @@ function copyPort(port: unknown): Record<string, unknown> {
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+/** What the API server fills in on a Service port left unset: TCP, and a target port equal to the port. */
+const PORT_DEFAULTS: Record<string, (port: Record<string, unknown>) => unknown> = {
+  protocol: () => 'TCP',
+  targetPort: (port) => port.port,
+};
+
+/**
+ * True when applying `desired` (one of {@link renderMemberObjects}'s objects) over `live` would
+ * change nothing: its labels are held, and for a Service the selector is the same and the ports are
+ * the same, field by field, up to the server's defaults. A field fleetpilot stopped setting counts
+ * as a change, since the apply would remove it. False is always safe: the object is then applied.
+ */
+export function memberObjectUnchanged(live: KubernetesObject, desired: KubernetesObject): boolean {
+  const labels = live.metadata?.labels ?? {};
+  if (!Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v)) return false;
+  if (desired.kind !== 'Service') return live.kind === desired.kind;
+  const want = (desired as { spec?: { selector?: unknown; ports?: Record<string, unknown>[] } }).spec ?? {};
+  const have = (live as { spec?: { selector?: unknown; ports?: unknown } }).spec ?? {};
+  if (!isDeepStrictEqual(have.selector, want.selector)) return false;
+  const wantPorts = want.ports ?? [];
+  const havePorts = Array.isArray(have.ports) ? (have.ports as Record<string, unknown>[]) : [];
+  if (havePorts.length !== wantPorts.length) return false;
+  return wantPorts.every((port, i) => {
+    const held = havePorts[i] ?? {};
+    return PORT_FIELDS.every((field) =>
+      port[field] !== undefined
+        ? isDeepStrictEqual(held[field], port[field])
+        : held[field] === undefined || isDeepStrictEqual(held[field], PORT_DEFAULTS[field]?.(port)),
+    );
+  });
 }

@@ -25,6 +25,7 @@ import { applyMeshReader, ensureRemoteSecrets, removeRemoteSecrets, type MeshClu
 import { ensureMeshServices } from '../../shared/mesh/services.ts';
 import { reconcileRoutes, routingObservation } from '../../shared/routing/apply-routes.ts';
 import { regionalServiceName } from '../../shared/routing/names.ts';
+import { memberObjectUnchanged, renderMemberObjects } from '../../shared/routing/render-member.ts';
 import type { ClusterRecord } from '../../shared/state/cluster-records.ts';
 import { deployClusterTemplate } from '../../sandbox/cluster-template.ts';
 import { ensureKubeSandbox } from '../../sandbox/kube-build.ts';
@@ -140,6 +141,27 @@ describe("fleetpilot's flow steps as fleetpilot's account, under infra/kubernete
       expect(first.labelledNodes, m.name).toHaveLength(2);
       const again = await ensureMemberObjects(fleetpilot.get(m.name)!, config, m);
       expect(again.changed, m.name).toEqual([]);
+      // A reconcile reads them in lists, as fleetpilot (the role grants it), and compares what the
+      // server returns with what it would apply: this server's defaults must compare unchanged, or
+      // every tick would write every object again.
+      const kube = fleetpilot.get(m.name)!;
+      const exports = await kube.list('net.gke.io/v1', 'ServiceExport', undefined, 'app.kubernetes.io/managed-by=fleetpilot');
+      for (const service of config.services) {
+        const services = await kube.list('v1', 'Service', service.namespace);
+        const listed = (kind: string, name: string) => (kind === 'Service' ? services : exports).find((o) => o.metadata?.name === name);
+        const appService = listed('Service', service.name)!;
+        const desired = renderMemberObjects({
+          service,
+          appService,
+          cluster: m.name,
+          region: m.region,
+          perClusterServices: config.onboarding.perClusterServices,
+        });
+        for (const obj of desired) {
+          const live = listed(obj.kind!, obj.metadata!.name!);
+          expect(live && memberObjectUnchanged(live, obj), `${m.name} ${obj.kind} ${obj.metadata!.name}`).toBe(true);
+        }
+      }
     }
   });
 

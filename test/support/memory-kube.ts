@@ -12,7 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { AccessCheck, KubeAdapter, ObjectRef, WriteResult } from '../../shared/adapters/kube.ts';
+import type { AccessCheck, ApplyOptions, KubeAdapter, ObjectRef, WriteResult } from '../../shared/adapters/kube.ts';
 import type { Clock } from '../../shared/core/clock.ts';
 import { httpError, withFaults, type Faulty } from './faults.ts';
 
@@ -114,7 +114,10 @@ export function memoryKube(cluster: string, clock: Clock): MemoryKube {
         .filter((o) => Object.entries(wanted).every(([k, v]) => o.metadata?.labels?.[k] === v))
         .map((o) => copy(o)) as T[];
     },
-    async apply<T extends KubernetesObject>(desired: T): Promise<WriteResult<T>> {
+    async apply<T extends KubernetesObject>(desired: T, options: ApplyOptions<T> = {}): Promise<WriteResult<T>> {
+      // As the real adapter: a caller's comparison that finds nothing to change makes no request, so
+      // a comparison that misses a change leaves the object as it was here too.
+      if (options.live && options.same?.(options.live)) return { changed: false, object: copy(options.live) };
       const ref = refOf(desired);
       if (!ref.apiVersion || !ref.kind || !ref.name) throw httpError(400, 'object needs apiVersion, kind and metadata.name');
       const live = objects.get(keyOf(ref));

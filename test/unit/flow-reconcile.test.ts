@@ -43,6 +43,49 @@ describe('the tick', () => {
     expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(TOKYO.name))).toMatchObject({ outcome: 'unchanged' });
   });
 
+  it("follows the application's Service: a target port it changed reaches the derived Services", async () => {
+    const fleet = await demoFleet();
+    const osaka = fleet.kube(OSAKA.name);
+    const serviceRef = (name: string) => ({ apiVersion: 'v1', kind: 'Service', namespace: 'store', name });
+    const app = (await osaka.get(serviceRef('store')))!;
+    osaka.put({ ...app, spec: { selector: { app: 'store' }, ports: [{ name: 'http', port: 8080, targetPort: 9090 }] } } as never);
+    const record = await tick(fleet);
+    for (const name of ['store-asia-northeast2', `store-${OSAKA.name}`]) {
+      expect(await osaka.get(serviceRef(name)), name).toMatchObject({ spec: { ports: [{ name: 'http', port: 8080, targetPort: 9090 }] } });
+    }
+    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(OSAKA.name))).toMatchObject({ outcome: 'done' });
+    const again = await tick(fleet);
+    expect(again.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(OSAKA.name))).toMatchObject({ outcome: 'unchanged' });
+  });
+
+  it('labels a ServiceExport someone created by hand without the label (read alone, not missed by the list)', async () => {
+    const fleet = await demoFleet();
+    const osaka = fleet.kube(OSAKA.name);
+    osaka.remove(exportRef('store-asia-northeast2'));
+    osaka.put({ apiVersion: 'net.gke.io/v1', kind: 'ServiceExport', metadata: { name: 'store-asia-northeast2', namespace: 'store' } });
+    await tick(fleet);
+    expect(await osaka.get(exportRef('store-asia-northeast2'))).toMatchObject({
+      metadata: { labels: { 'app.kubernetes.io/managed-by': 'fleetpilot' } },
+    });
+  });
+
+  it('reads each object alone when the role may not list them (RBAC from before list was granted)', async () => {
+    const fleet = await demoFleet();
+    const osaka = fleet.kube(OSAKA.name);
+    const list = osaka.list.bind(osaka);
+    osaka.list = (apiVersion: string, kind: string, namespace?: string, selector?: string) =>
+      kind === 'Service' || kind === 'ServiceExport'
+        ? Promise.reject(httpError(403, 'services is forbidden: cannot list'))
+        : list(apiVersion, kind, namespace, selector);
+    osaka.remove(exportRef('store-asia-northeast2'));
+    const record = await tick(fleet);
+    expect(await osaka.get(exportRef('store-asia-northeast2'))).not.toBeNull();
+    expect(record.steps.find((s) => s.name === ONBOARDING_STEPS.memberObjectsOf(OSAKA.name))).toMatchObject({
+      outcome: 'done',
+      detail: 'ServiceExport store/store-asia-northeast2',
+    });
+  });
+
   it('exports an application deployed after onboarding, and its region joins the routes once the ServiceImports appear', async () => {
     const fleet = memoryFleet({ mcs: 'auto' });
     await fleet.addCluster({ ...TOKYO, onboarded: true });

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../shared/config/fleet-config.ts';
-import { renderGateway, renderMemberObjects } from '../../shared/routing/index.ts';
+import { memberObjectUnchanged, renderGateway, renderMemberObjects } from '../../shared/routing/index.ts';
 
 const store: ServiceConfig = {
   name: 'store',
@@ -100,6 +100,49 @@ describe('renderMemberObjects', () => {
     expect(() =>
       renderMemberObjects({ service: store, appService, cluster: 'mc-gw-tokyo', region: 'asia-northeast1', perClusterServices: true }),
     ).toThrowError(message);
+  });
+});
+
+describe('memberObjectUnchanged', () => {
+  const desired = serviceOf('store-asia-northeast1') as KubernetesObject;
+  /** The derived Service as the API server returns it after fleetpilot applied `desired`, with `spec` changed. */
+  const live = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): KubernetesObject =>
+    ({
+      ...desired,
+      metadata: { ...desired.metadata, uid: 'u-2', resourceVersion: '7', labels: { ...labels, team: 'a' }, ...metadata },
+      spec: { ...(desired as { spec: object }).spec, type: 'ClusterIP', clusterIP: '10.0.0.9', sessionAffinity: 'None', ...spec },
+    }) as KubernetesObject;
+  const bare = { ...desired, spec: { selector: { app: 'store' }, ports: [{ port: 8080 }] } } as KubernetesObject;
+  const defaulted = live({ ports: [{ port: 8080, protocol: 'TCP', targetPort: 8080 }] });
+
+  it.each([
+    ["the applied Service with server fields and others' labels", desired, live(), true],
+    ['a port the server defaulted (TCP, target port = port)', bare, defaulted, true],
+    ['an export that carries the labels', exportOf('store'), exportOf('store'), true],
+    ['a label missing', desired, live({}, { labels: { 'app.kubernetes.io/managed-by': 'fleetpilot' } }), false],
+    ['an export without the labels', exportOf('store'), { ...exportOf('store'), metadata: { name: 'store', namespace: 'store' } }, false],
+    ['another selector', desired, live({ selector: { app: 'store', tier: 'web' } }), false],
+    [
+      'another target port',
+      desired,
+      live({ ports: [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 9090, appProtocol: 'http' }] }),
+      false,
+    ],
+    [
+      'a port more',
+      desired,
+      live({ ports: [...(desired as { spec: { ports: object[] } }).spec.ports, { name: 'grpc', port: 9090 }] }),
+      false,
+    ],
+    [
+      'a field fleetpilot no longer sets (the apply removes it)',
+      bare,
+      live({ ports: [{ port: 8080, name: 'http', protocol: 'TCP', targetPort: 8080 }] }),
+      false,
+    ],
+    ['a target port the server did not default', bare, live({ ports: [{ port: 8080, protocol: 'TCP', targetPort: 'web' }] }), false],
+  ])('%s', (_name, want, have, expected) => {
+    expect(memberObjectUnchanged(have, want)).toBe(expected);
   });
 });
 
