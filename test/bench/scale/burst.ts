@@ -4,7 +4,7 @@
  * entry to its onboarding operation finishing with the routes applied, as in bench:onboarding.
  */
 import { pollUntil } from '../../../shared/core/retry.ts';
-import { listOperations } from '../../../sandbox/demo-watch.ts';
+import { operationsFinishedSince } from '../../../sandbox/demo-watch.ts';
 import { SCALE_REGIONS } from '../../../sandbox/scale-fleet.ts';
 import { SCALE_IMPORT_DELAY_MS, createCluster } from '../../../sandbox/scale-sandbox.ts';
 import type { ScaleFleet } from '../../../sandbox/scale-sandbox.ts';
@@ -24,7 +24,7 @@ async function onboard(fleet: ScaleFleet, clusters: { name: string; location: st
   await Promise.all(clusters.map((c) => createCluster(fleet.sandbox, { ...c, region: '', config: false })));
   const ops = await pollUntil(
     async () => {
-      const done = (await listOperations(fleet.sandbox.adapters)).filter(
+      const done = (await operationsFinishedSince(fleet.sandbox.adapters, 'cluster-lifecycle', since)).filter(
         (o) => o.startedAt >= since && o.trigger.phase === 'last' && o.result === 'succeeded',
       );
       return clusters.every((c) => done.some((o) => o.subject.endsWith(`/${c.name}`))) ? done : undefined;

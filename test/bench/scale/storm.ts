@@ -7,7 +7,7 @@
 import { readFacts } from '../../../shared/failover/index.ts';
 import { createKubeAdapter } from '../../../shared/adapters/kube.ts';
 import { observeRouting } from '../../../shared/routing/apply-routes.ts';
-import { listOperations } from '../../../sandbox/demo-watch.ts';
+import { operationsFinishedSince } from '../../../sandbox/demo-watch.ts';
 import { type LiveRoute } from '../../../sandbox/scale-converge.ts';
 import { SCALE_CONFIG_CLUSTER, SCALE_SERVICE_LIST } from '../../../sandbox/scale-fleet.ts';
 import { inBatches, type ScaleFleet } from '../../../sandbox/scale-sandbox.ts';
@@ -29,6 +29,8 @@ export interface StormFigures {
 }
 
 const HANDLE_TIMEOUT_MS = 600_000;
+/** How far back each poll reads before the previous one: a record's finish time is set before it is written. */
+const POLL_MARGIN_MS = 10_000;
 
 /** Publishes the storm and waits for it to be handled (at most 10 minutes). */
 export async function runStorm(fleet: ScaleFleet, size: number, progress: (line: string) => void): Promise<StormFigures> {
@@ -53,12 +55,18 @@ export async function runStorm(fleet: ScaleFleet, size: number, progress: (line:
     progress(`  published ${messages.length} notifications in ${Date.now() - t0} ms; waiting for them to be handled`);
     let handled = 0;
     let lastFinished = t0;
+    const done = new Map<string, number>();
+    // Each poll reads what finished since the last one (less a margin for records written late).
+    let since = new Date(t0).toISOString();
     for (let next = Date.now() + 10_000; Date.now() - t0 < HANDLE_TIMEOUT_MS; await sleep(2_000)) {
-      const done = (await listOperations(adapters)).filter(
-        (o) => ids.has(String(o.trigger.messageId)) && o.finishedAt !== undefined && o.result !== 'retrying',
-      );
-      handled = new Set(done.map((o) => String(o.trigger.messageId))).size;
-      lastFinished = Math.max(t0, ...done.map((o) => Date.parse(o.finishedAt!)));
+      const polled = Date.now();
+      for (const o of await operationsFinishedSince(adapters, 'health-alert', since)) {
+        if (ids.has(String(o.trigger.messageId)) && o.result !== 'retrying')
+          done.set(String(o.trigger.messageId), Date.parse(o.finishedAt!));
+      }
+      since = new Date(polled - POLL_MARGIN_MS).toISOString();
+      handled = done.size;
+      lastFinished = Math.max(t0, ...done.values());
       if (handled >= ids.size) break;
       if (Date.now() > next) {
         progress(`  … ${Math.round((Date.now() - t0) / 1000)} s: ${handled}/${ids.size} handled`);
