@@ -15,7 +15,6 @@ import { TTL_FIELD, type DocData, type Store } from '../adapters/firestore.ts';
 import { realSleep, type Clock, type Sleep } from '../core/clock.ts';
 import { TransientError } from '../core/errors.ts';
 import { LEASES, liveHolder, releaseLease, tryAcquireLease } from '../state/leases.ts';
-import { mapBounded } from './bounded.ts';
 
 /** What a pass tells the runs whose marks it covered (stored in their marks, as plain JSON). */
 export interface PassSummary {
@@ -46,6 +45,9 @@ export type RenderTurn<T, S extends PassSummary = PassSummary> = Rendered<T> | {
 /** One run's claim: the lease is held (render now) or the render was handed over (wait for it). */
 export type Claim<T, S extends PassSummary = PassSummary> =
   { held: true; hold: () => Promise<Rendered<T>> } | { held: false; holder: string; wait: () => Promise<RenderTurn<T, S>> };
+
+/** Marks written in one commit (Firestore takes 500 writes at most). */
+const MARK_BATCH = 400;
 
 /** Passes one holder makes at most before it lets go for good. */
 export const MAX_PASSES = 3;
@@ -139,7 +141,10 @@ async function pendingMarks(deps: Deps, key: string, tidy: boolean): Promise<Doc
   if (tidy) {
     const now = deps.clock.now().getTime();
     const stale = marks.filter((m) => m.coveredBy && m[TTL_FIELD] instanceof Timestamp && m[TTL_FIELD].toMillis() <= now);
-    await mapBounded(stale, 8, (m) => deps.store.delete(LEASES, m.id as string));
+    await commitMarks(
+      deps.store,
+      stale.map((m) => ({ id: m.id as string })),
+    );
   }
   return marks.filter((m) => !m.coveredBy);
 }
@@ -149,10 +154,29 @@ async function cover(deps: Deps, lease: RenderLease, marks: DocData[], summary: 
   // Plain JSON: Firestore takes no undefined fields.
   const coveredBy = JSON.parse(JSON.stringify(summary)) as DocData;
   const expireAt = Timestamp.fromMillis(deps.clock.now().getTime() + lease.ttlMs);
-  await mapBounded(marks, 8, (m) =>
-    m.waits && m.id !== markId(lease)
-      ? deps.store.set(LEASES, m.id as string, { ...m, coveredBy, [TTL_FIELD]: expireAt })
-      : deps.store.delete(LEASES, m.id as string),
+  await commitMarks(
+    deps.store,
+    marks.map((m) => ({
+      id: m.id as string,
+      ...(m.waits && m.id !== markId(lease) ? { data: { ...m, coveredBy, [TTL_FIELD]: expireAt } } : {}),
+    })),
   );
   return marks.filter((m) => m.id !== markId(lease)).length;
+}
+
+/**
+ * Writes marks (`data`) or deletes them (none) in a few commits: in a storm a pass covers hundreds
+ * of marks, and one request per mark loaded Firestore as much as the notifications themselves. A
+ * transaction with no reads is one atomic commit of at most {@link MARK_BATCH} writes.
+ */
+async function commitMarks(store: Store, writes: { id: string; data?: DocData }[]): Promise<void> {
+  for (let i = 0; i < writes.length; i += MARK_BATCH) {
+    const batch = writes.slice(i, i + MARK_BATCH);
+    await store.transaction(async (tx) => {
+      for (const w of batch) {
+        if (w.data) tx.set(LEASES, w.id, w.data);
+        else tx.delete(LEASES, w.id);
+      }
+    });
+  }
 }
