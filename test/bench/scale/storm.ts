@@ -25,12 +25,31 @@ export interface StormFigures {
   exact: boolean;
   /** The final routes equal the derivation from fleetpilot's stored facts. */
   matchesStoredFacts: boolean;
+  /** What the Firestore emulator alone takes just before the storm: small document writes per second, {@link PROBE_IN_FLIGHT} at once. */
+  storeWritesPerSecond: number;
   mismatches: string[];
 }
 
 const HANDLE_TIMEOUT_MS = 600_000;
 /** How far back each poll reads before the previous one: a record's finish time is set before it is written. */
 const POLL_MARGIN_MS = 10_000;
+
+/** Writes of the emulator probe, and how many at once (the function's instances). */
+const PROBE_WRITES = 400;
+const PROBE_IN_FLIGHT = 20;
+
+/**
+ * Small document writes per second the Firestore emulator takes with nothing of fleetpilot's in
+ * them: every notification makes several round trips to it, so this bounds the storm's rate here.
+ */
+async function probeStoreWrites(store: ScaleFleet['sandbox']['adapters']['store']): Promise<number> {
+  const started = performance.now();
+  const ids = Array.from({ length: PROBE_WRITES }, (_, i) => `probe-${i}`);
+  await inBatches(ids, PROBE_IN_FLIGHT, (id) => store.set('benchProbe', id, { id, at: new Date().toISOString() }));
+  const rate = PROBE_WRITES / ((performance.now() - started) / 1000);
+  await inBatches(ids, PROBE_IN_FLIGHT, (id) => store.delete('benchProbe', id));
+  return Math.round(rate);
+}
 
 /** Publishes the storm and waits for it to be handled (at most 10 minutes). */
 export async function runStorm(fleet: ScaleFleet, size: number, progress: (line: string) => void): Promise<StormFigures> {
@@ -48,6 +67,8 @@ export async function runStorm(fleet: ScaleFleet, size: number, progress: (line:
     if (matches(routes, expected).length > 0) matchSince = undefined;
     else matchSince ??= at;
   });
+  const storeWritesPerSecond = await probeStoreWrites(adapters.store);
+  progress(`  the Firestore emulator alone: ${storeWritesPerSecond} small writes/s, ${PROBE_IN_FLIGHT} at once`);
   try {
     const t0 = Date.now();
     const ids = new Set<string>();
@@ -92,6 +113,7 @@ export async function runStorm(fleet: ScaleFleet, size: number, progress: (line:
       exact: handled === ids.size && mismatches.length === 0 && matchesStoredFacts,
       matchesStoredFacts,
       mismatches,
+      storeWritesPerSecond,
     };
   } finally {
     unsubscribe();

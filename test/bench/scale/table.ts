@@ -90,6 +90,7 @@ export function printTable(f: Figures, out: (line: string) => void): Record<stri
     ]);
     rows.push(['alert storm: publish → routes final', Number.isNaN(s.routesFinalMs) ? 'never' : `${s.routesFinalMs} ms`]);
     rows.push(['alert storm: final routes = time-ordered outcome', `${s.exact}`, 'exact', s.exact]);
+    rows.push(['Firestore emulator alone, just before: small writes, 20 at a time', `${s.storeWritesPerSecond}/s`]);
   }
   if (f.coldStart) {
     const c = f.coldStart;
