@@ -95,7 +95,8 @@ const PORT_DEFAULTS: Record<string, (port: Record<string, unknown>) => unknown> 
 export function memberObjectUnchanged(live: KubernetesObject, desired: KubernetesObject): boolean {
   const labels = live.metadata?.labels ?? {};
   if (!Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v)) return false;
-  if (desired.kind !== 'Service') return live.kind === desired.kind;
+  // A ServiceExport carries nothing but its name and labels (and list items may carry no kind to compare).
+  if (desired.kind !== 'Service') return true;
   const want = (desired as { spec?: { selector?: unknown; ports?: Record<string, unknown>[] } }).spec ?? {};
   const have = (live as { spec?: { selector?: unknown; ports?: unknown } }).spec ?? {};
   if (!isDeepStrictEqual(have.selector, want.selector)) return false;
