@@ -21,6 +21,7 @@ import { systemClock } from '../../shared/core/clock.ts';
 import { silentLogger } from '../../shared/core/logger.ts';
 import { withRetry } from '../../shared/core/retry.ts';
 import { ensureMemberObjects } from '../../shared/onboarding/member-objects.ts';
+import { MEMBER_ACCESS } from '../../shared/ops/preflight-checks.ts';
 import { applyMeshReader, ensureRemoteSecrets, removeRemoteSecrets, type MeshCluster } from '../../shared/mesh/remote-secrets.ts';
 import { ensureMeshServices } from '../../shared/mesh/services.ts';
 import { reconcileRoutes, routingObservation } from '../../shared/routing/apply-routes.ts';
@@ -135,6 +136,8 @@ describe("fleetpilot's flow steps as fleetpilot's account, under infra/kubernete
 
   it('applies the member objects and labels the nodes, then finds nothing to change', async () => {
     for (const m of MEMBERS) {
+      // What the preflight asks of every member is what member-cluster.yaml grants.
+      expect(await fleetpilot.get(m.name)!.canI(MEMBER_ACCESS), m.name).toEqual(MEMBER_ACCESS.map(() => true));
       const first = await ensureMemberObjects(fleetpilot.get(m.name)!, config, m);
       expect(first.missingServices, m.name).toEqual([]);
       expect(first.changed.join('\n'), m.name).toMatch(/ServiceExport/);

@@ -70,6 +70,12 @@ describe('GET /v1/fleet/preflight', () => {
       /member-cluster\.yaml \| kubectl --context mc-gw-tokyo apply -f -/,
     ],
     [
+      'list in a member (a role from before list was granted: every object is read alone)',
+      (t) => t.fleet.kube('mc-gw-osaka').denied.add('list /services'),
+      'rbac:mc-gw-osaka',
+      /member-cluster\.yaml \| kubectl --context mc-gw-osaka apply -f -/,
+    ],
+    [
       'the GatewayClass',
       (t) =>
         t.fleet.configKube.remove({
