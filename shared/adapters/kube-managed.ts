@@ -7,6 +7,15 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeAdapter } from './kube.ts';
 import { httpStatusOf } from '../core/errors.ts';
 
+/**
+ * Whether `live` carries every label `desired` sets, with the same values: the labels part of a
+ * caller's "applying would change nothing" comparison (labels others added do not count).
+ */
+export function labelsHeld(live: KubernetesObject, desired: KubernetesObject): boolean {
+  const labels = live.metadata?.labels ?? {};
+  return Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
 /** `namespace/name` of an object. */
 export const objectKey = (namespace: string | undefined, name: string | undefined): string => `${namespace ?? ''}/${name ?? ''}`;
 

@@ -13,6 +13,7 @@ import type {
 } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { labelsHeld } from '../adapters/kube-managed.ts';
 import type { MeshServiceConfig } from '../config/fleet-config.ts';
 
 /** Namespace of the Istio control plane, where remote secrets and the reader identity live. */
@@ -146,9 +147,7 @@ function split(weights: readonly (readonly [string, number])[]): Record<string, 
  * renders: the same spec, and every label `desired` sets. Spares the adapter its dry run.
  */
 export function destinationRuleUnchanged(live: KubernetesObject, desired: DestinationRule): boolean {
-  const labels = live.metadata?.labels ?? {};
-  const labelsHeld = Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
-  return labelsHeld && isDeepStrictEqual((live as { spec?: unknown }).spec, desired.spec);
+  return labelsHeld(live, desired) && isDeepStrictEqual((live as { spec?: unknown }).spec, desired.spec);
 }
 
 /** `istio-remote-secret-CLUSTER`. */

@@ -5,6 +5,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
+import { labelsHeld } from '../adapters/kube-managed.ts';
 import type { ServiceConfig } from '../config/fleet-config.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL, clusterServiceName, regionalServiceName } from './names.ts';
 
@@ -93,8 +94,7 @@ const PORT_DEFAULTS: Record<string, (port: Record<string, unknown>) => unknown> 
  * as a change, since the apply would remove it. False is always safe: the object is then applied.
  */
 export function memberObjectUnchanged(live: KubernetesObject, desired: KubernetesObject): boolean {
-  const labels = live.metadata?.labels ?? {};
-  if (!Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v)) return false;
+  if (!labelsHeld(live, desired)) return false;
   // A ServiceExport carries nothing but its name and labels (and list items may carry no kind to compare).
   if (desired.kind !== 'Service') return true;
   const want = (desired as { spec?: { selector?: unknown; ports?: Record<string, unknown>[] } }).spec ?? {};

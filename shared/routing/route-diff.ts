@@ -2,6 +2,7 @@
  * Explains how a desired HTTPRoute differs from the live one, line by line, and how a route shares
  * default traffic between its backends (for "traffic share moved" reports).
  */
+import { labelsHeld } from '../adapters/kube-managed.ts';
 import type { HttpRoute } from './http-route.ts';
 import { DEFAULT_MATCH, normalizeRoute } from './route-normalize.ts';
 import type { NormalBackend, NormalRoute, NormalRule } from './route-normalize.ts';
@@ -40,9 +41,7 @@ export function describeRouteChange(live: HttpRoute | null, desired: HttpRoute):
  * The cheap comparison that spares a dry run (see `KubeAdapter.apply`).
  */
 export function routeUnchanged(live: HttpRoute, desired: HttpRoute): boolean {
-  const labels = live.metadata.labels ?? {};
-  const labelsHeld = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => labels[k] === v);
-  return labelsHeld && describeRouteChange(live, desired).length === 0;
+  return labelsHeld(live, desired) && describeRouteChange(live, desired).length === 0;
 }
 
 /**
